@@ -1,0 +1,22 @@
+// Builds static/dist: the player bundle (hls.js included) with esbuild, plus the stylesheet.
+import * as esbuild from "esbuild";
+import { dirname, join } from "node:path";
+
+const root = join(dirname(new URL(import.meta.url).pathname), "..");
+const out = join(root, "static", "dist");
+await Deno.mkdir(out, { recursive: true });
+const result = await esbuild.build({
+  entryPoints: [join(root, "static", "player.ts")],
+  bundle: true,
+  minify: true,
+  format: "esm",
+  target: ["es2020"],
+  outfile: join(out, "player.js"),
+  sourcemap: "linked",
+  logLevel: "warning",
+});
+await Deno.copyFile(join(root, "static", "app.css"), join(out, "app.css"));
+await esbuild.stop();
+if (result.errors.length) Deno.exit(1);
+const size = (await Deno.stat(join(out, "player.js"))).size;
+console.log(`built static/dist (player.js ${(size / 1024).toFixed(0)} KiB)`);

@@ -1,0 +1,107 @@
+// Login and logout. New session id on every login (no fixation), rate limits per IP and per user name,
+// the same answer and similar timing for an unknown user and a wrong password.
+import { Hono } from "hono";
+import { csrfFailure, csrfToken } from "./csrf.ts";
+import { clearIpFailures, loginBlockedFor, recordLoginFailure } from "./ratelimit.ts";
+import { dummyHash, verifyPassword } from "./password.ts";
+import { SESSION_COOKIE, setSessionCookie } from "./session-mw.ts";
+import { createSession, deleteSession } from "../store/sessions.ts";
+import { getUser } from "../store/users.ts";
+import { loginPage } from "../web/pages.ts";
+import type { AppDeps, Env } from "../http/context.ts";
+import { deleteCookie } from "hono/cookie";
+
+const MAX_FORM = 16 * 1024;
+
+/** Only same-site absolute paths; anything else (//evil, /\evil, http:) goes to "/". */
+export function safeNext(next: unknown): string {
+  if (typeof next !== "string" || next.length > 2048) return "/";
+  if (!next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/";
+  // deno-lint-ignore no-control-regex
+  if (/[\u0000-\u001f\\]/.test(next)) return "/";
+  return next;
+}
+
+async function readForm(req: Request): Promise<Record<string, string> | null> {
+  const len = Number(req.headers.get("content-length") ?? "0");
+  if (len > MAX_FORM) return null;
+  const type = req.headers.get("content-type") ?? "";
+  if (!type.startsWith("application/x-www-form-urlencoded") && !type.startsWith("multipart/form-data")) {
+    return null;
+  }
+  const text = await req.text();
+  if (text.length > MAX_FORM) return null;
+  if (type.startsWith("multipart/")) {
+    const fd = await new Response(text, { headers: { "content-type": type } }).formData().catch(() => null);
+    if (!fd) return null;
+    const out: Record<string, string> = {};
+    for (const [k, v] of fd) if (typeof v === "string") out[k] = v;
+    return out;
+  }
+  return Object.fromEntries(new URLSearchParams(text));
+}
+
+export function authRoutes(deps: AppDeps) {
+  const app = new Hono<Env>();
+
+  app.get("/login", (c) => {
+    const next = safeNext(c.req.query("next"));
+    if (c.get("user")) return c.redirect(next, 302);
+    return c.html(loginPage({ csrf: csrfToken(c), next }));
+  });
+
+  app.post("/login", async (c) => {
+    const form = await readForm(c.req.raw);
+    if (!form) return c.html(loginPage({ csrf: csrfToken(c), next: "/", error: "Bad login form." }), 400);
+    const next = safeNext(form.next);
+    const user = (form.user ?? "").trim();
+    const password = form.password ?? "";
+    const fail = csrfFailure(c, form.csrf);
+    if (fail) return c.html(loginPage({ csrf: csrfToken(c), next, error: fail, user }), 403);
+    if (!user || !password || user.length > 64 || password.length > 1024) {
+      return c.html(
+        loginPage({ csrf: csrfToken(c), next, error: "Enter a user name and password.", user }),
+        400,
+      );
+    }
+    const ip = c.get("clientIp");
+    const wait = await loginBlockedFor(deps.kv, deps.cfg.loginLimits, ip, user);
+    if (wait > 0) {
+      c.header("Retry-After", String(wait));
+      return c.html(
+        loginPage({
+          csrf: csrfToken(c),
+          next,
+          user,
+          error: `Too many failed logins. Try again in ${wait} s.`,
+        }),
+        429,
+      );
+    }
+    const u = await getUser(deps.kv, user);
+    const ok = await verifyPassword(password, u?.passwordHash ?? await dummyHash());
+    if (!u || !ok || u.disabled) {
+      await recordLoginFailure(deps.kv, deps.cfg.loginLimits, ip, user);
+      return c.html(
+        loginPage({ csrf: csrfToken(c), next, user, error: "Wrong user name or password." }),
+        401,
+      );
+    }
+    await clearIpFailures(deps.kv, ip);
+    await deleteSession(deps.kv, c.get("sessionToken")); // never reuse a pre-login session id
+    const token = await createSession(deps.kv, u.name, deps.cfg.sessionTtlSeconds);
+    setSessionCookie(c, deps, token);
+    return c.redirect(next, 303);
+  });
+
+  app.post("/logout", async (c) => {
+    const form = await readForm(c.req.raw);
+    const fail = csrfFailure(c, form?.csrf ?? c.req.header("x-csrf-token"));
+    if (fail) return c.text(fail, 403);
+    await deleteSession(deps.kv, c.get("sessionToken"));
+    deleteCookie(c, SESSION_COOKIE, { path: "/" });
+    return c.redirect("/login", 303);
+  });
+
+  return app;
+}

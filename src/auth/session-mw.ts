@@ -1,0 +1,59 @@
+// Loads the login session from the cookie and offers guards for pages (redirect to /login) and APIs (401).
+import type { Context, MiddlewareHandler } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
+import { getSession } from "../store/sessions.ts";
+import { getUser } from "../store/users.ts";
+import type { AppDeps, Env } from "../http/context.ts";
+
+export const SESSION_COOKIE = "lg_session";
+
+export function setSessionCookie(c: Context<Env>, deps: AppDeps, token: string): void {
+  const secure = deps.cfg.secureCookies === "always" || (deps.cfg.secureCookies === "auto" && c.get("https"));
+  setCookie(c, SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: "Lax",
+    secure,
+    path: "/",
+    maxAge: deps.cfg.sessionTtlSeconds,
+  });
+}
+
+export function loadSession(deps: AppDeps): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    const token = getCookie(c, SESSION_COOKIE);
+    c.set("sessionToken", token);
+    c.set("session", null);
+    c.set("user", null);
+    if (token) {
+      const before = Date.now();
+      const s = await getSession(deps.kv, token, deps.cfg.sessionTtlSeconds);
+      if (s) {
+        const user = await getUser(deps.kv, s.user);
+        if (user && !user.disabled) {
+          c.set("session", s);
+          c.set("user", user);
+          // Sliding renewal: refresh the cookie when the stored expiry moved.
+          if (s.expiresAt - before > deps.cfg.sessionTtlSeconds * 1000 - 5000) {
+            setSessionCookie(c, deps, token);
+          }
+        }
+      }
+    }
+    await next();
+  };
+}
+
+/** For pages: no session -> redirect to the login page, remembering where the user was going. */
+export const requirePageLogin: MiddlewareHandler<Env> = async (c, next) => {
+  if (!c.get("user")) {
+    const u = new URL(c.req.url);
+    return c.redirect(`/login?next=${encodeURIComponent(u.pathname + u.search)}`, 302);
+  }
+  await next();
+};
+
+/** For media and APIs: no session -> 401 with a JSON message. */
+export const requireApiLogin: MiddlewareHandler<Env> = async (c, next) => {
+  if (!c.get("user")) return c.json({ error: "login required" }, 401);
+  await next();
+};

@@ -1,0 +1,194 @@
+// Parses the command line and runs one command. Returns the process exit code.
+import { type Config, ConfigError } from "../config/config.ts";
+import { serve } from "../server.ts";
+import { openStore } from "../store/kv.ts";
+import { addUser, deleteUser, listUsers, type Role, setPassword, UserError } from "../store/users.ts";
+import { createKey, KeyError, listKeys, revokeKey } from "../store/keys.ts";
+import { randomToken } from "../auth/bytes.ts";
+
+export const USAGE = `livegate — live streaming in front of MediaMTX
+
+Usage:
+  livegate [serve]                         run the server (and MediaMTX)
+  livegate user add NAME [--role admin|streamer|viewer] [--password-stdin]
+  livegate user passwd NAME [--password-stdin]
+  livegate user del NAME
+  livegate user list
+  livegate key create PATH [--name LABEL]  new stream key for PATH (printed once)
+  livegate key list [PATH]
+  livegate key revoke ID
+
+Options:
+  --config FILE     JSON config file (or LIVEGATE_CONFIG); environment variables override it
+  --data-dir DIR    data directory holding the KV database (or LIVEGATE_DATA_DIR)
+  -h, --help        this text
+`;
+
+interface Parsed {
+  words: string[];
+  flags: Record<string, string | true>;
+}
+
+export function parseArgs(args: string[]): Parsed {
+  const words: string[] = [];
+  const flags: Record<string, string | true> = {};
+  const withValue = new Set(["config", "data-dir", "role", "name"]);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "-h") flags.help = true;
+    else if (a.startsWith("--")) {
+      const [k, v] = a.slice(2).split("=", 2);
+      if (v !== undefined) flags[k] = v;
+      else if (withValue.has(k)) {
+        if (i + 1 >= args.length) throw new Error(`--${k} needs a value`);
+        flags[k] = args[++i];
+      } else flags[k] = true;
+    } else words.push(a);
+  }
+  return { words, flags };
+}
+
+async function readPassword(flags: Parsed["flags"]): Promise<{ password: string; generated: boolean }> {
+  if (flags["password-stdin"]) {
+    const text = await new Response(Deno.stdin.readable).text();
+    return { password: text.replace(/\r?\n$/, ""), generated: false };
+  }
+  return { password: randomToken(12), generated: true };
+}
+
+export async function runCli(
+  args: string[],
+  load: (env?: Record<string, string | undefined>, file?: string) => Config,
+): Promise<number> {
+  let p: Parsed;
+  try {
+    p = parseArgs(args);
+  } catch (e) {
+    console.error(`${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (p.flags.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const env = Deno.env.toObject();
+  if (typeof p.flags["data-dir"] === "string") env.LIVEGATE_DATA_DIR = p.flags["data-dir"];
+  let cfg: Config;
+  try {
+    cfg = load(env, typeof p.flags.config === "string" ? p.flags.config : undefined);
+  } catch (e) {
+    console.error(`livegate: ${(e as Error).message}`);
+    return 2;
+  }
+  const [cmd = "serve", sub, arg] = p.words;
+  try {
+    if (cmd === "serve") return await runServe(cfg);
+    if (cmd === "user" || cmd === "key") {
+      await Deno.mkdir(cfg.dataDir, { recursive: true });
+      const kv = await openStore(cfg.dataDir);
+      try {
+        return cmd === "user"
+          ? await userCmd(kv, sub, arg, p.flags)
+          : await keyCmd(kv, cfg, sub, arg, p.flags);
+      } finally {
+        kv.close();
+      }
+    }
+    console.error(`unknown command '${cmd}'\n\n${USAGE}`);
+    return 2;
+  } catch (e) {
+    if (e instanceof UserError || e instanceof KeyError || e instanceof ConfigError) {
+      console.error(`livegate: ${e.message}`);
+      return 1;
+    }
+    console.error(`livegate: ${(e as Error).message}`);
+    return 1;
+  }
+}
+
+async function runServe(cfg: Config): Promise<number> {
+  const running = await serve(cfg);
+  const stop = () => {
+    console.log("\nlivegate: stopping…");
+    running.stop();
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  await running.finished;
+  await running.stop();
+  console.log("livegate: stopped");
+  return 0;
+}
+
+async function userCmd(
+  kv: Deno.Kv,
+  sub: string | undefined,
+  name: string | undefined,
+  flags: Parsed["flags"],
+) {
+  if (sub === "list") {
+    for (const u of await listUsers(kv)) {
+      console.log(
+        `${u.name}\t${u.role}${u.disabled ? "\tdisabled" : ""}\tcreated ${new Date(u.created).toISOString()}`,
+      );
+    }
+    return 0;
+  }
+  if (!name) throw new UserError(400, `user ${sub ?? ""} needs a NAME`);
+  if (sub === "add") {
+    const role = (typeof flags.role === "string" ? flags.role : "viewer") as Role;
+    const { password, generated } = await readPassword(flags);
+    await addUser(kv, name, password, role);
+    console.log(`created user '${name}' (${role})`);
+    if (generated) console.log(`password: ${password}`);
+    return 0;
+  }
+  if (sub === "passwd") {
+    const { password, generated } = await readPassword(flags);
+    await setPassword(kv, name, password);
+    console.log(`password of '${name}' changed`);
+    if (generated) console.log(`password: ${password}`);
+    return 0;
+  }
+  if (sub === "del") {
+    await deleteUser(kv, name);
+    console.log(`deleted user '${name}' and ended their sessions`);
+    return 0;
+  }
+  throw new UserError(400, `unknown 'user ${sub ?? ""}'; see livegate --help`);
+}
+
+async function keyCmd(
+  kv: Deno.Kv,
+  cfg: Config,
+  sub: string | undefined,
+  arg: string | undefined,
+  flags: Parsed["flags"],
+) {
+  if (sub === "create") {
+    if (!arg) throw new KeyError(400, "key create needs a PATH (e.g. live)");
+    const { key, meta } = await createKey(kv, arg, typeof flags.name === "string" ? flags.name : "default");
+    const rtmp = `rtmp://${cfg.publishHost}:${cfg.mediamtx.ports.rtmp}/${arg}`;
+    console.log(`key ${meta.id} for '${arg}' (shown once, store it now):`);
+    console.log(key);
+    console.log(`publish: ${rtmp}?token=${key}`);
+    console.log(`OBS: Server ${rtmp}  Stream Key ?token=${key}`);
+    return 0;
+  }
+  if (sub === "list") {
+    for (const k of await listKeys(kv, arg)) {
+      const used = k.lastUsed ? new Date(k.lastUsed).toISOString() : "never";
+      console.log(
+        `${k.id}\t${k.path}\t${k.name}\tcreated ${new Date(k.created).toISOString()}\tlast used ${used}`,
+      );
+    }
+    return 0;
+  }
+  if (sub === "revoke") {
+    if (!arg) throw new KeyError(400, "key revoke needs an ID (see key list)");
+    const k = await revokeKey(kv, arg);
+    console.log(`revoked key ${k.id} of '${k.path}'`);
+    return 0;
+  }
+  throw new KeyError(400, `unknown 'key ${sub ?? ""}'; see livegate --help`);
+}

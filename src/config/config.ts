@@ -1,0 +1,244 @@
+// Loads livegate's configuration from an optional JSON file and LIVEGATE_* environment variables
+// (environment wins), and validates every setting with an error that names it.
+import { dirname, isAbsolute, join, resolve } from "node:path";
+
+export interface MediaMtxPorts {
+  rtmp: number;
+  rtsp: number;
+  srt: number;
+  hls: number;
+  webrtc: number;
+  webrtcUdp: number;
+  api: number;
+  metrics: number;
+  playback: number;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  publicUrl: string;
+  /** Host name printed in publish URLs (the machine streamers reach). */
+  publishHost: string;
+  mediamtx: {
+    bin: string;
+    configFile: string;
+    /** Start and supervise MediaMTX (false when it runs separately). */
+    manage: boolean;
+    ports: MediaMtxPorts;
+  };
+  sessionTtlSeconds: number;
+  /** Set the Secure flag on cookies. "auto": when the request arrived over HTTPS. */
+  secureCookies: "auto" | "always" | "never";
+  /** Trust X-Forwarded-For / X-Forwarded-Proto from a reverse proxy on loopback. */
+  trustProxy: boolean;
+  loginLimits: { perIp: number; perUser: number; windowSeconds: number };
+  adminPassword?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly setting: string, message: string) {
+    super(`config: ${setting}: ${message}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Every setting, its environment variable and its default (documented in the README). */
+export const ENV = {
+  host: "LIVEGATE_HOST",
+  port: "LIVEGATE_PORT",
+  dataDir: "LIVEGATE_DATA_DIR",
+  publicUrl: "LIVEGATE_PUBLIC_URL",
+  publishHost: "LIVEGATE_PUBLISH_HOST",
+  mediamtxBin: "MEDIAMTX_BIN",
+  mediamtxConfig: "LIVEGATE_MEDIAMTX_CONFIG",
+  mediamtxManage: "LIVEGATE_MEDIAMTX_MANAGE",
+  sessionTtl: "LIVEGATE_SESSION_TTL",
+  secureCookies: "LIVEGATE_SECURE_COOKIES",
+  trustProxy: "LIVEGATE_TRUST_PROXY",
+  adminPassword: "LIVEGATE_ADMIN_PASSWORD",
+  configFile: "LIVEGATE_CONFIG",
+} as const;
+
+const PORT_ENV: Record<keyof MediaMtxPorts, [string, number]> = {
+  rtmp: ["LIVEGATE_RTMP_PORT", 1935],
+  rtsp: ["LIVEGATE_RTSP_PORT", 8554],
+  srt: ["LIVEGATE_SRT_PORT", 8890],
+  hls: ["LIVEGATE_MTX_HLS_PORT", 8888],
+  webrtc: ["LIVEGATE_MTX_WEBRTC_PORT", 8889],
+  webrtcUdp: ["LIVEGATE_WEBRTC_UDP_PORT", 8189],
+  api: ["LIVEGATE_MTX_API_PORT", 9997],
+  metrics: ["LIVEGATE_MTX_METRICS_PORT", 9998],
+  playback: ["LIVEGATE_MTX_PLAYBACK_PORT", 9996],
+};
+
+type Source = Record<string, unknown>;
+
+function pick(env: Record<string, string | undefined>, file: Source, envName: string, fileKey: string) {
+  const v = env[envName];
+  if (v !== undefined && v !== "") return { value: v as unknown, name: envName };
+  const f = fileKey.split(".").reduce<unknown>(
+    (o, k) => (o && typeof o === "object" ? (o as Source)[k] : undefined),
+    file,
+  );
+  return { value: f, name: fileKey };
+}
+
+export function parsePort(name: string, v: unknown, def: number): number {
+  if (v === undefined || v === null || v === "") return def;
+  const n = typeof v === "number" ? v : /^\d+$/.test(String(v).trim()) ? Number(String(v).trim()) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    throw new ConfigError(name, `'${v}' is not a port number (1-65535)`);
+  }
+  return n;
+}
+
+function parseBool(name: string, v: unknown, def: boolean): boolean {
+  if (v === undefined || v === null || v === "") return def;
+  if (typeof v === "boolean") return v;
+  const s = String(v).toLowerCase();
+  if (["1", "true", "yes", "on"].includes(s)) return true;
+  if (["0", "false", "no", "off"].includes(s)) return false;
+  throw new ConfigError(name, `'${v}' is not a boolean (true/false)`);
+}
+
+function parseSeconds(name: string, v: unknown, def: number): number {
+  if (v === undefined || v === null || v === "") return def;
+  const m = /^(\d+)\s*([smhd]?)$/.exec(String(v).trim());
+  if (!m) throw new ConfigError(name, `'${v}' is not a duration (e.g. 3600, 90m, 12h, 7d)`);
+  const mult = { "": 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2]]!;
+  const n = Number(m[1]) * mult;
+  if (n < 60 || n > 400 * 86400) throw new ConfigError(name, `'${v}' must be between 1 minute and 400 days`);
+  return n;
+}
+
+/** The directory of this source tree (or of the compiled binary's embedded tree). */
+export const APP_ROOT = resolve(dirname(new URL(import.meta.url).pathname), "../..");
+
+export function loadConfig(
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+  fileOverride?: string,
+): Config {
+  const filePath = fileOverride ?? env[ENV.configFile];
+  let file: Source = {};
+  if (filePath) {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(filePath);
+    } catch (e) {
+      throw new ConfigError(ENV.configFile, `cannot read ${filePath}: ${(e as Error).message}`);
+    }
+    try {
+      const parsed = JSON.parse(text);
+      if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+        throw new Error("not a JSON object");
+      }
+      file = parsed;
+    } catch (e) {
+      throw new ConfigError(ENV.configFile, `${filePath} is not valid JSON: ${(e as Error).message}`);
+    }
+  }
+  const get = (envName: string, key: string) => pick(env, file, envName, key);
+
+  const host = String(get(ENV.host, "host").value ?? "0.0.0.0");
+  const portP = get(ENV.port, "port");
+  const port = parsePort(portP.name, portP.value, 3000);
+
+  const ports = {} as MediaMtxPorts;
+  for (const [k, [envName, def]] of Object.entries(PORT_ENV)) {
+    const p = get(envName, `mediamtx.ports.${k}`);
+    ports[k as keyof MediaMtxPorts] = parsePort(p.name, p.value, def);
+  }
+  const all: [string, number][] = [["port", port], ...Object.entries(ports)];
+  const seen = new Map<number, string>();
+  for (const [k, p] of all) {
+    if (seen.has(p)) throw new ConfigError(k, `port ${p} is also used by ${seen.get(p)}`);
+    seen.set(p, k);
+  }
+
+  const dd = get(ENV.dataDir, "dataDir");
+  const dataDir = resolve(String(dd.value ?? "data"));
+
+  const pu = get(ENV.publicUrl, "publicUrl");
+  const publicUrl = String(pu.value ?? `http://localhost:${port}`).replace(/\/+$/, "");
+  try {
+    const u = new URL(publicUrl);
+    if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error();
+  } catch {
+    throw new ConfigError(pu.name, `'${publicUrl}' is not an http(s) URL`);
+  }
+  const publishHost = String(get(ENV.publishHost, "publishHost").value ?? new URL(publicUrl).hostname);
+
+  const bin = get(ENV.mediamtxBin, "mediamtx.bin");
+  const cf = get(ENV.mediamtxConfig, "mediamtx.configFile");
+  let configFile = String(cf.value ?? join(APP_ROOT, "mediamtx.yml"));
+  if (!isAbsolute(configFile)) configFile = resolve(configFile);
+  const manageP = get(ENV.mediamtxManage, "mediamtx.manage");
+
+  const sc = get(ENV.secureCookies, "secureCookies");
+  const secureCookies = String(sc.value ?? "auto");
+  if (!["auto", "always", "never"].includes(secureCookies)) {
+    throw new ConfigError(sc.name, `'${secureCookies}' must be auto, always or never`);
+  }
+  const ttl = get(ENV.sessionTtl, "sessionTtl");
+  const tp = get(ENV.trustProxy, "trustProxy");
+  const ap = get(ENV.adminPassword, "adminPassword");
+  const adminPassword = ap.value === undefined ? undefined : String(ap.value);
+  if (adminPassword !== undefined && adminPassword.length < 8) {
+    throw new ConfigError(ap.name, "must be at least 8 characters");
+  }
+
+  return {
+    host,
+    port,
+    dataDir,
+    publicUrl,
+    publishHost,
+    mediamtx: {
+      bin: String(bin.value ?? ""),
+      configFile,
+      manage: parseBool(manageP.name, manageP.value, true),
+      ports,
+    },
+    sessionTtlSeconds: parseSeconds(ttl.name, ttl.value, 7 * 86400),
+    secureCookies: secureCookies as Config["secureCookies"],
+    trustProxy: parseBool(tp.name, tp.value, false),
+    loginLimits: { perIp: 10, perUser: 20, windowSeconds: 900 },
+    adminPassword,
+  };
+}
+
+/** Makes sure the data dir exists and is writable; errors name the setting. */
+export async function prepareDataDir(cfg: Config): Promise<void> {
+  try {
+    await Deno.mkdir(cfg.dataDir, { recursive: true });
+    const probe = join(cfg.dataDir, `.write-test-${crypto.randomUUID()}`);
+    await Deno.writeTextFile(probe, "ok");
+    await Deno.remove(probe);
+  } catch (e) {
+    throw new ConfigError(
+      ENV.dataDir,
+      `data dir ${cfg.dataDir} is not usable (${
+        (e as Error).message
+      }); set ${ENV.dataDir} to a writable directory`,
+    );
+  }
+}
+
+/** Fails with the setting's name when a port cannot be bound. */
+export function checkPortFree(setting: string, host: string, port: number): void {
+  try {
+    Deno.listen({ hostname: host, port }).close();
+  } catch (e) {
+    if (e instanceof Deno.errors.AddrInUse) {
+      throw new ConfigError(
+        setting,
+        `port ${port} is already in use on ${host}; stop what uses it or pick another`,
+      );
+    }
+    throw new ConfigError(setting, `cannot listen on ${host}:${port}: ${(e as Error).message}`);
+  }
+}
+
+export const MTX_PORT_ENV = PORT_ENV;

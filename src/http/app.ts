@@ -1,0 +1,73 @@
+// Builds the whole HTTP application. Used by the server and, in-process, by the tests (app.request).
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { authRoutes } from "../auth/routes.ts";
+import { loadSession } from "../auth/session-mw.ts";
+import { hookRoutes } from "../mediamtx/hook-route.ts";
+import { hlsRoutes } from "../proxy/hls.ts";
+import { findKey } from "../store/keys.ts";
+import { webRoutes } from "../web/routes.ts";
+import { errorPage } from "../web/pages.ts";
+import type { Asset } from "../web/assets.ts";
+import { clientInfo } from "./client.ts";
+import type { AppDeps, Env } from "./context.ts";
+
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "media-src 'self' blob:",
+  "worker-src 'self' blob:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+].join("; ");
+
+export function createApp(deps: AppDeps, assets: Map<string, Asset>) {
+  const app = new Hono<Env>();
+
+  app.use("*", async (c, next) => {
+    await next();
+    c.header("X-Content-Type-Options", "nosniff");
+    c.header("Referrer-Policy", "same-origin");
+    c.header("X-Frame-Options", "DENY");
+    if ((c.res.headers.get("content-type") ?? "").startsWith("text/html")) {
+      c.header("Content-Security-Policy", CSP);
+      c.header("Cache-Control", "no-store");
+    }
+  });
+  app.use("*", clientInfo(deps));
+
+  // Liveness and the compatibility API of the server livegate replaces.
+  app.get("/health", (c) => c.text("OK"));
+  app.get("/api/stream/validate", async (c) => {
+    const token = c.req.query("token") ?? "";
+    const key = await findKey(deps.kv, token);
+    return key ? c.json({ valid: true, path: key.path }) : c.json({ valid: false }, 401);
+  });
+  app.route("/", hookRoutes(deps));
+
+  app.use("*", loadSession(deps));
+  app.get("/api/me", (c) => {
+    const u = c.get("user");
+    return u ? c.json({ user: u.name, role: u.role }) : c.json({ error: "login required" }, 401);
+  });
+  app.route("/", authRoutes(deps));
+  app.route("/", hlsRoutes(deps));
+  app.route("/", webRoutes(deps, assets));
+
+  app.notFound((c) => {
+    if (c.req.path.startsWith("/api/") || c.req.path.startsWith("/internal/")) {
+      return c.json({ error: "not found" }, 404);
+    }
+    return c.html(errorPage(404, "Nothing here."), 404);
+  });
+  app.onError((err, c) => {
+    if (err instanceof HTTPException) return c.json({ error: err.message }, err.status);
+    console.error(`[livegate] ${c.req.method} ${c.req.path}: ${err.stack ?? err}`);
+    return c.json({ error: "internal error" }, 500);
+  });
+  return app;
+}

@@ -1,0 +1,41 @@
+// The endpoint MediaMTX POSTs its auth requests to. The URL carries a per-start secret, so only the
+// MediaMTX livegate started can call it. Bad bodies get 400, never a crash.
+import { Hono } from "hono";
+import { safeEqualString } from "../auth/bytes.ts";
+import { decide, parseHookBody } from "../auth/hook.ts";
+import { checkPublishKey } from "../store/keys.ts";
+import type { AppDeps, Env } from "../http/context.ts";
+
+const MAX_BODY = 64 * 1024;
+
+export function hookRoutes(deps: AppDeps) {
+  const app = new Hono<Env>();
+  app.post("/internal/mediamtx/auth/:secret", async (c) => {
+    if (!safeEqualString(c.req.param("secret"), deps.secrets.hook)) {
+      return c.json({ error: "forbidden" }, 403);
+    }
+    const len = Number(c.req.header("content-length") ?? "0");
+    if (len > MAX_BODY) return c.json({ error: "body too large" }, 413);
+    const text = await c.req.text();
+    if (text.length > MAX_BODY) return c.json({ error: "body too large" }, 413);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return c.json({ error: "body is not valid JSON" }, 400);
+    }
+    const req = parseHookBody(body);
+    if (typeof req === "string") return c.json({ error: req }, 400);
+    const d = await decide(req, {
+      secrets: deps.secrets,
+      checkPublishKey: (path, key) => checkPublishKey(deps.kv, path, key),
+    });
+    if (!d.allow && req.action === "publish") {
+      console.log(
+        `[livegate] refused publish to '${req.path}' from ${req.ip} (${req.protocol}): ${d.reason}`,
+      );
+    }
+    return d.allow ? c.json({ ok: true }) : c.json({ error: d.reason }, 401);
+  });
+  return app;
+}

@@ -1,0 +1,93 @@
+// /hls/<path>/<file> -> MediaMTX's HLS server on 127.0.0.1, as its "CDN" (hlsCDNSecret): one MediaMTX
+// session per stream serves every viewer. Bodies are streamed, LL-HLS blocking requests (_HLS_msn,
+// _HLS_part) pass through, and the upstream request is aborted when the viewer goes away.
+import { Hono } from "hono";
+import { proxy } from "hono/proxy";
+import { NAME_RE } from "../store/kv.ts";
+import { requireApiLogin } from "../auth/session-mw.ts";
+import { mediamtxUrls } from "../mediamtx/env.ts";
+import type { AppDeps, Env } from "../http/context.ts";
+
+const FILE_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const PASS_QUERY = ["_HLS_msn", "_HLS_part", "_HLS_skip"];
+const PASS_HEADERS = [
+  "content-type",
+  "content-length",
+  "content-range",
+  "accept-ranges",
+  "etag",
+  "last-modified",
+];
+
+function contentTypeFor(file: string, upstream: string | null): string {
+  if (file.endsWith(".m3u8")) return "application/vnd.apple.mpegurl";
+  if (file.endsWith(".mp4") || file.endsWith(".m4s")) return "video/mp4";
+  if (file.endsWith(".ts")) return "video/mp2t";
+  return upstream ?? "application/octet-stream";
+}
+
+export function hlsRoutes(deps: AppDeps) {
+  const app = new Hono<Env>();
+  const base = mediamtxUrls(deps.cfg).hls;
+
+  app.use("/hls/*", requireApiLogin);
+  app.get("/hls/:path/:file", async (c) => {
+    const path = c.req.param("path");
+    const file = c.req.param("file");
+    if (!NAME_RE.test(path) || !FILE_RE.test(file)) return c.json({ error: "not found" }, 404);
+    const q = new URLSearchParams();
+    for (const k of PASS_QUERY) {
+      const v = c.req.query(k);
+      if (v !== undefined) {
+        if (!/^-?\d{1,12}$/.test(v) && !(k === "_HLS_skip" && /^(YES|v2)$/.test(v))) {
+          return c.json({ error: `bad ${k}` }, 400);
+        }
+        q.set(k, v);
+      }
+    }
+    const qs = q.size ? `?${q}` : "";
+    const headers: Record<string, string> = { authorization: `Bearer ${deps.secrets.cdn}` };
+    const range = c.req.header("range");
+    if (range && range.length < 100) headers.range = range;
+    let res: Response;
+    try {
+      res = await proxy(`${base}/${path}/${file}${qs}`, {
+        headers,
+        signal: c.req.raw.signal,
+        redirect: "manual",
+      });
+    } catch (e) {
+      if (c.req.raw.signal.aborted) return new Response(null, { status: 499 });
+      const state = deps.mtxState();
+      const restarting = state === "starting" || state === "restarting";
+      console.error(`[livegate] HLS upstream error: ${(e as Error).message}`);
+      c.header("Retry-After", "2");
+      return c.json(
+        { error: restarting ? "MediaMTX is restarting; try again shortly" : "MediaMTX is not reachable" },
+        restarting ? 503 : 502,
+      );
+    }
+    if (res.status === 404 || res.status === 401 || (res.status >= 300 && res.status < 400)) {
+      // 401 from MediaMTX here means the muxer went away (stream ended) between requests.
+      await res.body?.cancel();
+      return c.json({ error: `stream '${path}' is offline or unknown` }, 404);
+    }
+    if (res.status >= 500) {
+      await res.body?.cancel();
+      return c.json({ error: `MediaMTX answered ${res.status}` }, 502);
+    }
+    const out = new Headers();
+    for (const h of PASS_HEADERS) {
+      const v = res.headers.get(h);
+      if (v) out.set(h, v);
+    }
+    out.set("content-type", contentTypeFor(file, res.headers.get("content-type")));
+    // Private: content is behind a login. Playlists change every part; segments never change.
+    out.set("cache-control", file.endsWith(".m3u8") ? "no-cache, private" : "private, max-age=60");
+    out.set("x-content-type-options", "nosniff");
+    return new Response(res.body, { status: res.status, headers: out });
+  });
+
+  app.all("/hls/*", (c) => c.json({ error: "not found" }, 404));
+  return app;
+}

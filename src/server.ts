@@ -1,0 +1,129 @@
+// `livegate serve`: validates the config, opens KV, creates the first admin, starts the HTTP server and
+// MediaMTX (supervised), and stops both cleanly on Ctrl-C / SIGTERM.
+import { checkPortFree, type Config, prepareDataDir } from "./config/config.ts";
+import { createApp } from "./http/app.ts";
+import { loadAssets } from "./web/assets.ts";
+import { openStore } from "./store/kv.ts";
+import { addUser, countUsers } from "./store/users.ts";
+import { createKey, listKeys } from "./store/keys.ts";
+import { randomToken } from "./auth/bytes.ts";
+import { findMediamtx } from "./mediamtx/binary.ts";
+import { makeSecrets } from "./mediamtx/secrets.ts";
+import { mediamtxEnv } from "./mediamtx/env.ts";
+import { Supervisor } from "./mediamtx/supervisor.ts";
+import { mtxApi } from "./mediamtx/api.ts";
+import { DEFAULT_PATH } from "./web/routes.ts";
+
+export interface Running {
+  stop(): Promise<void>;
+  finished: Promise<void>;
+}
+
+/** Creates the admin (and a first stream key) on an empty database; prints the secrets once. */
+async function firstRun(kv: Deno.Kv, cfg: Config, out: (s: string) => void): Promise<void> {
+  if (await countUsers(kv) === 0) {
+    const password = cfg.adminPassword ?? randomToken(12);
+    await addUser(kv, "admin", password, "admin");
+    out("First run: created user 'admin'.");
+    if (cfg.adminPassword) out("  password: from LIVEGATE_ADMIN_PASSWORD");
+    else out(`  password: ${password}    (shown once; change it with: livegate user passwd admin)`);
+  }
+  if ((await listKeys(kv)).length === 0) {
+    const { key } = await createKey(kv, DEFAULT_PATH, "first-run");
+    const rtmp = `rtmp://${cfg.publishHost}:${cfg.mediamtx.ports.rtmp}/${DEFAULT_PATH}`;
+    out(`Created a stream key for '${DEFAULT_PATH}' (shown once):`);
+    out(`  ffmpeg/any RTMP client: ${rtmp}?token=${key}`);
+    out(`  OBS: Server ${rtmp}   Stream Key ?token=${key}`);
+    out(`  watch at ${cfg.publicUrl}/watch/${DEFAULT_PATH}`);
+  }
+}
+
+async function waitMediamtxReady(
+  cfg: Config,
+  secrets: Awaited<ReturnType<typeof makeSecrets>>,
+  ms: number,
+  exited: () => boolean,
+) {
+  const end = Date.now() + ms;
+  let last = "";
+  while (Date.now() < end) {
+    if (exited()) throw new Error("MediaMTX exited while starting; its log above says why");
+    try {
+      await mtxApi({ cfg, secrets }, "/v3/config/global/get", 1000);
+      return;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`MediaMTX did not become ready in ${ms} ms (${last})`);
+}
+
+export async function serve(cfg: Config, log: (s: string) => void = console.log): Promise<Running> {
+  await prepareDataDir(cfg);
+  const bin = cfg.mediamtx.manage ? findMediamtx(cfg.mediamtx.bin) : "";
+  if (cfg.mediamtx.manage) {
+    try {
+      Deno.statSync(cfg.mediamtx.configFile);
+    } catch {
+      throw new Error(`config: LIVEGATE_MEDIAMTX_CONFIG: ${cfg.mediamtx.configFile} does not exist`);
+    }
+  }
+  checkPortFree("LIVEGATE_PORT", cfg.host, cfg.port);
+  if (cfg.mediamtx.manage) {
+    const p = cfg.mediamtx.ports;
+    checkPortFree("LIVEGATE_RTMP_PORT", "0.0.0.0", p.rtmp);
+    checkPortFree("LIVEGATE_RTSP_PORT", "0.0.0.0", p.rtsp);
+    checkPortFree("LIVEGATE_MTX_HLS_PORT", "127.0.0.1", p.hls);
+    checkPortFree("LIVEGATE_MTX_WEBRTC_PORT", "127.0.0.1", p.webrtc);
+    checkPortFree("LIVEGATE_MTX_API_PORT", "127.0.0.1", p.api);
+    checkPortFree("LIVEGATE_MTX_METRICS_PORT", "127.0.0.1", p.metrics);
+    checkPortFree("LIVEGATE_MTX_PLAYBACK_PORT", "127.0.0.1", p.playback);
+  }
+  const assets = await loadAssets();
+  const kv = await openStore(cfg.dataDir);
+  await firstRun(kv, cfg, log);
+
+  const secrets = await makeSecrets(cfg.mediamtx.manage ? undefined : Deno.env.get("LIVEGATE_MTX_SECRET"));
+  let supervisor: Supervisor | undefined;
+  const app = createApp({ kv, cfg, secrets, mtxState: () => supervisor?.state ?? "external" }, assets);
+  const ac = new AbortController();
+  const server = Deno.serve(
+    { hostname: cfg.host, port: cfg.port, signal: ac.signal, onListen: () => {} },
+    app.fetch,
+  );
+  log(`livegate listening on http://${cfg.host}:${cfg.port} (public URL ${cfg.publicUrl})`);
+
+  if (cfg.mediamtx.manage) {
+    supervisor = new Supervisor({
+      bin,
+      configFile: cfg.mediamtx.configFile,
+      env: mediamtxEnv(cfg, secrets),
+      log,
+      ready: () => waitMediamtxReady(cfg, secrets, 30_000, () => supervisor?.state === "restarting"),
+    });
+    try {
+      supervisor.start();
+      await supervisor.ready;
+    } catch (e) {
+      await supervisor.stop();
+      ac.abort();
+      await server.finished;
+      kv.close();
+      throw e;
+    }
+    log(
+      `MediaMTX ready: RTMP :${cfg.mediamtx.ports.rtmp}, RTSP :${cfg.mediamtx.ports.rtsp}, SRT :${cfg.mediamtx.ports.srt}`,
+    );
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    stopping ??= (async () => {
+      await supervisor?.stop();
+      ac.abort();
+      await server.finished;
+      kv.close();
+    })();
+  return { stop, finished: server.finished };
+}

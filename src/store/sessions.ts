@@ -1,0 +1,58 @@
+// Login sessions in KV. The cookie holds a random token; KV holds only its SHA-256, so a copy of the
+// database does not hand out live sessions. Entries expire through expireIn and an explicit expiry.
+import { randomToken, sha256Hex } from "../auth/bytes.ts";
+
+export interface Session {
+  user: string;
+  created: number;
+  expiresAt: number;
+}
+
+export async function createSession(kv: Deno.Kv, user: string, ttlSeconds: number): Promise<string> {
+  const token = randomToken(32);
+  const id = await sha256Hex(token);
+  const now = Date.now();
+  const s: Session = { user, created: now, expiresAt: now + ttlSeconds * 1000 };
+  const ms = ttlSeconds * 1000;
+  await kv.atomic().set(["sessions", id], s, { expireIn: ms }).set(["user_sessions", user, id], true, {
+    expireIn: ms,
+  }).commit();
+  return token;
+}
+
+/**
+ * Looks up a session; renews it (sliding expiry) once less than half its lifetime is left.
+ * `now` is injectable for tests.
+ */
+export async function getSession(
+  kv: Deno.Kv,
+  token: string | undefined,
+  ttlSeconds: number,
+  now = Date.now(),
+): Promise<Session | null> {
+  if (!token || token.length > 128) return null;
+  const id = await sha256Hex(token);
+  const e = await kv.get<Session>(["sessions", id]);
+  const s = e.value;
+  if (!s) return null;
+  if (s.expiresAt <= now) {
+    await kv.delete(["sessions", id]);
+    return null;
+  }
+  const ms = ttlSeconds * 1000;
+  if (s.expiresAt - now < ms / 2) {
+    const renewed = { ...s, expiresAt: now + ms };
+    await kv.atomic().check(e).set(["sessions", id], renewed, { expireIn: ms })
+      .set(["user_sessions", s.user, id], true, { expireIn: ms }).commit();
+    return renewed;
+  }
+  return s;
+}
+
+export async function deleteSession(kv: Deno.Kv, token: string | undefined): Promise<void> {
+  if (!token || token.length > 128) return;
+  const id = await sha256Hex(token);
+  const e = await kv.get<Session>(["sessions", id]);
+  if (!e.value) return;
+  await kv.atomic().delete(["sessions", id]).delete(["user_sessions", e.value.user, id]).commit();
+}

@@ -1,0 +1,119 @@
+// Server-rendered pages. `html` escapes every interpolated value; scripts and styles come from /static
+// so the Content-Security-Policy can forbid inline code.
+import { html, raw } from "hono/html";
+import type { HtmlEscapedString } from "hono/utils/html";
+
+type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
+
+export function layout(
+  title: string,
+  body: Html,
+  opts: { user?: string; csrf?: string; bodyData?: string } = {},
+) {
+  return html`
+    <!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>${title} · livegate</title>
+        <link rel="stylesheet" href="/static/app.css">
+        <link rel="icon" href="data:,">
+      </head>
+      <body ${raw(opts.bodyData ?? "")}>
+        <header class="top">
+      <a class="brand" href="/">livegate</a>
+      ${opts.user
+        ? html`<nav><span class="who">${opts.user}</span>
+    <form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="${opts.csrf}"><button class="link">Log out</button></form></nav>`
+        : ""}
+        </header>
+        <main>${body}</main>
+      </body>
+    </html>
+  `;
+}
+
+export function loginPage(opts: { csrf: string; next: string; error?: string; user?: string }) {
+  return layout(
+    "Log in",
+    html`<section class="card narrow">
+  <h1>Log in</h1>
+  ${opts.error ? html`<p class="error" role="alert">${opts.error}</p>` : ""}
+  <form method="post" action="/login" id="login">
+    <input type="hidden" name="csrf" value="${opts.csrf}">
+    <input type="hidden" name="next" value="${opts.next}">
+    <label>User name <input name="user" autocomplete="username" required maxlength="64" value="${
+      opts.user ?? ""
+    }" autofocus></label>
+    <label>Password <input name="password" type="password" autocomplete="current-password" required maxlength="1024"></label>
+    <button type="submit">Log in</button>
+  </form>
+</section>`,
+  );
+}
+
+export function playerPage(opts: { path: string; user: string; csrf: string }) {
+  return layout(
+    opts.path,
+    html`<section class="player">
+  <div class="stage">
+    <video id="video" playsinline autoplay controls></video>
+    <div id="overlay" class="overlay">Connecting…</div>
+  </div>
+  <div class="bar">
+    <h1>${opts.path}</h1>
+    <span id="status" class="badge">connecting</span>
+    <span id="latency" class="latency" title="Distance from the live edge">latency –</span>
+    <button id="unmute" class="hidden">Unmute</button>
+  </div>
+</section>
+<script type="module" src="/static/player.js"></script>`,
+    { user: opts.user, csrf: opts.csrf, bodyData: `data-path="${opts.path}"` },
+  );
+}
+
+export interface StreamRow {
+  path: string;
+  live: boolean;
+  readers: number;
+}
+
+export function homePage(opts: { user: string; csrf: string; streams: StreamRow[]; mtxDown: boolean }) {
+  return layout(
+    "Streams",
+    html`<section class="card">
+  <h1>Streams</h1>
+  ${
+      opts.mtxDown
+        ? html`<p class="error">MediaMTX is not reachable right now; live status is unknown.</p>`
+        : ""
+    }
+  ${
+      opts.streams.length === 0
+        ? html`<p>No streams yet. Create a stream key with <code>livegate key create live</code> and publish to
+    <code>rtmp://HOST:1935/live?token=KEY</code>.</p>`
+        : html`<ul class="streams">${
+          opts.streams.map((s) =>
+            html`<li><a href="/watch/${s.path}">${s.path}</a>
+      <span class="badge ${s.live ? "live" : ""}">${s.live ? "LIVE" : "offline"}</span></li>`
+          )
+        }</ul>`
+    }
+</section>`,
+    { user: opts.user, csrf: opts.csrf },
+  );
+}
+
+export function errorPage(status: number, message: string) {
+  return layout(
+    String(status),
+    html`
+      <section class="card narrow">
+        <h1>${status}</h1>
+        <p>${message}</p>
+        <p><a href="/">Back to the start page</a></p>
+      </section>
+    `,
+  );
+}
