@@ -51,7 +51,7 @@ work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 dir="$(cd "$work" && "$GO" mod download -json "github.com/bluenviron/mediamtx@$MEDIAMTX_VERSION" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')"
 [ -d "$dir" ] || { log "go mod download of mediamtx@$MEDIAMTX_VERSION failed"; exit 1; }
 cp -r "$dir" "$work/src"; chmod -R u+w "$work/src"
-echo "$MEDIAMTX_VERSION" > "$work/src/internal/core/VERSION"
+printf %s "$MEDIAMTX_VERSION" > "$work/src/internal/core/VERSION"
 hlsver="$(tr -d ' \n' < "$work/src/internal/servers/hls/hlsjsdownloader/VERSION")"
 ( cd "$work" && npm pack --silent "hls.js@${hlsver#v}" >/dev/null 2>&1 ) || { log "npm pack hls.js@${hlsver#v} failed"; exit 1; }
 tar -xzf "$work"/hls.js-*.tgz -C "$work" package/dist/hls.min.js
