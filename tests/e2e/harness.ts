@@ -1,0 +1,228 @@
+// Real processes for end-to-end tests: livegate (which starts MediaMTX) on free ports in a temp data dir,
+// ffmpeg publishers, and a cookie-keeping HTTP client that logs in through the form.
+import { join, resolve } from "node:path";
+
+export const ROOT = resolve(new URL("../..", import.meta.url).pathname);
+export const ADMIN_PASSWORD = "e2e-admin-password";
+
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const p = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return p;
+}
+
+export function needTool(name: string): string {
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    try {
+      const p = join(dir, name);
+      if (Deno.statSync(p).isFile) return p;
+    } catch { /* next */ }
+  }
+  throw new Error(`${name} is not installed: run scripts/test.sh, which installs it`);
+}
+
+export async function run(cmd: string, args: string[], opts: Deno.CommandOptions = {}) {
+  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped", ...opts }).output();
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+export interface Livegate {
+  url: string;
+  env: Record<string, string>;
+  dataDir: string;
+  rtmpPort: number;
+  key: string;
+  logs: string[];
+  proc: Deno.ChildProcess;
+  /** Runs a livegate CLI command against the same data dir. */
+  cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  stop(): Promise<void>;
+}
+
+/** Entry to run: main.ts from the repo, or LIVEGATE_E2E_ENTRY (e.g. a compiled binary). */
+function entry(args: string[]): [string, string[]] {
+  const bin = Deno.env.get("LIVEGATE_E2E_BIN");
+  if (bin) return [bin, args];
+  return [Deno.execPath(), ["run", "-A", "--config", join(ROOT, "deno.json"), join(ROOT, "main.ts"), ...args]];
+}
+
+export async function startLivegate(extraEnv: Record<string, string> = {}): Promise<Livegate> {
+  const dataDir = await Deno.makeTempDir({ prefix: "livegate-e2e-" });
+  const port = freePort();
+  const rtmpPort = freePort();
+  const env: Record<string, string> = {
+    LIVEGATE_DATA_DIR: dataDir,
+    LIVEGATE_HOST: "127.0.0.1",
+    LIVEGATE_PORT: String(port),
+    LIVEGATE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    LIVEGATE_RTMP_PORT: String(rtmpPort),
+    LIVEGATE_RTSP_PORT: String(freePort()),
+    LIVEGATE_SRT_PORT: String(freePort()),
+    LIVEGATE_MTX_HLS_PORT: String(freePort()),
+    LIVEGATE_MTX_WEBRTC_PORT: String(freePort()),
+    LIVEGATE_WEBRTC_UDP_PORT: String(freePort()),
+    LIVEGATE_MTX_API_PORT: String(freePort()),
+    LIVEGATE_MTX_METRICS_PORT: String(freePort()),
+    LIVEGATE_MTX_PLAYBACK_PORT: String(freePort()),
+    ...extraEnv,
+  };
+  const cli = (...args: string[]) => {
+    const [cmd, a] = entry(args);
+    return run(cmd, a, { env, cwd: dataDir });
+  };
+  const created = await cli("key", "create", "live", "--name", "e2e");
+  if (created.code !== 0) throw new Error(`key create failed: ${created.stderr}`);
+  const key = created.stdout.split("\n")[1].trim();
+
+  const [cmd, args] = entry(["serve"]);
+  // Run from the temp dir: nothing may depend on the working directory.
+  const proc = new Deno.Command(cmd, { args, env, cwd: dataDir, stdout: "piped", stderr: "piped" }).spawn();
+  const logs: string[] = [];
+  let ready!: () => void;
+  const readyP = new Promise<void>((r) => (ready = r));
+  const pump = async (s: ReadableStream<Uint8Array>) => {
+    const dec = new TextDecoder();
+    let buf = "";
+    for await (const b of s) {
+      buf += dec.decode(b, { stream: true });
+      let i;
+      while ((i = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        logs.push(line);
+        if (Deno.env.get("E2E_VERBOSE")) console.log(`  | ${line}`);
+        if (line.startsWith("MediaMTX ready")) ready();
+      }
+    }
+  };
+  const pumps = [pump(proc.stdout), pump(proc.stderr)];
+  const exited = proc.status.then((s) => {
+    throw new Error(`livegate exited early (code ${s.code}):\n${logs.join("\n")}`);
+  });
+  const timeout = new Promise<never>((_, rej) =>
+    setTimeout(() => rej(new Error(`livegate not ready in 40 s:\n${logs.join("\n")}`)), 40_000)
+  );
+  try {
+    await Promise.race([readyP, exited, timeout]);
+  } catch (e) {
+    try {
+      proc.kill("SIGKILL");
+    } catch { /* gone */ }
+    await Promise.allSettled(pumps);
+    throw e;
+  }
+  exited.catch(() => {});
+  return {
+    url: `http://127.0.0.1:${port}`,
+    env,
+    dataDir,
+    rtmpPort,
+    key,
+    logs,
+    proc,
+    cli,
+    async stop() {
+      try {
+        proc.kill("SIGTERM");
+      } catch { /* gone */ }
+      await proc.status;
+      await Promise.allSettled(pumps);
+      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** ffmpeg publishing a test pattern with a 440 Hz tone (H.264 + AAC) over RTMP. */
+export function publish(url: string, seconds = 120, extra: string[] = []): Deno.ChildProcess {
+  const args = [
+    "-hide_banner",
+    "-loglevel",
+    "error",
+    "-re",
+    "-f",
+    "lavfi",
+    "-i",
+    `testsrc2=size=640x360:rate=30:duration=${seconds}`,
+    "-f",
+    "lavfi",
+    "-i",
+    `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
+    "-c:v",
+    "libx264",
+    "-preset",
+    "veryfast",
+    "-tune",
+    "zerolatency",
+    "-g",
+    "30",
+    "-pix_fmt",
+    "yuv420p",
+    "-c:a",
+    "aac",
+    "-b:a",
+    "96k",
+    ...extra,
+    "-f",
+    "flv",
+    url,
+  ];
+  return new Deno.Command(needTool("ffmpeg"), { args, stdout: "null", stderr: "piped", stdin: "null" }).spawn();
+}
+
+export async function stopProc(p: Deno.ChildProcess): Promise<void> {
+  try {
+    p.kill("SIGKILL");
+  } catch { /* gone */ }
+  await p.status;
+  await p.stderr?.cancel().catch(() => {});
+}
+
+/** A tiny browser-like client: keeps cookies, never follows redirects by itself. */
+export class Client {
+  cookies = new Map<string, string>();
+  constructor(readonly base: string) {}
+
+  async fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size) headers.set("cookie", [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
+    const res = await fetch(this.base + path, { ...init, headers, redirect: "manual" });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(";");
+      const i = pair.indexOf("=");
+      const v = pair.slice(i + 1);
+      if (v === "" || /max-age=0/i.test(c)) this.cookies.delete(pair.slice(0, i));
+      else this.cookies.set(pair.slice(0, i), v);
+    }
+    return res;
+  }
+
+  async login(user: string, password: string, next = "/"): Promise<Response> {
+    const page = await (await this.fetch(`/login?next=${encodeURIComponent(next)}`)).text();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? "";
+    return await this.fetch("/login", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ csrf, user, password, next }),
+    });
+  }
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ""}`);
+}
