@@ -45,7 +45,23 @@ fi
 # 2. Build the same version from the Go module proxy.
 GO="$(command -v go || true)"
 [ -n "$GO" ] || { [ -x /usr/local/go/bin/go ] && GO=/usr/local/go/bin/go; }
-[ -n "$GO" ] || { log "need Go (>= 1.25) to build MediaMTX: apt-get install golang-go, or set MEDIAMTX_BIN"; exit 1; }
+need_go="$MEDIAMTX_GO_MIN"
+go_ok() { [ -n "$1" ] && printf "%s\n%s\n" "$need_go" "$("$1" env GOVERSION | sed "s/^go//")" | sort -V -C; }
+if ! go_ok "$GO"; then
+  # No Go, or one too old for MediaMTX: fetch the Go toolchain module from the Go module proxy.
+  tc="$CACHE/go/$GO_VERSION"
+  if [ ! -x "$tc/bin/go" ]; then
+    proxy="${GOPROXY:-https://proxy.golang.org}"; proxy="${proxy%%,*}"
+    log "installing Go $GO_VERSION from $proxy"
+    tmpz="$(mktemp -d)"
+    curl -fsSL --max-time 600 -o "$tmpz/go.zip" "$proxy/golang.org/toolchain/@v/v0.0.1-go$GO_VERSION.linux-$garch.zip" \
+      || { log "cannot download Go $GO_VERSION; install Go >= $need_go or set MEDIAMTX_BIN"; exit 1; }
+    (cd "$tmpz" && unzip -q go.zip) && mkdir -p "$(dirname "$tc")" && rm -rf "$tc" \
+      && mv "$tmpz/golang.org/toolchain@v0.0.1-go$GO_VERSION.linux-$garch" "$tc" && chmod +x "$tc"/bin/* "$tc"/pkg/tool/*/*
+    rm -rf "$tmpz"
+  fi
+  GO="$tc/bin/go"
+fi
 export GOPATH="$CACHE/gopath" GOFLAGS=-modcacherw GOTOOLCHAIN=local
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 dir="$(cd "$work" && "$GO" mod download -json "github.com/bluenviron/mediamtx@$MEDIAMTX_VERSION" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')"

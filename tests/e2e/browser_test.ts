@@ -58,15 +58,23 @@ Deno.test({
       await Promise.all([page.waitForURL(`${lg.url}/watch/live`), page.click("button[type=submit]")]);
 
       const state = () => page.evaluate(() => (globalThis as unknown as { livegate: PlayerState }).livegate);
-      await waitFor("offline shown", async () => (await state()).status === "offline" ? true : undefined, 15_000);
+      await waitFor(
+        "offline shown",
+        async () => (await state()).status === "offline" ? true : undefined,
+        15_000,
+      );
       assert.match(await page.textContent("#overlay") ?? "", /offline/i);
 
       pub = publish(`rtmp://127.0.0.1:${lg.rtmpPort}/live?token=${lg.key}`);
       await waitFor("player live", async () => (await state()).status === "live" ? true : undefined, 30_000);
-      const t0 = await page.evaluate(() => (document.getElementById("video") as HTMLVideoElement).currentTime);
+      const t0 = await page.evaluate(() =>
+        (document.getElementById("video") as HTMLVideoElement).currentTime
+      );
       await page.waitForTimeout(3000);
       const v = await page.evaluate(() => {
-        const el = document.getElementById("video") as HTMLVideoElement & { webkitAudioDecodedByteCount?: number };
+        const el = document.getElementById("video") as HTMLVideoElement & {
+          webkitAudioDecodedByteCount?: number;
+        };
         return {
           t: el.currentTime,
           paused: el.paused,

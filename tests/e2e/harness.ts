@@ -48,7 +48,14 @@ export interface Livegate {
 function entry(args: string[]): [string, string[]] {
   const bin = Deno.env.get("LIVEGATE_E2E_BIN");
   if (bin) return [bin, args];
-  return [Deno.execPath(), ["run", "-A", "--config", join(ROOT, "deno.json"), join(ROOT, "main.ts"), ...args]];
+  return [Deno.execPath(), [
+    "run",
+    "-A",
+    "--config",
+    join(ROOT, "deno.json"),
+    join(ROOT, "main.ts"),
+    ...args,
+  ]];
 }
 
 export async function startLivegate(extraEnv: Record<string, string> = {}): Promise<Livegate> {
@@ -171,7 +178,8 @@ export function publish(url: string, seconds = 120, extra: string[] = []): Deno.
     "flv",
     url,
   ];
-  return new Deno.Command(needTool("ffmpeg"), { args, stdout: "null", stderr: "piped", stdin: "null" }).spawn();
+  return new Deno.Command(needTool("ffmpeg"), { args, stdout: "null", stderr: "piped", stdin: "null" })
+    .spawn();
 }
 
 export async function stopProc(p: Deno.ChildProcess): Promise<void> {

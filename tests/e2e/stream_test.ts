@@ -108,7 +108,15 @@ Deno.test({
         ];
         const afile = join(lg.dataDir, "aseg.mp4");
         await Deno.writeFile(afile, new Uint8Array([...ab[0], ...ab[1]]));
-        const aprobe = await run(needTool("ffprobe"), ["-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", afile]);
+        const aprobe = await run(needTool("ffprobe"), [
+          "-v",
+          "error",
+          "-show_entries",
+          "stream=codec_name",
+          "-of",
+          "csv=p=0",
+          afile,
+        ]);
         assert.equal(aprobe.code, 0, aprobe.stderr);
         assert.match(aprobe.stdout, /aac/);
       });
@@ -129,7 +137,14 @@ Deno.test({
       });
 
       await t.step("bad file names and paths are 404, not passed upstream", async () => {
-        for (const p of ["/hls/live/..%2F..%2Fetc", "/hls/..%2Flive/index.m3u8", "/hls/live/.hidden", "/hls/live/a/b"]) {
+        for (
+          const p of [
+            "/hls/live/..%2F..%2Fetc",
+            "/hls/..%2Flive/index.m3u8",
+            "/hls/live/.hidden",
+            "/hls/live/a/b",
+          ]
+        ) {
           const r = await viewer.fetch(p);
           assert.equal(r.status, 404, p);
           await r.body?.cancel();
@@ -163,7 +178,14 @@ Deno.test({
       const base = `rtmp://127.0.0.1:${lg.rtmpPort}`;
       // OBS "Server" rtmp://host:1935/live?token=KEY with an empty Stream Key, as OBS's librtmp sends it.
       const forms: string[][] = [
-        ["-rtmp_tcurl", `${base}/live?token=${lg.key}`, "-rtmp_app", `live?token=${lg.key}`, "-rtmp_playpath", ""],
+        [
+          "-rtmp_tcurl",
+          `${base}/live?token=${lg.key}`,
+          "-rtmp_app",
+          `live?token=${lg.key}`,
+          "-rtmp_playpath",
+          "",
+        ],
         // OBS Server rtmp://host:1935 and Stream Key live?token=KEY.
         ["-rtmp_tcurl", base, "-rtmp_app", "", "-rtmp_playpath", `live?token=${lg.key}`],
       ];

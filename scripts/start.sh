@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# One command: install what is missing, then run livegate (which runs MediaMTX) with its data in ./data.
+# Any argument is passed to livegate, e.g. `scripts/start.sh user list`.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+eval "$("$ROOT/scripts/setup.sh")"
+cd "$ROOT"
+export LIVEGATE_DATA_DIR="${LIVEGATE_DATA_DIR:-$ROOT/data}"
+deno task build >&2
+exec deno run -A main.ts "${@:-serve}"

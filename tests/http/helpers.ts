@@ -1,0 +1,62 @@
+// In-process app for HTTP tests: memory KV, a fixed admin, no MediaMTX (its state reads "stopped").
+import { createApp } from "../../src/http/app.ts";
+import { loadConfig } from "../../src/config/config.ts";
+import { makeSecrets } from "../../src/mediamtx/secrets.ts";
+import { addUser } from "../../src/store/users.ts";
+import type { Asset } from "../../src/web/assets.ts";
+
+export const PASSWORD = "http-test-password";
+
+export async function testApp(env: Record<string, string> = {}) {
+  const kv = await Deno.openKv(":memory:");
+  // Point MediaMTX's loopback ports at a closed port so upstream calls fail fast.
+  const closed = () => {
+    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    l.close();
+    return String((l.addr as Deno.NetAddr).port);
+  };
+  const cfg = loadConfig({ LIVEGATE_MTX_HLS_PORT: closed(), LIVEGATE_MTX_API_PORT: closed(), ...env });
+  const secrets = await makeSecrets("http-test");
+  await addUser(kv, "admin", PASSWORD, "admin");
+  const assets = new Map<string, Asset>([
+    ["player.js", { body: new TextEncoder().encode("//js"), type: "text/javascript", etag: '"x"' }],
+  ]);
+  const app = createApp({ kv, cfg, secrets, mtxState: () => "stopped" }, assets);
+  return { app, kv, cfg, secrets, close: () => kv.close() };
+}
+
+type App = Awaited<ReturnType<typeof testApp>>["app"];
+
+/** Cookie jar over app.request. */
+export class Jar {
+  cookies = new Map<string, string>();
+  constructor(readonly app: App, readonly ip = "203.0.113.7") {}
+
+  async req(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size) headers.set("cookie", [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
+    const conn = { remoteAddr: { hostname: this.ip, port: 40000, transport: "tcp" } };
+    const res = await this.app.request(`http://localhost${path}`, { ...init, headers }, conn);
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(";");
+      const i = pair.indexOf("=");
+      if (/max-age=0/i.test(c) || pair.slice(i + 1) === "") this.cookies.delete(pair.slice(0, i));
+      else this.cookies.set(pair.slice(0, i), pair.slice(i + 1));
+    }
+    return res;
+  }
+
+  async csrf(): Promise<string> {
+    const html = await (await this.req("/login")).text();
+    return /name="csrf" value="([^"]+)"/.exec(html)![1];
+  }
+
+  async login(user: string, password: string, opts: { csrf?: string; next?: string } = {}) {
+    const csrf = opts.csrf ?? await this.csrf();
+    return await this.req("/login", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ csrf, user, password, next: opts.next ?? "/" }),
+    });
+  }
+}
