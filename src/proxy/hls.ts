@@ -5,6 +5,7 @@ import { Hono } from "hono";
 import { proxy } from "hono/proxy";
 import { NAME_RE } from "../store/kv.ts";
 import { requireApiLogin } from "../auth/session-mw.ts";
+import { canWatch } from "../auth/permissions.ts";
 import { mediamtxUrls } from "../mediamtx/env.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 
@@ -35,6 +36,7 @@ export function hlsRoutes(deps: AppDeps) {
     const path = c.req.param("path");
     const file = c.req.param("file");
     if (!NAME_RE.test(path) || !FILE_RE.test(file)) return c.json({ error: "not found" }, 404);
+    if (!canWatch(c.get("user"), path)) return c.json({ error: "not allowed to watch this stream" }, 403);
     const q = new URLSearchParams();
     for (const k of PASS_QUERY) {
       const v = c.req.query(k);
