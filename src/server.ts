@@ -33,7 +33,7 @@ async function firstRun(kv: Deno.Kv, cfg: Config, out: (s: string) => void): Pro
     const rtmp = `rtmp://${cfg.publishHost}:${cfg.mediamtx.ports.rtmp}/${DEFAULT_PATH}`;
     out(`Created a stream key for '${DEFAULT_PATH}' (shown once):`);
     out(`  ffmpeg/any RTMP client: ${rtmp}?token=${key}`);
-    out(`  OBS: Server ${rtmp}   Stream Key ?token=${key}`);
+    out(`  OBS: Server ${rtmp}?token=${key}   Stream Key: (leave empty)`);
     out(`  watch at ${cfg.publicUrl}/watch/${DEFAULT_PATH}`);
   }
 }

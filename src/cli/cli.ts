@@ -172,7 +172,7 @@ async function keyCmd(
     console.log(`key ${meta.id} for '${arg}' (shown once, store it now):`);
     console.log(key);
     console.log(`publish: ${rtmp}?token=${key}`);
-    console.log(`OBS: Server ${rtmp}  Stream Key ?token=${key}`);
+    console.log(`OBS: Server ${rtmp}?token=${key}  Stream Key: (leave empty)`);
     return 0;
   }
   if (sub === "list") {
