@@ -1,6 +1,7 @@
 // Decisions for MediaMTX's HTTP auth hook (authMethod: http). MediaMTX POSTs one JSON object per action;
 // a 2xx answer allows it. Rules:
-// - publish: a valid stream key for exactly that path (as ?token=KEY, the password, or a bearer token);
+// - publish: a valid stream key for exactly that path (as ?token=KEY, the password, or a bearer token),
+//   or, over WebRTC only, a single-use publish ticket livegate issued for exactly that path (browser WHIP);
 // - read: only livegate's own internal credential (viewers read through livegate's proxies);
 // - playback, api, metrics: only livegate's internal credential; pprof and anything unknown: never.
 import { safeEqualString } from "./bytes.ts";
@@ -27,7 +28,12 @@ export interface Decision {
 export interface HookDeps {
   secrets: MtxSecrets;
   checkPublishKey(path: string, key: string): Promise<boolean>;
+  /** Redeems a browser publish ticket (src/webrtc/tickets.ts); returns the user it was issued to. */
+  redeemPublishTicket?(path: string, ticket: string): Promise<string | null>;
 }
+
+/** Prefix of browser publish tickets (never a stream key prefix). */
+export const PUBLISH_TICKET_PREFIX = "lgw_";
 
 const STRING_FIELDS = [
   "ip",
@@ -84,6 +90,13 @@ export async function decide(r: HookRequest, deps: HookDeps): Promise<Decision> 
       const key = presentedKey(r);
       if (!key) return { allow: false, reason: "publish needs a stream key (?token=KEY)" };
       if (!r.path) return { allow: false, reason: "publish needs a path" };
+      if (key.startsWith(PUBLISH_TICKET_PREFIX)) {
+        if (r.protocol !== "webrtc") return { allow: false, reason: "publish tickets are for WebRTC only" };
+        const user = deps.redeemPublishTicket ? await deps.redeemPublishTicket(r.path, key) : null;
+        return user
+          ? { allow: true, reason: `browser publish by '${user}'` }
+          : { allow: false, reason: "invalid, used or expired publish ticket for this path" };
+      }
       return (await deps.checkPublishKey(r.path, key))
         ? { allow: true, reason: "valid stream key" }
         : { allow: false, reason: "invalid stream key for this path" };

@@ -4,6 +4,8 @@ import { Hono } from "hono";
 import { safeEqualString } from "../auth/bytes.ts";
 import { decide, parseHookBody } from "../auth/hook.ts";
 import { checkPublishKey } from "../store/keys.ts";
+import { BodyTooLarge, readBodyCapped } from "../http/body.ts";
+import { publishTickets } from "../webrtc/tickets.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 
 const MAX_BODY = 64 * 1024;
@@ -14,10 +16,13 @@ export function hookRoutes(deps: AppDeps) {
     if (!safeEqualString(c.req.param("secret"), deps.secrets.hook)) {
       return c.json({ error: "forbidden" }, 403);
     }
-    const len = Number(c.req.header("content-length") ?? "0");
-    if (len > MAX_BODY) return c.json({ error: "body too large" }, 413);
-    const text = await c.req.text();
-    if (text.length > MAX_BODY) return c.json({ error: "body too large" }, 413);
+    let text: string;
+    try {
+      text = await readBodyCapped(c.req.raw, MAX_BODY);
+    } catch (e) {
+      if (e instanceof BodyTooLarge) return c.json({ error: "body too large" }, 413);
+      return c.json({ error: "could not read the body" }, 400);
+    }
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -29,6 +34,7 @@ export function hookRoutes(deps: AppDeps) {
     const d = await decide(req, {
       secrets: deps.secrets,
       checkPublishKey: (path, key) => checkPublishKey(deps.kv, path, key),
+      redeemPublishTicket: (path, ticket) => publishTickets.redeem(path, ticket),
     });
     if (!d.allow && req.action === "publish") {
       console.log(

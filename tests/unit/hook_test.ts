@@ -1,6 +1,13 @@
 // The MediaMTX auth hook's decision table: every action x valid / invalid / missing credential.
 import assert from "node:assert/strict";
-import { decide, type HookRequest, parseHookBody, presentedKey } from "../../src/auth/hook.ts";
+import {
+  decide,
+  type HookRequest,
+  parseHookBody,
+  presentedKey,
+  PUBLISH_TICKET_PREFIX,
+} from "../../src/auth/hook.ts";
+import { PublishTickets } from "../../src/webrtc/tickets.ts";
 import { makeSecrets } from "../../src/mediamtx/secrets.ts";
 
 const secrets = await makeSecrets("unit-test-master");
@@ -92,4 +99,42 @@ Deno.test("hook: body validation", () => {
   const ok = parseHookBody({ action: "publish", path: "live", id: "abc", extra: 1 });
   assert.equal(typeof ok, "object");
   assert.equal((ok as HookRequest).user, "");
+});
+
+Deno.test("hook: browser publish ticket -> allowed once, for exactly that path, over WebRTC only", async () => {
+  let now = 1_000_000;
+  const tickets = new PublishTickets(() => now);
+  const d = { ...deps, redeemPublishTicket: (p: string, t: string) => tickets.redeem(p, t) };
+  const pub = (over: Partial<HookRequest>) =>
+    decide(req({ action: "publish", protocol: "webrtc", ...over }), d);
+
+  const t1 = await tickets.create("live", "alice");
+  assert.ok(t1.startsWith(PUBLISH_TICKET_PREFIX));
+  // Another path: refused, and the ticket is spent.
+  assert.equal((await pub({ path: "other", token: t1 })).allow, false);
+  assert.equal((await pub({ path: "live", token: t1 })).allow, false);
+
+  const t2 = await tickets.create("live", "alice");
+  // Not over RTMP/RTSP/SRT, even for the right path.
+  assert.equal((await pub({ protocol: "rtmp", token: t2 })).allow, false);
+  const ok = await pub({ token: t2 });
+  assert.equal(ok.allow, true, ok.reason);
+  assert.match(ok.reason, /alice/);
+  assert.equal((await pub({ token: t2 })).allow, false, "single use");
+
+  const t3 = await tickets.create("live", "alice");
+  now += 60_000;
+  assert.equal((await pub({ token: t3 })).allow, false, "expired");
+
+  assert.equal((await pub({ token: PUBLISH_TICKET_PREFIX + "forged" })).allow, false, "unknown ticket");
+  // Without a ticket store (e.g. a MediaMTX run elsewhere) tickets are never accepted.
+  const t4 = await tickets.create("live", "alice");
+  assert.equal((await decide(req({ action: "publish", protocol: "webrtc", token: t4 }), deps)).allow, false);
+  // A ticket is no read credential.
+  const t5 = await tickets.create("live", "alice");
+  assert.equal(
+    (await decide(req({ action: "read", protocol: "webrtc", token: t5, password: t5 }), d)).allow,
+    false,
+  );
+  assert.equal(tickets.size, 2);
 });
