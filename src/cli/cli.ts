@@ -107,13 +107,18 @@ export async function runCli(
 }
 
 async function runServe(cfg: Config): Promise<number> {
-  const running = await serve(cfg);
+  // Listen for Ctrl-C / SIGTERM before starting, so a signal during start-up also stops cleanly.
+  let stopRequested = false;
+  let running: Awaited<ReturnType<typeof serve>> | undefined;
   const stop = () => {
+    stopRequested = true;
     console.log("\nlivegate: stopping…");
-    running.stop();
+    running?.stop();
   };
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
+  running = await serve(cfg);
+  if (stopRequested) running.stop();
   await running.finished;
   await running.stop();
   console.log("livegate: stopped");
