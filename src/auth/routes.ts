@@ -10,6 +10,7 @@ import { getUser } from "../store/users.ts";
 import { loginPage } from "../web/pages.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 import { deleteCookie } from "hono/cookie";
+import { readBodyCapped } from "../http/body.ts";
 
 const MAX_FORM = 16 * 1024;
 
@@ -29,8 +30,8 @@ async function readForm(req: Request): Promise<Record<string, string> | null> {
   if (!type.startsWith("application/x-www-form-urlencoded") && !type.startsWith("multipart/form-data")) {
     return null;
   }
-  const text = await req.text();
-  if (text.length > MAX_FORM) return null;
+  const text = await readBodyCapped(req, MAX_FORM).catch(() => null);
+  if (text === null) return null;
   if (type.startsWith("multipart/")) {
     const fd = await new Response(text, { headers: { "content-type": type } }).formData().catch(() => null);
     if (!fd) return null;

@@ -1,0 +1,38 @@
+// Reads a request body with a hard size cap. Content-Length alone is not enough: a chunked body has
+// none, and reading it with req.text() would buffer whatever the client sends.
+
+export class BodyTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`body larger than ${limit} bytes`);
+  }
+}
+
+/** The body as text, or throws BodyTooLarge as soon as more than `max` bytes arrived. */
+export async function readBodyCapped(req: Request, max: number): Promise<string> {
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > max) {
+    await req.body?.cancel().catch(() => {});
+    throw new BodyTooLarge(max);
+  }
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => {});
+      throw new BodyTooLarge(max);
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let off = 0;
+  for (const c of chunks) {
+    all.set(c, off);
+    off += c.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}
