@@ -1,6 +1,7 @@
 // Loads livegate's configuration from an optional JSON file and LIVEGATE_* environment variables
 // (environment wins), and validates every setting with an error that names it.
 import { dirname, isAbsolute, join, resolve } from "node:path";
+import { loadOpsConfig, type OpsConfig } from "./ops-config.ts";
 
 export interface MediaMtxPorts {
   rtmp: number;
@@ -14,7 +15,8 @@ export interface MediaMtxPorts {
   playback: number;
 }
 
-export interface Config {
+/** Recording, metrics and webhook settings are in ops-config.ts. */
+export interface Config extends OpsConfig {
   host: string;
   port: number;
   dataDir: string;
@@ -206,6 +208,7 @@ export function loadConfig(
     trustProxy: parseBool(tp.name, tp.value, false),
     loginLimits: { perIp: 10, perUser: 20, windowSeconds: 900 },
     adminPassword,
+    ...loadOpsConfig(get, dataDir),
   };
 }
 
