@@ -79,6 +79,9 @@ export async function serve(cfg: Config, log: (s: string) => void = console.log)
     checkPortFree("LIVEGATE_MTX_API_PORT", "127.0.0.1", p.api);
     checkPortFree("LIVEGATE_MTX_METRICS_PORT", "127.0.0.1", p.metrics);
     checkPortFree("LIVEGATE_MTX_PLAYBACK_PORT", "127.0.0.1", p.playback);
+    if (cfg.mediamtx.webrtcTcpPort !== null) {
+      checkPortFree("LIVEGATE_WEBRTC_TCP_PORT", "0.0.0.0", cfg.mediamtx.webrtcTcpPort);
+    }
   }
   const assets = await loadAssets();
   const kv = await openStore(cfg.dataDir);

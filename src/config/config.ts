@@ -29,6 +29,10 @@ export interface Config extends OpsConfig {
     /** Start and supervise MediaMTX (false when it runs separately). */
     manage: boolean;
     ports: MediaMtxPorts;
+    /** WebRTC: IPs / host names clients reach MediaMTX's ICE port at (NAT 1:1, LAN or public IP). */
+    webrtcAdditionalHosts: string[];
+    /** WebRTC ICE over TCP on this port (null: UDP only). */
+    webrtcTcpPort: number | null;
   };
   sessionTtlSeconds: number;
   /** Set the Secure flag on cookies. "auto": when the request arrived over HTTPS. */
@@ -60,6 +64,8 @@ export const ENV = {
   secureCookies: "LIVEGATE_SECURE_COOKIES",
   trustProxy: "LIVEGATE_TRUST_PROXY",
   adminPassword: "LIVEGATE_ADMIN_PASSWORD",
+  webrtcAdditionalHosts: "LIVEGATE_WEBRTC_ADDITIONAL_HOSTS",
+  webrtcTcpPort: "LIVEGATE_WEBRTC_TCP_PORT",
   configFile: "LIVEGATE_CONFIG",
 } as const;
 
@@ -115,6 +121,25 @@ function parseSeconds(name: string, v: unknown, def: number): number {
   return n;
 }
 
+const HOST_RE =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+/** A list of IPs / host names, as an array or a comma-separated string. */
+export function parseHostList(name: string, v: unknown): string[] {
+  if (v === undefined || v === null || v === "") return [];
+  const items = Array.isArray(v) ? v : String(v).split(",");
+  const out: string[] = [];
+  for (const raw of items) {
+    if (typeof raw !== "string") throw new ConfigError(name, `'${raw}' is not a host name or IP`);
+    const h = raw.trim();
+    if (!h) continue;
+    const ipv6 = h.includes(":") && /^[0-9A-Fa-f:.]+$/.test(h);
+    if (!ipv6 && !HOST_RE.test(h)) throw new ConfigError(name, `'${h}' is not a host name or IP`);
+    out.push(h);
+  }
+  return out;
+}
+
 /** The directory of this source tree (or of the compiled binary's embedded tree). */
 export const APP_ROOT = resolve(dirname(new URL(import.meta.url).pathname), "../..");
 
@@ -152,7 +177,12 @@ export function loadConfig(
     const p = get(envName, `mediamtx.ports.${k}`);
     ports[k as keyof MediaMtxPorts] = parsePort(p.name, p.value, def);
   }
+  const tcpP = get(ENV.webrtcTcpPort, "mediamtx.ports.webrtcTcp");
+  const webrtcTcpPort = tcpP.value === undefined || tcpP.value === null || tcpP.value === ""
+    ? null
+    : parsePort(tcpP.name, tcpP.value, 0);
   const all: [string, number][] = [["port", port], ...Object.entries(ports)];
+  if (webrtcTcpPort !== null) all.push(["webrtcTcp", webrtcTcpPort]);
   const seen = new Map<number, string>();
   for (const [k, p] of all) {
     if (seen.has(p)) throw new ConfigError(k, `port ${p} is also used by ${seen.get(p)}`);
@@ -202,6 +232,11 @@ export function loadConfig(
       configFile,
       manage: parseBool(manageP.name, manageP.value, true),
       ports,
+      webrtcAdditionalHosts: parseHostList(
+        get(ENV.webrtcAdditionalHosts, "mediamtx.webrtcAdditionalHosts").name,
+        get(ENV.webrtcAdditionalHosts, "mediamtx.webrtcAdditionalHosts").value,
+      ),
+      webrtcTcpPort,
     },
     sessionTtlSeconds: parseSeconds(ttl.name, ttl.value, 7 * 86400),
     secureCookies: secureCookies as Config["secureCookies"],

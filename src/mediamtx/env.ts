@@ -12,7 +12,7 @@ export function mediamtxEnv(cfg: Config, s: MtxSecrets): Record<string, string> 
   const p = cfg.mediamtx.ports;
   const lg = livegateLoopbackHost(cfg);
   const hookHost = lg.includes(":") ? `[${lg}]` : lg;
-  return {
+  const env: Record<string, string> = {
     MTX_AUTHMETHOD: "http",
     MTX_AUTHHTTPADDRESS: `http://${hookHost}:${cfg.port}/internal/mediamtx/auth/${s.hook}`,
     MTX_HLSCDNSECRET: s.cdn,
@@ -26,6 +26,12 @@ export function mediamtxEnv(cfg: Config, s: MtxSecrets): Record<string, string> 
     MTX_METRICSADDRESS: `127.0.0.1:${p.metrics}`,
     MTX_PLAYBACKADDRESS: `127.0.0.1:${p.playback}`,
   };
+  // WebRTC reachability: extra host candidates (NAT 1:1 / public IP) and optional ICE over TCP.
+  if (cfg.mediamtx.webrtcAdditionalHosts.length) {
+    env.MTX_WEBRTCADDITIONALHOSTS = cfg.mediamtx.webrtcAdditionalHosts.join(",");
+  }
+  if (cfg.mediamtx.webrtcTcpPort !== null) env.MTX_WEBRTCLOCALTCPADDRESS = `:${cfg.mediamtx.webrtcTcpPort}`;
+  return env;
 }
 
 /** Base URLs of MediaMTX's loopback-only HTTP listeners. */
