@@ -104,6 +104,8 @@ export async function startLivegate(extraEnv: Record<string, string> = {}): Prom
         logs.push(line);
         if (Deno.env.get("E2E_VERBOSE")) console.log(`  | ${line}`);
         if (line.startsWith("MediaMTX ready")) ready();
+        // With LIVEGATE_MEDIAMTX_MANAGE=false (MediaMTX run by the caller) livegate is ready once it listens.
+        if (env.LIVEGATE_MEDIAMTX_MANAGE === "false" && line.startsWith("livegate listening")) ready();
       }
     }
   };
