@@ -8,6 +8,7 @@ import { addUser, countUsers } from "./store/users.ts";
 import { createKey, listKeys } from "./store/keys.ts";
 import { randomToken } from "./auth/bytes.ts";
 import { findMediamtx } from "./mediamtx/binary.ts";
+import { mediamtxConfigPath } from "./mediamtx/config-file.ts";
 import { makeSecrets } from "./mediamtx/secrets.ts";
 import { mediamtxEnv } from "./mediamtx/env.ts";
 import { Supervisor } from "./mediamtx/supervisor.ts";
@@ -84,6 +85,7 @@ export async function serve(cfg: Config, log: (s: string) => void = console.log)
     }
   }
   const assets = await loadAssets();
+  const mtxConfig = cfg.mediamtx.manage ? await mediamtxConfigPath(cfg) : "";
   const kv = await openStore(cfg.dataDir);
   await firstRun(kv, cfg, log);
 
@@ -100,7 +102,7 @@ export async function serve(cfg: Config, log: (s: string) => void = console.log)
   if (cfg.mediamtx.manage) {
     supervisor = new Supervisor({
       bin,
-      configFile: cfg.mediamtx.configFile,
+      configFile: mtxConfig,
       env: mediamtxEnv(cfg, secrets),
       log,
       ready: () => waitMediamtxReady(cfg, secrets, 30_000, () => supervisor?.state === "restarting"),
