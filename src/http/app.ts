@@ -5,6 +5,9 @@ import { authRoutes } from "../auth/routes.ts";
 import { loadSession } from "../auth/session-mw.ts";
 import { hookRoutes } from "../mediamtx/hook-route.ts";
 import { hlsRoutes } from "../proxy/hls.ts";
+import { httpMetrics } from "../metrics/http-mw.ts";
+import { metricsRoutes } from "../metrics/route.ts";
+import { readyRoutes } from "./ready.ts";
 import { findKey } from "../store/keys.ts";
 import { webRoutes } from "../web/routes.ts";
 import { errorPage } from "../web/pages.ts";
@@ -28,6 +31,7 @@ const CSP = [
 export function createApp(deps: AppDeps, assets: Map<string, Asset>) {
   const app = new Hono<Env>();
 
+  app.use("*", httpMetrics());
   app.use("*", async (c, next) => {
     await next();
     c.header("X-Content-Type-Options", "nosniff");
@@ -42,6 +46,8 @@ export function createApp(deps: AppDeps, assets: Map<string, Asset>) {
 
   // Liveness and the compatibility API of the server livegate replaces.
   app.get("/health", (c) => c.text("OK"));
+  app.route("/", readyRoutes(deps));
+  app.route("/", metricsRoutes(deps));
   app.get("/api/stream/validate", async (c) => {
     const token = c.req.query("token") ?? "";
     const key = await findKey(deps.kv, token);

@@ -1,0 +1,161 @@
+// livegate's Prometheus metrics (prom-client, which runs under Deno through npm:). Counters are bumped
+// where things happen; gauges are read at scrape time from the sources serve() registers.
+import client from "prom-client";
+
+export const registry = new client.Registry();
+
+export const httpRequests = new client.Counter({
+  name: "livegate_http_requests_total",
+  help: "HTTP requests answered by livegate, by method, route pattern and status",
+  labelNames: ["method", "route", "status"] as const,
+  registers: [registry],
+});
+
+export const httpDuration = new client.Histogram({
+  name: "livegate_http_request_duration_seconds",
+  help: "Time to the response headers, by route pattern (streamed bodies not included)",
+  labelNames: ["route"] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  registers: [registry],
+});
+
+export const proxyBytes = new client.Counter({
+  name: "livegate_proxy_bytes_total",
+  help: "Bytes sent to clients by livegate's media proxies (hls, playback)",
+  labelNames: ["proxy"] as const,
+  registers: [registry],
+});
+
+export const hookDecisions = new client.Counter({
+  name: "livegate_hook_decisions_total",
+  help: "MediaMTX auth hook decisions by action and result (allow/deny)",
+  labelNames: ["action", "result"] as const,
+  registers: [registry],
+});
+
+export const loginFailures = new client.Counter({
+  name: "livegate_login_failures_total",
+  help: "Failed logins (wrong user/password or rate limited)",
+  labelNames: ["reason"] as const,
+  registers: [registry],
+});
+
+export const webhookDeliveries = new client.Counter({
+  name: "livegate_webhook_deliveries_total",
+  help: "Webhook delivery attempts by event and result (ok, retry, failed, dropped)",
+  labelNames: ["event", "result"] as const,
+  registers: [registry],
+});
+
+export const streamEvents = new client.Counter({
+  name: "livegate_stream_events_total",
+  help: "Stream lifecycle events seen by livegate (started, stopped, recording_finished)",
+  labelNames: ["event"] as const,
+  registers: [registry],
+});
+
+/** What the scrape-time gauges read; serve() fills it in. Missing sources are simply not reported. */
+export interface MetricSources {
+  activeSessions?: () => Promise<number>;
+  streams?: () => { path: string; ready: boolean; readers: number }[] | undefined;
+  mediamtx?: () => { up: boolean; restarts: number };
+  disk?: () => Promise<
+    { paths: Record<string, number>; fs: { sizeBytes: number; freeBytes: number } | null }
+  >;
+}
+
+export const sources: MetricSources = {};
+
+new client.Gauge({
+  name: "livegate_sessions_active",
+  help: "Login sessions that have not expired",
+  registers: [registry],
+  async collect() {
+    if (sources.activeSessions) this.set(await sources.activeSessions());
+  },
+});
+
+new client.Gauge({
+  name: "livegate_streams_live",
+  help: "Streams currently being published",
+  registers: [registry],
+  collect() {
+    const s = sources.streams?.();
+    if (s) this.set(s.filter((p) => p.ready).length);
+  },
+});
+
+new client.Gauge({
+  name: "livegate_stream_viewers",
+  help: "Readers of each live stream as MediaMTX counts them (livegate's HLS proxy counts as one)",
+  labelNames: ["path"] as const,
+  registers: [registry],
+  collect() {
+    this.reset();
+    for (const p of sources.streams?.() ?? []) if (p.ready) this.set({ path: p.path }, p.readers);
+  },
+});
+
+new client.Gauge({
+  name: "livegate_mediamtx_up",
+  help: "1 when MediaMTX is running and ready, 0 otherwise",
+  registers: [registry],
+  collect() {
+    if (sources.mediamtx) this.set(sources.mediamtx().up ? 1 : 0);
+  },
+});
+
+new client.Gauge({
+  name: "livegate_mediamtx_restarts",
+  help: "Times livegate restarted MediaMTX since it started",
+  registers: [registry],
+  collect() {
+    if (sources.mediamtx) this.set(sources.mediamtx().restarts);
+  },
+});
+
+new client.Gauge({
+  name: "livegate_recordings_bytes",
+  help: "Bytes of recordings on disk, by stream path",
+  labelNames: ["path"] as const,
+  registers: [registry],
+  async collect() {
+    this.reset();
+    const d = await sources.disk?.();
+    for (const [path, bytes] of Object.entries(d?.paths ?? {})) this.set({ path }, bytes);
+  },
+});
+
+new client.Gauge({
+  name: "livegate_recordings_disk_free_bytes",
+  help: "Free bytes on the file system holding the recordings",
+  registers: [registry],
+  async collect() {
+    const d = await sources.disk?.();
+    if (d?.fs) this.set(d.fs.freeBytes);
+  },
+});
+
+new client.Gauge({
+  name: "livegate_recordings_disk_size_bytes",
+  help: "Size of the file system holding the recordings",
+  registers: [registry],
+  async collect() {
+    const d = await sources.disk?.();
+    if (d?.fs) this.set(d.fs.sizeBytes);
+  },
+});
+
+/** Wraps a response body so the bytes actually sent are counted. */
+export function countedBody(body: ReadableStream<Uint8Array> | null, proxy: string) {
+  if (!body) return body;
+  const c = proxyBytes.labels({ proxy });
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, ctl) {
+        c.inc(chunk.byteLength);
+        ctl.enqueue(chunk);
+      },
+    }),
+  );
+}
