@@ -14,6 +14,8 @@ import { mediamtxEnv } from "./mediamtx/env.ts";
 import { Supervisor } from "./mediamtx/supervisor.ts";
 import { mtxApi } from "./mediamtx/api.ts";
 import { DEFAULT_PATH } from "./web/routes.ts";
+import { applyRecordPaths } from "./recordings/path-config.ts";
+import { startOps } from "./events/ops.ts";
 
 export interface Running {
   stop(): Promise<void>;
@@ -105,7 +107,9 @@ export async function serve(cfg: Config, log: (s: string) => void = console.log)
       configFile: mtxConfig,
       env: mediamtxEnv(cfg, secrets),
       log,
-      ready: () => waitMediamtxReady(cfg, secrets, 30_000, () => supervisor?.state === "restarting"),
+      ready: () =>
+        waitMediamtxReady(cfg, secrets, 30_000, () => supervisor?.state === "restarting")
+          .then(() => applyRecordPaths(cfg, secrets)),
     });
     try {
       supervisor.start();
@@ -122,9 +126,11 @@ export async function serve(cfg: Config, log: (s: string) => void = console.log)
     );
   }
 
+  const ops = startOps({ kv, cfg, secrets }, supervisor, log);
   let stopping: Promise<void> | undefined;
   const stop = () =>
     stopping ??= (async () => {
+      await ops.stop();
       await supervisor?.stop();
       ac.abort();
       await server.finished;

@@ -27,7 +27,8 @@ export interface Decision {
 
 export interface HookDeps {
   secrets: MtxSecrets;
-  checkPublishKey(path: string, key: string): Promise<boolean>;
+  /** Key check by the rules in permissions.ts (a plain boolean is accepted for simple callers/tests). */
+  checkPublishKey(path: string, key: string): Promise<boolean | Decision>;
   /** Redeems a browser publish ticket (src/webrtc/tickets.ts); returns the user it was issued to. */
   redeemPublishTicket?(path: string, ticket: string): Promise<string | null>;
 }
@@ -97,7 +98,9 @@ export async function decide(r: HookRequest, deps: HookDeps): Promise<Decision> 
           ? { allow: true, reason: `browser publish by '${user}'` }
           : { allow: false, reason: "invalid, used or expired publish ticket for this path" };
       }
-      return (await deps.checkPublishKey(r.path, key))
+      const ok = await deps.checkPublishKey(r.path, key);
+      if (typeof ok === "object") return ok;
+      return ok
         ? { allow: true, reason: "valid stream key" }
         : { allow: false, reason: "invalid stream key for this path" };
     }

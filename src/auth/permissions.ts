@@ -1,15 +1,131 @@
-// Who may do what with a stream path. One place for the rules, used by the proxies, pages and hook.
-// Roles: admin (everything), streamer (publish + watch), viewer (watch).
+// Who may do what with a stream path: the single source of the rules, used by the proxies, pages, the admin
+// API and the MediaMTX hook.
+//
+// Roles: admin (everything), streamer (publish to and manage the streams they own), viewer (watch).
+// Watching depends on the stream's visibility:
+//   public    anyone, no login;
+//   private   logged-in users (on the stream's allow-list when it has one);
+//   unlisted  like private, or anyone holding a valid share link (signed, expiring, revocable).
+// Admins and the stream's owner may always watch. A path without a stream record is private, without owner.
+// Publishing with a key: the key must belong to that path; a key created by a user only works while that
+// user may still publish there (exists, not disabled, admin or the streamer owning the stream).
 import type { User } from "../store/users.ts";
+import { getUser } from "../store/users.ts";
+import { DEFAULT_STREAM, getStream, type Stream } from "../store/streams.ts";
+import { findKey, type StreamKey, touchKey } from "../store/keys.ts";
+import { verifyShare } from "../store/shares.ts";
 
-export function canWatch(user: User | null, _path: string): boolean {
-  return !!user && !user.disabled;
+export type Decision =
+  | { allow: true; reason: string }
+  | { allow: false; status: 401 | 403; reason: string };
+
+const active = (u: User | null | undefined): u is User => !!u && !u.disabled;
+
+export function isAdmin(user: User | null | undefined): boolean {
+  return active(user) && user.role === "admin";
 }
 
-export function canPublish(user: User | null, _path: string): boolean {
-  return !!user && !user.disabled && (user.role === "admin" || user.role === "streamer");
+/** Owner of the stream (and still a streamer or admin). */
+export function isOwner(user: User | null | undefined, stream: Stream | null): boolean {
+  return active(user) && !!stream?.owner && stream.owner === user.name &&
+    (user.role === "streamer" || user.role === "admin");
 }
 
-export function isAdmin(user: User | null): boolean {
-  return !!user && !user.disabled && user.role === "admin";
+/** Publish (WHIP, keys) and manage keys, share links, kick: admins, and the streamer owning the stream. */
+export function publishRule(user: User | null | undefined, stream: Stream | null): boolean {
+  return isAdmin(user) || isOwner(user, stream);
+}
+
+export const canManageStream = publishRule;
+
+/** The watch rule, pure: `shareValid` says whether a valid share link for this path was presented. */
+export function watchRule(
+  user: User | null | undefined,
+  stream: Stream | null,
+  shareValid = false,
+): Decision {
+  const s = stream ?? DEFAULT_STREAM("");
+  if (isAdmin(user)) return { allow: true, reason: "admin" };
+  if (s.visibility === "public") return { allow: true, reason: "public stream" };
+  if (isOwner(user, stream)) return { allow: true, reason: "owner" };
+  if (s.visibility === "unlisted" && shareValid) return { allow: true, reason: "share link" };
+  if (!active(user)) {
+    return {
+      allow: false,
+      status: 401,
+      reason: s.visibility === "unlisted" ? "login or a valid share link required" : "login required",
+    };
+  }
+  if (s.allow.length > 0 && !s.allow.includes(user.name)) {
+    return { allow: false, status: 403, reason: "you are not on this stream's viewer list" };
+  }
+  return { allow: true, reason: "logged in" };
+}
+
+/** Whether the stream shows up in lists for this user (unlisted ones only for admins and the owner). */
+export function canList(user: User | null | undefined, stream: Stream | null): boolean {
+  const s = stream ?? DEFAULT_STREAM("");
+  if (isAdmin(user) || isOwner(user, stream)) return true;
+  if (s.visibility === "unlisted") return false;
+  return watchRule(user, stream).allow;
+}
+
+/** The full watch decision for a request: loads the stream and checks a presented share token. */
+export async function watchDecision(
+  kv: Deno.Kv,
+  user: User | null | undefined,
+  path: string,
+  shareToken?: string,
+): Promise<Decision> {
+  const stream = await getStream(kv, path);
+  const first = watchRule(user, stream, false);
+  if (first.allow || !shareToken || stream?.visibility !== "unlisted") return first;
+  return watchRule(user, stream, !!(await verifyShare(kv, path, shareToken)));
+}
+
+/** The publish rule for a key, pure: `owner` is the key owner's current record (undefined: no owner). */
+export function publishKeyRule(
+  key: StreamKey | null,
+  path: string,
+  owner: User | null | undefined,
+  stream: Stream | null,
+): { allow: boolean; reason: string } {
+  if (!key) return { allow: false, reason: "invalid stream key" };
+  if (key.path !== path) return { allow: false, reason: "the key belongs to another stream path" };
+  if (!key.owner) return { allow: true, reason: "valid stream key" };
+  if (!owner) return { allow: false, reason: `the key's owner '${key.owner}' no longer exists` };
+  if (owner.disabled) return { allow: false, reason: `the key's owner '${owner.name}' is disabled` };
+  if (!publishRule(owner, stream)) {
+    return { allow: false, reason: `'${owner.name}' may not publish to '${path}'` };
+  }
+  return { allow: true, reason: `valid stream key of '${owner.name}'` };
+}
+
+/** Checks a presented publish key against the rules; records the key's last use when allowed. */
+export async function checkPublishKey(
+  kv: Deno.Kv,
+  path: string,
+  key: string,
+): Promise<{ allow: boolean; reason: string }> {
+  const k = await findKey(kv, key);
+  const owner = k?.owner ? await getUser(kv, k.owner) : undefined;
+  const stream = k ? await getStream(kv, path) : null;
+  const d = publishKeyRule(k, path, owner, stream);
+  if (d.allow && k) await touchKey(kv, k);
+  return d;
+}
+
+/** Whether this viewer may watch `path` (see watchDecision for the 401/403 distinction). */
+export async function canWatch(
+  kv: Deno.Kv,
+  user: User | null | undefined,
+  path: string,
+  shareToken?: string,
+): Promise<boolean> {
+  return (await watchDecision(kv, user, path, shareToken)).allow;
+}
+
+/** Whether a logged-in user may publish to a path from the browser (WHIP) or manage it. */
+export async function canPublish(kv: Deno.Kv, user: User | null | undefined, path: string): Promise<boolean> {
+  return publishRule(user, await getStream(kv, path));
 }

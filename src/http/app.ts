@@ -5,6 +5,8 @@ import { authRoutes } from "../auth/routes.ts";
 import { loadSession } from "../auth/session-mw.ts";
 import { hookRoutes } from "../mediamtx/hook-route.ts";
 import { hlsRoutes } from "../proxy/hls.ts";
+import { adminApiRoutes } from "../api/admin.ts";
+import { streamApiRoutes } from "../api/streams.ts";
 import { httpMetrics } from "../metrics/http-mw.ts";
 import { metricsRoutes } from "../metrics/route.ts";
 import { readyRoutes } from "./ready.ts";
@@ -62,6 +64,8 @@ export function createApp(deps: AppDeps, assets: Map<string, Asset>) {
   });
   app.route("/", authRoutes(deps));
   app.route("/", hlsRoutes(deps));
+  app.route("/", adminApiRoutes(deps));
+  app.route("/", streamApiRoutes(deps));
   app.route("/", webRoutes(deps, assets));
 
   app.notFound((c) => {

@@ -2,6 +2,7 @@
 // ever written to mediamtx.yml.
 import type { Config } from "../config/config.ts";
 import type { MtxSecrets } from "./secrets.ts";
+import { recordingEnv } from "../recordings/mtx-env.ts";
 
 /** Address MediaMTX uses to reach livegate's own HTTP port. */
 export function livegateLoopbackHost(cfg: Config): string {
@@ -25,6 +26,7 @@ export function mediamtxEnv(cfg: Config, s: MtxSecrets): Record<string, string> 
     MTX_APIADDRESS: `127.0.0.1:${p.api}`,
     MTX_METRICSADDRESS: `127.0.0.1:${p.metrics}`,
     MTX_PLAYBACKADDRESS: `127.0.0.1:${p.playback}`,
+    ...recordingEnv(cfg),
   };
   // WebRTC reachability: extra host candidates (NAT 1:1 / public IP) and optional ICE over TCP.
   if (cfg.mediamtx.webrtcAdditionalHosts.length) {

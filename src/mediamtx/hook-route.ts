@@ -3,7 +3,7 @@
 import { Hono } from "hono";
 import { safeEqualString } from "../auth/bytes.ts";
 import { decide, parseHookBody } from "../auth/hook.ts";
-import { checkPublishKey } from "../store/keys.ts";
+import { checkPublishKey } from "../auth/permissions.ts";
 import { BodyTooLarge, readBodyCapped } from "../http/body.ts";
 import { publishTickets } from "../webrtc/tickets.ts";
 import type { AppDeps, Env } from "../http/context.ts";

@@ -4,8 +4,7 @@
 import { Hono } from "hono";
 import { proxy } from "hono/proxy";
 import { NAME_RE } from "../store/kv.ts";
-import { requireApiLogin } from "../auth/session-mw.ts";
-import { canWatch } from "../auth/permissions.ts";
+import { watchGuard } from "./watch-access.ts";
 import { mediamtxUrls } from "../mediamtx/env.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 
@@ -31,12 +30,14 @@ export function hlsRoutes(deps: AppDeps) {
   const app = new Hono<Env>();
   const base = mediamtxUrls(deps.cfg).hls;
 
-  app.use("/hls/*", requireApiLogin);
   app.get("/hls/:path/:file", async (c) => {
     const path = c.req.param("path");
     const file = c.req.param("file");
     if (!NAME_RE.test(path) || !FILE_RE.test(file)) return c.json({ error: "not found" }, 404);
-    if (!canWatch(c.get("user"), path)) return c.json({ error: "not allowed to watch this stream" }, 403);
+    // Public streams need no login; private ones a session (401 without, 403 when not allowed); unlisted
+    // ones also accept a share link (?share= or the lg_share cookie).
+    const denied = await watchGuard(c, deps, path);
+    if (denied) return denied;
     const q = new URLSearchParams();
     for (const k of PASS_QUERY) {
       const v = c.req.query(k);
@@ -84,12 +85,16 @@ export function hlsRoutes(deps: AppDeps) {
       if (v) out.set(h, v);
     }
     out.set("content-type", contentTypeFor(file, res.headers.get("content-type")));
-    // Private: content is behind a login. Playlists change every part; segments never change.
+    // Private: content may be behind a login. Playlists change every part; segments never change.
     out.set("cache-control", file.endsWith(".m3u8") ? "no-cache, private" : "private, max-age=60");
     out.set("x-content-type-options", "nosniff");
     return new Response(res.body, { status: res.status, headers: out });
   });
 
-  app.all("/hls/*", (c) => c.json({ error: "not found" }, 404));
+  app.all(
+    "/hls/*",
+    (c) =>
+      c.json(c.get("user") ? { error: "not found" } : { error: "login required" }, c.get("user") ? 404 : 401),
+  );
   return app;
 }

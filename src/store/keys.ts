@@ -1,7 +1,10 @@
 // Stream keys: random tokens shown once; KV stores only their SHA-256.
-// ["keys", path, id] -> StreamKey and ["key_hash", sha256] -> {path, id}.
+// ["keys", path, id] -> StreamKey and ["key_hash", sha256] -> {path, id}; keys created by a user (a
+// streamer or admin through the API) are also indexed as ["user_keys", owner, id] -> path, so deleting the
+// user removes them in the same transaction.
 import { randomToken, sha256Hex } from "../auth/bytes.ts";
 import { NAME_RE } from "./kv.ts";
+import { type AuditInput, withAudit } from "./audit.ts";
 
 export interface StreamKey {
   id: string;
@@ -10,10 +13,12 @@ export interface StreamKey {
   hash: string;
   created: number;
   lastUsed?: number;
+  /** The user who created it (API); its publish rights are checked on every use. None: CLI/operator key. */
+  owner?: string;
 }
 
 export class KeyError extends Error {
-  constructor(readonly status: 400 | 404, message: string) {
+  constructor(readonly status: 400 | 404 | 409, message: string) {
     super(message);
   }
 }
@@ -31,9 +36,12 @@ export async function createKey(
   kv: Deno.Kv,
   path: string,
   name = "default",
+  opts: { owner?: string; audit?: AuditInput } = {},
 ): Promise<{ key: string; meta: StreamKey }> {
   validatePath(path);
-  if (name.length < 1 || name.length > 64) throw new KeyError(400, "key name must be 1-64 characters");
+  if (typeof name !== "string" || name.length < 1 || name.length > 64) {
+    throw new KeyError(400, "key name must be 1-64 characters");
+  }
   const key = `lg_${randomToken(24)}`;
   const meta: StreamKey = {
     id: randomToken(6),
@@ -42,10 +50,19 @@ export async function createKey(
     hash: await sha256Hex(key),
     created: Date.now(),
   };
-  await kv.atomic()
+  if (opts.owner) meta.owner = opts.owner;
+  // The stream record and the owner must not change meanwhile (a concurrent delete would orphan the key).
+  const stream = await kv.get(["streams", path]);
+  const op = kv.atomic().check(stream)
     .set(["keys", path, meta.id], meta)
-    .set(["key_hash", meta.hash], { path, id: meta.id })
-    .commit();
+    .set(["key_hash", meta.hash], { path, id: meta.id });
+  if (opts.owner) {
+    const owner = await kv.get(["users", opts.owner]);
+    if (!owner.value) throw new KeyError(404, `no user '${opts.owner}'`);
+    op.check(owner).set(["user_keys", opts.owner, meta.id], path);
+  }
+  const res = await withAudit(op, opts.audit).commit();
+  if (!res.ok) throw new KeyError(409, "the stream or its owner changed meanwhile; try again");
   return { key, meta };
 }
 
@@ -55,12 +72,22 @@ export async function listKeys(kv: Deno.Kv, path?: string): Promise<StreamKey[]>
   return out;
 }
 
-export async function revokeKey(kv: Deno.Kv, id: string): Promise<StreamKey> {
-  for await (const e of kv.list<StreamKey>({ prefix: ["keys"] })) {
-    if (e.value.id === id) {
-      await kv.atomic().check(e).delete(e.key).delete(["key_hash", e.value.hash]).commit();
-      return e.value;
+export async function getKeyById(kv: Deno.Kv, id: string): Promise<StreamKey | null> {
+  if (typeof id !== "string" || id.length > 64) return null;
+  for await (const e of kv.list<StreamKey>({ prefix: ["keys"] })) if (e.value.id === id) return e.value;
+  return null;
+}
+
+export async function revokeKey(kv: Deno.Kv, id: string, audit?: AuditInput): Promise<StreamKey> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    let found: Deno.KvEntry<StreamKey> | null = null;
+    for await (const e of kv.list<StreamKey>({ prefix: ["keys"] })) {
+      if (e.value.id === id) found = e;
     }
+    if (!found) break;
+    const op = kv.atomic().check(found).delete(found.key).delete(["key_hash", found.value.hash]);
+    if (found.value.owner) op.delete(["user_keys", found.value.owner, id]);
+    if ((await withAudit(op, audit).commit()).ok) return found.value;
   }
   throw new KeyError(404, `no key with id '${id}'`);
 }
@@ -76,11 +103,9 @@ export async function findKey(kv: Deno.Kv, key: string): Promise<StreamKey | nul
   return (await kv.get<StreamKey>(["keys", ref.value.path, ref.value.id])).value;
 }
 
-/** True when `key` is a valid key for `path`; records when it was last used. */
-export async function checkPublishKey(kv: Deno.Kv, path: string, key: string): Promise<boolean> {
-  const k = await findKey(kv, key);
-  if (!k || k.path !== path) return false;
-  // Best effort, never blocks the decision on a conflict.
-  kv.set(["keys", k.path, k.id], { ...k, lastUsed: Date.now() }).catch(() => {});
-  return true;
+/** Records when a key was last used. Best effort, checked so it never resurrects a revoked key. */
+export async function touchKey(kv: Deno.Kv, k: StreamKey): Promise<void> {
+  const cur = await kv.get<StreamKey>(["keys", k.path, k.id]);
+  if (!cur.value) return;
+  await kv.atomic().check(cur).set(cur.key, { ...cur.value, lastUsed: Date.now() }).commit().catch(() => {});
 }

@@ -1,6 +1,7 @@
 // Login sessions in KV. The cookie holds a random token; KV holds only its SHA-256, so a copy of the
 // database does not hand out live sessions. Entries expire through expireIn and an explicit expiry.
 import { randomToken, sha256Hex } from "../auth/bytes.ts";
+import { type AuditInput, withAudit } from "./audit.ts";
 
 export interface Session {
   user: string;
@@ -55,4 +56,39 @@ export async function deleteSession(kv: Deno.Kv, token: string | undefined): Pro
   const e = await kv.get<Session>(["sessions", id]);
   if (!e.value) return;
   await kv.atomic().delete(["sessions", id]).delete(["user_sessions", e.value.user, id]).commit();
+}
+
+export interface SessionInfo extends Session {
+  id: string;
+}
+
+/** All live sessions (optionally of one user); `id` is the SHA-256 of the cookie token. */
+export async function listSessions(kv: Deno.Kv, user?: string): Promise<SessionInfo[]> {
+  const out: SessionInfo[] = [];
+  const now = Date.now();
+  for await (const e of kv.list({ prefix: user ? ["user_sessions", user] : ["user_sessions"] })) {
+    const id = e.key[2] as string;
+    const s = (await kv.get<Session>(["sessions", id])).value;
+    if (s && s.expiresAt > now) out.push({ ...s, id });
+  }
+  return out;
+}
+
+/** Ends one session by id; null when it does not exist. */
+export async function revokeSessionById(
+  kv: Deno.Kv,
+  id: string,
+  audit?: AuditInput,
+): Promise<Session | null> {
+  if (!/^[0-9a-f]{64}$/.test(id)) return null;
+  const e = await kv.get<Session>(["sessions", id]);
+  if (!e.value) return null;
+  const op = kv.atomic().check(e).delete(["sessions", id]).delete(["user_sessions", e.value.user, id]);
+  const res = await withAudit(op, audit).commit();
+  return res.ok ? e.value : null;
+}
+
+/** The id under which a cookie token's session is stored. */
+export function sessionIdOf(token: string): Promise<string> {
+  return sha256Hex(token);
 }

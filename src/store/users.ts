@@ -1,6 +1,7 @@
 // Users in KV: ["users", name] -> User. Passwords are stored as PBKDF2 hashes only.
 import { hashPassword, validatePassword } from "../auth/password.ts";
 import { NAME_RE } from "./kv.ts";
+import { type AuditInput, withAudit } from "./audit.ts";
 
 export type Role = "admin" | "streamer" | "viewer";
 export const ROLES: Role[] = ["admin", "streamer", "viewer"];
@@ -45,39 +46,122 @@ export async function countUsers(kv: Deno.Kv): Promise<number> {
   return n;
 }
 
-export async function addUser(kv: Deno.Kv, name: string, password: string, role: Role): Promise<User> {
+export async function addUser(
+  kv: Deno.Kv,
+  name: string,
+  password: string,
+  role: Role,
+  audit?: AuditInput,
+): Promise<User> {
+  if (typeof name !== "string") throw new UserError(400, "user name must be a string");
   validateUserName(name);
   if (!ROLES.includes(role)) throw new UserError(400, `role must be one of ${ROLES.join(", ")}`);
   const bad = validatePassword(password);
   if (bad) throw new UserError(400, bad);
   const user: User = { name, role, passwordHash: await hashPassword(password), created: Date.now() };
-  const res = await kv.atomic().check({ key: ["users", name], versionstamp: null }).set(["users", name], user)
-    .commit();
+  const op = kv.atomic().check({ key: ["users", name], versionstamp: null }).set(["users", name], user);
+  const res = await withAudit(op, audit).commit();
   if (!res.ok) throw new UserError(409, `user '${name}' already exists`);
   return user;
 }
 
-export async function setPassword(kv: Deno.Kv, name: string, password: string): Promise<void> {
+export async function setPassword(
+  kv: Deno.Kv,
+  name: string,
+  password: string,
+  audit?: AuditInput,
+): Promise<void> {
+  if (typeof password !== "string") throw new UserError(400, "password must be a string");
   const bad = validatePassword(password);
   if (bad) throw new UserError(400, bad);
   const hash = await hashPassword(password);
   for (;;) {
     const cur = await kv.get<User>(["users", name]);
     if (!cur.value) throw new UserError(404, `no user '${name}'`);
-    const res = await kv.atomic().check(cur).set(["users", name], { ...cur.value, passwordHash: hash })
-      .commit();
+    const op = kv.atomic().check(cur).set(["users", name], { ...cur.value, passwordHash: hash });
+    const res = await withAudit(op, audit).commit();
     if (res.ok) break;
   }
 }
 
-export async function deleteUser(kv: Deno.Kv, name: string): Promise<void> {
-  const cur = await kv.get<User>(["users", name]);
-  if (!cur.value) throw new UserError(404, `no user '${name}'`);
-  const op = kv.atomic().check(cur).delete(["users", name]);
-  // Revoke every session of the user in the same transaction.
-  for await (const s of kv.list({ prefix: ["user_sessions", name] })) {
-    op.delete(s.key).delete(["sessions", s.key[2] as string]);
+export interface UserPatch {
+  role?: Role;
+  disabled?: boolean;
+}
+
+export function validateUserPatch(p: Record<string, unknown>): UserPatch {
+  const out: UserPatch = {};
+  if (p.role !== undefined) {
+    if (!ROLES.includes(p.role as Role)) throw new UserError(400, `role must be one of ${ROLES.join(", ")}`);
+    out.role = p.role as Role;
   }
-  const res = await op.commit();
-  if (!res.ok) throw new UserError(409, `user '${name}' changed meanwhile; try again`);
+  if (p.disabled !== undefined) {
+    if (typeof p.disabled !== "boolean") throw new UserError(400, "disabled must be true or false");
+    out.disabled = p.disabled;
+  }
+  return out;
+}
+
+/**
+ * Changes role / disabled. With `version` (the versionstamp the caller read) a concurrent change gives 409;
+ * without it the patch is applied to the fresh record. Disabling a user also ends their sessions.
+ */
+export async function updateUser(
+  kv: Deno.Kv,
+  name: string,
+  patch: UserPatch,
+  opts: { version?: string; audit?: AuditInput } = {},
+): Promise<{ user: User; version: string }> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const cur = await kv.get<User>(["users", name]);
+    if (!cur.value) throw new UserError(404, `no user '${name}'`);
+    if (opts.version && opts.version !== cur.versionstamp) {
+      throw new UserError(409, `user '${name}' was changed by someone else; reload and try again`);
+    }
+    const next: User = { ...cur.value, ...patch };
+    if (!next.disabled) delete next.disabled;
+    const op = kv.atomic().check(cur).set(["users", name], next);
+    if (patch.disabled) {
+      for await (const s of kv.list({ prefix: ["user_sessions", name] })) {
+        op.delete(s.key).delete(["sessions", s.key[2] as string]);
+      }
+    }
+    const res = await withAudit(op, opts.audit).commit();
+    if (res.ok) return { user: next, version: res.versionstamp };
+    if (opts.version) {
+      throw new UserError(409, `user '${name}' was changed by someone else; reload and try again`);
+    }
+  }
+  throw new UserError(409, `user '${name}' is being changed by others; try again`);
+}
+
+export async function getUserEntry(kv: Deno.Kv, name: string) {
+  return await kv.get<User>(["users", name]);
+}
+
+/**
+ * Deletes a user and, in the same transaction, their sessions and the stream keys they created; streams they
+ * owned lose their owner (admins only from then on).
+ */
+export async function deleteUser(kv: Deno.Kv, name: string, audit?: AuditInput): Promise<void> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const cur = await kv.get<User>(["users", name]);
+    if (!cur.value) throw new UserError(404, `no user '${name}'`);
+    const op = kv.atomic().check(cur).delete(["users", name]);
+    for await (const s of kv.list({ prefix: ["user_sessions", name] })) {
+      op.delete(s.key).delete(["sessions", s.key[2] as string]);
+    }
+    for await (const ref of kv.list<string>({ prefix: ["user_keys", name] })) {
+      const id = ref.key[2] as string;
+      const k = await kv.get<{ hash: string }>(["keys", ref.value, id]);
+      op.check(ref).delete(ref.key);
+      if (k.value) op.check(k).delete(k.key).delete(["key_hash", k.value.hash]);
+    }
+    for await (const st of kv.list<{ owner: string | null }>({ prefix: ["streams"] })) {
+      if (st.value.owner === name) op.check(st).set(st.key, { ...st.value, owner: null });
+    }
+    const res = await withAudit(op, audit).commit();
+    if (res.ok) return;
+  }
+  throw new UserError(409, `user '${name}' changed meanwhile; try again`);
 }

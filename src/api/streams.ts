@@ -1,0 +1,327 @@
+// Streams JSON API: streams (admins create/delete; admins and the owning streamer edit), their keys and
+// share links, live sessions (publisher, codecs, bitrate, viewers) and kicking a publisher. Plus
+// GET /api/live, the live list for the home page (no login needed; shows only what the caller may see).
+import { Hono } from "hono";
+import type { Context } from "hono";
+import { canList, canManageStream, isAdmin } from "../auth/permissions.ts";
+import {
+  createStream,
+  deleteStream,
+  getStreamEntry,
+  listStreams,
+  type Stream,
+  StreamError,
+  validatePatch,
+  validateStreamPath,
+} from "../store/streams.ts";
+import { createKey, getKeyById, listKeys, revokeKey, type StreamKey } from "../store/keys.ts";
+import { createShare, listShares, revokeShare } from "../store/shares.ts";
+import { updateStream } from "../store/streams.ts";
+import { withAudit } from "../store/audit.ts";
+import { NAME_RE } from "../store/kv.ts";
+import { kickPublisher, type LivePath, livePaths, publisherOf } from "../mediamtx/live.ts";
+import { viewerTracker } from "../proxy/viewers.ts";
+import { adminOnly, ApiError, apiGuard, auditOf, handle, jsonBody } from "./common.ts";
+import type { AppDeps, Env } from "../http/context.ts";
+
+const publicKey = ({ hash: _h, ...k }: StreamKey) => k;
+
+export function streamApiRoutes(deps: AppDeps) {
+  const app = new Hono<Env>();
+  const kv = deps.kv;
+  // Guards per route (not app.use): /api/streams/:path/media belongs to the WebRTC routes, with its own rules.
+
+  /** Loads the stream and checks that the caller may manage it (admin or owner). */
+  async function managed(c: Context<Env>): Promise<{ path: string; entry: Deno.KvEntry<Stream> }> {
+    const path = c.req.param("path") ?? "";
+    if (!NAME_RE.test(path)) throw new ApiError(400, "invalid stream path");
+    const entry = await getStreamEntry(kv, path);
+    const user = c.get("user");
+    if (!entry.value) {
+      if (!isAdmin(user)) throw new ApiError(404, `no stream '${path}'`);
+      throw new ApiError(404, `no stream '${path}'; create it first (POST /api/streams)`);
+    }
+    if (!canManageStream(user, entry.value)) {
+      throw new ApiError(403, "only admins and the stream's owner may do this");
+    }
+    return { path, entry: entry as Deno.KvEntry<Stream> };
+  }
+
+  async function liveOf(path: string): Promise<LivePath | null> {
+    return (await livePaths(deps)).find((p) => p.name === path) ?? null;
+  }
+
+  app.get(
+    "/api/streams",
+    apiGuard,
+    handle(async (c) => {
+      const user = c.get("user");
+      if (!isAdmin(user) && user?.role !== "streamer") {
+        throw new ApiError(403, "streamer or admin role required");
+      }
+      const keys = await listKeys(kv);
+      const out = [];
+      const seen = new Set<string>();
+      for (const s of await listStreams(kv)) {
+        seen.add(s.path);
+        if (!canManageStream(user, s)) {
+          continue;
+        }
+        out.push({ ...s, registered: true, keys: keys.filter((k) => k.path === s.path).length });
+      }
+      if (isAdmin(user)) {
+        // Paths that only have (CLI) keys: private, admins only, until registered.
+        for (const path of new Set(keys.map((k) => k.path))) {
+          if (seen.has(path)) continue;
+          out.push({ path, registered: false, keys: keys.filter((k) => k.path === path).length });
+        }
+      }
+      return c.json({ streams: out });
+    }),
+  );
+
+  app.post(
+    "/api/streams",
+    apiGuard,
+    adminOnly,
+    handle(async (c) => {
+      const b = await jsonBody(c);
+      const path = validateStreamPath(b.path);
+      const patch = validatePatch(b);
+      const s = await createStream(
+        kv,
+        path,
+        patch,
+        auditOf(c, "stream.create", path, patch.visibility ?? "private"),
+      );
+      return c.json({ stream: s }, 201);
+    }),
+  );
+
+  app.get(
+    "/api/streams/:path",
+    apiGuard,
+    handle(async (c) => {
+      const { path, entry } = await managed(c);
+      return c.json({
+        stream: entry.value,
+        version: entry.versionstamp,
+        keys: (await listKeys(kv, path)).map(publicKey),
+        shares: await listShares(kv, path),
+      });
+    }),
+  );
+
+  app.patch(
+    "/api/streams/:path",
+    apiGuard,
+    handle(async (c) => {
+      const { path } = await managed(c);
+      const b = await jsonBody(c);
+      const patch = validatePatch(b);
+      if (patch.owner !== undefined && !isAdmin(c.get("user"))) {
+        throw new ApiError(403, "only admins change the owner");
+      }
+      if (Object.keys(patch).length === 0) {
+        throw new ApiError(400, "nothing to change");
+      }
+      if (b.version !== undefined && typeof b.version !== "string") {
+        throw new ApiError(400, "version must be a string");
+      }
+      const detail = Object.entries(patch).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(",") : v}`).join(
+        " ",
+      );
+      const r = await updateStream(kv, path, patch, {
+        version: b.version as string | undefined,
+        audit: auditOf(c, "stream.update", path, detail),
+      });
+      return c.json({ stream: r.stream, version: r.version });
+    }),
+  );
+
+  app.delete(
+    "/api/streams/:path",
+    apiGuard,
+    adminOnly,
+    handle(async (c) => {
+      const path = c.req.param("path") ?? "";
+      if (!NAME_RE.test(path)) throw new StreamError(400, "invalid stream path");
+      await deleteStream(kv, path, auditOf(c, "stream.delete", path));
+      return c.json({ ok: true });
+    }),
+  );
+
+  // Keys: several per path, named, revocable; the secret is shown once.
+  app.get(
+    "/api/streams/:path/keys",
+    apiGuard,
+    handle(async (c) => {
+      const { path } = await managed(c);
+      return c.json({ keys: (await listKeys(kv, path)).map(publicKey) });
+    }),
+  );
+
+  app.post(
+    "/api/streams/:path/keys",
+    apiGuard,
+    handle(async (c) => {
+      const { path } = await managed(c);
+      const b = await jsonBody(c);
+      const name = b.name === undefined ? "default" : b.name;
+      if (typeof name !== "string") throw new ApiError(400, "key name must be a string");
+      const user = c.get("user")!;
+      const { key, meta } = await createKey(kv, path, name.trim(), {
+        owner: user.name,
+        audit: auditOf(c, "key.create", path, name),
+      });
+      const rtmp = `rtmp://${deps.cfg.publishHost}:${deps.cfg.mediamtx.ports.rtmp}/${path}?token=${key}`;
+      return c.json({ key, meta: publicKey(meta), publishUrl: rtmp }, 201);
+    }),
+  );
+
+  app.delete(
+    "/api/streams/:path/keys/:id",
+    apiGuard,
+    handle(async (c) => {
+      const { path } = await managed(c);
+      const id = c.req.param("id") ?? "";
+      const k = await getKeyById(kv, id);
+      if (!k || k.path !== path) throw new ApiError(404, `no key '${id}' for '${path}'`);
+      await revokeKey(kv, id, auditOf(c, "key.revoke", path, `${id} (${k.name})`));
+      return c.json({ ok: true });
+    }),
+  );
+
+  // Share links for unlisted streams.
+  app.get(
+    "/api/streams/:path/shares",
+    apiGuard,
+    handle(async (c) => {
+      const { path } = await managed(c);
+      return c.json({ shares: await listShares(kv, path) });
+    }),
+  );
+
+  app.post(
+    "/api/streams/:path/shares",
+    apiGuard,
+    handle(async (c) => {
+      const { path, entry } = await managed(c);
+      if (entry.value.visibility !== "unlisted") {
+        throw new ApiError(400, "share links are for unlisted streams; set visibility to unlisted first");
+      }
+      const b = await jsonBody(c);
+      const hours = b.hours === undefined ? 24 : b.hours;
+      const label = b.label === undefined ? "" : b.label;
+      const { token, share } = await createShare(kv, path, {
+        hours: typeof hours === "string" ? Number(hours) : hours as number,
+        label: label as string,
+        createdBy: c.get("user")!.name,
+        audit: auditOf(c, "share.create", path, `${hours} h`),
+      });
+      const url = `${deps.cfg.publicUrl}/watch/${path}?share=${encodeURIComponent(token)}`;
+      return c.json({ share, token, url }, 201);
+    }),
+  );
+
+  app.delete(
+    "/api/streams/:path/shares/:id",
+    apiGuard,
+    handle(async (c) => {
+      const { path } = await managed(c);
+      const id = c.req.param("id") ?? "";
+      await revokeShare(kv, path, id, auditOf(c, "share.revoke", path, id));
+      return c.json({ ok: true });
+    }),
+  );
+
+  // Live sessions: who publishes (address, protocol, codecs, bitrate) and who watches.
+  app.get(
+    "/api/streams/:path/live",
+    apiGuard,
+    handle(async (c) => {
+      const { path } = await managed(c);
+      let live: LivePath | null;
+      try {
+        live = await liveOf(path);
+      } catch (e) {
+        throw new ApiError(502, `MediaMTX is not reachable: ${(e as Error).message}`);
+      }
+      const publisher = live?.online ? await publisherOf(deps, live).catch(() => null) : null;
+      return c.json({
+        path,
+        online: !!live?.online,
+        onlineSince: live?.onlineSince ?? null,
+        codecs: live?.codecs ?? [],
+        bitrate: live?.bitrate ?? null,
+        publisher,
+        readers: live?.readers ?? [],
+        viewers: viewerTracker(kv).viewers(path),
+      });
+    }),
+  );
+
+  app.post(
+    "/api/streams/:path/kick",
+    apiGuard,
+    handle(async (c) => {
+      const { path } = await managed(c);
+      let kicked;
+      try {
+        kicked = await kickPublisher(deps, path);
+      } catch (e) {
+        throw new ApiError(502, `MediaMTX is not reachable: ${(e as Error).message}`);
+      }
+      if (!kicked) throw new ApiError(404, `nobody is publishing to '${path}'`);
+      // The audit entry is written after the fact: MediaMTX is not part of the KV transaction.
+      await withAudit(kv.atomic(), auditOf(c, "publisher.kick", path, `${kicked.type} ${kicked.id}`))
+        .commit();
+      return c.json({ ok: true, kicked });
+    }),
+  );
+
+  // The home page's live list: what this caller may see, with viewer counts.
+  app.get(
+    "/api/live",
+    handle(async (c) => {
+      const user = c.get("user");
+      const records = new Map((await listStreams(kv)).map((s) => [s.path, s]));
+      const paths = new Set<string>([...records.keys()]);
+      for (const k of await listKeys(kv)) paths.add(k.path);
+      let live: LivePath[] = [];
+      let mtxDown = false;
+      try {
+        live = await livePaths(deps);
+      } catch {
+        mtxDown = true;
+      }
+      const byName = new Map(live.map((p) => [p.name, p]));
+      for (const p of live) if (p.online) paths.add(p.name);
+      const tracker = viewerTracker(kv);
+      const streams = [];
+      for (const path of paths) {
+        const s = records.get(path) ?? null;
+        if (!canList(user, s)) continue;
+        const l = byName.get(path);
+        const online = !!l?.online;
+        const mtxReaders = (l?.readers ?? []).filter((r) =>
+          r.type !== "hlsSession" && r.type !== "hidden"
+        ).length;
+        streams.push({
+          path,
+          title: s?.title ?? "",
+          visibility: s?.visibility ?? "private",
+          live: online,
+          since: l?.onlineSince ?? null,
+          viewers: online ? tracker.count(path) + mtxReaders : 0,
+          codecs: l?.codecs ?? [],
+        });
+      }
+      streams.sort((a, b) => Number(b.live) - Number(a.live) || a.path.localeCompare(b.path));
+      c.header("cache-control", "no-store");
+      return c.json({ streams, mtxDown, user: user?.name ?? null });
+    }),
+  );
+
+  return app;
+}

@@ -1,0 +1,45 @@
+// The watch check for media requests (HLS, WebRTC, recordings): session user or share link, decided by
+// src/auth/permissions.ts; records the viewer for the live counts when allowed.
+import type { Context } from "hono";
+import { getCookie } from "hono/cookie";
+import { type Decision, watchDecision } from "../auth/permissions.ts";
+import { sessionIdOf } from "../store/sessions.ts";
+import { viewerTracker } from "./viewers.ts";
+import type { AppDeps, Env } from "../http/context.ts";
+
+export const SHARE_COOKIE = "lg_share";
+export const SHARE_QUERY = "share";
+
+/** The share token of this request: ?share=TOKEN or the lg_share cookie set by the share-link page. */
+export function shareTokenOf(c: Context<Env>): string | undefined {
+  return c.req.query(SHARE_QUERY) ?? getCookie(c, SHARE_COOKIE) ?? undefined;
+}
+
+/**
+ * Decides whether this request may watch `path`. Answers a JSON 401/403 Response when not; null when
+ * allowed (the viewer is then counted on `path`).
+ */
+export async function watchGuard(
+  c: Context<Env>,
+  deps: AppDeps,
+  path: string,
+  track = true,
+): Promise<Response | null> {
+  const share = shareTokenOf(c);
+  const d: Decision = await watchDecision(deps.kv, c.get("user"), path, share);
+  if (!d.allow) return c.json({ error: d.reason }, d.status);
+  if (track) {
+    const user = c.get("user");
+    const token = c.get("sessionToken");
+    const ip = c.get("clientIp") ?? "";
+    const shareId = d.reason === "share link" && share ? share.split(".")[0] : null;
+    viewerTracker(deps.kv).seen(path, {
+      id: user && token ? await sessionIdOf(token) : shareId ? `share:${shareId}:${ip}` : `ip:${ip}`,
+      kind: user ? "session" : shareId ? "share" : "anonymous",
+      user: user?.name ?? null,
+      ip,
+      userAgent: (c.req.header("user-agent") ?? "").slice(0, 200),
+    });
+  }
+  return null;
+}

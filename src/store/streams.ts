@@ -1,0 +1,175 @@
+// Streams as first-class records: ["streams", path] -> Stream (title, visibility, owner, viewer allow-list).
+// A path without a record (e.g. one that only has CLI keys) behaves as a private stream without owner.
+// Every write is an atomic operation with a check on the version read, so concurrent edits never get lost:
+// a caller passing `version` gets 409 when the record changed since it read it; without `version` the
+// field-wise patch is retried on the fresh record.
+import { NAME_RE } from "./kv.ts";
+import { type AuditInput, withAudit } from "./audit.ts";
+
+export type Visibility = "private" | "public" | "unlisted";
+export const VISIBILITIES: Visibility[] = ["private", "public", "unlisted"];
+
+export interface Stream {
+  path: string;
+  title: string;
+  visibility: Visibility;
+  /** The streamer who may publish and manage keys; null: admins only. */
+  owner: string | null;
+  /** Optional viewer allow-list (user names); empty: every logged-in user. */
+  allow: string[];
+  created: number;
+}
+
+export interface StreamPatch {
+  title?: string;
+  visibility?: Visibility;
+  owner?: string | null;
+  allow?: string[];
+}
+
+export class StreamError extends Error {
+  constructor(readonly status: 400 | 404 | 409, message: string) {
+    super(message);
+  }
+}
+
+export const DEFAULT_STREAM = (path: string): Stream => ({
+  path,
+  title: "",
+  visibility: "private",
+  owner: null,
+  allow: [],
+  created: 0,
+});
+
+export function validateStreamPath(path: unknown): string {
+  if (typeof path !== "string" || !NAME_RE.test(path)) {
+    throw new StreamError(
+      400,
+      "stream path must be 1-64 letters, digits, '_', '-' or '.', not starting with '.' or '-'",
+    );
+  }
+  return path;
+}
+
+/** Checks the shape of a patch (from JSON); throws 400 with a message naming the field. */
+export function validatePatch(p: Record<string, unknown>): StreamPatch {
+  const out: StreamPatch = {};
+  if (p.title !== undefined) {
+    if (typeof p.title !== "string" || p.title.length > 200) {
+      throw new StreamError(400, "title must be a string of at most 200 characters");
+    }
+    out.title = p.title.trim();
+  }
+  if (p.visibility !== undefined) {
+    if (!VISIBILITIES.includes(p.visibility as Visibility)) {
+      throw new StreamError(400, `visibility must be one of ${VISIBILITIES.join(", ")}`);
+    }
+    out.visibility = p.visibility as Visibility;
+  }
+  if (p.owner !== undefined) {
+    if (p.owner !== null && p.owner !== "" && (typeof p.owner !== "string" || !NAME_RE.test(p.owner))) {
+      throw new StreamError(400, "owner must be a user name or null");
+    }
+    out.owner = (p.owner as string | null) || null;
+  }
+  if (p.allow !== undefined) {
+    let list = p.allow;
+    if (typeof list === "string") list = list.split(/[\s,]+/).filter(Boolean);
+    if (
+      !Array.isArray(list) || list.length > 1000 ||
+      list.some((n) => typeof n !== "string" || !NAME_RE.test(n))
+    ) {
+      throw new StreamError(400, "allow must be a list of user names");
+    }
+    out.allow = [...new Set(list as string[])].sort();
+  }
+  return out;
+}
+
+export async function getStream(kv: Deno.Kv, path: string): Promise<Stream | null> {
+  if (!NAME_RE.test(path)) return null;
+  return (await kv.get<Stream>(["streams", path])).value;
+}
+
+export async function getStreamEntry(kv: Deno.Kv, path: string) {
+  return await kv.get<Stream>(["streams", path]);
+}
+
+export async function listStreams(kv: Deno.Kv): Promise<Stream[]> {
+  const out: Stream[] = [];
+  for await (const e of kv.list<Stream>({ prefix: ["streams"] })) out.push(e.value);
+  return out;
+}
+
+async function checkOwner(kv: Deno.Kv, owner: string | null | undefined) {
+  if (!owner) return null;
+  const u = await kv.get<{ role: string }>(["users", owner]);
+  if (!u.value) throw new StreamError(400, `owner '${owner}' is not a user`);
+  if (u.value.role !== "streamer" && u.value.role !== "admin") {
+    throw new StreamError(400, `owner '${owner}' must be a streamer or admin`);
+  }
+  return u;
+}
+
+export async function createStream(
+  kv: Deno.Kv,
+  path: string,
+  patch: StreamPatch,
+  audit?: AuditInput,
+): Promise<Stream> {
+  validateStreamPath(path);
+  const s: Stream = { ...DEFAULT_STREAM(path), ...patch, created: Date.now() };
+  const ownerEntry = await checkOwner(kv, s.owner);
+  const op = kv.atomic().check({ key: ["streams", path], versionstamp: null }).set(["streams", path], s);
+  // The owner must still exist with the same record when the stream is created.
+  if (ownerEntry) op.check(ownerEntry);
+  const res = await withAudit(op, audit).commit();
+  if (!res.ok) {
+    if ((await getStream(kv, path)) !== null) throw new StreamError(409, `stream '${path}' already exists`);
+    throw new StreamError(409, "the owner changed meanwhile; try again");
+  }
+  return s;
+}
+
+export async function updateStream(
+  kv: Deno.Kv,
+  path: string,
+  patch: StreamPatch,
+  opts: { version?: string; audit?: AuditInput } = {},
+): Promise<{ stream: Stream; version: string }> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const cur = await kv.get<Stream>(["streams", path]);
+    if (!cur.value) throw new StreamError(404, `no stream '${path}'`);
+    if (opts.version && cur.versionstamp !== opts.version) {
+      throw new StreamError(409, `stream '${path}' was changed by someone else; reload and try again`);
+    }
+    const next: Stream = { ...cur.value, ...patch };
+    const ownerEntry = patch.owner !== undefined ? await checkOwner(kv, patch.owner) : null;
+    const op = kv.atomic().check(cur).set(["streams", path], next);
+    if (ownerEntry) op.check(ownerEntry);
+    const res = await withAudit(op, opts.audit).commit();
+    if (res.ok) return { stream: next, version: res.versionstamp };
+    if (opts.version) {
+      throw new StreamError(409, `stream '${path}' was changed by someone else; reload and try again`);
+    }
+  }
+  throw new StreamError(409, `stream '${path}' is being changed by others; try again`);
+}
+
+/** Deletes the stream with all its keys and share links in one transaction. */
+export async function deleteStream(kv: Deno.Kv, path: string, audit?: AuditInput): Promise<void> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const cur = await kv.get<Stream>(["streams", path]);
+    if (!cur.value) throw new StreamError(404, `no stream '${path}'`);
+    const op = kv.atomic().check(cur).delete(["streams", path]);
+    for await (const k of kv.list<{ id: string; hash: string; owner?: string }>({ prefix: ["keys", path] })) {
+      op.check(k).delete(k.key).delete(["key_hash", k.value.hash]);
+      if (k.value.owner) op.delete(["user_keys", k.value.owner, k.value.id]);
+    }
+    for await (const s of kv.list({ prefix: ["shares", path] })) op.delete(s.key);
+    const res = await withAudit(op, audit).commit();
+    if (res.ok) return;
+  }
+  throw new StreamError(409, `stream '${path}' is being changed by others; try again`);
+}
