@@ -1,6 +1,7 @@
 // Loads livegate's configuration from an optional JSON file and LIVEGATE_* environment variables
 // (environment wins), and validates every setting with an error that names it.
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { loadOpsConfig, type OpsConfig } from "./ops-config.ts";
 
 export interface MediaMtxPorts {
@@ -140,8 +141,15 @@ export function parseHostList(name: string, v: unknown): string[] {
   return out;
 }
 
-/** The directory of this source tree (or of the compiled binary's embedded tree). */
-export const APP_ROOT = resolve(dirname(new URL(import.meta.url).pathname), "../..");
+/**
+ * The directory of this source tree (or of the compiled binary's embedded tree). This module lives in
+ * src/config/; bundled into one file (`deno compile --bundle`) it sits at the root next to static/.
+ */
+export function appRoot(moduleUrl: string): string {
+  const here = dirname(fileURLToPath(moduleUrl));
+  return basename(here) === "config" && basename(dirname(here)) === "src" ? resolve(here, "../..") : here;
+}
+export const APP_ROOT = appRoot(import.meta.url);
 
 export function loadConfig(
   env: Record<string, string | undefined> = Deno.env.toObject(),
