@@ -21,11 +21,14 @@ export async function loginBlockedFor(
   limits: Limits,
   ip: string,
   user: string,
+  knownDevice = false,
 ): Promise<number> {
   const [ipC, userC] = await kv.getMany<Counter[]>(keys(ip, user));
   const now = Date.now();
   let wait = 0;
-  for (const [c, max] of [[ipC.value, limits.perIp], [userC.value, limits.perUser]] as const) {
+  // A browser that logged in as this user before (known-device.ts) is not held by the per-user limit.
+  const checks = [[ipC.value, limits.perIp], [knownDevice ? null : userC.value, limits.perUser]] as const;
+  for (const [c, max] of checks) {
     if (c && c.resetAt > now && c.count >= max) wait = Math.max(wait, Math.ceil((c.resetAt - now) / 1000));
   }
   return wait;

@@ -11,6 +11,7 @@ import { loginPage } from "../web/pages.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 import { deleteCookie } from "hono/cookie";
 import { readBodyCapped } from "../http/body.ts";
+import { isKnownDevice, rememberDevice } from "./known-device.ts";
 
 const MAX_FORM = 16 * 1024;
 
@@ -66,7 +67,8 @@ export function authRoutes(deps: AppDeps) {
       );
     }
     const ip = c.get("clientIp");
-    const wait = await loginBlockedFor(deps.kv, deps.cfg.loginLimits, ip, user);
+    const known = await isKnownDevice(c, deps.kv, user);
+    const wait = await loginBlockedFor(deps.kv, deps.cfg.loginLimits, ip, user, known);
     if (wait > 0) {
       c.header("Retry-After", String(wait));
       return c.html(
@@ -92,6 +94,7 @@ export function authRoutes(deps: AppDeps) {
     await deleteSession(deps.kv, c.get("sessionToken")); // never reuse a pre-login session id
     const token = await createSession(deps.kv, u.name, deps.cfg.sessionTtlSeconds);
     setSessionCookie(c, deps, token);
+    await rememberDevice(c, deps, u.name);
     return c.redirect(next, 303);
   });
 

@@ -9,7 +9,7 @@ export function count(group: string, n = 1) {
   counts[group] = (counts[group] ?? 0) + n;
 }
 
-const ALLOWED_COOKIES = new Set(["lg_session", "lg_csrf"]);
+const ALLOWED_COOKIES = new Set(["lg_session", "lg_csrf", "lg_device"]);
 
 export async function checkSane(res: Response, what: string, method = "GET"): Promise<string> {
   const body = await res.text();
