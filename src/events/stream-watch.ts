@@ -1,0 +1,135 @@
+// Detects streams starting and stopping by polling MediaMTX's API (no hook commands, no extra tools on the
+// server), and turns them into webhook events: stream.started, stream.stopped and, when the stream was
+// recorded, recording.finished with the recorded span(s) from the playback server. When MediaMTX dies
+// its streams count as stopped once the restarted MediaMTX answers.
+import { listPaths, type PathInfo } from "../mediamtx/api.ts";
+import { streamEvents } from "../metrics/registry.ts";
+import { listSpans } from "../recordings/playback.ts";
+import { recordsPath } from "../recordings/mtx-env.ts";
+import type { AppDeps } from "../http/context.ts";
+import type { Webhooks } from "./webhooks.ts";
+
+export interface StreamWatchOptions {
+  intervalMs?: number;
+  /** Wait after a stop before asking for the recording (MediaMTX closes the last segment). */
+  recordingDelayMs?: number;
+  log?: (line: string) => void;
+}
+
+export class StreamWatch {
+  #live = new Map<string, { since: Date }>();
+  #snapshot?: PathInfo[];
+  #timer?: ReturnType<typeof setTimeout>;
+  #stopped = false;
+  #tick?: Promise<void>;
+  #pending = new Set<Promise<void>>();
+  readonly intervalMs: number;
+  readonly recordingDelayMs: number;
+  #log: (line: string) => void;
+
+  constructor(
+    private deps: Pick<AppDeps, "cfg" | "secrets">,
+    private hooks: Webhooks,
+    opts: StreamWatchOptions = {},
+  ) {
+    this.intervalMs = opts.intervalMs ?? 2000;
+    this.recordingDelayMs = opts.recordingDelayMs ?? 2000;
+    this.#log = opts.log ?? ((l) => console.log(l));
+  }
+
+  /** The latest paths list (undefined before the first successful poll). */
+  get snapshot(): PathInfo[] | undefined {
+    return this.#snapshot;
+  }
+
+  start(): void {
+    const loop = async () => {
+      if (this.#stopped) return;
+      this.#tick = this.poll();
+      await this.#tick;
+      if (!this.#stopped) this.#timer = setTimeout(loop, this.intervalMs);
+    };
+    loop();
+  }
+
+  /** One poll; exported for tests. Errors (MediaMTX down) leave the known state as it is. */
+  async poll(): Promise<void> {
+    let paths: PathInfo[];
+    try {
+      paths = await listPaths(this.deps);
+    } catch {
+      return;
+    }
+    this.#snapshot = paths;
+    const now = new Date();
+    const ready = new Set(paths.filter((p) => p.ready).map((p) => p.name));
+    for (const name of ready) {
+      if (this.#live.has(name)) continue;
+      this.#live.set(name, { since: now });
+      this.#log(`[livegate] stream '${name}' started`);
+      streamEvents.inc({ event: "started" });
+      this.hooks.emit("stream.started", { path: name, startedAt: now.toISOString() });
+    }
+    for (const [name, { since }] of [...this.#live]) {
+      if (ready.has(name)) continue;
+      this.#live.delete(name);
+      const seconds = Math.round((now.getTime() - since.getTime()) / 100) / 10;
+      this.#log(`[livegate] stream '${name}' stopped after ${seconds} s`);
+      streamEvents.inc({ event: "stopped" });
+      this.hooks.emit("stream.stopped", {
+        path: name,
+        startedAt: since.toISOString(),
+        stoppedAt: now.toISOString(),
+        durationSeconds: seconds,
+      });
+      if (recordsPath(this.deps.cfg, name)) this.#track(this.#recordingFinished(name, since, now));
+    }
+  }
+
+  #track(p: Promise<void>) {
+    this.#pending.add(p);
+    p.finally(() => this.#pending.delete(p));
+  }
+
+  async #recordingFinished(path: string, since: Date, until: Date): Promise<void> {
+    await new Promise((r) => setTimeout(r, this.recordingDelayMs));
+    if (this.#stopped) return;
+    // The poll interval blurs start and stop: widen the window by two intervals on each side.
+    const pad = 2 * this.intervalMs + 1000;
+    let spans;
+    try {
+      spans = await listSpans(
+        this.deps,
+        path,
+        new Date(since.getTime() - pad).toISOString(),
+        new Date(until.getTime() + pad).toISOString(),
+      );
+    } catch (e) {
+      this.#log(`[livegate] cannot list the recording of '${path}': ${(e as Error).message}`);
+      return;
+    }
+    if (spans.length === 0) return;
+    const base = this.deps.cfg.publicUrl;
+    streamEvents.inc({ event: "recording_finished" });
+    this.hooks.emit("recording.finished", {
+      path,
+      spans: spans.map((s) => ({
+        ...s,
+        downloadUrl: `${base}/recordings/${path}/media?${new URLSearchParams({
+          start: s.start,
+          duration: String(s.duration),
+          format: "mp4",
+          download: "1",
+        })}`,
+      })),
+      pageUrl: `${base}/recordings/${path}`,
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#tick;
+    await Promise.allSettled([...this.#pending]);
+  }
+}
