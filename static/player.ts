@@ -101,8 +101,11 @@ async function run() {
     hls = new Hls({
       lowLatencyMode: true,
       backBufferLength: 30,
-      liveSyncDurationCount: 2,
-      liveMaxLatencyDurationCount: 6,
+      // Stay 0.5 s behind the live edge (MediaMTX's PART-HOLD-BACK). A count-based liveSync would mean
+      // N x the 1 s segment and overrides PART-HOLD-BACK: with 2 it measured 2.07 s glass-to-glass (see
+      // BENCHMARKS.md). hls.js widens the target by itself after a stall.
+      liveSyncDuration: 0.5,
+      liveMaxLatencyDuration: 5,
       maxLiveSyncPlaybackRate: 1.5,
       manifestLoadingMaxRetry: 2,
       levelLoadingMaxRetry: 4,
