@@ -10,6 +10,7 @@ import { streamApiRoutes } from "../api/streams.ts";
 import { httpMetrics } from "../metrics/http-mw.ts";
 import { metricsRoutes } from "../metrics/route.ts";
 import { readyRoutes } from "./ready.ts";
+import { recordingRoutes } from "../recordings/routes.ts";
 import { findKey } from "../store/keys.ts";
 import { webRoutes } from "../web/routes.ts";
 import { errorPage } from "../web/pages.ts";
@@ -64,6 +65,7 @@ export function createApp(deps: AppDeps, assets: Map<string, Asset>) {
   });
   app.route("/", authRoutes(deps));
   app.route("/", hlsRoutes(deps));
+  app.route("/", recordingRoutes(deps));
   app.route("/", adminApiRoutes(deps));
   app.route("/", streamApiRoutes(deps));
   app.route("/", webRoutes(deps, assets));

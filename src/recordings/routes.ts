@@ -1,0 +1,177 @@
+// /recordings (index), /recordings/:path (spans + range download form), /recordings/:path/play (browser
+// player), /recordings/:path/media (the recorded range, proxied from MediaMTX's playback server and
+// streamed), /api/recordings/:path (JSON). Watch permission on the path is required for all of them.
+import { Hono } from "hono";
+import type { Context } from "hono";
+import { csrfToken } from "../auth/csrf.ts";
+import { requirePageLogin } from "../auth/session-mw.ts";
+import { watchDecision } from "../auth/permissions.ts";
+import { NAME_RE } from "../store/kv.ts";
+import { errorPage } from "../web/pages.ts";
+import { diskUsage } from "./disk.ts";
+import { getRange, listSpans, PlaybackError, type Span } from "./playback.ts";
+import { playRecordingPage, recordingsIndexPage, recordingsPage } from "./page.ts";
+import { recordsPath } from "./mtx-env.ts";
+import { countedBody } from "../metrics/registry.ts";
+import type { AppDeps, Env } from "../http/context.ts";
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+/** Longest range one request may fetch. */
+export const MAX_RANGE_SECONDS = 24 * 3600;
+
+/** Validated ?start=&duration= or an error message. */
+export function parseRange(start: string | undefined, duration: string | undefined): Span | string {
+  if (!start) return "start is required (RFC 3339, e.g. 2026-01-02T15:04:05Z)";
+  if (!RFC3339.test(start) || Number.isNaN(Date.parse(start))) {
+    return "start must be an RFC 3339 time, e.g. 2026-01-02T15:04:05Z";
+  }
+  if (!duration) return "duration is required (seconds)";
+  if (!/^\d{1,6}(\.\d{1,6})?$/.test(duration)) return "duration must be a number of seconds";
+  const d = Number(duration);
+  if (d <= 0 || d > MAX_RANGE_SECONDS) return `duration must be between 0 and ${MAX_RANGE_SECONDS} seconds`;
+  return { start, duration: d };
+}
+
+function retentionText(sec: number): string {
+  if (sec === 0) return "ever (no automatic deletion)";
+  if (sec % 86400 === 0) return `${sec / 86400} day${sec === 86400 ? "" : "s"}`;
+  if (sec % 3600 === 0) return `${sec / 3600} h`;
+  if (sec % 60 === 0) return `${sec / 60} min`;
+  return `${sec} s`;
+}
+
+/** The watch rule of the path decides who may see its recordings (share links do not extend to them). */
+async function access(deps: AppDeps, c: Context<Env>, path: string) {
+  return await watchDecision(deps.kv, c.get("user"), path);
+}
+
+async function allowed(deps: AppDeps, c: Context<Env>, path: string): Promise<boolean> {
+  return NAME_RE.test(path) && (await access(deps, c, path)).allow;
+}
+
+/** JSON/media answer for a refused path: 401 without login, 403 otherwise. */
+async function apiRefusal(deps: AppDeps, c: Context<Env>, path: string): Promise<Response | null> {
+  const d = await access(deps, c, path);
+  return d.allow ? null : c.json({ error: d.reason }, d.status);
+}
+
+/** Page answer for a refused path: to the login page without login, 403 otherwise. */
+async function pageRefusal(deps: AppDeps, c: Context<Env>, path: string): Promise<Response | null> {
+  const d = await access(deps, c, path);
+  if (d.allow) return null;
+  if (d.status === 401) {
+    const u = new URL(c.req.url);
+    return c.redirect(`/login?next=${encodeURIComponent(u.pathname + u.search)}`, 302);
+  }
+  return c.html(errorPage(403, d.reason), 403);
+}
+
+export function recordingRoutes(deps: AppDeps) {
+  const app = new Hono<Env>();
+
+  app.get("/recordings", requirePageLogin, async (c) => {
+    const disk = await diskUsage(deps.cfg);
+    const paths = [];
+    for (const p of Object.keys(disk.paths).sort()) if (await allowed(deps, c, p)) paths.push(p);
+    return c.html(recordingsIndexPage({
+      user: c.get("user")?.name ?? "",
+      csrf: csrfToken(c),
+      paths,
+      disk,
+      retention: retentionText(deps.cfg.recording.retentionSeconds),
+    }));
+  });
+
+  app.get("/api/recordings/:path", async (c) => {
+    const path = c.req.param("path");
+    if (!NAME_RE.test(path)) return c.json({ error: "invalid stream path" }, 400);
+    const refused = await apiRefusal(deps, c, path);
+    if (refused) return refused;
+    const disk = await diskUsage(deps.cfg);
+    try {
+      const spans = await listSpans(deps, path);
+      return c.json({
+        path,
+        recording: recordsPath(deps.cfg, path),
+        retentionSeconds: deps.cfg.recording.retentionSeconds,
+        spans,
+        disk: { bytes: disk.paths[path] ?? 0, fs: disk.fs, low: disk.low },
+      });
+    } catch (e) {
+      if (e instanceof PlaybackError) return c.json({ error: e.message }, e.status === 400 ? 400 : 502);
+      throw e;
+    }
+  });
+
+  app.get("/recordings/:path", async (c) => {
+    const path = c.req.param("path");
+    if (!NAME_RE.test(path)) return c.html(errorPage(404, "No such stream."), 404);
+    const refused = await pageRefusal(deps, c, path);
+    if (refused) return refused;
+    const disk = await diskUsage(deps.cfg);
+    let spans: Span[] = [];
+    let error: string | undefined;
+    try {
+      spans = await listSpans(deps, path);
+    } catch (e) {
+      if (!(e instanceof PlaybackError)) throw e;
+      error = e.message;
+    }
+    return c.html(
+      recordingsPage({
+        user: c.get("user")?.name ?? "",
+        csrf: csrfToken(c),
+        path,
+        spans: spans.reverse(),
+        disk,
+        recording: recordsPath(deps.cfg, path),
+        retention: retentionText(deps.cfg.recording.retentionSeconds),
+        error,
+      }),
+      error ? 502 : 200,
+    );
+  });
+
+  app.get("/recordings/:path/play", async (c) => {
+    const path = c.req.param("path");
+    if (!NAME_RE.test(path)) return c.html(errorPage(404, "No such stream."), 404);
+    const refused = await pageRefusal(deps, c, path);
+    if (refused) return refused;
+    const span = parseRange(c.req.query("start"), c.req.query("duration"));
+    if (typeof span === "string") return c.html(errorPage(400, span), 400);
+    return c.html(playRecordingPage({ user: c.get("user")?.name ?? "", csrf: csrfToken(c), path, span }));
+  });
+
+  app.get("/recordings/:path/media", async (c) => {
+    const path = c.req.param("path");
+    if (!NAME_RE.test(path)) return c.json({ error: "invalid stream path" }, 400);
+    const refused = await apiRefusal(deps, c, path);
+    if (refused) return refused;
+    const span = parseRange(c.req.query("start"), c.req.query("duration"));
+    if (typeof span === "string") return c.json({ error: span }, 400);
+    const format = c.req.query("format") ?? "fmp4";
+    if (format !== "fmp4" && format !== "mp4") return c.json({ error: "format must be fmp4 or mp4" }, 400);
+    let res: Response;
+    try {
+      res = await getRange(deps, path, span.start, span.duration, format, c.req.raw.signal);
+    } catch (e) {
+      if (c.req.raw.signal.aborted) return new Response(null, { status: 499 });
+      if (e instanceof PlaybackError) return c.json({ error: e.message }, e.status as 400 | 404 | 502);
+      throw e;
+    }
+    const headers = new Headers({
+      "content-type": "video/mp4",
+      "cache-control": "private, no-store",
+      "x-content-type-options": "nosniff",
+    });
+    const len = res.headers.get("content-length");
+    if (len) headers.set("content-length", len);
+    if (c.req.query("download")) {
+      const stamp = span.start.replace(/[^0-9A-Za-z]+/g, "-").replace(/-+$/, "");
+      headers.set("content-disposition", `attachment; filename="${path}_${stamp}.mp4"`);
+    }
+    return new Response(countedBody(res.body, "playback"), { status: 200, headers });
+  });
+
+  return app;
+}

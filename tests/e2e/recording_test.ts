@@ -1,0 +1,231 @@
+// End to end with real MediaMTX, ffmpeg, ffprobe and Chromium: a published stream is recorded, listed,
+// played in the browser, a time range is downloaded as MP4 that ffprobe reads; stream and recording
+// webhooks arrive signed; /metrics parses and counts what happened.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ADMIN_PASSWORD, Client, needTool, publish, run, startLivegate, waitFor } from "./harness.ts";
+import { startReceiver } from "./webhook_receiver.ts";
+import { parsePrometheus, sumOf } from "../prom_text.ts";
+import { launchChromium } from "./chromium.ts";
+
+const METRICS_TOKEN = "e2e-metrics-token-0123456789";
+const HOOK_SECRET = "e2e-webhook-secret-0123456789";
+
+async function probe(file: string) {
+  const r = await run(needTool("ffprobe"), [
+    "-v",
+    "error",
+    "-show_entries",
+    "format=duration,format_name:stream=codec_type,codec_name",
+    "-of",
+    "json",
+    file,
+  ]);
+  assert.equal(r.code, 0, `ffprobe failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as {
+    format: { duration: string; format_name: string };
+    streams: { codec_type: string; codec_name: string }[];
+  };
+}
+
+Deno.test({
+  name: "e2e/recording: record, list, play a range in the browser, download MP4, webhooks, metrics",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    const receiver = startReceiver(HOOK_SECRET);
+    const lg = await startLivegate({
+      LIVEGATE_METRICS_TOKEN: METRICS_TOKEN,
+      LIVEGATE_WEBHOOK_URLS: receiver.url,
+      LIVEGATE_WEBHOOK_SECRET: HOOK_SECRET,
+    });
+    const viewer = new Client(lg.url);
+    const tmp = await Deno.makeTempDir({ prefix: "livegate-rec-" });
+    try {
+      let spans: { start: string; duration: number }[] = [];
+
+      await t.step("publish 8 s; the stream is recorded as fMP4 under the data dir", async () => {
+        const pub = publish(`rtmp://127.0.0.1:${lg.rtmpPort}/live?token=${lg.key}`, 8);
+        const st = await pub.status;
+        await pub.stderr.cancel();
+        assert.equal(st.code, 0, "ffmpeg publishes for 8 s and exits cleanly");
+        const dir = join(lg.dataDir, "recordings", "live");
+        const files = [...Deno.readDirSync(dir)].map((e) => e.name);
+        assert.ok(
+          files.length >= 1 && files.every((f) => /^\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d-\d{6}\.mp4$/.test(f)),
+          String(files),
+        );
+      });
+
+      await t.step("no session: the recording list is 401, media too", async () => {
+        const r = await fetch(`${lg.url}/api/recordings/live`);
+        assert.equal(r.status, 401);
+        await r.body?.cancel();
+        const m = await fetch(`${lg.url}/recordings/live/media?start=2020-01-01T00:00:00Z&duration=1`);
+        assert.equal(m.status, 401);
+        await m.body?.cancel();
+        const p = await fetch(`${lg.url}/recordings/live`, { redirect: "manual" });
+        assert.equal(p.status, 302);
+        assert.match(p.headers.get("location") ?? "", /^\/login\?next=/);
+        await p.body?.cancel();
+      });
+
+      await t.step("list: one span of about 8 s, disk usage shown", async () => {
+        assert.equal((await viewer.login("admin", ADMIN_PASSWORD)).status, 303);
+        const body = await waitFor("recording listed", async () => {
+          const r = await viewer.fetch("/api/recordings/live");
+          assert.equal(r.status, 200);
+          const j = await r.json();
+          return j.spans.length && j.spans[0].duration > 6 ? j : undefined;
+        });
+        spans = body.spans;
+        assert.equal(spans.length, 1);
+        assert.ok(spans[0].duration > 6 && spans[0].duration < 11, `duration ${spans[0].duration}`);
+        assert.ok(body.disk.bytes > 100_000, `recording bytes ${body.disk.bytes}`);
+        assert.ok(body.disk.fs.freeBytes > 0);
+        assert.equal(body.recording, true);
+        assert.equal(body.retentionSeconds, 86400);
+        const page = await (await viewer.fetch("/recordings/live")).text();
+        assert.match(page, /Recordings of live/);
+        assert.match(page, /kept for 1 day/);
+        assert.match(page, /Download MP4/);
+        assert.match(page, /free of/);
+        const index = await (await viewer.fetch("/recordings")).text();
+        assert.match(index, /href="\/recordings\/live"/);
+      });
+
+      await t.step("bad ranges get 400 with a message", async () => {
+        for (
+          const [q, msg] of [
+            ["start=yesterday&duration=3", /RFC 3339/],
+            ["start=2026-01-01T00:00:00Z&duration=-1", /number of seconds/],
+            ["start=2026-01-01T00:00:00Z&duration=999999", /between/],
+            ["duration=3", /start is required/],
+            [`start=${encodeURIComponent(spans[0].start)}&duration=3&format=avi`, /format/],
+          ] as const
+        ) {
+          const r = await viewer.fetch(`/recordings/live/media?${q}`);
+          assert.equal(r.status, 400, q);
+          assert.match((await r.json()).error, msg);
+        }
+        const none = await viewer.fetch(
+          `/recordings/live/media?start=2001-01-01T00:00:00Z&duration=5&format=mp4`,
+        );
+        assert.equal(none.status, 404);
+        assert.match((await none.json()).error, /no recording/);
+        const badPath = await viewer.fetch(`/api/recordings/..%2Fetc`);
+        assert.ok([400, 404].includes(badPath.status));
+        await badPath.body?.cancel();
+      });
+
+      await t.step("download a 3 s range as MP4: ffprobe reads H.264 + AAC of about 3 s", async () => {
+        const start = new Date(Date.parse(spans[0].start) + 2000).toISOString();
+        const r = await viewer.fetch(
+          `/recordings/live/media?${new URLSearchParams({
+            start,
+            duration: "3",
+            format: "mp4",
+            download: "1",
+          })}`,
+        );
+        assert.equal(r.status, 200);
+        assert.equal(r.headers.get("content-type"), "video/mp4");
+        assert.match(r.headers.get("content-disposition") ?? "", /^attachment; filename="live_.*\.mp4"$/);
+        const file = join(tmp, "range.mp4");
+        await Deno.writeFile(file, new Uint8Array(await r.arrayBuffer()));
+        const p = await probe(file);
+        assert.match(p.format.format_name, /mp4/);
+        assert.deepEqual(p.streams.map((s) => s.codec_name).sort(), ["aac", "h264"]);
+        const d = Number(p.format.duration);
+        assert.ok(d > 2 && d < 4.5, `duration ${d}`);
+      });
+
+      await t.step("the browser plays a recorded range (fMP4) from the recordings page", async () => {
+        const browser = await launchChromium();
+        try {
+          const ctx = await browser.newContext();
+          await ctx.addCookies(
+            [...viewer.cookies].map(([name, value]) => ({ name, value, url: lg.url })),
+          );
+          const page = await ctx.newPage();
+          await page.goto(`${lg.url}/recordings/live`);
+          await Promise.all([page.waitForURL(/\/recordings\/live\/play\?/), page.click("text=Play")]);
+          const t0 = await page.waitForFunction(
+            () => {
+              const v = document.querySelector("video") as HTMLVideoElement | null;
+              return v && v.readyState >= 2 && v.currentTime > 1 ? v.currentTime : false;
+            },
+            undefined,
+            { timeout: 20_000 },
+          );
+          const w = await page.evaluate(() =>
+            (document.querySelector("video") as HTMLVideoElement).videoWidth
+          );
+          assert.equal(w, 640);
+          assert.ok(Number(await t0.jsonValue()) > 1);
+        } finally {
+          await browser.close();
+        }
+      });
+
+      await t.step("webhooks: started, stopped, recording.finished, all signed", async () => {
+        await waitFor(
+          "recording.finished webhook",
+          () =>
+            Promise.resolve(receiver.events.find((e) => e.type === "recording.finished") ? true : undefined),
+        );
+        const types = receiver.events.map((e) => e.type);
+        assert.deepEqual(types.filter((x) => x.startsWith("stream.")), ["stream.started", "stream.stopped"]);
+        assert.ok(receiver.events.every((e) => e.signatureOk), "every signature verifies");
+        assert.ok(receiver.events.every((e) => e.data.path === "live"));
+        const fin = receiver.events.find((e) => e.type === "recording.finished")!;
+        const fs = fin.data.spans as { start: string; duration: number; downloadUrl: string }[];
+        assert.equal(fs.length, 1);
+        assert.ok(fs[0].duration > 6);
+        assert.match(fs[0].downloadUrl, /\/recordings\/live\/media\?.*format=mp4/);
+      });
+
+      await t.step("/ready is 200; /metrics needs the token and parses as Prometheus text", async () => {
+        const ready = await fetch(`${lg.url}/ready`);
+        assert.equal(ready.status, 200);
+        assert.equal((await ready.json()).ready, true);
+        const none = await fetch(`${lg.url}/metrics`);
+        assert.equal(none.status, 401);
+        await none.body?.cancel();
+        const wrong = await fetch(`${lg.url}/metrics`, {
+          headers: { authorization: "Bearer nope-nope-nope-nope" },
+        });
+        assert.equal(wrong.status, 403);
+        await wrong.body?.cancel();
+        const r = await fetch(`${lg.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+        assert.equal(r.status, 200);
+        assert.match(r.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);
+        const s = parsePrometheus(await r.text());
+        assert.ok(
+          sumOf(s, "livegate_http_requests_total", { route: "/recordings/:path/media", status: "200" }) >= 1,
+        );
+        assert.ok(
+          sumOf(s, "livegate_http_requests_total", { route: "/recordings/:path/media", status: "400" }) >= 5,
+        );
+        assert.ok(
+          sumOf(s, "livegate_http_requests_total", { route: "/api/recordings/:path", status: "401" }) >= 1,
+        );
+        assert.ok(sumOf(s, "livegate_proxy_bytes_total", { proxy: "playback" }) > 100_000);
+        assert.equal(sumOf(s, "livegate_stream_events_total", { event: "started" }), 1);
+        assert.equal(sumOf(s, "livegate_stream_events_total", { event: "stopped" }), 1);
+        assert.ok(sumOf(s, "livegate_webhook_deliveries_total", { result: "ok" }) >= 3);
+        assert.ok(sumOf(s, "livegate_sessions_active") >= 1);
+        assert.ok(sumOf(s, "livegate_recordings_bytes", { path: "live" }) > 100_000);
+        assert.ok(sumOf(s, "livegate_recordings_disk_free_bytes") > 0);
+        assert.equal(sumOf(s, "livegate_mediamtx_up"), 1);
+        assert.equal(sumOf(s, "livegate_mediamtx_metrics_up"), 1);
+        // MediaMTX's own metrics are merged in.
+        assert.ok(s.some((x) => x.name === "paths"), "MediaMTX 'paths' metric present");
+      });
+    } finally {
+      await lg.stop();
+      await receiver.stop();
+      await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    }
+  },
+});
