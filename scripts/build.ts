@@ -6,12 +6,16 @@ const root = join(dirname(new URL(import.meta.url).pathname), "..");
 const out = join(root, "static", "dist");
 await Deno.mkdir(out, { recursive: true });
 const result = await esbuild.build({
-  entryPoints: [join(root, "static", "player.ts")],
+  entryPoints: [
+    join(root, "static", "player.ts"),
+    join(root, "static", "home.ts"),
+    join(root, "static", "admin.ts"),
+  ],
   bundle: true,
   minify: true,
   format: "esm",
   target: ["es2020"],
-  outfile: join(out, "player.js"),
+  outdir: out,
   sourcemap: "linked",
   logLevel: "warning",
 });

@@ -3,7 +3,7 @@
 // GET /api/live, the live list for the home page (no login needed; shows only what the caller may see).
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { canList, canManageStream, isAdmin } from "../auth/permissions.ts";
+import { canManageStream, isAdmin } from "../auth/permissions.ts";
 import {
   createStream,
   deleteStream,
@@ -21,6 +21,7 @@ import { withAudit } from "../store/audit.ts";
 import { NAME_RE } from "../store/kv.ts";
 import { kickPublisher, type LivePath, livePaths, publisherOf } from "../mediamtx/live.ts";
 import { viewerTracker } from "../proxy/viewers.ts";
+import { liveList } from "./live-list.ts";
 import { adminOnly, ApiError, apiGuard, auditOf, handle, jsonBody } from "./common.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 
@@ -281,47 +282,10 @@ export function streamApiRoutes(deps: AppDeps) {
   );
 
   // The home page's live list: what this caller may see, with viewer counts.
-  app.get(
-    "/api/live",
-    handle(async (c) => {
-      const user = c.get("user");
-      const records = new Map((await listStreams(kv)).map((s) => [s.path, s]));
-      const paths = new Set<string>([...records.keys()]);
-      for (const k of await listKeys(kv)) paths.add(k.path);
-      let live: LivePath[] = [];
-      let mtxDown = false;
-      try {
-        live = await livePaths(deps);
-      } catch {
-        mtxDown = true;
-      }
-      const byName = new Map(live.map((p) => [p.name, p]));
-      for (const p of live) if (p.online) paths.add(p.name);
-      const tracker = viewerTracker(kv);
-      const streams = [];
-      for (const path of paths) {
-        const s = records.get(path) ?? null;
-        if (!canList(user, s)) continue;
-        const l = byName.get(path);
-        const online = !!l?.online;
-        const mtxReaders = (l?.readers ?? []).filter((r) =>
-          r.type !== "hlsSession" && r.type !== "hidden"
-        ).length;
-        streams.push({
-          path,
-          title: s?.title ?? "",
-          visibility: s?.visibility ?? "private",
-          live: online,
-          since: l?.onlineSince ?? null,
-          viewers: online ? tracker.count(path) + mtxReaders : 0,
-          codecs: l?.codecs ?? [],
-        });
-      }
-      streams.sort((a, b) => Number(b.live) - Number(a.live) || a.path.localeCompare(b.path));
-      c.header("cache-control", "no-store");
-      return c.json({ streams, mtxDown, user: user?.name ?? null });
-    }),
-  );
+  app.get("/api/live", async (c) => {
+    c.header("cache-control", "no-store");
+    return c.json({ ...(await liveList(deps, c.get("user"))), user: c.get("user")?.name ?? null });
+  });
 
   return app;
 }

@@ -1,11 +1,15 @@
 // Pages: home (stream list), player, the old /test page (now a redirect), and static assets.
 import { Hono } from "hono";
 import { csrfToken } from "../auth/csrf.ts";
-import { requirePageLogin } from "../auth/session-mw.ts";
-import { listKeys } from "../store/keys.ts";
+import { setCookie } from "hono/cookie";
+import { watchDecision } from "../auth/permissions.ts";
 import { NAME_RE } from "../store/kv.ts";
-import { listPaths } from "../mediamtx/api.ts";
-import { errorPage, homePage, playerPage, type StreamRow } from "./pages.ts";
+import { verifyShare } from "../store/shares.ts";
+import { liveList } from "../api/live-list.ts";
+import { SHARE_COOKIE, SHARE_QUERY, shareTokenOf } from "../proxy/watch-access.ts";
+import { errorPage, playerPage } from "./pages.ts";
+import { homePage } from "./home-page.ts";
+import { adminPageRoutes } from "./admin-routes.ts";
 import type { Asset } from "./assets.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 
@@ -28,28 +32,47 @@ export function webRoutes(deps: AppDeps, assets: Map<string, Asset>) {
   // The server livegate replaces served its player at /test.
   app.get("/test", (c) => c.redirect(`/watch/${DEFAULT_PATH}`, 301));
 
-  app.get("/", requirePageLogin, async (c) => {
-    const rows = new Map<string, StreamRow>();
-    for (const k of await listKeys(deps.kv)) rows.set(k.path, { path: k.path, live: false, readers: 0 });
-    let mtxDown = false;
-    try {
-      for (const p of await listPaths(deps)) {
-        rows.set(p.name, { path: p.name, live: p.ready, readers: p.readers });
-      }
-    } catch {
-      mtxDown = true;
-    }
-    const streams = [...rows.values()].sort((a, b) =>
-      Number(b.live) - Number(a.live) || a.path.localeCompare(b.path)
+  // Anyone may open the home page: without a login it lists the public streams.
+  app.get("/", async (c) => {
+    const user = c.get("user");
+    const { streams, mtxDown } = await liveList(deps, user);
+    return c.html(
+      homePage({ user: user?.name ?? "", role: user?.role ?? "", csrf: csrfToken(c), streams, mtxDown }),
     );
-    return c.html(homePage({ user: c.get("user")!.name, csrf: csrfToken(c), streams, mtxDown }));
   });
 
-  app.get("/watch/:path", requirePageLogin, (c) => {
+  // The player. Public streams need no login; unlisted ones accept a share link (?share=TOKEN), which is
+  // then kept in an HttpOnly cookie so the player's media requests carry it.
+  app.get("/watch/:path", async (c) => {
     const path = c.req.param("path");
     if (!NAME_RE.test(path)) return c.html(errorPage(404, "No such stream."), 404);
-    return c.html(playerPage({ path, user: c.get("user")!.name, csrf: csrfToken(c) }));
+    const token = shareTokenOf(c);
+    const d = await watchDecision(deps.kv, c.get("user"), path, token);
+    if (!d.allow) {
+      if (d.status === 401 && !c.req.query(SHARE_QUERY)) {
+        const u = new URL(c.req.url);
+        return c.redirect(`/login?next=${encodeURIComponent(u.pathname + u.search)}`, 302);
+      }
+      const msg = c.req.query(SHARE_QUERY) ? "This share link is invalid, expired or revoked." : d.reason;
+      return c.html(errorPage(d.status === 401 ? 401 : 403, msg), d.status === 401 ? 401 : 403);
+    }
+    if (d.reason === "share link" && token && c.req.query(SHARE_QUERY)) {
+      const share = await verifyShare(deps.kv, path, token);
+      if (share) {
+        setCookie(c, SHARE_COOKIE, token, {
+          httpOnly: true,
+          sameSite: "Lax",
+          secure: c.get("https"),
+          path: "/",
+          maxAge: Math.max(1, Math.floor((share.expiresAt - Date.now()) / 1000)),
+        });
+      }
+    }
+    const user = c.get("user");
+    return c.html(playerPage({ path, user: user?.name ?? "", csrf: csrfToken(c) }));
   });
+
+  app.route("/", adminPageRoutes(deps));
 
   return app;
 }

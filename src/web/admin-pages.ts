@@ -1,0 +1,344 @@
+// Dashboard pages (server-rendered; static/admin.ts sends the forms to the JSON API with the CSRF header and
+// keeps the live panel current). Admins see users, all streams and the audit log; streamers their streams.
+import { html } from "hono/html";
+import { layout } from "./pages.ts";
+import type { User } from "../store/users.ts";
+import { ROLES } from "../store/users.ts";
+import { type Stream, VISIBILITIES } from "../store/streams.ts";
+import type { StreamKey } from "../store/keys.ts";
+import type { Share } from "../store/shares.ts";
+import type { SessionInfo } from "../store/sessions.ts";
+import type { AuditEntry } from "../store/audit.ts";
+import type { LiveRow } from "../api/live-list.ts";
+
+const when = (t: number | undefined | null) =>
+  t ? new Date(t).toISOString().replace("T", " ").slice(0, 19) + " UTC" : "never";
+
+function page(title: string, me: User, csrf: string, body: ReturnType<typeof html>) {
+  return layout(
+    title,
+    html`${body}<script type="module" src="/static/admin.js"></script>`,
+    { user: me.name, csrf, bodyData: `data-csrf="${csrf}"` },
+  );
+}
+
+export interface StreamRowAdmin {
+  path: string;
+  registered: boolean;
+  stream: Stream | null;
+  keys: number;
+  live: LiveRow | null;
+}
+
+export function dashboardPage(opts: {
+  me: User;
+  csrf: string;
+  users: (User & { sessions: number })[] | null;
+  streams: StreamRowAdmin[];
+  audit: AuditEntry[] | null;
+}) {
+  const admin = opts.me.role === "admin";
+  return page(
+    "Dashboard",
+    opts.me,
+    opts.csrf,
+    html`<section class="card">
+  <div class="row-between"><h1>Streams</h1><a href="/">Home</a></div>
+  <table class="grid" id="streams-table">
+    <thead><tr><th>Path</th><th>Title</th><th>Visibility</th><th>Owner</th><th>Keys</th><th>State</th></tr></thead>
+    <tbody>${
+      opts.streams.map((r) =>
+        html`
+          <tr data-path="${r.path}">
+            <td><a href="/admin/streams/${r.path}">${r.path}</a></td>
+            <td>${r.stream?.title ?? ""}</td>
+            <td>${r.registered
+              ? r.stream!.visibility
+              : html`<span class="muted">private (not registered)</span>`}</td>
+            <td>${r.stream?.owner ?? html`<span class="muted">–</span>`}</td>
+            <td>${r.keys}</td>
+            <td>${r.live?.live
+              ? html`<span class="badge live">LIVE</span> ${r.live.viewers} watching`
+              : html`<span class="badge">offline</span>`}</td>
+          </tr>
+        `
+      )
+    }</tbody>
+  </table>
+  ${
+      admin
+        ? html`
+          <h2>New stream</h2>
+          <form data-api="/api/streams" data-method="POST" class="grid-form">
+            <label>Path <input name="path" required maxlength="64" pattern="[A-Za-z0-9_][A-Za-z0-9_.\\-]*" placeholder="studio-a"></label>
+            <label>Title <input name="title" maxlength="200"></label>
+            <label>Visibility <select name="visibility">${VISIBILITIES.map((v) =>
+              html`<option>${v}</option>`
+            )}</select></label>
+            <label>Owner (streamer) <input name="owner" maxlength="64" placeholder="none: admins only"></label>
+            <button type="submit">Create stream</button>
+            <p class="msg" role="status"></p>
+          </form>
+        `
+        : ""
+    }
+</section>
+${
+      opts.users
+        ? html`
+          <section class="card">
+            <h1>Users</h1>
+            <table class="grid" id="users-table">
+              <thead>
+                <tr>
+                  <th>Name</th>
+                  <th>Role</th>
+                  <th>Status</th>
+                  <th>Sessions</th>
+                  <th>Created</th>
+                </tr>
+              </thead>
+              <tbody>${opts.users.map((u) =>
+                html`
+                  <tr data-user="${u.name}">
+                    <td><a href="/admin/users/${u.name}">${u.name}</a></td>
+                    <td>${u.role}</td>
+                    <td>${u.disabled ? html`<span class="badge">disabled</span>` : "active"}</td>
+                    <td>${u.sessions}</td>
+                    <td>${when(u.created)}</td>
+                  </tr>
+                `
+              )}</tbody>
+            </table>
+            <h2>New user</h2>
+            <form data-api="/api/users" data-method="POST" data-show="password" class="grid-form">
+              <label>Name <input name="name" required maxlength="64"></label>
+              <label>Role <select name="role">${ROLES.map((r) =>
+                html`<option ${r === "viewer" ? "selected" : ""}>${r}</option>`
+              )}</select></label>
+              <label>Password <input name="password" type="password" maxlength="1024" placeholder="empty: generate one" autocomplete="new-password"></label>
+              <button type="submit">Create user</button>
+              <p class="msg" role="status"></p>
+            </form>
+          </section>
+        `
+        : ""
+    }
+${
+      opts.audit
+        ? html`
+          <section class="card">
+            <h1>Audit log</h1>
+            <table class="grid" id="audit-table">
+              <thead>
+                <tr>
+                  <th>Time</th>
+                  <th>Who</th>
+                  <th>Action</th>
+                  <th>Target</th>
+                  <th>Detail</th>
+                </tr>
+              </thead>
+              <tbody>${opts.audit.map((a) =>
+                html`
+                  <tr>
+                    <td>${when(a.time)}</td>
+                    <td>${a.actor}</td>
+                    <td>${a.action}</td>
+                    <td>${a.target}</td>
+                    <td>${a.detail ?? ""}</td>
+                  </tr>
+                `
+              )}</tbody>
+            </table>
+          </section>
+        `
+        : ""
+    }`,
+  );
+}
+
+export function streamAdminPage(opts: {
+  me: User;
+  csrf: string;
+  stream: Stream;
+  version: string;
+  keys: StreamKey[];
+  shares: Share[];
+}) {
+  const s = opts.stream;
+  const admin = opts.me.role === "admin";
+  const api = `/api/streams/${s.path}`;
+  return page(
+    s.path,
+    opts.me,
+    opts.csrf,
+    html`
+      <section class="card">
+        <div class="row-between"><h1>${s.title || s.path}</h1><a href="/admin">← Dashboard</a></div>
+        <p><a href="/watch/${s.path}">Watch</a> · <code>${s.path}</code></p>
+        <form data-api="${api}" data-method="PATCH" class="grid-form">
+          <input type="hidden" name="version" value="${opts.version}">
+          <label>Title <input name="title" maxlength="200" value="${s.title}"></label>
+          <label>Visibility <select name="visibility">${VISIBILITIES.map((v) =>
+            html`<option ${v === s.visibility ? "selected" : ""}>${v}</option>`
+          )}</select></label>
+          ${admin
+            ? html`<label>Owner <input name="owner" maxlength="64" value="${
+              s.owner ?? ""
+            }" placeholder="none: admins only"></label>`
+            : ""}
+          <label>Viewer allow-list <input name="allow" data-type="list" value="${s.allow.join(
+            ", ",
+          )}" placeholder="empty: every logged-in user"></label>
+          <button type="submit">Save</button>
+          <p class="msg" role="status"></p>
+        </form>
+        ${admin
+          ? html`<p><button class="danger" data-api="${api}" data-method="DELETE" data-confirm="Delete stream ${s.path} with all its keys and share links?" data-redirect="/admin">Delete stream</button></p>`
+          : ""}
+      </section>
+      <section class="card">
+        <h1>Live</h1>
+        <div id="live" data-path="${s.path}" data-admin="${admin ? "1" : ""}">
+          <p class="muted">Loading…</p>
+        </div>
+        <p><button class="danger" data-api="${api}/kick" data-method="POST" data-confirm="Kick the publisher of ${s
+          .path}?">Kick publisher</button></p>
+      </section>
+      <section class="card">
+        <h1>Stream keys</h1>
+        <table class="grid" id="keys-table">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Id</th>
+              <th>Created by</th>
+              <th>Created</th>
+              <th>Last used</th>
+              <th></th>
+            </tr>
+          </thead>
+          <tbody>${opts.keys.map((k) =>
+            html`
+              <tr data-key="${k.id}">
+                <td>${k.name}</td>
+                <td><code>${k.id}</code></td>
+                <td>${k.owner ?? "operator (CLI)"}</td>
+                <td>${when(k.created)}</td>
+                <td>${when(k.lastUsed)}</td>
+                <td><button class="link" data-api="${api}/keys/${k
+                  .id}" data-method="DELETE" data-confirm="Revoke key ${k.name}?">Revoke</button></td>
+              </tr>
+            `
+          )}</tbody>
+        </table>
+        <form data-api="${api}/keys" data-method="POST" data-show="key publishUrl" class="grid-form">
+          <label>Key name <input name="name" required maxlength="64" placeholder="obs-desktop"></label>
+          <button type="submit">Create key</button>
+          <p class="msg" role="status"></p>
+        </form>
+      </section>
+      ${s.visibility === "unlisted"
+        ? html`
+          <section class="card">
+            <h1>Share links</h1>
+            <table class="grid" id="shares-table">
+              <thead>
+                <tr>
+                  <th>Label</th>
+                  <th>Id</th>
+                  <th>By</th>
+                  <th>Expires</th>
+                  <th></th>
+                </tr>
+              </thead>
+              <tbody>${opts.shares.map((sh) =>
+                html`
+                  <tr>
+                    <td>${sh.label}</td>
+                    <td><code>${sh.id}</code></td>
+                    <td>${sh.createdBy}</td>
+                    <td>${when(sh.expiresAt)}</td>
+                    <td><button class="link" data-api="${api}/shares/${sh
+                      .id}" data-method="DELETE" data-confirm="Revoke this share link?">Revoke</button></td>
+                  </tr>
+                `
+              )}</tbody>
+            </table>
+            <form data-api="${api}/shares" data-method="POST" data-show="url" class="grid-form">
+              <label>Valid for (hours) <input name="hours" data-type="number" value="24" required></label>
+              <label>Label <input name="label" maxlength="100" placeholder="for the press"></label>
+              <button type="submit">Create share link</button>
+              <p class="msg" role="status"></p>
+            </form>
+          </section>
+        `
+        : ""}
+    `,
+  );
+}
+
+export function userAdminPage(opts: {
+  me: User;
+  csrf: string;
+  user: User;
+  version: string;
+  sessions: SessionInfo[];
+}) {
+  const u = opts.user;
+  const api = `/api/users/${u.name}`;
+  return page(
+    u.name,
+    opts.me,
+    opts.csrf,
+    html`
+      <section class="card">
+        <div class="row-between"><h1>${u.name}</h1><a href="/admin">← Dashboard</a></div>
+        <form data-api="${api}" data-method="PATCH" class="grid-form">
+          <input type="hidden" name="version" value="${opts.version}">
+          <label>Role <select name="role">${ROLES.map((r) =>
+            html`<option ${r === u.role ? "selected" : ""}>${r}</option>`
+          )}</select></label>
+          <label
+            class="check"><input type="checkbox" name="disabled" ${u.disabled
+              ? "checked"
+              : ""}> Disabled (ends all sessions)</label>
+          <button type="submit">Save</button>
+          <p class="msg" role="status"></p>
+        </form>
+        <form data-api="${api}/password" data-method="POST" data-show="password" class="grid-form">
+          <label>New password <input name="password" type="password" maxlength="1024" placeholder="empty: generate one" autocomplete="new-password"></label>
+          <button type="submit">Reset password</button>
+          <p class="msg" role="status"></p>
+        </form>
+        <p><button class="danger" data-api="${api}" data-method="DELETE" data-confirm="Delete ${u
+          .name}? Their sessions and keys end at once." data-redirect="/admin">Delete user</button></p>
+      </section>
+      <section class="card">
+        <h1>Sessions</h1>
+        <table class="grid" id="sessions-table">
+          <thead>
+            <tr>
+              <th>Id</th>
+              <th>Logged in</th>
+              <th>Expires</th>
+              <th></th>
+            </tr>
+          </thead>
+          <tbody>${opts.sessions.map((s) =>
+            html`
+              <tr>
+                <td><code>${s.id.slice(0, 12)}</code></td>
+                <td>${when(s.created)}</td>
+                <td>${when(s.expiresAt)}</td>
+                <td><button class="link" data-api="/api/sessions/${s
+                  .id}" data-method="DELETE" data-confirm="End this session?">Revoke</button></td>
+              </tr>
+            `
+          )}</tbody>
+        </table>
+      </section>
+    `,
+  );
+}

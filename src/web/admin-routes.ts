@@ -1,0 +1,118 @@
+// /admin pages: the dashboard (admins: users, streams, audit; streamers: their streams), one page per stream
+// (settings, keys, share links, live sessions, kick) and per user (role, disable, password, sessions).
+import { Hono } from "hono";
+import { csrfToken } from "../auth/csrf.ts";
+import { requirePageLogin } from "../auth/session-mw.ts";
+import { canManageStream, isAdmin } from "../auth/permissions.ts";
+import { getUserEntry, listUsers } from "../store/users.ts";
+import { getStreamEntry, listStreams } from "../store/streams.ts";
+import { listKeys } from "../store/keys.ts";
+import { listShares } from "../store/shares.ts";
+import { listSessions } from "../store/sessions.ts";
+import { listAudit } from "../store/audit.ts";
+import { NAME_RE } from "../store/kv.ts";
+import { liveList } from "../api/live-list.ts";
+import { errorPage } from "./pages.ts";
+import { dashboardPage, streamAdminPage, type StreamRowAdmin, userAdminPage } from "./admin-pages.ts";
+import type { AppDeps, Env } from "../http/context.ts";
+
+export function adminPageRoutes(deps: AppDeps) {
+  const app = new Hono<Env>();
+  const kv = deps.kv;
+  app.use("/admin", requirePageLogin);
+  app.use("/admin/*", requirePageLogin);
+
+  app.get("/admin", async (c) => {
+    const me = c.get("user")!;
+    if (!isAdmin(me) && me.role !== "streamer") {
+      return c.html(errorPage(403, "Streamers and admins only."), 403);
+    }
+    const keys = await listKeys(kv);
+    const live = new Map((await liveList(deps, me)).streams.map((r) => [r.path, r]));
+    const rows: StreamRowAdmin[] = [];
+    const seen = new Set<string>();
+    for (const s of await listStreams(kv)) {
+      seen.add(s.path);
+      if (!canManageStream(me, s)) continue;
+      rows.push({
+        path: s.path,
+        registered: true,
+        stream: s,
+        keys: keys.filter((k) => k.path === s.path).length,
+        live: live.get(s.path) ?? null,
+      });
+    }
+    if (isAdmin(me)) {
+      for (const path of new Set(keys.map((k) => k.path))) {
+        if (seen.has(path)) continue;
+        rows.push({
+          path,
+          registered: false,
+          stream: null,
+          keys: keys.filter((k) => k.path === path).length,
+          live: live.get(path) ?? null,
+        });
+      }
+    }
+    let users = null;
+    if (isAdmin(me)) {
+      const sessions = await listSessions(kv);
+      users = (await listUsers(kv)).map((u) => ({
+        ...u,
+        sessions: sessions.filter((s) => s.user === u.name).length,
+      }));
+    }
+    return c.html(dashboardPage({
+      me,
+      csrf: csrfToken(c),
+      users,
+      streams: rows,
+      audit: isAdmin(me) ? await listAudit(kv, 50) : null,
+    }));
+  });
+
+  app.get("/admin/streams/:path", async (c) => {
+    const me = c.get("user")!;
+    const path = c.req.param("path");
+    if (!NAME_RE.test(path)) return c.html(errorPage(404, "No such stream."), 404);
+    const e = await getStreamEntry(kv, path);
+    if (!e.value) {
+      return c.html(
+        errorPage(
+          404,
+          isAdmin(me)
+            ? `'${path}' is not registered as a stream yet: create it on the dashboard (same path) to manage it.`
+            : "No such stream.",
+        ),
+        404,
+      );
+    }
+    if (!canManageStream(me, e.value)) {
+      return c.html(errorPage(403, "Only admins and the stream's owner."), 403);
+    }
+    return c.html(streamAdminPage({
+      me,
+      csrf: csrfToken(c),
+      stream: e.value,
+      version: e.versionstamp,
+      keys: await listKeys(kv, path),
+      shares: await listShares(kv, path),
+    }));
+  });
+
+  app.get("/admin/users/:name", async (c) => {
+    const me = c.get("user")!;
+    if (!isAdmin(me)) return c.html(errorPage(403, "Admins only."), 403);
+    const e = await getUserEntry(kv, c.req.param("name"));
+    if (!e.value) return c.html(errorPage(404, "No such user."), 404);
+    return c.html(userAdminPage({
+      me,
+      csrf: csrfToken(c),
+      user: e.value,
+      version: e.versionstamp,
+      sessions: await listSessions(kv, e.value.name),
+    }));
+  });
+
+  return app;
+}

@@ -1,0 +1,161 @@
+// Dashboard behaviour: forms and buttons marked data-api are sent to the JSON API (with the CSRF header);
+// secrets returned once (keys, passwords, share URLs) are shown in place; the live panel of a stream page
+// is refreshed every few seconds (publisher, codecs, bitrate, viewers, with a revoke button per session).
+const csrf = document.body.dataset.csrf ?? "";
+
+async function call(url: string, method: string, body?: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(url, {
+    method,
+    credentials: "same-origin",
+    headers: { "content-type": "application/json", "x-csrf-token": csrf },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = await res.json().catch(() => ({})) as Record<string, unknown>;
+  if (!res.ok) throw new Error(String(data.error ?? `HTTP ${res.status}`));
+  return data;
+}
+
+function formBody(form: HTMLFormElement): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const el of Array.from(form.elements)) {
+    const input = el as HTMLInputElement;
+    if (!input.name) continue;
+    if (input.type === "checkbox") out[input.name] = input.checked;
+    else if (input.dataset.type === "number") out[input.name] = Number(input.value);
+    else if (input.dataset.type === "list") out[input.name] = input.value.split(/[\s,]+/).filter(Boolean);
+    else if (input.name === "version" && !input.value) continue;
+    else out[input.name] = input.value;
+  }
+  return out;
+}
+
+for (const form of Array.from(document.querySelectorAll<HTMLFormElement>("form[data-api]"))) {
+  const msg = form.querySelector(".msg");
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    if (msg) msg.textContent = "…";
+    try {
+      const data = await call(form.dataset.api!, form.dataset.method ?? "POST", formBody(form));
+      const show = (form.dataset.show ?? "").split(" ").filter((k) => data[k] !== undefined);
+      if (show.length && msg) {
+        msg.className = "msg secret";
+        msg.replaceChildren(
+          ...show.flatMap((k) => {
+            const line = document.createElement("div");
+            const code = document.createElement("code");
+            code.textContent = String(data[k]);
+            line.append(`${k}: `, code);
+            return [line];
+          }),
+          "Shown once. Reload the page to see the updated list.",
+        );
+        return;
+      }
+      location.reload();
+    } catch (err) {
+      if (msg) {
+        msg.className = "msg error";
+        msg.textContent = (err as Error).message;
+      }
+    }
+  });
+}
+
+document.addEventListener("click", async (e) => {
+  const btn = (e.target as HTMLElement).closest<HTMLButtonElement>("button[data-api]");
+  if (!btn) return;
+  if (btn.dataset.confirm && !confirm(btn.dataset.confirm)) return;
+  try {
+    await call(btn.dataset.api!, btn.dataset.method ?? "POST");
+    if (btn.dataset.redirect) location.href = btn.dataset.redirect;
+    else location.reload();
+  } catch (err) {
+    alert((err as Error).message);
+  }
+});
+
+// Live panel on a stream page.
+const live = document.getElementById("live");
+interface Viewer {
+  id: string;
+  kind: string;
+  user: string | null;
+  ip: string;
+  since: number;
+}
+interface LiveInfo {
+  online: boolean;
+  onlineSince: string | null;
+  codecs: string[];
+  bitrate: number | null;
+  publisher: { protocol: string; remoteAddr: string | null } | null;
+  readers: { type: string }[];
+  viewers: Viewer[];
+}
+
+function cell(tr: HTMLTableRowElement, text: string) {
+  const td = document.createElement("td");
+  td.textContent = text;
+  tr.append(td);
+  return td;
+}
+
+function renderLive(el: HTMLElement, d: LiveInfo) {
+  const p = document.createElement("p");
+  if (!d.online) {
+    p.innerHTML = '<span class="badge">offline</span>';
+    el.replaceChildren(p);
+    return;
+  }
+  const kbps = d.bitrate === null ? "–" : `${Math.round(d.bitrate / 1000)} kbit/s`;
+  const badge = document.createElement("span");
+  badge.className = "badge live";
+  badge.textContent = "LIVE";
+  p.append(
+    badge,
+    ` since ${d.onlineSince ?? "?"} · ${d.publisher?.protocol ?? "?"} from ${
+      d.publisher?.remoteAddr ?? "?"
+    } · ` +
+      `${d.codecs.join(", ")} · ${kbps} · ${d.viewers.length} viewer(s) via livegate, ` +
+      `${d.readers.filter((r) => r.type !== "hlsSession").length} direct reader(s)`,
+  );
+  const table = document.createElement("table");
+  table.className = "grid";
+  table.innerHTML =
+    "<thead><tr><th>Viewer</th><th>Kind</th><th>IP</th><th>Watching since</th><th></th></tr></thead>";
+  const tb = document.createElement("tbody");
+  for (const v of d.viewers) {
+    const tr = document.createElement("tr");
+    cell(tr, v.user ?? "(anonymous)");
+    cell(tr, v.kind);
+    cell(tr, v.ip);
+    cell(tr, new Date(v.since).toLocaleTimeString());
+    const td = cell(tr, "");
+    if (v.kind === "session" && el.dataset.admin) {
+      const b = document.createElement("button");
+      b.className = "link";
+      b.textContent = "Revoke session";
+      b.dataset.api = `/api/sessions/${v.id}`;
+      b.dataset.method = "DELETE";
+      b.dataset.confirm = `End ${v.user}'s login session?`;
+      td.append(b);
+    }
+    tb.append(tr);
+  }
+  table.append(tb);
+  el.replaceChildren(p, table);
+}
+
+if (live) {
+  const path = live.dataset.path!;
+  const tick = async () => {
+    try {
+      const res = await fetch(`/api/streams/${encodeURIComponent(path)}/live`, { cache: "no-store" });
+      const d = await res.json();
+      if (res.ok) renderLive(live, d as LiveInfo);
+      else live.textContent = String(d.error ?? res.status);
+    } catch { /* keep the last state */ }
+  };
+  tick();
+  setInterval(tick, 3000);
+}
