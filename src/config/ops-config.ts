@@ -170,13 +170,24 @@ export function loadOpsConfig(get: Get, dataDir: string): OpsConfig {
     throw new ConfigError(ws.name, "must be at least 16 characters");
   }
 
+  // MediaMTX refuses a retention shorter than one segment: by default segments follow a short retention.
+  const retentionSeconds = parseDuration(rr.name, rr.value, 86400, 1, true);
+  const segDefault = retentionSeconds > 0 ? Math.min(3600, retentionSeconds) : 3600;
+  const segmentSeconds = parseDuration(rs.name, rs.value, segDefault, 1, false);
+  if (retentionSeconds > 0 && segmentSeconds > retentionSeconds) {
+    throw new ConfigError(
+      rs.name,
+      `must not be longer than the retention (${rr.name}, ${retentionSeconds} s)`,
+    );
+  }
+
   return {
     recording: {
       enabled: bool(rec.name, rec.value, true),
       paths: recordPaths(rp.name, rp.value),
       dir,
-      retentionSeconds: parseDuration(rr.name, rr.value, 86400, 1, true),
-      segmentSeconds: parseDuration(rs.name, rs.value, 3600, 1, false),
+      retentionSeconds,
+      segmentSeconds,
       minFreeBytes: bytes(mf.name, mf.value, 1024 ** 3),
     },
     metrics: { token, allow },
