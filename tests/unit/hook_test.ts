@@ -9,6 +9,10 @@ import {
 } from "../../src/auth/hook.ts";
 import { PublishTickets } from "../../src/webrtc/tickets.ts";
 import { makeSecrets } from "../../src/mediamtx/secrets.ts";
+import { checkPublishKey } from "../../src/auth/permissions.ts";
+import { createKey } from "../../src/store/keys.ts";
+import { createStream } from "../../src/store/streams.ts";
+import { deleteUser, updateUser } from "../../src/store/users.ts";
 
 const secrets = await makeSecrets("unit-test-master");
 const VALID_KEY = "lg_valid";
@@ -137,4 +141,69 @@ Deno.test("hook: browser publish ticket -> allowed once, for exactly that path, 
     false,
   );
   assert.equal(tickets.size, 2);
+});
+
+// Role x action rows with the real store and rules (src/auth/permissions.ts): who created the key, whether
+// they may publish to the path now, and the path the key belongs to.
+Deno.test("hook: publish role matrix with real keys (owner, other streamer, viewer, disabled, deleted, CLI)", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const mk = (name: string, role: string) =>
+      kv.set(["users", name], { name, role, passwordHash: "x", created: 0 });
+    await mk("root", "admin");
+    await mk("sam", "streamer");
+    await mk("olga", "streamer");
+    await mk("vic", "viewer");
+    await mk("gone", "streamer");
+    await mk("off", "streamer");
+    await createStream(kv, "show", { owner: "sam" });
+    await createStream(kv, "olgas", { owner: "olga" });
+    await createStream(kv, "gones", { owner: "gone" });
+    await createStream(kv, "offs", { owner: "off" });
+    const hookDeps = { secrets, checkPublishKey: (p: string, k: string) => checkPublishKey(kv, p, k) };
+    const pub = async (path: string, key: string) =>
+      (await decide(req({ action: "publish", path, token: key, query: `token=${key}` }), hookDeps)).allow;
+
+    const cli = (await createKey(kv, "show", "cli")).key;
+    const owner = (await createKey(kv, "show", "obs", { owner: "sam" })).key;
+    const admin = (await createKey(kv, "show", "adm", { owner: "root" })).key;
+    const olga = (await createKey(kv, "olgas", "obs", { owner: "olga" })).key;
+    // A streamer's key made for a path they do not own (e.g. ownership moved later) is refused.
+    const olgaOnShow = (await createKey(kv, "show", "stale", { owner: "olga" })).key;
+    const viewer = (await createKey(kv, "show", "v", { owner: "vic" })).key;
+    const gone = (await createKey(kv, "gones", "k", { owner: "gone" })).key;
+    const off = (await createKey(kv, "offs", "k", { owner: "off" })).key;
+
+    const rows: [string, string, string, boolean][] = [
+      ["operator key, its path", "show", cli, true],
+      ["owner's key, own path", "show", owner, true],
+      ["admin's key", "show", admin, true],
+      ["owner's key, another path", "olgas", owner, false],
+      ["other streamer's key, their path", "olgas", olga, true],
+      ["other streamer's key on someone else's path", "show", olga, false],
+      ["streamer's key for a path they do not own", "show", olgaOnShow, false],
+      ["viewer's key", "show", viewer, false],
+      ["no such key", "show", "lg_nope", false],
+    ];
+    for (const [name, path, key, want] of rows) assert.equal(await pub(path, key), want, name);
+
+    assert.equal(await pub("gones", gone), true, "before delete");
+    await deleteUser(kv, "gone");
+    assert.equal(await pub("gones", gone), false, "deleting a user removes their keys");
+    assert.equal(
+      (await kv.get(["streams", "gones"])).value !== null,
+      true,
+      "the stream stays, without owner",
+    );
+
+    assert.equal(await pub("offs", off), true, "before disable");
+    await updateUser(kv, "off", { disabled: true });
+    assert.equal(await pub("offs", off), false, "a disabled user's keys stop working");
+    await updateUser(kv, "off", { disabled: false, role: "viewer" });
+    assert.equal(await pub("offs", off), false, "a streamer demoted to viewer cannot publish");
+    await updateUser(kv, "off", { role: "streamer" });
+    assert.equal(await pub("offs", off), true, "rights restored");
+  } finally {
+    kv.close();
+  }
 });

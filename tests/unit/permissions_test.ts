@@ -1,0 +1,211 @@
+// The rules in src/auth/permissions.ts as tables: role x visibility x allow-list for watching, role x
+// ownership for publishing/managing, and the publish-key rule (key path, key owner's current rights).
+import assert from "node:assert/strict";
+import {
+  canList,
+  publishKeyRule,
+  publishRule,
+  watchDecision,
+  watchRule,
+} from "../../src/auth/permissions.ts";
+import type { User } from "../../src/store/users.ts";
+import type { Stream, Visibility } from "../../src/store/streams.ts";
+import { createStream } from "../../src/store/streams.ts";
+import { createShare, revokeShare } from "../../src/store/shares.ts";
+import type { StreamKey } from "../../src/store/keys.ts";
+
+const u = (name: string, role: User["role"], disabled = false): User => ({
+  name,
+  role,
+  passwordHash: "x",
+  created: 0,
+  ...(disabled ? { disabled } : {}),
+});
+const USERS: Record<string, User | null> = {
+  anonymous: null,
+  admin: u("root", "admin"),
+  owner: u("sam", "streamer"),
+  otherStreamer: u("olga", "streamer"),
+  viewer: u("vic", "viewer"),
+  listedViewer: u("lisa", "viewer"),
+  disabledAdmin: u("dora", "admin", true),
+};
+const stream = (visibility: Visibility, allow: string[] = []): Stream => ({
+  path: "show",
+  title: "",
+  visibility,
+  owner: "sam",
+  allow,
+  created: 0,
+});
+
+// expected: true = allow, 401 / 403 = refused with that status
+type Want = true | 401 | 403;
+const WATCH: Record<string, Record<string, Want>> = {
+  //                 anonymous admin owner otherStreamer viewer listedViewer disabledAdmin
+  "public": {
+    anonymous: true,
+    admin: true,
+    owner: true,
+    otherStreamer: true,
+    viewer: true,
+    listedViewer: true,
+    disabledAdmin: true,
+  },
+  "private": {
+    anonymous: 401,
+    admin: true,
+    owner: true,
+    otherStreamer: true,
+    viewer: true,
+    listedViewer: true,
+    disabledAdmin: 401,
+  },
+  "private+allow": {
+    anonymous: 401,
+    admin: true,
+    owner: true,
+    otherStreamer: 403,
+    viewer: 403,
+    listedViewer: true,
+    disabledAdmin: 401,
+  },
+  "unlisted": {
+    anonymous: 401,
+    admin: true,
+    owner: true,
+    otherStreamer: true,
+    viewer: true,
+    listedViewer: true,
+    disabledAdmin: 401,
+  },
+  "unlisted+share": {
+    anonymous: true,
+    admin: true,
+    owner: true,
+    otherStreamer: true,
+    viewer: true,
+    listedViewer: true,
+    disabledAdmin: true,
+  },
+  "unlisted+allow": {
+    anonymous: 401,
+    admin: true,
+    owner: true,
+    otherStreamer: 403,
+    viewer: 403,
+    listedViewer: true,
+    disabledAdmin: 401,
+  },
+};
+
+function streamFor(row: string): { s: Stream; share: boolean } {
+  const [vis, extra] = row.split("+") as [Visibility, string | undefined];
+  return { s: stream(vis, extra === "allow" ? ["lisa"] : []), share: extra === "share" };
+}
+
+for (const [row, cols] of Object.entries(WATCH)) {
+  for (const [who, want] of Object.entries(cols)) {
+    Deno.test(`permissions: watch ${row} as ${who} -> ${want === true ? "allow" : want}`, () => {
+      const { s, share } = streamFor(row);
+      const d = watchRule(USERS[who], s, share);
+      if (want === true) assert.equal(d.allow, true, d.reason);
+      else {
+        assert.equal(d.allow, false);
+        assert.equal((d as { status: number }).status, want, d.reason);
+      }
+    });
+  }
+}
+
+Deno.test("permissions: a path without a stream record is private, admins only for publishing", () => {
+  assert.equal(watchRule(null, null).allow, false);
+  assert.equal(watchRule(USERS.viewer, null).allow, true);
+  assert.equal(publishRule(USERS.admin, null), true);
+  assert.equal(publishRule(USERS.owner, null), false);
+});
+
+const PUBLISH: Record<string, boolean> = {
+  anonymous: false,
+  admin: true,
+  owner: true,
+  otherStreamer: false,
+  viewer: false,
+  listedViewer: false,
+  disabledAdmin: false,
+};
+for (const [who, want] of Object.entries(PUBLISH)) {
+  Deno.test(`permissions: publish/manage own stream as ${who} -> ${want}`, () => {
+    assert.equal(publishRule(USERS[who], stream("private")), want);
+  });
+}
+
+Deno.test("permissions: a viewer who owns a stream (demoted streamer) cannot publish", () => {
+  assert.equal(publishRule(u("sam", "viewer"), stream("private")), false);
+});
+
+Deno.test("permissions: unlisted streams are listed only for admins and the owner", () => {
+  for (const [who, want] of Object.entries({ anonymous: false, admin: true, owner: true, viewer: false })) {
+    assert.equal(canList(USERS[who], stream("unlisted")), want, who);
+  }
+  assert.equal(canList(null, stream("public")), true);
+  assert.equal(canList(null, stream("private")), false);
+  assert.equal(canList(USERS.viewer, stream("private", ["lisa"])), false);
+});
+
+const key = (over: Partial<StreamKey> = {}): StreamKey => ({
+  id: "k1",
+  path: "show",
+  name: "obs",
+  hash: "h",
+  created: 0,
+  ...over,
+});
+const KEY_ROWS: [string, StreamKey | null, User | null | undefined, boolean][] = [
+  ["no key", null, undefined, false],
+  ["operator (CLI) key for the path", key(), undefined, true],
+  ["operator key for another path", key({ path: "other" }), undefined, false],
+  ["owner's key", key({ owner: "sam" }), USERS.owner, true],
+  ["admin's key", key({ owner: "root" }), USERS.admin, true],
+  ["key of a streamer who does not own the path", key({ owner: "olga" }), USERS.otherStreamer, false],
+  ["key of the owner, now demoted to viewer", key({ owner: "sam" }), u("sam", "viewer"), false],
+  ["key of the owner, now disabled", key({ owner: "sam" }), u("sam", "streamer", true), false],
+  ["key whose owner was deleted", key({ owner: "sam" }), null, false],
+  ["owner's key used on another path", key({ owner: "sam", path: "other" }), USERS.owner, false],
+];
+for (const [name, k, owner, want] of KEY_ROWS) {
+  Deno.test(`permissions: publish key rule - ${name} -> ${want ? "allow" : "deny"}`, () => {
+    assert.equal(publishKeyRule(k, "show", owner, stream("private")).allow, want);
+  });
+}
+
+Deno.test("permissions: share links - valid, other path, revoked, expired, forged", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    await kv.set(["users", "sam"], u("sam", "streamer"));
+    await createStream(kv, "show", { visibility: "unlisted", owner: "sam" });
+    await createStream(kv, "other", { visibility: "unlisted" });
+    await createStream(kv, "priv", { visibility: "private" });
+    const { token, share } = await createShare(kv, "show", { hours: 1, createdBy: "sam" });
+    assert.equal((await watchDecision(kv, null, "show", token)).allow, true);
+    assert.equal((await watchDecision(kv, null, "other", token)).allow, false, "token is bound to its path");
+    const forged = token.slice(0, -2) + (token.endsWith("AA") ? "BB" : "AA");
+    assert.equal((await watchDecision(kv, null, "show", forged)).allow, false, "forged signature");
+    const [id, , mac] = token.split(".");
+    const longer = `${id}.${(Date.now() + 1e9).toString(36)}.${mac}`;
+    assert.equal((await watchDecision(kv, null, "show", longer)).allow, false, "extended expiry");
+    // A share link of a private stream does not open it.
+    const { token: t2 } = await createShare(kv, "priv", { hours: 1, createdBy: "root" });
+    assert.equal((await watchDecision(kv, null, "priv", t2)).allow, false);
+    await revokeShare(kv, "show", share.id);
+    const d = await watchDecision(kv, null, "show", token);
+    assert.equal(d.allow, false, "revoked");
+    assert.equal((d as { status: number }).status, 401);
+    // Expired: a tiny lifetime.
+    const { token: t3 } = await createShare(kv, "show", { hours: 0.0000005, createdBy: "sam" });
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal((await watchDecision(kv, null, "show", t3)).allow, false, "expired");
+  } finally {
+    kv.close();
+  }
+});
