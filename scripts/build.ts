@@ -8,6 +8,7 @@ await Deno.mkdir(out, { recursive: true });
 const result = await esbuild.build({
   entryPoints: [
     join(root, "static", "player.ts"),
+    join(root, "static", "golive.ts"),
     join(root, "static", "home.ts"),
     join(root, "static", "admin.ts"),
   ],

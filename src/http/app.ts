@@ -9,8 +9,11 @@ import { adminApiRoutes } from "../api/admin.ts";
 import { streamApiRoutes } from "../api/streams.ts";
 import { httpMetrics } from "../metrics/http-mw.ts";
 import { metricsRoutes } from "../metrics/route.ts";
-import { readyRoutes } from "./ready.ts";
 import { recordingRoutes } from "../recordings/routes.ts";
+import { readyRoutes } from "./ready.ts";
+import { webrtcRoutes } from "../webrtc/routes.ts";
+import { mediaRoutes } from "../webrtc/media.ts";
+import { goLiveRoutes } from "../webrtc/golive-route.ts";
 import { findKey } from "../store/keys.ts";
 import { webRoutes } from "../web/routes.ts";
 import { errorPage } from "../web/pages.ts";
@@ -68,6 +71,9 @@ export function createApp(deps: AppDeps, assets: Map<string, Asset>) {
   app.route("/", recordingRoutes(deps));
   app.route("/", adminApiRoutes(deps));
   app.route("/", streamApiRoutes(deps));
+  app.route("/", webrtcRoutes(deps));
+  app.route("/", mediaRoutes(deps));
+  app.route("/", goLiveRoutes(deps));
   app.route("/", webRoutes(deps, assets));
 
   app.notFound((c) => {

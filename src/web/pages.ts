@@ -64,12 +64,14 @@ export function playerPage(opts: { path: string; user: string; csrf: string }) {
   <div class="bar">
     <h1>${opts.path}</h1>
     <span id="status" class="badge">connecting</span>
+    <span id="mode" class="badge mode" title="How the video reaches you">–</span>
     <span id="latency" class="latency" title="Distance from the live edge">latency –</span>
     <button id="unmute" class="hidden">Unmute</button>
   </div>
+  <p id="note" class="note hidden" role="status"></p>
 </section>
 <script type="module" src="/static/player.js"></script>`,
-    { user: opts.user, csrf: opts.csrf, bodyData: `data-path="${opts.path}"` },
+    { user: opts.user, csrf: opts.csrf, bodyData: `data-path="${opts.path}" data-csrf="${opts.csrf}"` },
   );
 }
 

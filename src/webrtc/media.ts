@@ -1,0 +1,96 @@
+// GET /api/streams/<path>/media: what a stream carries and whether WebRTC can deliver it, so the player can
+// pick WebRTC or LL-HLS and say why. Asks MediaMTX's API (tracks of the path).
+import { Hono } from "hono";
+import { watchAccess } from "./access.ts";
+import { NAME_RE } from "../store/kv.ts";
+import { basicAuth } from "../mediamtx/secrets.ts";
+import { mediamtxUrls } from "../mediamtx/env.ts";
+import type { AppDeps, Env } from "../http/context.ts";
+
+/** Codecs MediaMTX can send over WebRTC (internal/protocols/webrtc/from_stream.go). */
+const WEBRTC_VIDEO = ["AV1", "VP9", "VP8", "H265", "H264"];
+const WEBRTC_AUDIO = ["Opus", "G722", "G711", "LPCM"];
+const VIDEO = [...WEBRTC_VIDEO, "MPEG-4 Video", "MPEG-1/2 Video", "M-JPEG"];
+
+export interface MediaInfo {
+  path: string;
+  live: boolean;
+  video: string | null;
+  audio: string | null;
+  /** WebRTC can play this stream's video. */
+  webrtc: boolean;
+  /** WebRTC also carries its audio (false when there is audio WebRTC cannot carry, e.g. AAC). */
+  webrtcAudio: boolean;
+  /** Human explanation when WebRTC cannot carry everything. */
+  note: string;
+}
+
+export function describeTracks(path: string, codecs: string[]): MediaInfo {
+  const video = codecs.find((c) => VIDEO.includes(c)) ?? null;
+  const audio = codecs.find((c) => !VIDEO.includes(c)) ?? null;
+  const webrtc = video ? WEBRTC_VIDEO.includes(video) : !!audio && WEBRTC_AUDIO.includes(audio);
+  const webrtcAudio = audio === null || WEBRTC_AUDIO.includes(audio);
+  let note = "";
+  if (!webrtc) note = `WebRTC cannot carry ${video ?? audio ?? "this stream"}; playing LL-HLS.`;
+  else if (!webrtcAudio) {
+    const name = audio === "MPEG-4 Audio" ? "AAC" : audio;
+    note =
+      `The audio is ${name}, which WebRTC cannot carry (it needs Opus); playing LL-HLS to keep the sound.`;
+  }
+  return { path, live: true, video, audio, webrtc, webrtcAudio, note };
+}
+
+export function mediaRoutes(deps: AppDeps) {
+  const app = new Hono<Env>();
+  const api = mediamtxUrls(deps.cfg).api;
+  app.get("/api/streams/:path/media", async (c) => {
+    const path = c.req.param("path");
+    if (!NAME_RE.test(path)) return c.json({ error: "unknown stream path" }, 404);
+    const a = await watchAccess(deps, c, path);
+    if (!a.allow) return c.json({ error: a.reason }, a.status);
+    let res: Response;
+    try {
+      res = await fetch(`${api}/v3/paths/get/${path}`, {
+        headers: { authorization: basicAuth(deps.secrets) },
+        signal: AbortSignal.timeout(3000),
+      });
+    } catch {
+      const state = deps.mtxState();
+      const restarting = state === "starting" || state === "restarting";
+      c.header("Retry-After", "2");
+      return c.json(
+        { error: restarting ? "MediaMTX is restarting; try again shortly" : "MediaMTX is not reachable" },
+        restarting ? 503 : 502,
+      );
+    }
+    if (res.status === 404) {
+      await res.body?.cancel();
+      const off: MediaInfo = {
+        path,
+        live: false,
+        video: null,
+        audio: null,
+        webrtc: false,
+        webrtcAudio: false,
+        note: "offline",
+      };
+      return c.json(off);
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      return c.json({ error: `MediaMTX API answered ${res.status}` }, 502);
+    }
+    const body = await res.json() as {
+      ready?: boolean;
+      available?: boolean;
+      tracks2?: { codec?: string }[];
+      tracks?: string[];
+    };
+    const codecs = body.tracks2?.map((t) => String(t.codec ?? "")) ?? body.tracks ?? [];
+    const info = describeTracks(path, codecs);
+    info.live = !!(body.available ?? body.ready);
+    if (!info.live) Object.assign(info, { webrtc: false, note: "offline" });
+    return c.json(info, 200, { "cache-control": "no-store" });
+  });
+  return app;
+}

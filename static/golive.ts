@@ -1,0 +1,94 @@
+// The go-live page: captures camera + mic (or the screen) and publishes it with WHIP through livegate.
+// H.264 is preferred when the browser can send it (so LL-HLS viewers can watch too), audio is Opus.
+import { negotiate, type RtcSession, waitConnected } from "./whep.ts";
+
+const preview = document.getElementById("preview") as HTMLVideoElement;
+const overlay = document.getElementById("overlay")!;
+const statusEl = document.getElementById("status")!;
+const errorEl = document.getElementById("error")!;
+const cameraBtn = document.getElementById("camera") as HTMLButtonElement;
+const screenBtn = document.getElementById("screen") as HTMLButtonElement;
+const stopBtn = document.getElementById("stop") as HTMLButtonElement;
+const path = document.body.dataset.path ?? "live";
+const csrf = document.body.dataset.csrf ?? "";
+
+/** Exposed for tests (window.livegateGoLive). */
+const state = { status: "idle", error: "", videoCodec: "", session: "" };
+(globalThis as unknown as { livegateGoLive: typeof state }).livegateGoLive = state;
+
+let session: RtcSession | null = null;
+let media: MediaStream | null = null;
+
+function show(status: string, message = "") {
+  state.status = status;
+  statusEl.textContent = status === "live" ? "LIVE" : status;
+  statusEl.className = `badge ${status === "live" ? "live" : ""}`;
+  overlay.textContent = message;
+  overlay.classList.toggle("hidden", status === "live");
+  const busy = status === "live" || status === "connecting";
+  cameraBtn.disabled = screenBtn.disabled = busy;
+  stopBtn.classList.toggle("hidden", !busy);
+}
+
+function fail(message: string) {
+  state.error = message;
+  errorEl.textContent = message;
+  errorEl.classList.remove("hidden");
+  stop();
+  show("error", "Not live.");
+}
+
+function preferH264(t: RTCRtpTransceiver) {
+  const caps = RTCRtpSender.getCapabilities?.("video")?.codecs ?? [];
+  const h264 = caps.filter((c) => c.mimeType.toLowerCase() === "video/h264");
+  if (!h264.length || !t.setCodecPreferences) return;
+  t.setCodecPreferences([...h264, ...caps.filter((c) => c.mimeType.toLowerCase() !== "video/h264")]);
+}
+
+async function start(source: "camera" | "screen") {
+  errorEl.classList.add("hidden");
+  state.error = "";
+  show("connecting", "Starting…");
+  try {
+    media = source === "camera"
+      ? await navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720 }, audio: true })
+      : await navigator.mediaDevices.getDisplayMedia({ video: true, audio: true });
+  } catch (e) {
+    return fail(`Could not capture the ${source}: ${(e as Error).message}`);
+  }
+  preview.srcObject = media;
+  const pc = new RTCPeerConnection();
+  for (const track of media.getTracks()) {
+    const t = pc.addTransceiver(track, { direction: "sendonly", streams: [media] });
+    if (track.kind === "video") preferH264(t);
+  }
+  try {
+    session = await negotiate(pc, "whip", path, csrf);
+    state.session = session.location;
+    await waitConnected(pc, 10_000);
+  } catch (e) {
+    pc.close();
+    return fail(`Going live failed: ${(e as Error).message}`);
+  }
+  const sdp = pc.remoteDescription?.sdp ?? "";
+  state.videoCodec = /a=rtpmap:\d+ ([A-Za-z0-9]+)\//.exec(sdp.slice(sdp.indexOf("m=video")))?.[1] ?? "";
+  pc.addEventListener("connectionstatechange", () => {
+    if (pc.connectionState === "failed") fail("The connection to the server was lost.");
+  });
+  for (const t of media.getTracks()) t.addEventListener("ended", () => stop());
+  show("live");
+}
+
+function stop() {
+  session?.close();
+  session = null;
+  for (const t of media?.getTracks() ?? []) t.stop();
+  media = null;
+  preview.srcObject = null;
+  if (state.status !== "error") show("idle", "Stopped. Pick a source to go live again.");
+}
+
+cameraBtn.addEventListener("click", () => start("camera"));
+screenBtn.addEventListener("click", () => start("screen"));
+stopBtn.addEventListener("click", () => stop());
+addEventListener("pagehide", () => session?.close());

@@ -1,0 +1,356 @@
+// End to end WebRTC through livegate, with real MediaMTX, ffmpeg and headless Chromium:
+// - signalling errors and permissions on /whep and /whip (401 without a session, 403 without CSRF or
+//   permission, 400 malformed SDP, 413 oversized, 415 wrong type, 404 offline / unknown session);
+// - a fake camera publishes from the go-live page via WHIP, a second page plays it via WHEP (video advances,
+//   Opus audio decodes, sub-second latency shown);
+// - an RTSP publish with H.264 + Opus (ffmpeg) plays over WebRTC with audio;
+// - the RTMP (H.264 + AAC) stream plays over WHEP when forced, and the player explains the missing audio;
+// - WebRTC that cannot connect falls back to LL-HLS and says so.
+import assert from "node:assert/strict";
+import { chromium, type Page } from "playwright-core";
+import { ADMIN_PASSWORD, Client, needTool, publish, startLivegate, stopProc, waitFor } from "./harness.ts";
+
+// Same browser set-up as browser_test.ts (not imported: that would register its test here too).
+const CHROMIUM = Deno.env.get("CHROMIUM_BIN") ?? "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-quic",
+  "--autoplay-policy=no-user-gesture-required",
+  // Fake camera + microphone (a test pattern and a beep), no permission prompt.
+  "--use-fake-device-for-media-stream",
+  "--use-fake-ui-for-media-stream",
+];
+
+interface PlayerState {
+  status: string;
+  mode: string;
+  latency: number;
+  fatalErrors: number;
+  note: string;
+  fallbacks: number;
+  webrtcError: string;
+  audioPackets: number;
+  audioEnergy: number;
+}
+
+const MIN_OFFER = [
+  "v=0",
+  "o=- 1 2 IN IP4 127.0.0.1",
+  "s=-",
+  "t=0 0",
+  "m=video 9 UDP/TLS/RTP/SAVPF 96",
+  "c=IN IP4 0.0.0.0",
+  "a=rtpmap:96 H264/90000",
+  "",
+].join("\r\n");
+
+/** ffmpeg publishing H.264 (no B-frames) + Opus over RTSP: the setting that gives audio on WebRTC. */
+function publishOpusRtsp(url: string, seconds = 120): Deno.ChildProcess {
+  const args = [
+    "-hide_banner",
+    "-loglevel",
+    "error",
+    "-re",
+    "-f",
+    "lavfi",
+    "-i",
+    `testsrc2=size=640x360:rate=30:duration=${seconds}`,
+    "-f",
+    "lavfi",
+    "-i",
+    `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
+    "-c:v",
+    "libx264",
+    "-preset",
+    "veryfast",
+    "-tune",
+    "zerolatency",
+    "-bf",
+    "0",
+    "-g",
+    "30",
+    "-pix_fmt",
+    "yuv420p",
+    "-c:a",
+    "libopus",
+    "-b:a",
+    "64k",
+    "-f",
+    "rtsp",
+    "-rtsp_transport",
+    "tcp",
+    url,
+  ];
+  return new Deno.Command(needTool("ffmpeg"), { args, stdout: "null", stderr: "piped", stdin: "null" })
+    .spawn();
+}
+
+async function login(page: Page, base: string, user: string, password: string, next: string) {
+  await page.goto(`${base}/login?next=${encodeURIComponent(next)}`);
+  await page.fill("input[name=user]", user);
+  await page.fill("input[name=password]", password);
+  await Promise.all([page.waitForURL(`${base}${next}`), page.click("button[type=submit]")]);
+}
+
+const playerState = (page: Page) =>
+  page.evaluate(() => (globalThis as unknown as { livegate: PlayerState }).livegate);
+
+async function videoInfo(page: Page) {
+  return await page.evaluate(() => {
+    const el = document.getElementById("video") as HTMLVideoElement & {
+      webkitAudioDecodedByteCount?: number;
+    };
+    return {
+      t: el.currentTime,
+      paused: el.paused,
+      w: el.videoWidth,
+      audioBytes: el.webkitAudioDecodedByteCount ?? -1,
+    };
+  });
+}
+
+/** Waits for the player to be live in `mode`, then checks that the video advances. */
+async function assertPlays(page: Page, mode: string, what: string) {
+  await waitFor(
+    `${what}: player live on ${mode}`,
+    async () => {
+      const s = await playerState(page);
+      return s.status === "live" && s.mode === mode ? true : undefined;
+    },
+    30_000,
+  );
+  const a = await videoInfo(page);
+  let b = a;
+  await waitFor(`${what}: video advances (from ${a.t})`, async () => {
+    b = await videoInfo(page);
+    return b.t - a.t > 1.5 ? true : undefined;
+  }, 15_000);
+  assert.equal(b.paused, false, `${what}: playing`);
+  assert.ok(b.w > 0, `${what}: has video (${b.w} px wide)`);
+  return b;
+}
+
+Deno.test({
+  name: "e2e/webrtc: WHEP/WHIP through livegate in Chromium, errors, audio rules, fallback to LL-HLS",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    Deno.statSync(CHROMIUM);
+    const lg = await startLivegate();
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+    });
+    const procs: Deno.ChildProcess[] = [];
+    try {
+      const admin = new Client(lg.url);
+      assert.equal((await admin.login("admin", ADMIN_PASSWORD)).status, 303);
+      const page = await (await admin.fetch("/watch/live")).text();
+      const csrf = /data-csrf="([^"]+)"/.exec(page)?.[1] ?? "";
+      assert.ok(csrf, "player page carries the CSRF token");
+      const sdpPost = (path: string, body: string, headers: Record<string, string> = {}, c = admin) =>
+        c.fetch(path, {
+          method: "POST",
+          headers: { "content-type": "application/sdp", "x-csrf-token": csrf, ...headers },
+          body,
+        });
+
+      await t.step("signalling: auth, CSRF, permission and bad input", async () => {
+        const anon = new Client(lg.url);
+        for (const kind of ["whep", "whip"]) {
+          const r = await sdpPost(`/${kind}/live`, MIN_OFFER, {}, anon);
+          assert.equal(r.status, 401, `${kind} without a session`);
+          assert.match((await r.json()).error, /login/);
+          const noCsrf = await admin.fetch(`/${kind}/live`, {
+            method: "POST",
+            headers: { "content-type": "application/sdp" },
+            body: MIN_OFFER,
+          });
+          assert.equal(noCsrf.status, 403, `${kind} without CSRF`);
+          assert.match((await noCsrf.json()).error, /CSRF/);
+          const bad = await sdpPost(`/${kind}/live`, "hello");
+          assert.equal(bad.status, 400, `${kind} malformed SDP`);
+          assert.match((await bad.json()).error, /malformed SDP/);
+          const noMedia = await sdpPost(`/${kind}/live`, "v=0\r\no=- 1 2 IN IP4 1.2.3.4\r\ns=-\r\n");
+          assert.equal(noMedia.status, 400);
+          const type = await sdpPost(`/${kind}/live`, MIN_OFFER, { "content-type": "text/plain" });
+          assert.equal(type.status, 415);
+          await type.body?.cancel();
+          const big = await sdpPost(`/${kind}/live`, MIN_OFFER + "a=x:" + "y".repeat(70_000) + "\r\n");
+          assert.equal(big.status, 413, `${kind} oversized body`);
+          assert.match((await big.json()).error, /too large/);
+          const badPath = await sdpPost(`/${kind}/..%2Fetc`, MIN_OFFER);
+          assert.equal(badPath.status, 404);
+          await badPath.body?.cancel();
+          const patch = await admin.fetch(`/${kind}/live/00000000-0000-0000-0000-000000000000`, {
+            method: "PATCH",
+            headers: { "content-type": "application/trickle-ice-sdpfrag", "x-csrf-token": csrf },
+            body: "a=ice-ufrag:abcd\r\na=ice-pwd:efghijklmnopqrstuvwxyz\r\n",
+          });
+          assert.equal(patch.status, 404, `${kind} PATCH of an unknown session`);
+          await patch.body?.cancel();
+          const del = await admin.fetch(`/${kind}/live/not-a-session`, {
+            method: "DELETE",
+            headers: { "x-csrf-token": csrf },
+          });
+          assert.equal(del.status, 404);
+          await del.body?.cancel();
+        }
+        // Offline stream: WHEP says so.
+        const off = await sdpPost("/whep/live", MIN_OFFER);
+        assert.equal(off.status, 404);
+        assert.match((await off.json()).error, /offline/);
+        const media = await admin.fetch("/api/streams/live/media");
+        assert.deepEqual((await media.json()).live, false);
+        // A viewer may watch but not publish, and may not open the go-live page.
+        const added = await lg.cli("user", "add", "vera", "--role", "viewer");
+        const pw = /password: (\S+)/.exec(added.stdout)?.[1] ?? "";
+        assert.ok(pw, added.stdout + added.stderr);
+        const viewer = new Client(lg.url);
+        assert.equal((await viewer.login("vera", pw)).status, 303);
+        const vpage = await (await viewer.fetch("/watch/live")).text();
+        const vcsrf = /data-csrf="([^"]+)"/.exec(vpage)?.[1] ?? "";
+        const vwhip = await viewer.fetch("/whip/live", {
+          method: "POST",
+          headers: { "content-type": "application/sdp", "x-csrf-token": vcsrf },
+          body: MIN_OFFER,
+        });
+        assert.equal(vwhip.status, 403);
+        assert.match((await vwhip.json()).error, /not allowed to publish/);
+        const golive = await viewer.fetch("/go-live/live");
+        assert.equal(golive.status, 403);
+        await golive.body?.cancel();
+        // MediaMTX's WebRTC port is loopback-only; the signalling never leaves livegate.
+        assert.equal(lg.env.LIVEGATE_MTX_WEBRTC_PORT.length > 0, true);
+      });
+
+      await t.step("fake camera goes live via WHIP; a second page plays it via WHEP with audio", async () => {
+        const ctx1 = await browser.newContext();
+        const ctx2 = await browser.newContext();
+        try {
+          const streamer = await ctx1.newPage();
+          await login(streamer, lg.url, "admin", ADMIN_PASSWORD, "/go-live/live");
+          await streamer.click("#camera");
+          const goState = () =>
+            streamer.evaluate(() =>
+              (globalThis as unknown as { livegateGoLive: { status: string; error: string } }).livegateGoLive
+            );
+          await waitFor("go-live page live", async () => {
+            const s = await goState();
+            if (s.status === "error") throw new Error(s.error);
+            return s.status === "live" ? true : undefined;
+          }, 20_000);
+          assert.match(lg.logs.join("\n"), /is publishing to path 'live'/);
+
+          const viewer = await ctx2.newPage();
+          const errors: string[] = [];
+          viewer.on("pageerror", (e) => errors.push(String(e)));
+          await login(viewer, lg.url, "admin", ADMIN_PASSWORD, "/watch/live");
+          await assertPlays(viewer, "webrtc", "WHIP -> WHEP");
+          const s = await playerState(viewer);
+          assert.ok(s.audioPackets > 20 && s.audioEnergy > 0, `Opus audio over WebRTC: ${JSON.stringify(s)}`);
+          assert.equal(s.fallbacks, 0);
+          assert.equal(s.note, "");
+          assert.ok(s.latency > 0 && s.latency < 1, `sub-second WebRTC latency: ${s.latency}`);
+          assert.match(await viewer.textContent("#mode") ?? "", /WebRTC/);
+          assert.match(await viewer.textContent("#latency") ?? "", /latency 0\.\d\d s/);
+          console.log(`    WHIP->WHEP latency estimate: ${(s.latency * 1000).toFixed(0)} ms`);
+          assert.deepEqual(errors, []);
+
+          // Stop: the WHIP session ends (DELETE through livegate) and the stream goes offline.
+          await streamer.click("#stop");
+          await waitFor("stream offline after stop", async () => {
+            const m = await (await admin.fetch("/api/streams/live/media")).json();
+            return m.live ? undefined : true;
+          }, 15_000);
+        } finally {
+          await ctx1.close();
+          await ctx2.close();
+        }
+      });
+
+      await t.step("RTSP publish with H.264 + Opus (ffmpeg) plays over WebRTC with audio", async () => {
+        const pub = publishOpusRtsp(`rtsp://127.0.0.1:${lg.env.LIVEGATE_RTSP_PORT}/live?token=${lg.key}`);
+        procs.push(pub);
+        const ctx = await browser.newContext();
+        try {
+          const page = await ctx.newPage();
+          await login(page, lg.url, "admin", ADMIN_PASSWORD, "/watch/live");
+          const v = await assertPlays(page, "webrtc", "RTSP Opus");
+          const s = await playerState(page);
+          assert.ok(s.audioPackets > 20 && s.audioEnergy > 0, `Opus audio over WebRTC: ${JSON.stringify(s)}`);
+          assert.equal(v.w, 640);
+          const m = await (await admin.fetch("/api/streams/live/media")).json();
+          assert.deepEqual([m.video, m.audio, m.webrtc, m.webrtcAudio], ["H264", "Opus", true, true]);
+        } finally {
+          await ctx.close();
+        }
+      });
+
+      await t.step("WebRTC that cannot connect falls back to LL-HLS and says so", async () => {
+        const ctx = await browser.newContext();
+        try {
+          const page = await ctx.newPage();
+          // Break ICE: corrupt the ICE password in livegate's SDP answer, so no connectivity check passes.
+          await page.route("**/whep/live", async (route) => {
+            const res = await route.fetch();
+            const body = (await res.text()).replace(/a=ice-pwd:(\S+)/g, (_m, p: string) => {
+              return "a=ice-pwd:" + "x".repeat(p.length);
+            });
+            await route.fulfill({ response: res, body });
+          });
+          await login(page, lg.url, "admin", ADMIN_PASSWORD, "/watch/live");
+          await assertPlays(page, "hls", "fallback");
+          const s = await playerState(page);
+          assert.equal(s.fallbacks, 1);
+          assert.ok(s.webrtcError.length > 0);
+          assert.match(s.note, /WebRTC did not start .*playing LL-HLS/);
+          assert.match(await page.textContent("#note") ?? "", /WebRTC did not start/);
+          assert.match(await page.textContent("#mode") ?? "", /LL-HLS/);
+        } finally {
+          await ctx.close();
+        }
+      });
+
+      for (const p of procs.splice(0)) await stopProc(p);
+      await waitFor("offline", async () => {
+        const m = await (await admin.fetch("/api/streams/live/media")).json();
+        return m.live ? undefined : true;
+      }, 15_000);
+
+      await t.step(
+        "RTMP (H.264 + AAC): LL-HLS by default with the reason; forced WHEP plays video",
+        async () => {
+          const pub = publish(`rtmp://127.0.0.1:${lg.rtmpPort}/live?token=${lg.key}`, 120, ["-bf", "0"]);
+          procs.push(pub);
+          const ctx = await browser.newContext();
+          try {
+            const page = await ctx.newPage();
+            await login(page, lg.url, "admin", ADMIN_PASSWORD, "/watch/live");
+            const h = await assertPlays(page, "hls", "RTMP AAC default");
+            assert.ok(h.audioBytes > 0, "AAC audio plays on LL-HLS");
+            assert.match((await playerState(page)).note, /AAC, which WebRTC cannot carry/);
+            assert.match(await page.textContent("#note") ?? "", /AAC/);
+
+            await page.goto(`${lg.url}/watch/live?mode=webrtc`);
+            await assertPlays(page, "webrtc", "RTMP forced WHEP");
+            assert.match((await playerState(page)).note, /audio cannot play over WebRTC/);
+          } finally {
+            await ctx.close();
+          }
+        },
+      );
+    } finally {
+      for (const p of procs) await stopProc(p);
+      await browser.close();
+      await lg.stop();
+    }
+  },
+});
