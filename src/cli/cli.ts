@@ -5,6 +5,7 @@ import { openStore } from "../store/kv.ts";
 import { addUser, deleteUser, listUsers, type Role, setPassword, UserError } from "../store/users.ts";
 import { createKey, KeyError, listKeys, revokeKey } from "../store/keys.ts";
 import { randomToken } from "../auth/bytes.ts";
+import { BACKUP_USAGE, backupCmd } from "./backup-cmd.ts";
 
 export const USAGE = `livegate — live streaming in front of MediaMTX
 
@@ -17,6 +18,7 @@ Usage:
   livegate key create PATH [--name LABEL]  new stream key for PATH (printed once)
   livegate key list [PATH]
   livegate key revoke ID
+${BACKUP_USAGE}
 
 Options:
   --config FILE     JSON config file (or LIVEGATE_CONFIG); environment variables override it
@@ -83,6 +85,7 @@ export async function runCli(
   const [cmd = "serve", sub, arg] = p.words;
   try {
     if (cmd === "serve") return await runServe(cfg);
+    if (cmd === "backup" || cmd === "restore") return await backupCmd(cmd, cfg, sub, p.flags);
     if (cmd === "user" || cmd === "key") {
       await Deno.mkdir(cfg.dataDir, { recursive: true });
       const kv = await openStore(cfg.dataDir);
