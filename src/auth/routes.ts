@@ -12,6 +12,7 @@ import type { AppDeps, Env } from "../http/context.ts";
 import { deleteCookie } from "hono/cookie";
 import { readBodyCapped } from "../http/body.ts";
 import { isKnownDevice, rememberDevice } from "./known-device.ts";
+import { loginFailures } from "../metrics/registry.ts";
 
 const MAX_FORM = 16 * 1024;
 
@@ -70,6 +71,7 @@ export function authRoutes(deps: AppDeps) {
     const known = await isKnownDevice(c, deps.kv, user);
     const wait = await loginBlockedFor(deps.kv, deps.cfg.loginLimits, ip, user, known);
     if (wait > 0) {
+      loginFailures.inc({ reason: "rate_limited" });
       c.header("Retry-After", String(wait));
       return c.html(
         loginPage({
@@ -85,6 +87,7 @@ export function authRoutes(deps: AppDeps) {
     const ok = await verifyPassword(password, u?.passwordHash ?? await dummyHash());
     if (!u || !ok || u.disabled) {
       await recordLoginFailure(deps.kv, deps.cfg.loginLimits, ip, user);
+      loginFailures.inc({ reason: "bad_credentials" });
       return c.html(
         loginPage({ csrf: csrfToken(c), next, user, error: "Wrong user name or password." }),
         401,

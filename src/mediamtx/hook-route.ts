@@ -7,8 +7,10 @@ import { checkPublishKey } from "../auth/permissions.ts";
 import { BodyTooLarge, readBodyCapped } from "../http/body.ts";
 import { publishTickets } from "../webrtc/tickets.ts";
 import type { AppDeps, Env } from "../http/context.ts";
+import { hookDecisions } from "../metrics/registry.ts";
 
 const MAX_BODY = 64 * 1024;
+const KNOWN_ACTIONS = new Set(["publish", "read", "playback", "api", "metrics", "pprof"]);
 
 export function hookRoutes(deps: AppDeps) {
   const app = new Hono<Env>();
@@ -35,6 +37,10 @@ export function hookRoutes(deps: AppDeps) {
       secrets: deps.secrets,
       checkPublishKey: (path, key) => checkPublishKey(deps.kv, path, key),
       redeemPublishTicket: (path, ticket) => publishTickets.redeem(path, ticket),
+    });
+    hookDecisions.inc({
+      action: KNOWN_ACTIONS.has(req.action) ? req.action : "other",
+      result: d.allow ? "allow" : "deny",
     });
     if (!d.allow && req.action === "publish") {
       console.log(
