@@ -164,7 +164,10 @@ export function loadOpsConfig(get: Get, dataDir: string): OpsConfig {
   const ws = g("webhookSecret", "webhooks.secret");
   const secret = ws.value === undefined || ws.value === "" ? undefined : String(ws.value);
   if (urls.length && !secret) {
-    throw new ConfigError(ws.name, `is required when ${wu.name} is set (webhooks are signed with it)`);
+    throw new ConfigError(
+      OPS_ENV.webhookSecret,
+      `is required when ${wu.name} is set (webhooks are signed with it; JSON key webhooks.secret)`,
+    );
   }
   if (secret !== undefined && secret.length < 16) {
     throw new ConfigError(ws.name, "must be at least 16 characters");
