@@ -215,6 +215,8 @@ Deno.test({
         assert.equal(sumOf(s, "livegate_stream_events_total", { event: "stopped" }), 1);
         assert.ok(sumOf(s, "livegate_webhook_deliveries_total", { result: "ok" }) >= 3);
         assert.ok(sumOf(s, "livegate_sessions_active") >= 1);
+        assert.equal(sumOf(s, "livegate_hook_decisions_total", { action: "publish", result: "allow" }), 1);
+        assert.ok(sumOf(s, "livegate_hook_decisions_total", { action: "playback", result: "allow" }) >= 3);
         assert.ok(sumOf(s, "livegate_recordings_bytes", { path: "live" }) > 100_000);
         assert.ok(sumOf(s, "livegate_recordings_disk_free_bytes") > 0);
         assert.equal(sumOf(s, "livegate_mediamtx_up"), 1);
