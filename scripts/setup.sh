@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what livegate needs and is missing, then prints `export` lines for the caller to eval:
 #   deno (npm package, pinned), ffmpeg (Debian), MediaMTX (pinned; scripts/install-mediamtx.sh),
-#   and with --test also Chromium (Debian) for the browser tests.
+#   and with --test also Chromium (Debian) for the browser tests and Caddy (Debian) for the HTTPS test.
 # Everything heavy is cached under ${LIVEGATE_CACHE:-~/.cache/livegate}.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -50,6 +50,7 @@ command -v ffmpeg >/dev/null 2>&1 || pkgs+=(ffmpeg)
 if [ $WANT_TEST = 1 ]; then
   [ -x "${CHROMIUM_BIN:-/usr/bin/chromium}" ] || pkgs+=(chromium)
   command -v curl >/dev/null 2>&1 || pkgs+=(curl)
+  command -v caddy >/dev/null 2>&1 || pkgs+=(caddy)   # HTTPS proxy test (deploy/Caddyfile)
 fi
 [ ${#pkgs[@]} = 0 ] || apt_install "${pkgs[@]}"
 

@@ -1,0 +1,190 @@
+// deploy/Caddyfile for real: Debian's caddy with its internal CA (no root, high ports, a temp data dir, no
+// trust-store install) in front of livegate with LIVEGATE_TRUST_PROXY=true. Login over HTTPS sets Secure
+// cookies, HTTP redirects to HTTPS, and LL-HLS (blocking reloads included) plays through Caddy.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  ADMIN_PASSWORD,
+  Client,
+  freePort,
+  needTool,
+  publish,
+  ROOT,
+  startLivegate,
+  stopProc,
+  waitFor,
+} from "./harness.ts";
+import { checkHlsPlays } from "./hls_check.ts";
+
+class HttpsClient extends Client {
+  constructor(base: string, readonly client: Deno.HttpClient) {
+    super(base);
+  }
+  override fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    return super.fetch(path, { ...init, client: this.client } as RequestInit);
+  }
+}
+
+interface Caddy {
+  https: string;
+  http: string;
+  client: Deno.HttpClient;
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+async function startCaddy(dir: string, upstream: string): Promise<Caddy> {
+  const httpPort = freePort();
+  const httpsPort = freePort();
+  const storage = join(dir, "caddy-data");
+  // Test-only global options, then the shipped site block as it is.
+  const conf = join(dir, "Caddyfile.test");
+  await Deno.writeTextFile(
+    conf,
+    `{
+	admin off
+	local_certs
+	skip_install_trust
+	http_port ${httpPort}
+	https_port ${httpsPort}
+	storage file_system {
+		root ${storage}
+	}
+}
+import ${join(ROOT, "deploy", "Caddyfile")}
+`,
+  );
+  const proc = new Deno.Command(needTool("caddy"), {
+    args: ["run", "--config", conf, "--adapter", "caddyfile"],
+    env: {
+      LIVEGATE_DOMAIN: "localhost",
+      LIVEGATE_UPSTREAM: upstream,
+      HOME: dir,
+      XDG_DATA_HOME: join(dir, "xdg-data"),
+      XDG_CONFIG_HOME: join(dir, "xdg-config"),
+    },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const logs: string[] = [];
+  const pump = async (s: ReadableStream<Uint8Array>) => {
+    const dec = new TextDecoder();
+    for await (const b of s) {
+      const l = dec.decode(b, { stream: true });
+      logs.push(l);
+      if (Deno.env.get("E2E_VERBOSE")) console.log(`  caddy| ${l.trimEnd()}`);
+    }
+  };
+  const pumps = [pump(proc.stdout), pump(proc.stderr)];
+  const stop = async () => {
+    try {
+      proc.kill("SIGTERM");
+    } catch { /* gone */ }
+    await proc.status;
+    await Promise.allSettled(pumps);
+  };
+  try {
+    const root = await waitFor("Caddy's internal root certificate", async () => {
+      try {
+        return await Deno.readTextFile(join(storage, "pki", "authorities", "local", "root.crt"));
+      } catch {
+        return undefined;
+      }
+    }, 20_000);
+    const client = Deno.createHttpClient({ caCerts: [root] });
+    const https = `https://localhost:${httpsPort}`;
+    await waitFor("Caddy serving HTTPS", async () => {
+      const r = await fetch(`${https}/health`, { client });
+      const t = await r.text();
+      return r.status === 200 && t === "OK" ? true : undefined;
+    }, 20_000);
+    return { https, http: `http://localhost:${httpPort}`, client, logs, stop };
+  } catch (e) {
+    await stop();
+    throw new Error(`${(e as Error).message}\ncaddy log:\n${logs.join("")}`);
+  }
+}
+
+Deno.test({
+  name: "e2e Caddy: HTTPS with tls internal in front of livegate, Secure cookies, LL-HLS through the proxy",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    const dir = await Deno.makeTempDir({ prefix: "livegate-caddy-" });
+    const lg = await startLivegate({ LIVEGATE_TRUST_PROXY: "true" });
+    let caddy: Caddy | undefined;
+    let pub: Deno.ChildProcess | undefined;
+    try {
+      caddy = await startCaddy(dir, new URL(lg.url).host);
+      const c = caddy;
+
+      await t.step("HTTPS answers with HSTS; plain HTTP redirects to HTTPS", async () => {
+        const r = await fetch(`${c.https}/health`, { client: c.client });
+        assert.equal(await r.text(), "OK");
+        assert.match(r.headers.get("strict-transport-security") ?? "", /max-age=\d+/);
+        assert.equal(r.headers.get("server"), null);
+        const plain = await fetch(`${c.http}/login`, { redirect: "manual" });
+        await plain.body?.cancel();
+        assert.ok([301, 302, 307, 308].includes(plain.status), `redirect, got ${plain.status}`);
+        // (Caddy 2.6 leaves the non-standard test port out of the redirect; in production it is 443.)
+        assert.match(plain.headers.get("location") ?? "", /^https:\/\/localhost(:\d+)?\/login$/);
+      });
+
+      const viewer = new HttpsClient(c.https, c.client);
+      await t.step("login over HTTPS sets Secure cookies (not so over plain HTTP to livegate)", async () => {
+        const page = await viewer.fetch("/login");
+        assert.equal(page.status, 200);
+        await page.body?.cancel();
+        const res = await viewer.login("admin", ADMIN_PASSWORD, "/watch/live");
+        assert.equal(res.status, 303, await res.text());
+        assert.equal(res.headers.get("location"), "/watch/live");
+        const cookies = res.headers.getSetCookie();
+        assert.ok(cookies.length > 0, "session cookie set");
+        for (const ck of cookies) {
+          assert.match(ck, /;\s*Secure/i, `Secure flag on ${ck.split("=")[0]}`);
+          assert.match(ck, /;\s*HttpOnly/i);
+        }
+        const watch = await viewer.fetch("/watch/live");
+        assert.equal(watch.status, 200);
+        await watch.body?.cancel();
+
+        const direct = new Client(lg.url);
+        const dres = await direct.login("admin", ADMIN_PASSWORD);
+        assert.equal(dres.status, 303);
+        for (const ck of dres.headers.getSetCookie()) assert.doesNotMatch(ck, /;\s*Secure/i);
+      });
+
+      await t.step("a cross-site login POST through Caddy is refused", async () => {
+        const r = await viewer.fetch("/login", {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example" },
+          body: new URLSearchParams({ user: "admin", password: ADMIN_PASSWORD, csrf: "x" }),
+        });
+        assert.equal(r.status, 403);
+        await r.body?.cancel();
+      });
+
+      await t.step("LL-HLS plays through Caddy, blocking playlist reloads come back through it", async () => {
+        pub = publish(`rtmp://127.0.0.1:${lg.rtmpPort}/live?token=${lg.key}`, 60);
+        await checkHlsPlays(viewer, "live", dir);
+        const master = await (await viewer.fetch("/hls/live/index.m3u8")).text();
+        const variant = master.split("\n").find((l) => l.endsWith(".m3u8") && !l.startsWith("#"))!;
+        const media = await (await viewer.fetch(`/hls/live/${variant}`)).text();
+        const segs = media.split("\n").filter((l) => l.endsWith(".mp4") && !l.startsWith("#"));
+        const msn = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(media)![1]) + segs.length;
+        const t0 = Date.now();
+        const blocked = await viewer.fetch(`/hls/live/${variant}?_HLS_msn=${msn}&_HLS_part=0`);
+        assert.equal(blocked.status, 200);
+        assert.match(await blocked.text(), /#EXT-X-PART:/);
+        assert.ok(Date.now() - t0 < 5000, "the blocking reload came back through Caddy in time");
+      });
+    } finally {
+      if (pub) await stopProc(pub);
+      await caddy?.stop();
+      caddy?.client.close();
+      await lg.stop();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+});
