@@ -6,6 +6,7 @@ import { addUser, deleteUser, listUsers, type Role, setPassword, UserError } fro
 import { createKey, KeyError, listKeys, revokeKey } from "../store/keys.ts";
 import { randomToken } from "../auth/bytes.ts";
 import { BACKUP_USAGE, backupCmd } from "./backup-cmd.ts";
+import { MEDIAMTX_USAGE, mediamtxCmd } from "./mediamtx-cmd.ts";
 
 export const USAGE = `livegate — live streaming in front of MediaMTX
 
@@ -19,6 +20,7 @@ Usage:
   livegate key list [PATH]
   livegate key revoke ID
 ${BACKUP_USAGE}
+${MEDIAMTX_USAGE}
 
 Options:
   --config FILE     JSON config file (or LIVEGATE_CONFIG); environment variables override it
@@ -86,6 +88,7 @@ export async function runCli(
   try {
     if (cmd === "serve") return await runServe(cfg);
     if (cmd === "backup" || cmd === "restore") return await backupCmd(cmd, cfg, sub, p.flags);
+    if (cmd === "mediamtx") return await mediamtxCmd(cfg, sub, env);
     if (cmd === "user" || cmd === "key") {
       await Deno.mkdir(cfg.dataDir, { recursive: true });
       const kv = await openStore(cfg.dataDir);
