@@ -6,6 +6,8 @@
 // - WHEP: livegate reads from MediaMTX with its internal credential.
 // - WHIP: livegate issues a single-use publish ticket for this user and path and hands it to MediaMTX as
 //   the bearer token; MediaMTX's auth hook (src/auth/hook.ts) accepts it for exactly that path.
+// - WHIP from OBS (or any WHIP client) without a login: `Authorization: Bearer <stream key>` is passed on
+//   and the hook checks the key like any other publish; PATCH/DELETE need the same key.
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { csrfFailure } from "../auth/csrf.ts";
@@ -14,6 +16,8 @@ import { basicAuth } from "../mediamtx/secrets.ts";
 import { mediamtxUrls } from "../mediamtx/env.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 import { publishTickets } from "./tickets.ts";
+import { checkPublishKey } from "../auth/permissions.ts";
+import { PUBLISH_TICKET_PREFIX } from "../auth/hook.ts";
 import { publishAccess, watchAccess } from "./access.ts";
 import {
   BodyError,
@@ -65,9 +69,27 @@ export function webrtcRoutes(deps: AppDeps) {
     }
   }
 
-  /** Checks the permission (login first: 401), the path and the CSRF token. */
-  async function guard(c: Context<Env>, kind: Kind, path: string): Promise<Response | null> {
+  /** A stream key sent by a WHIP client (OBS: "Bearer Token"), or null. */
+  function bearerKey(c: Context<Env>, kind: Kind): string | null {
+    if (kind !== "whip") return null;
+    const m = /^Bearer (\S{1,200})$/.exec(c.req.header("authorization") ?? "");
+    return m ? m[1] : null;
+  }
+
+  /** Checks the permission (login first: 401), the path and the CSRF token; or the stream key. */
+  async function guard(c: Context<Env>, kind: Kind, path: string, checkKey = true): Promise<Response | null> {
     if (!NAME_RE.test(path)) return c.json({ error: `unknown stream path '${path.slice(0, 64)}'` }, 404);
+    const key = bearerKey(c, kind);
+    if (key !== null) {
+      // Not cookie-based, so no CSRF token; MediaMTX's hook checks the key on POST.
+      if (key.startsWith(PUBLISH_TICKET_PREFIX) || !/^[A-Za-z0-9_-]+$/.test(key)) {
+        return c.json({ error: "invalid stream key for this path" }, 401);
+      }
+      if (checkKey && !(await checkPublishKey(deps.kv, path, key)).allow) {
+        return c.json({ error: "invalid stream key for this path" }, 401);
+      }
+      return null;
+    }
     const a = kind === "whep" ? await watchAccess(deps, c, path) : await publishAccess(deps, c, path);
     if (!a.allow) return c.json({ error: a.reason }, a.status);
     const bad = csrfFailure(c, c.req.header("x-csrf-token"));
@@ -79,7 +101,8 @@ export function webrtcRoutes(deps: AppDeps) {
     // Start: SDP offer in, SDP answer out.
     app.post(`/${kind}/:path`, async (c) => {
       const path = c.req.param("path");
-      const denied = await guard(c, kind, path);
+      const key = bearerKey(c, kind);
+      const denied = await guard(c, kind, path, false);
       if (denied) return denied;
       if (mediaType(c.req.raw) !== "application/sdp") {
         return c.json({ error: "Content-Type must be application/sdp" }, 415);
@@ -96,7 +119,8 @@ export function webrtcRoutes(deps: AppDeps) {
 
       let ticket = "";
       let authorization = basicAuth(deps.secrets);
-      if (kind === "whip") {
+      if (key !== null) authorization = `Bearer ${key}`;
+      else if (kind === "whip") {
         try {
           ticket = await publishTickets.create(path, c.get("user")!.name);
         } catch (e) {
@@ -144,6 +168,9 @@ export function webrtcRoutes(deps: AppDeps) {
       const msg = await upstreamError(res);
       if (res.status === 404) return c.json({ error: `stream '${path}' is offline or unknown` }, 404);
       if (res.status === 400 || res.status === 406) return c.json({ error: msg }, res.status);
+      if (res.status === 401 && key !== null) {
+        return c.json({ error: "invalid stream key for this path" }, 401);
+      }
       if (res.status === 401) {
         console.error(`[livegate] MediaMTX refused ${kind} on '${path}': ${msg}`);
         return kind === "whip"

@@ -247,7 +247,16 @@ Deno.test({
             if (s.status === "error") throw new Error(s.error);
             return s.status === "live" ? true : undefined;
           }, 20_000);
+          const m = await waitFor("MediaMTX has the WHIP stream", async () => {
+            const j = await (await admin.fetch("/api/streams/live/media")).json();
+            return j.live ? j : undefined;
+          }, 10_000);
+          assert.equal(m.audio, "Opus");
           assert.match(lg.logs.join("\n"), /is publishing to path 'live'/);
+          const codec = await streamer.evaluate(() =>
+            (globalThis as unknown as { livegateGoLive: { videoCodec: string } }).livegateGoLive.videoCodec
+          );
+          console.log(`    browser WHIP publish: video ${m.video} (negotiated ${codec}), audio ${m.audio}`);
 
           const viewer = await ctx2.newPage();
           const errors: string[] = [];
@@ -273,6 +282,59 @@ Deno.test({
         } finally {
           await ctx1.close();
           await ctx2.close();
+        }
+      });
+
+      await t.step("WHIP client without a login (OBS style): the stream key as bearer token", async () => {
+        const ctx = await browser.newContext();
+        try {
+          const page = await ctx.newPage();
+          await page.goto(`${lg.url}/health`);
+          const whip = (key: string) =>
+            page.evaluate(async (key) => {
+              const media = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+              const pc = new RTCPeerConnection();
+              for (const tr of media.getTracks()) pc.addTransceiver(tr, { direction: "sendonly" });
+              await pc.setLocalDescription(await pc.createOffer());
+              await new Promise((r) => setTimeout(r, 500));
+              const res = await fetch("/whip/live", {
+                method: "POST",
+                headers: { "content-type": "application/sdp", authorization: `Bearer ${key}` },
+                body: pc.localDescription!.sdp,
+              });
+              const text = await res.text();
+              if (res.status === 201) await pc.setRemoteDescription({ type: "answer", sdp: text });
+              (globalThis as unknown as { pcs: RTCPeerConnection[] }).pcs ??= [];
+              (globalThis as unknown as { pcs: RTCPeerConnection[] }).pcs.push(pc);
+              return { status: res.status, location: res.headers.get("location"), text };
+            }, key);
+          const wrong = await whip("lg_not_a_key");
+          assert.equal(wrong.status, 401, wrong.text);
+          assert.match(wrong.text, /invalid stream key/);
+          const ticketLike = await whip("lgw_forged");
+          assert.equal(ticketLike.status, 401);
+          const ok = await whip(lg.key);
+          assert.equal(ok.status, 201, ok.text);
+          assert.match(ok.location ?? "", /^\/whip\/live\/[0-9a-f-]{36}$/);
+          await waitFor("stream live from the key-authenticated WHIP client", async () => {
+            const m = await (await admin.fetch("/api/streams/live/media")).json();
+            return m.live ? true : undefined;
+          }, 15_000);
+          // Ending the session needs the key too.
+          const noKey = await fetch(lg.url + ok.location, { method: "DELETE" });
+          assert.equal(noKey.status, 401);
+          await noKey.body?.cancel();
+          const end = await fetch(lg.url + ok.location, {
+            method: "DELETE",
+            headers: { authorization: `Bearer ${lg.key}` },
+          });
+          assert.equal(end.status, 200, await end.text());
+          await waitFor("offline after DELETE", async () => {
+            const m = await (await admin.fetch("/api/streams/live/media")).json();
+            return m.live ? undefined : true;
+          }, 15_000);
+        } finally {
+          await ctx.close();
         }
       });
 
