@@ -1,6 +1,7 @@
 // Starts what runs beside the HTTP server for operations: webhooks, the stream watcher, the metric
 // sources, and the low-disk warning for recordings. stop() ends them all.
 import { sources } from "../metrics/registry.ts";
+import { viewerTracker } from "../proxy/viewers.ts";
 import { diskUsage, formatBytes } from "../recordings/disk.ts";
 import type { AppDeps } from "../http/context.ts";
 import type { Supervisor } from "../mediamtx/supervisor.ts";
@@ -19,7 +20,14 @@ export function startOps(
   const watch = new StreamWatch(deps, hooks, { log });
   watch.start();
 
-  sources.streams = () => watch.snapshot?.map((p) => ({ path: p.name, ready: p.ready, readers: p.readers }));
+  const viewers = viewerTracker(deps.kv);
+  sources.streams = () =>
+    watch.snapshot?.map((p) => ({
+      path: p.name,
+      ready: p.ready,
+      readers: p.readers,
+      viewers: viewers.count(p.name),
+    }));
   sources.mediamtx = () => ({
     up: supervisor ? supervisor.state === "running" : !!watch.snapshot,
     restarts: supervisor?.restarts ?? 0,

@@ -57,7 +57,7 @@ export const streamEvents = new client.Counter({
 /** What the scrape-time gauges read; serve() fills it in. Missing sources are simply not reported. */
 export interface MetricSources {
   activeSessions?: () => Promise<number>;
-  streams?: () => { path: string; ready: boolean; readers: number }[] | undefined;
+  streams?: () => { path: string; ready: boolean; readers: number; viewers: number }[] | undefined;
   mediamtx?: () => { up: boolean; restarts: number };
   disk?: () => Promise<
     { paths: Record<string, number>; fs: { sizeBytes: number; freeBytes: number } | null }
@@ -87,6 +87,17 @@ new client.Gauge({
 
 new client.Gauge({
   name: "livegate_stream_viewers",
+  help: "Viewers of each live stream as livegate's media proxies see them (active in the last 15 s)",
+  labelNames: ["path"] as const,
+  registers: [registry],
+  collect() {
+    this.reset();
+    for (const p of sources.streams?.() ?? []) if (p.ready) this.set({ path: p.path }, p.viewers);
+  },
+});
+
+new client.Gauge({
+  name: "livegate_stream_readers",
   help: "Readers of each live stream as MediaMTX counts them (livegate's HLS proxy counts as one)",
   labelNames: ["path"] as const,
   registers: [registry],

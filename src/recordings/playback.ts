@@ -38,7 +38,8 @@ export async function listSpans(deps: Deps, path: string, start?: string, end?: 
   if (end) q.set("end", end);
   const res = await upstream(deps, `${mediamtxUrls(deps.cfg).playback}/list?${q}`);
   const text = await res.text();
-  if (res.status === 404) return [];
+  // 404: no segments; a missing directory (nothing ever recorded for the path) is reported as an error.
+  if (res.status === 404 || /no such file or directory/.test(text)) return [];
   if (!res.ok) throw new PlaybackError(res.status === 400 ? 400 : 502, playbackMessage(res.status, text));
   const items = JSON.parse(text) as { start: string; duration: number }[];
   return items.map((i) => ({ start: i.start, duration: i.duration }));
@@ -65,6 +66,8 @@ export async function getRange(
   const res = await upstream(deps, `${mediamtxUrls(deps.cfg).playback}/get?${q}`, signal);
   if (res.ok) return res;
   const text = await res.text();
-  if (res.status === 404) throw new PlaybackError(404, "no recording in that time range");
+  if (res.status === 404 || /no such file or directory/.test(text)) {
+    throw new PlaybackError(404, "no recording in that time range");
+  }
   throw new PlaybackError(res.status === 400 ? 400 : 502, playbackMessage(res.status, text));
 }

@@ -70,6 +70,12 @@ Deno.test({
         await p.body?.cancel();
       });
 
+      await t.step("MediaMTX's playback server refuses anyone but livegate", async () => {
+        const direct = await fetch(`http://127.0.0.1:${lg.env.LIVEGATE_MTX_PLAYBACK_PORT}/list?path=live`);
+        assert.equal(direct.status, 401);
+        await direct.body?.cancel();
+      });
+
       await t.step("list: one span of about 8 s, disk usage shown", async () => {
         assert.equal((await viewer.login("admin", ADMIN_PASSWORD)).status, 303);
         const body = await waitFor("recording listed", async () => {

@@ -60,6 +60,32 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "e2e/recording: a path with recording switched off (LIVEGATE_RECORD_PATHS) is not recorded",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const lg = await startLivegate({ LIVEGATE_RECORD_PATHS: "live=off" });
+    try {
+      const pub = publish(`rtmp://127.0.0.1:${lg.rtmpPort}/live?token=${lg.key}`, 3);
+      assert.equal((await pub.status).code, 0);
+      await pub.stderr.cancel();
+      assert.throws(() => Deno.statSync(join(lg.dataDir, "recordings", "live")), Deno.errors.NotFound);
+      const viewer = new Client(lg.url);
+      await viewer.login("admin", ADMIN_PASSWORD);
+      const j = await (await viewer.fetch("/api/recordings/live")).json();
+      assert.equal(j.recording, false);
+      assert.deepEqual(j.spans, []);
+      assert.match(await (await viewer.fetch("/recordings/live")).text(), /Recording is off for this stream/);
+      const media = await viewer.fetch("/recordings/live/media?start=2026-01-01T00:00:00Z&duration=5");
+      assert.equal(media.status, 404);
+      assert.match((await media.json()).error, /no recording/);
+    } finally {
+      await lg.stop();
+    }
+  },
+});
+
 async function playsHls(viewer: Client, tmp: string): Promise<void> {
   const master = await waitFor("stream online", async () => {
     const r = await viewer.fetch("/hls/live/index.m3u8");
@@ -149,6 +175,14 @@ Deno.test({
           .text();
       assert.match(m, /^livegate_mediamtx_restarts 1$/m);
       assert.match(m, /^livegate_mediamtx_up 1$/m);
+      // Wait for the watcher's next poll to see the stream live again; one HLS viewer (this client).
+      const viewers = await waitFor("viewer counted", async () => {
+        const t =
+          await (await fetch(`${lg.url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } }))
+            .text();
+        return /^livegate_stream_viewers\{path="live"\} (\d+)$/m.exec(t)?.[1];
+      });
+      assert.equal(viewers, "1");
     } finally {
       await stopProc(pub);
       await lg.stop();
