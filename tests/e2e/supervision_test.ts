@@ -61,11 +61,15 @@ Deno.test({
 });
 
 Deno.test({
-  name: "e2e/recording: a path with recording switched off (LIVEGATE_RECORD_PATHS) is not recorded",
+  name: "e2e/recording: a path with recording off is not recorded; a (nearly) full disk is reported",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const lg = await startLivegate({ LIVEGATE_RECORD_PATHS: "live=off" });
+    // A free-space threshold no disk meets stands in for a full disk.
+    const lg = await startLivegate({
+      LIVEGATE_RECORD_PATHS: "live=off",
+      LIVEGATE_RECORD_MIN_FREE: "1000000T",
+    });
     try {
       const pub = publish(`rtmp://127.0.0.1:${lg.rtmpPort}/live?token=${lg.key}`, 3);
       assert.equal((await pub.status).code, 0);
@@ -76,7 +80,12 @@ Deno.test({
       const j = await (await viewer.fetch("/api/recordings/live")).json();
       assert.equal(j.recording, false);
       assert.deepEqual(j.spans, []);
-      assert.match(await (await viewer.fetch("/recordings/live")).text(), /Recording is off for this stream/);
+      const page = await (await viewer.fetch("/recordings/live")).text();
+      assert.match(page, /Recording is off for this stream/);
+      assert.match(page, /recordings disk is almost full/);
+      assert.equal(j.disk.low, true);
+      assert.ok(lg.logs.some((l) => /WARNING: recordings disk almost full/.test(l)), "logged");
+      assert.equal((await fetch(`${lg.url}/health`)).status, 200, "still serving");
       const media = await viewer.fetch("/recordings/live/media?start=2026-01-01T00:00:00Z&duration=5");
       assert.equal(media.status, 404);
       assert.match((await media.json()).error, /no recording/);
