@@ -51,6 +51,7 @@ if [ $WANT_TEST = 1 ]; then
   [ -x "${CHROMIUM_BIN:-/usr/bin/chromium}" ] || pkgs+=(chromium)
   command -v curl >/dev/null 2>&1 || pkgs+=(curl)
   command -v caddy >/dev/null 2>&1 || pkgs+=(caddy)   # HTTPS proxy test (deploy/Caddyfile)
+  command -v systemd-analyze >/dev/null 2>&1 || pkgs+=(systemd)   # verifies deploy/*.service
 fi
 [ ${#pkgs[@]} = 0 ] || apt_install "${pkgs[@]}"
 
