@@ -118,7 +118,10 @@ export async function startWhep(
 }
 
 export interface RtcStats {
-  /** Glass-to-glass estimate: video jitter buffer delay + half the round trip (seconds). */
+  /**
+   * Receive-side estimate (seconds): time from a frame's first packet to decoded (jitter buffer + decode)
+   * + half the round trip. Capture/encode on the publisher are not visible here.
+   */
   latency: number;
   audioPackets: number;
   /** Sum of squared audio levels received (0 for silence). */
@@ -132,8 +135,10 @@ export async function rtcStats(pc: RTCPeerConnection): Promise<RtcStats> {
   let audioPackets = 0;
   let audioEnergy = 0;
   stats.forEach((r) => {
-    if (r.type === "inbound-rtp" && r.kind === "video" && r.jitterBufferEmittedCount > 0) {
-      jitter = r.jitterBufferDelay / r.jitterBufferEmittedCount;
+    if (r.type === "inbound-rtp" && r.kind === "video") {
+      if (r.framesDecoded > 0 && typeof r.totalProcessingDelay === "number") {
+        jitter = r.totalProcessingDelay / r.framesDecoded;
+      } else if (r.jitterBufferEmittedCount > 0) jitter = r.jitterBufferDelay / r.jitterBufferEmittedCount;
     }
     if (r.type === "inbound-rtp" && r.kind === "audio") {
       audioPackets += r.packetsReceived ?? 0;
