@@ -9,6 +9,8 @@ import { KV_FILE } from "../../src/store/kv.ts";
 export class SimViewer {
   lastMediaAt = 0;
   segments = 0;
+  /** When each new segment arrived. */
+  mediaTimes: number[] = [];
   statuses = new Map<number, number>();
   #seen = new Set<string>();
 
@@ -46,6 +48,7 @@ export class SimViewer {
             this.#seen.add(last);
             this.segments++;
             this.lastMediaAt = Date.now();
+            this.mediaTimes.push(this.lastMediaAt);
           } else throw new Error(`segment ${seg.status}`);
         }
         await sleep(pollMs);
@@ -83,8 +86,9 @@ export function mediamtxPid(logs: string[]): number {
   throw new Error("no 'MediaMTX started' line in livegate's log");
 }
 
-export function summarize(viewers: SimViewer[], since: number) {
-  const resumed = viewers.filter((v) => v.lastMediaAt > since);
+/** Resumed: at least `min` new segments arrived after `since`. */
+export function summarize(viewers: SimViewer[], since: number, min = 1) {
+  const resumed = viewers.filter((v) => v.mediaTimes.filter((t) => t > since).length >= min);
   const statuses: Record<number, number> = {};
   for (const v of viewers) for (const [s, n] of v.statuses) statuses[s] = (statuses[s] ?? 0) + n;
   return { resumed: resumed.length, stuck: viewers.length - resumed.length, statuses };
