@@ -28,6 +28,8 @@ export async function launchBrowser() {
 
 interface PlayerState {
   status: string;
+  mode: string;
+  note: string;
   latency: number;
   fatalErrors: number;
   starts: number;
@@ -88,6 +90,9 @@ Deno.test({
       assert.ok(v.audioBytes > 0, `audio decoded (${v.audioBytes} bytes)`);
       const s = await state();
       assert.equal(s.fatalErrors, 0, "no fatal hls.js error");
+      // RTMP brings AAC, which WebRTC cannot carry: the player stays on LL-HLS to keep the sound, and says so.
+      assert.equal(s.mode, "hls");
+      assert.match(s.note, /AAC/);
       assert.ok(Number.isFinite(s.latency) && s.latency > 0 && s.latency < 6, `latency shown: ${s.latency}`);
       assert.match(await page.textContent("#latency") ?? "", /latency \d+\.\d s/);
       assert.deepEqual(consoleErrors, []);
