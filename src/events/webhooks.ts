@@ -23,6 +23,8 @@ export interface WebhookOptions {
   baseDelayMs?: number;
   maxDelayMs?: number;
   timeoutMs?: number;
+  /** Deliveries in flight at once (all URLs together). */
+  concurrency?: number;
   /** Events waiting beyond this are dropped (oldest first) so a dead receiver cannot exhaust memory. */
   maxQueue?: number;
   log?: (line: string) => void;
@@ -51,6 +53,7 @@ function retryable(status: number): boolean {
 export class Webhooks {
   #queue: { event: WebhookEvent; url: string; attempt: number; due: number }[] = [];
   #timer?: ReturnType<typeof setTimeout>;
+  #timerDue?: number;
   #running = 0;
   #closed = false;
   #inflight = new Set<Promise<void>>();
@@ -64,6 +67,7 @@ export class Webhooks {
       maxDelayMs: 5 * 60_000,
       timeoutMs: 10_000,
       maxQueue: 10_000,
+      concurrency: 8,
       log: (l) => console.log(l),
       ...opts,
     };
@@ -73,13 +77,14 @@ export class Webhooks {
   emit(type: string, data: Record<string, unknown>): WebhookEvent {
     const event = { type, id: crypto.randomUUID(), time: new Date().toISOString(), data };
     if (this.#closed || this.opts.urls.length === 0) return event;
-    for (const url of this.opts.urls) this.#queue.push({ event, url, attempt: 1, due: Date.now() });
+    const now = Date.now();
+    for (const url of this.opts.urls) this.#queue.push({ event, url, attempt: 1, due: now });
     while (this.#queue.length > this.opts.maxQueue) {
       const d = this.#queue.shift()!;
       webhookDeliveries.inc({ event: d.event.type, result: "dropped" });
       this.opts.log(`[livegate] webhook queue full: dropped ${d.event.type} for ${d.url}`);
     }
-    this.#schedule();
+    this.#schedule(now);
     return event;
   }
 
@@ -87,25 +92,39 @@ export class Webhooks {
     return this.#queue.length + this.#running;
   }
 
-  #schedule() {
+  /** Arms the timer for the earliest due delivery; `due` (when given) is the only new entry. */
+  #schedule(due?: number) {
     if (this.#closed || this.#queue.length === 0) return;
+    // At the concurrency limit the next finishing delivery calls us again.
+    if (this.#running >= this.opts.concurrency) return;
+    if (due !== undefined && this.#timerDue !== undefined && this.#timerDue <= due) return;
+    let next = Infinity;
+    for (const q of this.#queue) if (q.due < next) next = q.due;
     clearTimeout(this.#timer);
-    const next = Math.min(...this.#queue.map((q) => q.due));
-    this.#timer = setTimeout(() => this.#pump(), Math.max(0, next - Date.now()));
+    this.#timerDue = next;
+    this.#timer = setTimeout(() => {
+      this.#timerDue = undefined;
+      this.#pump();
+    }, Math.max(0, next - Date.now()));
   }
 
   #pump() {
     const now = Date.now();
-    const due = this.#queue.filter((q) => q.due <= now);
-    this.#queue = this.#queue.filter((q) => q.due > now);
-    for (const d of due) {
+    const rest = [];
+    for (const d of this.#queue) {
+      if (d.due > now || this.#running >= this.opts.concurrency) {
+        rest.push(d);
+        continue;
+      }
       this.#running++;
       const p = this.#deliver(d).finally(() => {
         this.#running--;
         this.#inflight.delete(p);
+        this.#schedule();
       });
       this.#inflight.add(p);
     }
+    this.#queue = rest;
     this.#schedule();
   }
 
@@ -154,8 +173,9 @@ export class Webhooks {
           this.opts.attempts - 1
         } in ${delay} ms`,
       );
-      this.#queue.push({ ...d, attempt: d.attempt + 1, due: Date.now() + delay });
-      this.#schedule();
+      const due = Date.now() + delay;
+      this.#queue.push({ ...d, attempt: d.attempt + 1, due });
+      this.#schedule(due);
     } else {
       webhookDeliveries.inc({ event: d.event.type, result: "failed" });
       this.opts.log(`[livegate] webhook ${d.event.type} to ${d.url} failed for good: ${problem}`);

@@ -110,3 +110,31 @@ Deno.test("webhooks: emit() returns at once even when the receiver hangs", async
     await r.stop();
   }
 });
+
+Deno.test("webhooks: at most `concurrency` deliveries in flight; a backlog drains completely", async () => {
+  let inFlight = 0, maxInFlight = 0, done = 0;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    await req.text();
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    await new Promise((r) => setTimeout(r, 30));
+    inFlight--;
+    done++;
+    return new Response("ok");
+  });
+  const hooks = new Webhooks({
+    urls: [`http://127.0.0.1:${server.addr.port}/`],
+    secret: SECRET,
+    concurrency: 3,
+    log: () => {},
+  });
+  try {
+    for (let i = 0; i < 20; i++) hooks.emit("stream.started", { path: `p${i}` });
+    await until(() => done === 20);
+    assert.equal(maxInFlight, 3);
+    await until(() => hooks.pending === 0);
+  } finally {
+    await hooks.close();
+    await server.shutdown();
+  }
+});
