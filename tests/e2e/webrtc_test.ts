@@ -306,7 +306,17 @@ Deno.test({
               if (res.status === 201) await pc.setRemoteDescription({ type: "answer", sdp: text });
               (globalThis as unknown as { pcs: RTCPeerConnection[] }).pcs ??= [];
               (globalThis as unknown as { pcs: RTCPeerConnection[] }).pcs.push(pc);
-              return { status: res.status, location: res.headers.get("location"), text };
+              // A trickle-ICE fragment for PATCH, from this offer's own credentials and first media section.
+              const sdp = pc.localDescription!.sdp;
+              const frag = [
+                /a=ice-ufrag:\S+/.exec(sdp)![0],
+                /a=ice-pwd:\S+/.exec(sdp)![0],
+                /m=\S+ \d+ \S+ \d+/.exec(sdp)![0],
+                "a=mid:0",
+                "a=candidate:1 1 udp 2130706431 127.0.0.1 9 typ host",
+                "",
+              ].join("\r\n");
+              return { status: res.status, location: res.headers.get("location"), text, frag };
             }, key);
           const wrong = await whip("lg_not_a_key");
           assert.equal(wrong.status, 401, wrong.text);
@@ -320,6 +330,20 @@ Deno.test({
             const m = await (await admin.fetch("/api/streams/live/media")).json();
             return m.live ? true : undefined;
           }, 15_000);
+          // Trickle ICE through livegate to the live session.
+          const patch = await fetch(lg.url + ok.location, {
+            method: "PATCH",
+            headers: { "content-type": "application/trickle-ice-sdpfrag", authorization: `Bearer ${lg.key}` },
+            body: ok.frag,
+          });
+          assert.equal(patch.status, 204, await patch.text());
+          const badFrag = await fetch(lg.url + ok.location, {
+            method: "PATCH",
+            headers: { "content-type": "application/trickle-ice-sdpfrag", authorization: `Bearer ${lg.key}` },
+            body: "not sdp\u0001",
+          });
+          assert.equal(badFrag.status, 400);
+          await badFrag.body?.cancel();
           // Ending the session needs the key too.
           const noKey = await fetch(lg.url + ok.location, { method: "DELETE" });
           assert.equal(noKey.status, 401);
