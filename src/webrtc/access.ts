@@ -2,7 +2,8 @@
 // live): who may watch a path (WHEP, media info) and who may publish to it from the browser (WHIP).
 // Refusals: 401 without a login, 403 with one.
 import type { Context } from "hono";
-import { canPublish, canWatch } from "../auth/permissions.ts";
+import { canPublish, watchDecision } from "../auth/permissions.ts";
+import { shareTokenOf } from "../proxy/watch-access.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 
 export interface Access {
@@ -12,11 +13,11 @@ export interface Access {
 }
 
 export async function watchAccess(deps: AppDeps, c: Context<Env>, path: string): Promise<Access> {
-  const user = c.get("user");
-  if (await canWatch(deps.kv, user, path)) return { allow: true, status: 403, reason: "" };
-  return user
-    ? { allow: false, status: 403, reason: "not allowed to watch this stream" }
-    : { allow: false, status: 401, reason: "login required" };
+  // Public streams need no login; unlisted ones also accept a share link (?share= or the lg_share cookie).
+  const d = await watchDecision(deps.kv, c.get("user"), path, shareTokenOf(c));
+  return d.allow
+    ? { allow: true, status: 403, reason: "" }
+    : { allow: false, status: d.status, reason: d.reason };
 }
 
 export async function publishAccess(deps: AppDeps, c: Context<Env>, path: string): Promise<Access> {
