@@ -13,14 +13,18 @@ function isExecutable(p: string): boolean {
   }
 }
 
-export function findMediamtx(configured: string, env = Deno.env.toObject()): string {
+export function findMediamtx(
+  configured: string,
+  env = Deno.env.toObject(),
+  execPath = Deno.execPath(),
+): string {
   if (configured) {
     if (!isExecutable(configured)) {
       throw new ConfigError(ENV.mediamtxBin, `${configured} is not an executable file`);
     }
     return configured;
   }
-  const candidates = [join(dirname(Deno.execPath()), "mediamtx")];
+  const candidates = [join(dirname(execPath), "mediamtx")];
   for (const dir of (env.PATH ?? "").split(delimiter)) if (dir) candidates.push(join(dir, "mediamtx"));
   const cache = env.LIVEGATE_CACHE ?? join(env.HOME ?? "/root", ".cache", "livegate");
   candidates.push(join(cache, "mediamtx", MEDIAMTX_VERSION, "mediamtx"));

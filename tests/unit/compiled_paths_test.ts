@@ -4,6 +4,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { APP_ROOT, appRoot, loadConfig } from "../../src/config/config.ts";
 import { isInsideAppRoot, mediamtxConfigPath } from "../../src/mediamtx/config-file.ts";
+import { findMediamtx } from "../../src/mediamtx/binary.ts";
+import { MEDIAMTX_VERSION } from "../../src/mediamtx/version.ts";
 
 Deno.test("appRoot: two levels up from src/config, the bundle's own dir otherwise", () => {
   assert.equal(appRoot("file:///opt/app/src/config/config.ts"), "/opt/app");
@@ -56,5 +58,29 @@ Deno.test("mediamtxConfigPath: the embedded file is written to the data dir only
   } finally {
     await Deno.remove(root, { recursive: true });
     await Deno.remove(data, { recursive: true });
+  }
+});
+
+Deno.test("findMediamtx: next to the livegate binary first, then PATH, then the cache", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const mk = async (p: string) => {
+      await Deno.mkdir(join(p, ".."), { recursive: true });
+      await Deno.writeTextFile(p, "#!/bin/sh\n");
+      await Deno.chmod(p, 0o755);
+      return p;
+    };
+    const beside = await mk(join(dir, "opt", "mediamtx"));
+    const onPath = await mk(join(dir, "bin", "mediamtx"));
+    const cached = await mk(join(dir, "cache", "mediamtx", MEDIAMTX_VERSION, "mediamtx"));
+    const env = { PATH: `/nonexistent:${join(dir, "bin")}`, LIVEGATE_CACHE: join(dir, "cache") };
+    assert.equal(findMediamtx("", env, join(dir, "opt", "livegate")), beside);
+    assert.equal(findMediamtx("", env, join(dir, "elsewhere", "livegate")), onPath);
+    assert.equal(findMediamtx("", { ...env, PATH: "" }, join(dir, "elsewhere", "livegate")), cached);
+    assert.equal(findMediamtx(onPath, env, join(dir, "opt", "livegate")), onPath, "MEDIAMTX_BIN wins");
+    await Deno.chmod(beside, 0o644);
+    assert.equal(findMediamtx("", env, join(dir, "opt", "livegate")), onPath, "not executable: skipped");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
