@@ -20,6 +20,7 @@ import { errorPage } from "../web/pages.ts";
 import type { Asset } from "../web/assets.ts";
 import { clientInfo } from "./client.ts";
 import type { AppDeps, Env } from "./context.ts";
+import { storageProblem } from "../store/errors.ts";
 
 const CSP = [
   "default-src 'self'",
@@ -84,6 +85,12 @@ export function createApp(deps: AppDeps, assets: Map<string, Asset>) {
   });
   app.onError((err, c) => {
     if (err instanceof HTTPException) return c.json({ error: err.message }, err.status);
+    const storage = storageProblem(err);
+    if (storage) {
+      console.error(`[livegate] ${c.req.method} ${c.req.path}: storage: ${err.message}`);
+      c.header("Retry-After", "30");
+      return c.json({ error: `${storage}; changes cannot be saved right now (${err.message})` }, 503);
+    }
     console.error(`[livegate] ${c.req.method} ${c.req.path}: ${err.stack ?? err}`);
     return c.json({ error: "internal error" }, 500);
   });
