@@ -37,14 +37,18 @@ export async function getSession(
   const s = e.value;
   if (!s) return null;
   if (s.expiresAt <= now) {
-    await kv.delete(["sessions", id]);
+    await kv.delete(["sessions", id]).catch(() => {}); // expireIn removes it anyway (e.g. disk full)
     return null;
   }
   const ms = ttlSeconds * 1000;
   if (s.expiresAt - now < ms / 2) {
     const renewed = { ...s, expiresAt: now + ms };
-    await kv.atomic().check(e).set(["sessions", id], renewed, { expireIn: ms })
-      .set(["user_sessions", s.user, id], true, { expireIn: ms }).commit();
+    try {
+      await kv.atomic().check(e).set(["sessions", id], renewed, { expireIn: ms })
+        .set(["user_sessions", s.user, id], true, { expireIn: ms }).commit();
+    } catch {
+      return s; // cannot write (full or read-only disk): still valid, renewed on a later request
+    }
     return renewed;
   }
   return s;

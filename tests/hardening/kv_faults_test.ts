@@ -11,6 +11,7 @@ import { createKey, listKeys } from "../../src/store/keys.ts";
 import { addUser, listUsers } from "../../src/store/users.ts";
 import { KV_FILE, openStore } from "../../src/store/kv.ts";
 import { storageProblem } from "../../src/store/errors.ts";
+import { getSession } from "../../src/store/sessions.ts";
 import type { Asset } from "../../src/web/assets.ts";
 import { Jar, PASSWORD } from "../http/helpers.ts";
 import { freePort, ROOT, run } from "../e2e/harness.ts";
@@ -74,6 +75,11 @@ Deno.test({
         assert.equal(me.status, 200, `${what}: session still valid`);
         const v = await app.request(`http://localhost/api/stream/validate?token=${key}`);
         assert.equal(v.status, 200, `${what}: key check`);
+        // A session due for its sliding renewal (a write) stays valid; an expired one is just gone.
+        const ttl = cfg.sessionTtlSeconds;
+        const later = Date.now() + ttl * 600;
+        assert.equal((await getSession(kv!, session, ttl, later))?.user, "admin", `${what}: renewal`);
+        assert.equal(await getSession(kv!, session, ttl, Date.now() + ttl * 2000), null, `${what}: expiry`);
       };
 
       // Full disk.
