@@ -165,6 +165,29 @@ Deno.test({
         await r.body?.cancel();
       });
 
+      await t.step(
+        "a forged X-Forwarded-For through Caddy does not dodge the per-IP login limit",
+        async () => {
+          const statuses: number[] = [];
+          for (let i = 0; i < 11; i++) {
+            const cl = new HttpsClient(c.https, c.client);
+            const page = await (await cl.fetch("/login")).text();
+            const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? "";
+            const r = await cl.fetch("/login", {
+              method: "POST",
+              headers: {
+                "content-type": "application/x-www-form-urlencoded",
+                "x-forwarded-for": `203.0.113.${i + 1}`,
+              },
+              body: new URLSearchParams({ csrf, user: `nobody${i}`, password: "wrong-password", next: "/" }),
+            });
+            await r.body?.cancel();
+            statuses.push(r.status);
+          }
+          assert.deepEqual(statuses, [...Array(10).fill(401), 429], "Caddy's own X-Forwarded-For counts");
+        },
+      );
+
       await t.step("LL-HLS plays through Caddy, blocking playlist reloads come back through it", async () => {
         pub = publish(`rtmp://127.0.0.1:${lg.rtmpPort}/live?token=${lg.key}`, 60);
         await checkHlsPlays(viewer, "live", dir);
