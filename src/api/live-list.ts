@@ -18,6 +18,19 @@ export interface LiveRow {
   codecs: string[];
 }
 
+/** MediaMTX's path list, shared for CACHE_MS between callers: many home pages poll /api/live. */
+const CACHE_MS = 1000;
+const cache = new WeakMap<object, { t: number; p: Promise<LivePath[]> }>();
+
+function cachedLivePaths(deps: AppDeps): Promise<LivePath[]> {
+  const cur = cache.get(deps.secrets);
+  if (cur && Date.now() - cur.t < CACHE_MS) return cur.p;
+  const p = livePaths(deps);
+  cache.set(deps.secrets, { t: Date.now(), p });
+  p.catch(() => cache.delete(deps.secrets));
+  return p;
+}
+
 export async function liveList(
   deps: AppDeps,
   user: User | null | undefined,
@@ -28,7 +41,7 @@ export async function liveList(
   let live: LivePath[] = [];
   let mtxDown = false;
   try {
-    live = await livePaths(deps);
+    live = await cachedLivePaths(deps);
   } catch {
     mtxDown = true;
   }

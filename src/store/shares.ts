@@ -23,14 +23,18 @@ export class ShareError extends Error {
 export const MAX_SHARE_HOURS = 24 * 30;
 const enc = new TextEncoder();
 
+const keyCache = new WeakMap<Deno.Kv, CryptoKey>();
+
 async function hmacKey(kv: Deno.Kv): Promise<CryptoKey> {
+  const cached = keyCache.get(kv);
+  if (cached) return cached;
   let cur = await kv.get<string>(["meta", "share_secret"]);
   if (!cur.value) {
     await kv.atomic().check({ key: ["meta", "share_secret"], versionstamp: null })
       .set(["meta", "share_secret"], randomToken(32)).commit();
     cur = await kv.get<string>(["meta", "share_secret"]);
   }
-  return await crypto.subtle.importKey(
+  const key = await crypto.subtle.importKey(
     "raw",
     enc.encode(cur.value!),
     { name: "HMAC", hash: "SHA-256" },
@@ -39,6 +43,8 @@ async function hmacKey(kv: Deno.Kv): Promise<CryptoKey> {
       "sign",
     ],
   );
+  keyCache.set(kv, key);
+  return key;
 }
 
 async function sign(kv: Deno.Kv, path: string, id: string, exp: string): Promise<string> {
