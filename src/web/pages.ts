@@ -75,38 +75,6 @@ export function playerPage(opts: { path: string; user: string; csrf: string }) {
   );
 }
 
-export interface StreamRow {
-  path: string;
-  live: boolean;
-  readers: number;
-}
-
-export function homePage(opts: { user: string; csrf: string; streams: StreamRow[]; mtxDown: boolean }) {
-  return layout(
-    "Streams",
-    html`<section class="card">
-  <h1>Streams</h1>
-  ${
-      opts.mtxDown
-        ? html`<p class="error">MediaMTX is not reachable right now; live status is unknown.</p>`
-        : ""
-    }
-  ${
-      opts.streams.length === 0
-        ? html`<p>No streams yet. Create a stream key with <code>livegate key create live</code> and publish to
-    <code>rtmp://HOST:1935/live?token=KEY</code>.</p>`
-        : html`<ul class="streams">${
-          opts.streams.map((s) =>
-            html`<li><a href="/watch/${s.path}">${s.path}</a>
-      <span class="badge ${s.live ? "live" : ""}">${s.live ? "LIVE" : "offline"}</span></li>`
-          )
-        }</ul>`
-    }
-</section>`,
-    { user: opts.user, csrf: opts.csrf },
-  );
-}
-
 export function errorPage(status: number, message: string) {
   return layout(
     String(status),
