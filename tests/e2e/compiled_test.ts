@@ -77,10 +77,13 @@ Deno.test({
           assert.match(await page.text(), /<script type="module" src="\/static\/player\.js"><\/script>/);
         });
 
-        await t.step("the CLI works from the data dir", async () => {
+        await t.step("the CLI (user list, backup) works from the data dir", async () => {
           const r = await lg.cli("user", "list");
           assert.equal(r.code, 0, r.stderr);
           assert.match(r.stdout, /^admin\tadmin/m);
+          const b = await lg.cli("backup", join(dir, "backup.kv"));
+          assert.equal(b.code, 0, b.stderr);
+          assert.ok((await Deno.stat(join(dir, "backup.kv"))).size > 0);
         });
 
         await t.step("a publish with the key plays as LL-HLS", async () => {
