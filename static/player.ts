@@ -239,6 +239,14 @@ video.addEventListener("error", () => {
   if (state.mode === "native") restart("media error");
 });
 
+// On WebRTC nothing else reaches livegate while playing: poll the media info and restart when the stream
+// has ended.
+setInterval(async () => {
+  if (!rtc || state.mode !== "webrtc") return;
+  const info = await mediaInfo();
+  if (rtc && info && !info.live) restart("stream ended");
+}, 5000);
+
 // Latency display and stall watchdog.
 let lastTime = -1;
 let stalledFor = 0;

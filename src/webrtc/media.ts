@@ -1,5 +1,6 @@
 // GET /api/streams/<path>/media: what a stream carries and whether WebRTC can deliver it, so the player can
-// pick WebRTC or LL-HLS and say why. Asks MediaMTX's API (tracks of the path).
+// pick WebRTC or LL-HLS and say why. Asks MediaMTX's API (tracks of the path). The player also polls it
+// while on WebRTC to notice the end of the stream. (WebRTC viewers are counted by MediaMTX as readers.)
 import { Hono } from "hono";
 import { watchAccess } from "./access.ts";
 import { NAME_RE } from "../store/kv.ts";
