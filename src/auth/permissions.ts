@@ -115,6 +115,14 @@ export async function checkPublishKey(
   return d;
 }
 
+/** The path a presented key may publish to right now (same rules as the hook), or null. No side effects. */
+export async function validKeyPath(kv: Deno.Kv, key: string): Promise<string | null> {
+  const k = await findKey(kv, key);
+  if (!k) return null;
+  const owner = k.owner ? await getUser(kv, k.owner) : undefined;
+  return publishKeyRule(k, k.path, owner, await getStream(kv, k.path)).allow ? k.path : null;
+}
+
 /** Whether this viewer may watch `path` (see watchDecision for the 401/403 distinction). */
 export async function canWatch(
   kv: Deno.Kv,

@@ -14,7 +14,7 @@ import { readyRoutes } from "./ready.ts";
 import { webrtcRoutes } from "../webrtc/routes.ts";
 import { mediaRoutes } from "../webrtc/media.ts";
 import { goLiveRoutes } from "../webrtc/golive-route.ts";
-import { findKey } from "../store/keys.ts";
+import { validKeyPath } from "../auth/permissions.ts";
 import { webRoutes } from "../web/routes.ts";
 import { errorPage } from "../web/pages.ts";
 import type { Asset } from "../web/assets.ts";
@@ -57,8 +57,8 @@ export function createApp(deps: AppDeps, assets: Map<string, Asset>) {
   app.route("/", metricsRoutes(deps));
   app.get("/api/stream/validate", async (c) => {
     const token = c.req.query("token") ?? "";
-    const key = await findKey(deps.kv, token);
-    return key ? c.json({ valid: true, path: key.path }) : c.json({ valid: false }, 401);
+    const path = await validKeyPath(deps.kv, token);
+    return path ? c.json({ valid: true, path }) : c.json({ valid: false }, 401);
   });
   app.route("/", hookRoutes(deps));
 

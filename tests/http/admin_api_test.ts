@@ -143,11 +143,18 @@ Deno.test("api: users - role, disable (ends sessions), reset password, delete (s
     const k = await sam2.call("POST", "/api/streams/show/keys", { name: "obs" });
     assert.equal(k.status, 201);
     assert.ok(await findKey(t.kv, k.body.key));
+    const validate = () => t.app.request(`http://localhost/api/stream/validate?token=${k.body.key}`);
+    assert.equal((await validate()).status, 200);
+    await call("PATCH", "/api/users/sam", { role: "viewer" });
+    assert.equal((await validate()).status, 401, "the compat validate API follows the hook's rules");
+    await call("PATCH", "/api/users/sam", { role: "streamer" });
+    assert.equal((await validate()).status, 200);
     const detail = await call("GET", "/api/users/sam");
     assert.equal(detail.body.keys.length, 1);
     assert.equal(detail.body.sessions.length, 1);
     assert.equal((await call("DELETE", "/api/users/sam")).status, 200);
     assert.equal(await findKey(t.kv, k.body.key), null, "key revoked");
+    assert.equal((await validate()).status, 401);
     assert.equal((await listKeys(t.kv, "show")).length, 0);
     assert.equal((await sam2.call("GET", "/api/streams")).status, 401, "session revoked");
     const show = await call("GET", "/api/streams/show");
