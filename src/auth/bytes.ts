@@ -1,4 +1,5 @@
 // Small byte helpers: random tokens, base64(url), SHA-256 and constant-time comparison.
+import { createHash } from "node:crypto";
 const enc = new TextEncoder();
 
 export function b64encode(b: Uint8Array): string {
@@ -21,9 +22,12 @@ export function randomToken(bytes = 32): string {
     .replace(/=+$/, "");
 }
 
-export async function sha256Hex(s: string): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", enc.encode(s)));
-  return Array.from(d, (x) => x.toString(16).padStart(2, "0")).join("");
+/**
+ * Hex SHA-256 of a string. node:crypto's synchronous hash: crypto.subtle.digest hands every call to a
+ * worker thread, which cost ~12% of livegate's CPU per proxied HLS request (see BENCHMARKS.md).
+ */
+export function sha256Hex(s: string): Promise<string> {
+  return Promise.resolve(createHash("sha256").update(s).digest("hex"));
 }
 
 export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
