@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { getSession } from "../store/sessions.ts";
 import { getUser } from "../store/users.ts";
+import { SessionCache } from "./session-cache.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 
 export const SESSION_COOKIE = "lg_session";
@@ -18,13 +19,24 @@ export function setSessionCookie(c: Context<Env>, deps: AppDeps, token: string):
   });
 }
 
+/** Media requests (HLS playlists and parts) use a short-lived session cache: see session-cache.ts. */
+const isMedia = (path: string) => path.startsWith("/hls/");
+
 export function loadSession(deps: AppDeps): MiddlewareHandler<Env> {
+  const cache = new SessionCache();
   return async (c, next) => {
+    const safe = c.req.method === "GET" || c.req.method === "HEAD";
+    if (!safe) cache.clear();
     const token = getCookie(c, SESSION_COOKIE);
     c.set("sessionToken", token);
     c.set("session", null);
     c.set("user", null);
-    if (token) {
+    const media = safe && isMedia(c.req.path);
+    const hit = token && media ? cache.get(token) : undefined;
+    if (hit) {
+      c.set("session", hit.session);
+      c.set("user", hit.user);
+    } else if (token) {
       const before = Date.now();
       const s = await getSession(deps.kv, token, deps.cfg.sessionTtlSeconds);
       if (s) {
@@ -32,6 +44,7 @@ export function loadSession(deps: AppDeps): MiddlewareHandler<Env> {
         if (user && !user.disabled) {
           c.set("session", s);
           c.set("user", user);
+          if (media) cache.set(token, s, user);
           // Sliding renewal: refresh the cookie when the stored expiry moved.
           if (s.expiresAt - before > deps.cfg.sessionTtlSeconds * 1000 - 5000) {
             setSessionCookie(c, deps, token);
@@ -39,7 +52,12 @@ export function loadSession(deps: AppDeps): MiddlewareHandler<Env> {
         }
       }
     }
-    await next();
+    if (safe) return await next();
+    try {
+      await next();
+    } finally {
+      cache.clear(); // after the change too: a lookup racing with it may have cached the old state
+    }
   };
 }
 
