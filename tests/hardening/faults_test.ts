@@ -3,39 +3,11 @@
 // livegate itself is restarted (sessions live in KV). After each fault every viewer gets new media again,
 // with the same session and without logging in again.
 import assert from "node:assert/strict";
-import {
-  ADMIN_PASSWORD,
-  Client,
-  type Livegate,
-  publish,
-  startLivegate,
-  stopProc,
-  waitFor,
-} from "../e2e/harness.ts";
-import { mediamtxPid, SimViewer, summarize } from "./viewer.ts";
+import { ADMIN_PASSWORD, Client, publish, startLivegate, stopProc, waitFor } from "../e2e/harness.ts";
+import { mediamtxPid, restartLivegate, SimViewer, summarize } from "./viewer.ts";
 
 const VIEWERS = 6;
 const RESUME_MS = 30_000;
-
-/** Stops livegate without deleting its data dir and starts it again with the same settings and ports. */
-export async function restartLivegate(lg: Livegate): Promise<Livegate> {
-  lg.proc.kill("SIGTERM");
-  await lg.proc.status;
-  const next = await startLivegate(lg.env);
-  const scratch = next.dataDir; // startLivegate made a temp dir it does not use: LIVEGATE_DATA_DIR wins
-  return {
-    ...next,
-    // startLivegate reports the ports it picked, but the env (the old ports) wins.
-    url: lg.url,
-    rtmpPort: lg.rtmpPort,
-    dataDir: lg.dataDir,
-    async stop() {
-      await next.stop();
-      await Deno.remove(lg.dataDir, { recursive: true }).catch(() => {});
-      await Deno.remove(scratch, { recursive: true }).catch(() => {});
-    },
-  };
-}
 
 async function waitAllResumed(viewers: SimViewer[], since: number, what: string) {
   const t0 = Date.now();

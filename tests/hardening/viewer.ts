@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import { createSession } from "../../src/store/sessions.ts";
 import { KV_FILE } from "../../src/store/kv.ts";
+import { type Livegate, startLivegate } from "../e2e/harness.ts";
 
 export class SimViewer {
   lastMediaAt = 0;
@@ -92,4 +93,24 @@ export function summarize(viewers: SimViewer[], since: number, min = 1) {
   const statuses: Record<number, number> = {};
   for (const v of viewers) for (const [s, n] of v.statuses) statuses[s] = (statuses[s] ?? 0) + n;
   return { resumed: resumed.length, stuck: viewers.length - resumed.length, statuses };
+}
+
+/** Stops livegate without deleting its data dir and starts it again with the same settings and ports. */
+export async function restartLivegate(lg: Livegate): Promise<Livegate> {
+  lg.proc.kill("SIGTERM");
+  await lg.proc.status;
+  const next = await startLivegate(lg.env);
+  const scratch = next.dataDir; // startLivegate made a temp dir it does not use: LIVEGATE_DATA_DIR wins
+  return {
+    ...next,
+    // startLivegate reports the ports it picked, but the env (the old ports) wins.
+    url: lg.url,
+    rtmpPort: lg.rtmpPort,
+    dataDir: lg.dataDir,
+    async stop() {
+      await next.stop();
+      await Deno.remove(lg.dataDir, { recursive: true }).catch(() => {});
+      await Deno.remove(scratch, { recursive: true }).catch(() => {});
+    },
+  };
 }
