@@ -87,9 +87,17 @@ export function recordingRoutes(deps: AppDeps) {
     if (!NAME_RE.test(path)) return c.json({ error: "invalid stream path" }, 400);
     const refused = await apiRefusal(deps, c, path);
     if (refused) return refused;
+    // Optional time window: ?start=&end= (RFC 3339).
+    const from = c.req.query("start"), to = c.req.query("end");
+    for (const [k, v] of [["start", from], ["end", to]]) {
+      if (v !== undefined && (!RFC3339.test(v) || Number.isNaN(Date.parse(v)))) {
+        return c.json({ error: `${k} must be an RFC 3339 time, e.g. 2026-01-02T15:04:05Z` }, 400);
+      }
+    }
+    if (from && to && Date.parse(from) > Date.parse(to)) return c.json({ error: "start is after end" }, 400);
     const disk = await diskUsage(deps.cfg);
     try {
-      const spans = await listSpans(deps, path);
+      const spans = await listSpans(deps, path, from, to);
       return c.json({
         path,
         recording: recordsPath(deps.cfg, path),

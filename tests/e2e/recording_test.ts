@@ -91,6 +91,23 @@ Deno.test({
         assert.ok(body.disk.fs.freeBytes > 0);
         assert.equal(body.recording, true);
         assert.equal(body.retentionSeconds, 86400);
+        // A time window: before the recording -> nothing; around it -> the span.
+        const s0 = Date.parse(spans[0].start);
+        const iso = (ms: number) => new Date(ms).toISOString();
+        const before = await (await viewer.fetch(
+          `/api/recordings/live?${new URLSearchParams({
+            start: iso(s0 - 3_600_000),
+            end: iso(s0 - 60_000),
+          })}`,
+        )).json();
+        assert.deepEqual(before.spans, []);
+        const around = await (await viewer.fetch(
+          `/api/recordings/live?${new URLSearchParams({ start: iso(s0 - 60_000), end: iso(s0 + 60_000) })}`,
+        )).json();
+        assert.equal(around.spans.length, 1);
+        const badWin = await viewer.fetch("/api/recordings/live?start=2026-01-02&end=x");
+        assert.equal(badWin.status, 400);
+        assert.match((await badWin.json()).error, /RFC 3339/);
         const page = await (await viewer.fetch("/recordings/live")).text();
         assert.match(page, /Recordings of live/);
         assert.match(page, /kept for 1 day/);
