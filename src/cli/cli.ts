@@ -7,6 +7,8 @@ import { createKey, KeyError, listKeys, revokeKey } from "../store/keys.ts";
 import { randomToken } from "../auth/bytes.ts";
 import { BACKUP_USAGE, backupCmd } from "./backup-cmd.ts";
 import { MEDIAMTX_USAGE, mediamtxCmd } from "./mediamtx-cmd.ts";
+import { STREAM_FLAGS, STREAM_USAGE, streamCmd, userAdminCmd } from "./stream-cmd.ts";
+import { StreamError } from "../store/streams.ts";
 
 export const USAGE = `livegate — live streaming in front of MediaMTX
 
@@ -19,6 +21,7 @@ Usage:
   livegate key create PATH [--name LABEL]  new stream key for PATH (printed once)
   livegate key list [PATH]
   livegate key revoke ID
+${STREAM_USAGE}
 ${BACKUP_USAGE}
 ${MEDIAMTX_USAGE}
 
@@ -36,7 +39,7 @@ interface Parsed {
 export function parseArgs(args: string[]): Parsed {
   const words: string[] = [];
   const flags: Record<string, string | true> = {};
-  const withValue = new Set(["config", "data-dir", "role", "name"]);
+  const withValue = new Set(["config", "data-dir", "role", "name", ...STREAM_FLAGS]);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "-h") flags.help = true;
@@ -89,6 +92,17 @@ export async function runCli(
     if (cmd === "serve") return await runServe(cfg);
     if (cmd === "backup" || cmd === "restore") return await backupCmd(cmd, cfg, sub, p.flags);
     if (cmd === "mediamtx") return await mediamtxCmd(cfg, sub, env);
+    if (cmd === "stream" || (cmd === "user" && ["role", "disable", "enable"].includes(sub ?? ""))) {
+      await Deno.mkdir(cfg.dataDir, { recursive: true });
+      const kv = await openStore(cfg.dataDir);
+      try {
+        if (cmd === "stream") return await streamCmd(kv, sub, arg, p.flags);
+        if (!arg) throw new UserError(400, `user ${sub} needs a NAME`);
+        return await userAdminCmd(kv, sub as "role" | "disable" | "enable", arg, p.words[3]);
+      } finally {
+        kv.close();
+      }
+    }
     if (cmd === "user" || cmd === "key") {
       await Deno.mkdir(cfg.dataDir, { recursive: true });
       const kv = await openStore(cfg.dataDir);
@@ -103,7 +117,9 @@ export async function runCli(
     console.error(`unknown command '${cmd}'\n\n${USAGE}`);
     return 2;
   } catch (e) {
-    if (e instanceof UserError || e instanceof KeyError || e instanceof ConfigError) {
+    if (
+      e instanceof UserError || e instanceof KeyError || e instanceof ConfigError || e instanceof StreamError
+    ) {
       console.error(`livegate: ${e.message}`);
       return 1;
     }

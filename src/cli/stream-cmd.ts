@@ -1,0 +1,104 @@
+// `livegate stream add|set|list|del` and `livegate user role|disable|enable`: the dashboard's stream and user
+// settings from the command line (audited as actor "cli").
+import {
+  createStream,
+  deleteStream,
+  listStreams,
+  StreamError,
+  updateStream,
+  validatePatch,
+  validateStreamPath,
+} from "../store/streams.ts";
+import { listKeys } from "../store/keys.ts";
+import { updateUser, validateUserPatch } from "../store/users.ts";
+import type { AuditInput } from "../store/audit.ts";
+
+export const STREAM_USAGE =
+  `  livegate stream add PATH [--title T] [--visibility private|public|unlisted] [--owner USER] [--allow a,b]
+  livegate stream set PATH [--title T] [--visibility V] [--owner USER|""] [--allow a,b|""]
+  livegate stream list
+  livegate stream del PATH                also revokes its keys and share links
+  livegate user role NAME admin|streamer|viewer
+  livegate user disable|enable NAME       disabling ends the user's sessions`;
+
+export const STREAM_FLAGS = ["title", "visibility", "owner", "allow"];
+
+const audit = (action: string, target: string, detail?: string): AuditInput => ({
+  actor: "cli",
+  action,
+  target,
+  ...(detail ? { detail } : {}),
+});
+
+function patchFrom(flags: Record<string, string | true>) {
+  const raw: Record<string, unknown> = {};
+  for (const f of STREAM_FLAGS) {
+    const v = flags[f];
+    if (v === true) throw new StreamError(400, `--${f} needs a value`);
+    if (typeof v === "string") raw[f] = f === "allow" ? v.split(/[\s,]+/).filter(Boolean) : v;
+  }
+  return validatePatch(raw);
+}
+
+export async function streamCmd(
+  kv: Deno.Kv,
+  sub: string | undefined,
+  path: string | undefined,
+  flags: Record<string, string | true>,
+  out: (s: string) => void = console.log,
+): Promise<number> {
+  if (sub === "list") {
+    const keys = await listKeys(kv);
+    for (const s of await listStreams(kv)) {
+      const n = keys.filter((k) => k.path === s.path).length;
+      out(
+        `${s.path}\t${s.visibility}\towner ${s.owner ?? "-"}\t${n} key(s)\t${s.title}${
+          s.allow.length ? `\tallow ${s.allow.join(",")}` : ""
+        }`,
+      );
+    }
+    return 0;
+  }
+  if (!path) throw new StreamError(400, `stream ${sub ?? ""} needs a PATH`);
+  if (sub === "add") {
+    validateStreamPath(path);
+    const s = await createStream(kv, path, patchFrom(flags), audit("stream.create", path));
+    out(`created stream '${s.path}' (${s.visibility}${s.owner ? `, owner ${s.owner}` : ""})`);
+    return 0;
+  }
+  if (sub === "set") {
+    const patch = patchFrom(flags);
+    if (Object.keys(patch).length === 0) {
+      throw new StreamError(400, "nothing to change: give --title, --visibility, --owner or --allow");
+    }
+    const { stream } = await updateStream(kv, path, patch, { audit: audit("stream.update", path) });
+    out(
+      `updated stream '${stream.path}' (${stream.visibility}${
+        stream.owner ? `, owner ${stream.owner}` : ""
+      })`,
+    );
+    return 0;
+  }
+  if (sub === "del") {
+    await deleteStream(kv, path, audit("stream.delete", path));
+    out(`deleted stream '${path}' with its keys and share links`);
+    return 0;
+  }
+  throw new StreamError(400, `unknown 'stream ${sub ?? ""}'; see livegate --help`);
+}
+
+/** `user role NAME ROLE`, `user disable NAME`, `user enable NAME`. */
+export async function userAdminCmd(
+  kv: Deno.Kv,
+  sub: "role" | "disable" | "enable",
+  name: string,
+  role: string | undefined,
+  out: (s: string) => void = console.log,
+): Promise<number> {
+  const patch = validateUserPatch(sub === "role" ? { role: role ?? "" } : { disabled: sub === "disable" });
+  const { user } = await updateUser(kv, name, patch, {
+    audit: audit("user.update", name, sub === "role" ? `role=${role}` : sub),
+  });
+  out(`user '${user.name}': ${user.role}${user.disabled ? ", disabled (sessions ended)" : ""}`);
+  return 0;
+}
