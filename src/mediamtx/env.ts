@@ -23,6 +23,8 @@ export function mediamtxEnv(cfg: Config, s: MtxSecrets): Record<string, string> 
     MTX_HLSADDRESS: `127.0.0.1:${p.hls}`,
     MTX_WEBRTCADDRESS: `127.0.0.1:${p.webrtc}`,
     MTX_WEBRTCLOCALUDPADDRESS: `:${p.webrtcUdp}`,
+    // livegate proxies WHEP/WHIP from loopback and sends the viewer's address in X-Forwarded-For.
+    MTX_WEBRTCTRUSTEDPROXIES: "127.0.0.1",
     MTX_APIADDRESS: `127.0.0.1:${p.api}`,
     MTX_METRICSADDRESS: `127.0.0.1:${p.metrics}`,
     MTX_PLAYBACKADDRESS: `127.0.0.1:${p.playback}`,

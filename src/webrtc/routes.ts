@@ -137,6 +137,9 @@ export function webrtcRoutes(deps: AppDeps) {
             authorization,
             "content-type": "application/sdp",
             "user-agent": (c.req.header("user-agent") ?? "").slice(0, 300),
+            // MediaMTX trusts this from loopback only (MTX_WEBRTCTRUSTEDPROXIES), so its hook and API see the
+            // browser's address instead of livegate's.
+            "x-forwarded-for": c.get("clientIp") ?? "",
           },
           body: offer,
         });
