@@ -1,6 +1,7 @@
 // `livegate serve`: validates the config, opens KV, creates the first admin, starts the HTTP server and
 // MediaMTX (supervised), and stops both cleanly on Ctrl-C / SIGTERM.
 import { checkPortFree, type Config, prepareDataDir } from "./config/config.ts";
+import { checkUdpPortFree } from "./config/udp-port.ts";
 import { createApp } from "./http/app.ts";
 import { loadAssets } from "./web/assets.ts";
 import { openStore } from "./store/kv.ts";
@@ -82,6 +83,8 @@ export async function serve(cfg: Config, log: (s: string) => void = console.log)
     checkPortFree("LIVEGATE_MTX_API_PORT", "127.0.0.1", p.api);
     checkPortFree("LIVEGATE_MTX_METRICS_PORT", "127.0.0.1", p.metrics);
     checkPortFree("LIVEGATE_MTX_PLAYBACK_PORT", "127.0.0.1", p.playback);
+    await checkUdpPortFree("LIVEGATE_SRT_PORT", "0.0.0.0", p.srt);
+    await checkUdpPortFree("LIVEGATE_WEBRTC_UDP_PORT", "0.0.0.0", p.webrtcUdp);
     if (cfg.mediamtx.webrtcTcpPort !== null) {
       checkPortFree("LIVEGATE_WEBRTC_TCP_PORT", "0.0.0.0", cfg.mediamtx.webrtcTcpPort);
     }

@@ -110,7 +110,9 @@ export async function startLivegate(extraEnv: Record<string, string> = {}): Prom
     }
   };
   const pumps = [pump(proc.stdout), pump(proc.stderr)];
-  const exited = proc.status.then((s) => {
+  const exited = proc.status.then(async (s) => {
+    // Collect the last output (the error message) before reporting.
+    await Promise.allSettled(pumps);
     throw new Error(`livegate exited early (code ${s.code}):\n${logs.join("\n")}`);
   });
   const timeout = new Promise<never>((_, rej) =>

@@ -3,6 +3,7 @@
 // start with a message naming the setting.
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import dgram from "node:dgram";
 import {
   ADMIN_PASSWORD,
   Client,
@@ -214,6 +215,24 @@ Deno.test({
       );
     } finally {
       blocker.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "e2e/supervision: a taken UDP port (SRT) stops the start with the setting's name",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const sock = dgram.createSocket("udp4");
+    await new Promise<void>((r) => sock.bind(0, "0.0.0.0", () => r()));
+    try {
+      await assert.rejects(
+        startLivegate({ LIVEGATE_SRT_PORT: String(sock.address().port) }),
+        /LIVEGATE_SRT_PORT: UDP port \d+ is already in use/,
+      );
+    } finally {
+      await new Promise<void>((r) => sock.close(() => r()));
     }
   },
 });
