@@ -10,6 +10,10 @@ import type { AppDeps, Env } from "../http/context.ts";
 import { hookDecisions } from "../metrics/registry.ts";
 
 const MAX_BODY = 64 * 1024;
+const q = (s: string) =>
+  // deno-lint-ignore no-control-regex
+  s.slice(0, 200).replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (ch) =>
+    `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
 const KNOWN_ACTIONS = new Set(["publish", "read", "playback", "api", "metrics", "pprof"]);
 
 export function hookRoutes(deps: AppDeps) {
@@ -44,7 +48,8 @@ export function hookRoutes(deps: AppDeps) {
     });
     if (!d.allow && req.action === "publish") {
       console.log(
-        `[livegate] refused publish to '${req.path}' from ${req.ip} (${req.protocol}): ${d.reason}`,
+        // Control characters escaped: these fields come from the publisher and must not forge log lines.
+        `[livegate] refused publish to '${q(req.path)}' from ${q(req.ip)} (${q(req.protocol)}): ${d.reason}`,
       );
     }
     return d.allow ? c.json({ ok: true }) : c.json({ error: d.reason }, 401);

@@ -313,3 +313,30 @@ Deno.test("attack: XSS - markup in user names, paths and forms is escaped and CS
     t.close();
   }
 });
+
+Deno.test("attack: log forging - publisher-supplied fields cannot add lines to livegate's log", async () => {
+  const t = await testApp();
+  const lines: string[] = [];
+  const orig = console.log;
+  console.log = (...a: unknown[]) => lines.push(a.map(String).join(" "));
+  try {
+    const res = await t.app.request(`http://localhost/internal/mediamtx/auth/${t.secrets.hook}`, {
+      method: "POST",
+      body: JSON.stringify({
+        action: "publish",
+        path: "live\n[livegate] MediaMTX started (pid 1)",
+        ip: "1.2.3.4\r\n[livegate] admin logged in",
+        protocol: "rtmp\u2028x",
+        token: "wrong",
+      }),
+    }, conn("127.0.0.1"));
+    assert.equal(res.status, 401);
+  } finally {
+    console.log = orig;
+    t.close();
+  }
+  const refused = lines.filter((l) => l.includes("refused publish"));
+  assert.equal(refused.length, 1, lines.join("|"));
+  assert.doesNotMatch(refused[0], /[\r\n\u2028]/);
+  assert.match(refused[0], /live\\u000a\[livegate\] MediaMTX started/);
+});
