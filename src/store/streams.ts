@@ -164,7 +164,8 @@ export async function deleteStream(kv: Deno.Kv, path: string, audit?: AuditInput
     if (!cur.value) throw new StreamError(404, `no stream '${path}'`);
     const op = kv.atomic().check(cur).delete(["streams", path]);
     for await (const k of kv.list<{ id: string; hash: string; owner?: string }>({ prefix: ["keys", path] })) {
-      op.check(k).delete(k.key).delete(["key_hash", k.value.hash]);
+      // No check per key: creating a key checks the stream record (deleted here), so none can slip in.
+      op.delete(k.key).delete(["key_hash", k.value.hash]);
       if (k.value.owner) op.delete(["user_keys", k.value.owner, k.value.id]);
     }
     for await (const s of kv.list({ prefix: ["shares", path] })) op.delete(s.key);

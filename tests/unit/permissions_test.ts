@@ -10,7 +10,10 @@ import {
 } from "../../src/auth/permissions.ts";
 import type { User } from "../../src/store/users.ts";
 import type { Stream, Visibility } from "../../src/store/streams.ts";
-import { createStream } from "../../src/store/streams.ts";
+import { createStream, deleteStream } from "../../src/store/streams.ts";
+import { createKey, listKeys } from "../../src/store/keys.ts";
+import { deleteUser } from "../../src/store/users.ts";
+import { createSession, listSessions } from "../../src/store/sessions.ts";
 import { createShare, revokeShare } from "../../src/store/shares.ts";
 import type { StreamKey } from "../../src/store/keys.ts";
 
@@ -205,6 +208,25 @@ Deno.test("permissions: share links - valid, other path, revoked, expired, forge
     const { token: t3 } = await createShare(kv, "show", { hours: 0.0000005, createdBy: "sam" });
     await new Promise((r) => setTimeout(r, 20));
     assert.equal((await watchDecision(kv, null, "show", t3)).allow, false, "expired");
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("store: deleting a user with many keys and sessions, and a stream with many keys, is one transaction", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    await kv.set(["users", "sam"], u("sam", "streamer"));
+    await createStream(kv, "show", { owner: "sam" });
+    await createStream(kv, "big", {});
+    for (let i = 0; i < 150; i++) await createKey(kv, "show", `k${i}`, { owner: "sam" });
+    for (let i = 0; i < 150; i++) await createKey(kv, "big", `k${i}`);
+    for (let i = 0; i < 50; i++) await createSession(kv, "sam", 3600);
+    await deleteUser(kv, "sam");
+    assert.equal((await listKeys(kv, "show")).length, 0);
+    assert.equal((await listSessions(kv, "sam")).length, 0);
+    await deleteStream(kv, "big");
+    assert.equal((await listKeys(kv, "big")).length, 0);
   } finally {
     kv.close();
   }
