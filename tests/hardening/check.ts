@@ -9,7 +9,7 @@ export function count(group: string, n = 1) {
   counts[group] = (counts[group] ?? 0) + n;
 }
 
-const ALLOWED_COOKIES = new Set(["lg_session", "lg_csrf", "lg_device"]);
+const ALLOWED_COOKIES = new Set(["lg_session", "lg_csrf", "lg_device", "lg_share"]);
 
 export async function checkSane(res: Response, what: string, method = "GET"): Promise<string> {
   const body = await res.text();

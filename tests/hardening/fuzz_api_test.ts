@@ -178,3 +178,65 @@ Deno.test("attack: logout and revoked sessions lose /hls access at once (despite
     t.close();
   }
 });
+
+Deno.test("attack: share links - forged, tampered, other-path and revoked tokens all get the same refusal", async () => {
+  const t = await testApp();
+  try {
+    const admin = new Jar(t.app, "192.0.2.96");
+    assert.equal((await admin.login("admin", PASSWORD)).status, 303);
+    const api = (path: string, method: string, body?: unknown) =>
+      admin.req(path, {
+        method,
+        headers: { "content-type": "application/json", "x-csrf-token": admin.cookies.get("lg_csrf")! },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    for (const p of ["sh", "other"]) {
+      assert.equal((await api("/api/streams", "POST", { path: p, visibility: "unlisted" })).status, 201);
+    }
+    const mk = async (
+      p: string,
+    ) => (await (await api(`/api/streams/${p}/shares`, "POST", { hours: 1 })).json());
+    const good = await mk("sh");
+    const other = await mk("other");
+    const revoked = await mk("sh");
+    assert.ok((await api(`/api/streams/sh/shares/${revoked.share.id}`, "DELETE")).status < 300);
+    const [id, exp, sig] = (good.token as string).split(".");
+    const flip = (s: string) => s.slice(0, -1) + (s.endsWith("A") ? "B" : "A");
+    const later = (Number.parseInt(exp, 36) + 86_400_000 * 365).toString(36);
+    const forged = [
+      `${id}.${exp}.${flip(sig)}`,
+      `${id}.${later}.${sig}`,
+      `${flip(id)}.${exp}.${sig}`,
+      `${id}.${exp}`,
+      `${id}..${sig}`,
+      `${id}.${exp}.${sig}.x`,
+      other.token,
+      revoked.token,
+      "",
+      ".",
+      "x".repeat(3000),
+      `${id}.${exp}.${sig.toLowerCase()}`,
+    ];
+    const anon = (tok: string) =>
+      t.app.request(`http://localhost/hls/sh/index.m3u8?share=${encodeURIComponent(tok)}`, {}, {
+        remoteAddr: { hostname: "198.51.100.97", port: 1, transport: "tcp" },
+      });
+    const ok = await anon(good.token);
+    await ok.body?.cancel();
+    assert.notEqual(ok.status, 401, "the real share link must pass the watch check");
+    assert.notEqual(ok.status, 403);
+    const first = await anon(forged[0]);
+    const firstBody = await first.text();
+    assert.ok([401, 403].includes(first.status), `${first.status} ${firstBody}`);
+    for (const tok of forged) {
+      const r = await anon(tok);
+      assert.deepEqual(
+        { s: r.status, b: await r.text() },
+        { s: first.status, b: firstBody },
+        tok.slice(0, 60),
+      );
+    }
+  } finally {
+    t.close();
+  }
+});
