@@ -1,4 +1,5 @@
-// Who may watch what, through the real routes: /hls (the proxy), /watch (the player page) and /api/live
+// Who may watch what, through the real routes: /hls (the proxy), /api/streams/<path>/media (the WebRTC
+// side's check), /watch (the player page) and /api/live
 // (the home list), for every role x visibility, share links by query and by the cookie the page sets.
 // MediaMTX is not running here, so an allowed media request reaches the upstream and gets 502/503; a
 // refused one never gets that far (401 without login, 403 when logged in but not allowed).
@@ -44,6 +45,12 @@ Deno.test("http: /hls and /watch - role x visibility matrix, share links", async
         const body = await r.json();
         if (want === "ok") assert.ok(r.status === 502 || r.status === 503, `${who} ${path}: ${r.status}`);
         else assert.equal(r.status, want, `${who} ${path}: ${JSON.stringify(body)}`);
+        // The WebRTC side (media info for the player, same rule as WHEP).
+        const m = await jars[who].req(`/api/streams/${path}/media`);
+        await m.body?.cancel();
+        if (want === "ok") {
+          assert.ok(m.status === 502 || m.status === 503, `media ${who} ${path}: ${m.status}`);
+        } else assert.equal(m.status, want, `media ${who} ${path}`);
         const page = await jars[who].req(`/watch/${path}`);
         await page.body?.cancel();
         const pageWant = want === "ok" ? 200 : want === 401 ? 302 : 403;
