@@ -5,7 +5,7 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { csrfToken } from "../auth/csrf.ts";
 import { requirePageLogin } from "../auth/session-mw.ts";
-import { watchDecision } from "../auth/permissions.ts";
+import { type Decision, watchDecision } from "../auth/permissions.ts";
 import { NAME_RE } from "../store/kv.ts";
 import { errorPage } from "../web/pages.ts";
 import { diskUsage } from "./disk.ts";
@@ -40,9 +40,14 @@ function retentionText(sec: number): string {
   return `${sec} s`;
 }
 
-/** The watch rule of the path decides who may see its recordings (share links do not extend to them). */
-async function access(deps: AppDeps, c: Context<Env>, path: string) {
-  return await watchDecision(deps.kv, c.get("user"), path);
+/**
+ * Recordings need a login (also for public streams, which anyone may watch live), and then the path's watch
+ * rule decides. Share links do not extend to recordings.
+ */
+async function access(deps: AppDeps, c: Context<Env>, path: string): Promise<Decision> {
+  const user = c.get("user");
+  if (!user) return { allow: false, status: 401, reason: "login required" };
+  return await watchDecision(deps.kv, user, path);
 }
 
 async function allowed(deps: AppDeps, c: Context<Env>, path: string): Promise<boolean> {
