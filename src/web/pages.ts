@@ -53,7 +53,7 @@ export function loginPage(opts: { csrf: string; next: string; error?: string; us
   );
 }
 
-export function playerPage(opts: { path: string; user: string; csrf: string }) {
+export function playerPage(opts: { path: string; user: string; csrf: string; canPublish?: boolean }) {
   return layout(
     opts.path,
     html`<section class="player">
@@ -67,6 +67,7 @@ export function playerPage(opts: { path: string; user: string; csrf: string }) {
     <span id="mode" class="badge mode" title="How the video reaches you">–</span>
     <span id="latency" class="latency" title="Distance from the live edge">latency –</span>
     <button id="unmute" class="hidden">Unmute</button>
+    ${opts.canPublish ? html`<a href="/go-live/${opts.path}">Go live from the browser</a>` : ""}
   </div>
   <p id="note" class="note hidden" role="status"></p>
 </section>

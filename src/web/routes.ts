@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import { csrfToken } from "../auth/csrf.ts";
 import { setCookie } from "hono/cookie";
-import { watchDecision } from "../auth/permissions.ts";
+import { canPublish, watchDecision } from "../auth/permissions.ts";
 import { NAME_RE } from "../store/kv.ts";
 import { verifyShare } from "../store/shares.ts";
 import { liveList } from "../api/live-list.ts";
@@ -69,7 +69,14 @@ export function webRoutes(deps: AppDeps, assets: Map<string, Asset>) {
       }
     }
     const user = c.get("user");
-    return c.html(playerPage({ path, user: user?.name ?? "", csrf: csrfToken(c) }));
+    return c.html(
+      playerPage({
+        path,
+        user: user?.name ?? "",
+        csrf: csrfToken(c),
+        canPublish: await canPublish(deps.kv, user, path),
+      }),
+    );
   });
 
   app.route("/", adminPageRoutes(deps));

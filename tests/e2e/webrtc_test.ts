@@ -156,6 +156,7 @@ Deno.test({
       const page = await (await admin.fetch("/watch/live")).text();
       const csrf = /data-csrf="([^"]+)"/.exec(page)?.[1] ?? "";
       assert.ok(csrf, "player page carries the CSRF token");
+      assert.match(page, /href="\/go-live\/live"/, "publishers get a go-live link");
       const sdpPost = (path: string, body: string, headers: Record<string, string> = {}, c = admin) =>
         c.fetch(path, {
           method: "POST",
@@ -238,6 +239,7 @@ Deno.test({
         assert.equal((await viewer.login("vera", pw)).status, 303);
         const vpage = await (await viewer.fetch("/watch/live")).text();
         const vcsrf = /data-csrf="([^"]+)"/.exec(vpage)?.[1] ?? "";
+        assert.doesNotMatch(vpage, /go-live/, "viewers get no go-live link");
         const vwhip = await viewer.fetch("/whip/live", {
           method: "POST",
           headers: { "content-type": "application/sdp", "x-csrf-token": vcsrf },
