@@ -113,9 +113,9 @@ function renderLive(el: HTMLElement, d: LiveInfo) {
   badge.textContent = "LIVE";
   p.append(
     badge,
-    ` since ${d.onlineSince ?? "?"} · ${d.publisher?.protocol ?? "?"} from ${
-      d.publisher?.remoteAddr ?? "?"
-    } · ` +
+    ` since ${d.onlineSince ? new Date(d.onlineSince).toLocaleTimeString() : "?"} · ${
+      d.publisher?.protocol ?? "?"
+    } from ${d.publisher?.remoteAddr ?? "?"} · ` +
       `${d.codecs.join(", ")} · ${kbps} · ${d.viewers.length} viewer(s) via livegate, ` +
       `${d.readers.filter((r) => r.type !== "hlsSession").length} direct reader(s)`,
   );
