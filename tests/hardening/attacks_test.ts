@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { Jar, PASSWORD, testApp } from "../http/helpers.ts";
 import { createKey, revokeKey } from "../../src/store/keys.ts";
 import { addUser } from "../../src/store/users.ts";
+import { mediamtxEnv } from "../../src/mediamtx/env.ts";
 import { checkSane, count } from "./check.ts";
 
 const conn = (ip: string) => ({ remoteAddr: { hostname: ip, port: 40000, transport: "tcp" } });
@@ -339,4 +340,32 @@ Deno.test("attack: log forging - publisher-supplied fields cannot add lines to l
   assert.equal(refused.length, 1, lines.join("|"));
   assert.doesNotMatch(refused[0], /[\r\n\u2028]/);
   assert.match(refused[0], /live\\u000a\[livegate\] MediaMTX started/);
+});
+
+Deno.test("attack: MediaMTX's HTTP listeners are loopback-only in mediamtx.yml and in the MTX_* env", async () => {
+  const yml = await Deno.readTextFile(new URL("../../mediamtx.yml", import.meta.url));
+  for (const k of ["apiAddress", "metricsAddress", "playbackAddress", "hlsAddress", "webrtcAddress"]) {
+    const m = new RegExp(`^${k}:\\s*(\\S+)`, "m").exec(yml);
+    assert.ok(m, `${k} missing in mediamtx.yml`);
+    assert.match(m![1], /^127\.0\.0\.1:\d+$/, `${k} in mediamtx.yml`);
+  }
+  assert.match(yml, /^pprof:\s*false/m);
+  const t = await testApp({ LIVEGATE_HOST: "0.0.0.0" });
+  try {
+    const env = mediamtxEnv(t.cfg, t.secrets);
+    for (
+      const k of [
+        "MTX_APIADDRESS",
+        "MTX_METRICSADDRESS",
+        "MTX_PLAYBACKADDRESS",
+        "MTX_HLSADDRESS",
+        "MTX_WEBRTCADDRESS",
+      ]
+    ) {
+      assert.match(env[k], /^127\.0\.0\.1:\d+$/, k);
+    }
+    assert.match(env.MTX_AUTHHTTPADDRESS, /^http:\/\/127\.0\.0\.1:/, "the hook is called over loopback");
+  } finally {
+    t.close();
+  }
 });
