@@ -1,6 +1,6 @@
 // Starts what runs beside the HTTP server for operations: webhooks, the stream watcher, the metric
 // sources, and the low-disk warning for recordings. stop() ends them all.
-import { sources } from "../metrics/registry.ts";
+import { enableProcessMetrics, sources } from "../metrics/registry.ts";
 import { viewerTracker } from "../proxy/viewers.ts";
 import { diskUsage, formatBytes } from "../recordings/disk.ts";
 import type { AppDeps } from "../http/context.ts";
@@ -16,6 +16,7 @@ export function startOps(
   log: (line: string) => void,
 ) {
   const { cfg } = deps;
+  enableProcessMetrics();
   const hooks = new Webhooks({ urls: cfg.webhooks.urls, secret: cfg.webhooks.secret ?? "", log });
   const watch = new StreamWatch(deps, hooks, { log });
   watch.start();

@@ -157,6 +157,17 @@ new client.Gauge({
   },
 });
 
+let defaults = false;
+/**
+ * Process metrics (CPU, resident memory, open fds, event-loop lag; prefixed livegate_). Started by serve(),
+ * not at import, so in-process tests do not get the event-loop monitor's timer.
+ */
+export function enableProcessMetrics(): void {
+  if (defaults) return;
+  defaults = true;
+  client.collectDefaultMetrics({ register: registry, prefix: "livegate_" });
+}
+
 /** Wraps a response body so the bytes actually sent are counted. */
 export function countedBody(body: ReadableStream<Uint8Array> | null, proxy: string) {
   if (!body) return body;

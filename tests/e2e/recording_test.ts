@@ -179,8 +179,21 @@ Deno.test({
               return v && v.readyState >= 2 && v.currentTime > 1 ? v.currentTime : false;
             },
             undefined,
-            { timeout: 20_000 },
-          );
+            { timeout: 40_000 },
+          ).catch(async (e) => {
+            const state = await page.evaluate(() => {
+              const v = document.querySelector("video") as HTMLVideoElement;
+              return {
+                readyState: v.readyState,
+                networkState: v.networkState,
+                currentTime: v.currentTime,
+                paused: v.paused,
+                error: v.error?.message ?? v.error?.code ?? null,
+                src: v.currentSrc,
+              };
+            });
+            throw new Error(`video did not play: ${JSON.stringify(state)} (${e})`);
+          });
           const w = await page.evaluate(() =>
             (document.querySelector("video") as HTMLVideoElement).videoWidth
           );
@@ -243,6 +256,7 @@ Deno.test({
         assert.ok(sumOf(s, "livegate_recordings_bytes", { path: "live" }) > 100_000);
         assert.ok(sumOf(s, "livegate_recordings_disk_free_bytes") > 0);
         assert.equal(sumOf(s, "livegate_mediamtx_up"), 1);
+        assert.ok(sumOf(s, "livegate_process_resident_memory_bytes") > 10_000_000, "process metrics");
         assert.equal(sumOf(s, "livegate_mediamtx_metrics_up"), 1);
         // MediaMTX's own metrics are merged in.
         assert.ok(s.some((x) => x.name === "paths"), "MediaMTX 'paths' metric present");

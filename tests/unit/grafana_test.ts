@@ -1,19 +1,20 @@
 // The shipped Grafana dashboard is valid JSON and only queries metrics livegate actually exports.
 import assert from "node:assert/strict";
-import { registry } from "../../src/metrics/registry.ts";
+import { enableProcessMetrics, registry } from "../../src/metrics/registry.ts";
 
 Deno.test("grafana dashboard: every livegate_* metric it queries exists", async () => {
   const dash = JSON.parse(
     await Deno.readTextFile(new URL("../../deploy/grafana/livegate.json", import.meta.url)),
   );
   assert.equal(dash.uid, "livegate");
+  enableProcessMetrics();
   const exported = new Set(registry.getMetricsAsArray().map((m) => m.name));
   exported.add("livegate_mediamtx_metrics_up"); // written by the /metrics route itself
   const exprs: string[] = dash.panels.flatMap((p: { targets: { expr: string }[] }) =>
     p.targets.map((t) => t.expr)
   );
   assert.ok(exprs.length >= 10);
-  const used = new Set(exprs.flatMap((e) => e.match(/livegate_[a-z_]+/g) ?? []));
+  const used = new Set(exprs.flatMap((e) => e.match(/livegate_[a-z0-9_]+/g) ?? []));
   for (const name of used) {
     const base = name.replace(/_(bucket|sum|count)$/, "");
     assert.ok(exported.has(name) || exported.has(base), `dashboard queries unknown metric ${name}`);
