@@ -10,7 +10,7 @@ export interface RawResponse {
 export async function rawRequest(
   port: number,
   bytes: Uint8Array | string,
-  timeoutMs = 5000,
+  timeoutMs = 3000,
 ): Promise<RawResponse | null> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   const data = typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes;

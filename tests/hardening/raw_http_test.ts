@@ -55,6 +55,16 @@ const TRAVERSAL_TARGETS = [
   "/hls/" + "%2e%2e%2f".repeat(2000),
   "/watch/" + "x".repeat(60_000),
   "/" + "/".repeat(10_000),
+  "/recordings/..%2F..%2Fetc%2Fpasswd",
+  "/recordings/%2e%2e/media?start=2026-01-01T00:00:00Z&duration=1",
+  "/recordings/live/media?start=..%2F..%2Fetc%2Fpasswd&duration=1&format=../../x",
+  "/recordings/live/media?start=2026-01-01T00:00:00Z&duration=1&download=1%0d%0aSet-Cookie:%20pwn=1",
+  "/api/recordings/%2e%2e%2f%2e%2e",
+  "/api/recordings/live?start=%00&end=%0d%0a",
+  "/admin/streams/..%2F..%2Fetc%2Fpasswd",
+  "/admin/users/%2e%2e%2fadmin",
+  "/whep/..%2flive",
+  "/whip/live/..%2f..%2fx",
 ];
 
 /** Nothing a server must never answer: a file outside the app, an injected header, a crash. */
