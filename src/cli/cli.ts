@@ -131,15 +131,15 @@ export async function runCli(
 async function runServe(cfg: Config): Promise<number> {
   // Listen for Ctrl-C / SIGTERM before starting, so a signal during start-up also stops cleanly.
   let stopRequested = false;
-  let running: Awaited<ReturnType<typeof serve>> | undefined;
+  const started: { running?: Awaited<ReturnType<typeof serve>> } = {};
   const stop = () => {
     stopRequested = true;
     console.log("\nlivegate: stopping…");
-    running?.stop();
+    started.running?.stop();
   };
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
-  running = await serve(cfg);
+  const running = started.running = await serve(cfg);
   if (stopRequested) running.stop();
   await running.finished;
   await running.stop();
