@@ -7,7 +7,7 @@ import { ADMIN_PASSWORD, Client, publish, startLivegate, stopProc, waitFor } fro
 import { mediamtxPid, restartLivegate, SimViewer, summarize } from "./viewer.ts";
 
 const VIEWERS = 6;
-const RESUME_MS = 30_000;
+const RESUME_MS = 45_000;
 
 async function waitAllResumed(viewers: SimViewer[], since: number, what: string) {
   const t0 = Date.now();
