@@ -30,7 +30,7 @@ export function startOps(
       viewers: viewers.count(p.name),
     }));
   sources.mediamtx = () => ({
-    up: supervisor ? supervisor.state === "running" : !!watch.snapshot,
+    up: supervisor ? supervisor.state === "running" : watch.reachable,
     restarts: supervisor?.restarts ?? 0,
   });
   sources.activeSessions = async () => {

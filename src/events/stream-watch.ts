@@ -37,6 +37,9 @@ export class StreamWatch {
     this.#log = opts.log ?? ((l) => console.log(l));
   }
 
+  /** Whether the latest poll reached MediaMTX's API. */
+  reachable = false;
+
   /** The latest paths list (undefined before the first successful poll). */
   get snapshot(): PathInfo[] | undefined {
     return this.#snapshot;
@@ -57,7 +60,9 @@ export class StreamWatch {
     let paths: PathInfo[];
     try {
       paths = await listPaths(this.deps);
+      this.reachable = true;
     } catch {
+      this.reachable = false;
       return;
     }
     this.#snapshot = paths;
