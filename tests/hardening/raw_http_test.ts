@@ -227,6 +227,34 @@ Deno.test({
       ] as const;
       for (const [what, bytes] of bodies) await send(latin1(bytes), what);
 
+      // Slow clients (slowloris): 500 connections stuck in their headers and 100 in their bodies do not
+      // keep anyone else from being served.
+      const slow: Deno.Conn[] = [];
+      try {
+        for (let i = 0; i < 600; i++) {
+          const sc = await Deno.connect({ hostname: "127.0.0.1", port });
+          slow.push(sc);
+          await sc.write(new TextEncoder().encode(
+            i < 500
+              ? "GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: "
+              : `POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: ${form}\r\nContent-Length: 9000\r\n\r\nuser=`,
+          ));
+        }
+        const t0 = Date.now();
+        const h = await fetch(`${lg.url}/health`);
+        assert.equal(await h.text(), "OK");
+        assert.equal((await c.fetch("/api/me")).status, 200);
+        console.log(
+          `with 600 slow connections open, /health and a session lookup took ${Date.now() - t0} ms`,
+        );
+      } finally {
+        for (const sc of slow) {
+          try {
+            sc.close();
+          } catch { /* closed by the server */ }
+        }
+      }
+
       // Still alive and serving, with the same session.
       const health = await fetch(`${lg.url}/health`);
       assert.equal(await health.text(), "OK");
