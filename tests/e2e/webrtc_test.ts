@@ -6,9 +6,20 @@
 // - an RTSP publish with H.264 + Opus (ffmpeg) plays over WebRTC with audio;
 // - the RTMP (H.264 + AAC) stream plays over WHEP when forced, and the player explains the missing audio;
 // - WebRTC that cannot connect falls back to LL-HLS and says so.
+// - LIVEGATE_WEBRTC_ADDITIONAL_HOSTS and LIVEGATE_WEBRTC_TCP_PORT show up as ICE candidates in the answer;
+// - MediaMTX's hook sees the client's address (X-Forwarded-For from livegate only).
 import assert from "node:assert/strict";
 import { chromium, type Page } from "playwright-core";
-import { ADMIN_PASSWORD, Client, needTool, publish, startLivegate, stopProc, waitFor } from "./harness.ts";
+import {
+  ADMIN_PASSWORD,
+  Client,
+  freePort,
+  needTool,
+  publish,
+  startLivegate,
+  stopProc,
+  waitFor,
+} from "./harness.ts";
 
 // Same browser set-up as browser_test.ts (not imported: that would register its test here too).
 const CHROMIUM = Deno.env.get("CHROMIUM_BIN") ?? "/usr/bin/chromium";
@@ -143,7 +154,13 @@ Deno.test({
   async fn(t) {
     Deno.statSync(CHROMIUM);
     // Trust X-Forwarded-For from loopback, to check that MediaMTX's hook sees the client's address.
-    const lg = await startLivegate({ LIVEGATE_TRUST_PROXY: "true" });
+    // WebRTC reachability settings: an extra (NAT 1:1) host and ICE over TCP must show up in the answers.
+    const iceTcp = freePort();
+    const lg = await startLivegate({
+      LIVEGATE_TRUST_PROXY: "true",
+      LIVEGATE_WEBRTC_ADDITIONAL_HOSTS: "192.0.2.123",
+      LIVEGATE_WEBRTC_TCP_PORT: String(iceTcp),
+    });
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -389,7 +406,16 @@ Deno.test({
         const ctx = await browser.newContext();
         try {
           const page = await ctx.newPage();
+          const answer = page.waitForResponse((r) => r.url().endsWith("/whep/live") && r.status() === 201);
           await login(page, lg.url, "admin", ADMIN_PASSWORD, "/watch/live");
+          const sdp = await (await answer).text();
+          assert.match(
+            sdp,
+            new RegExp(
+              `a=candidate:\\S+ \\d udp \\d+ 192\\.0\\.2\\.123 ${lg.env.LIVEGATE_WEBRTC_UDP_PORT} typ host`,
+            ),
+          );
+          assert.match(sdp, new RegExp(`a=candidate:\\S+ \\d tcp \\d+ 127\\.0\\.0\\.1 ${iceTcp} typ host`));
           const v = await assertPlays(page, "webrtc", "RTSP Opus");
           const s = await playerState(page);
           assert.ok(s.audioPackets > 20 && s.audioEnergy > 0, `Opus audio over WebRTC: ${JSON.stringify(s)}`);
