@@ -2,7 +2,7 @@
 // traversal and encoded slashes, null bytes, very long paths, header injection, oversized headers and
 // bodies, malformed HTTP. Then: MediaMTX's HTTP listeners are not reachable from a non-loopback address.
 import assert from "node:assert/strict";
-import { Client, freePort, startLivegate } from "../e2e/harness.ts";
+import { Client, freePort, needTool, run, startLivegate } from "../e2e/harness.ts";
 import { get, rawRequest } from "./raw.ts";
 import { NASTY, prng } from "./corpus.ts";
 
@@ -290,7 +290,7 @@ async function listeners(): Promise<{ addr: string; port: number }[]> {
 }
 
 Deno.test({
-  name: "hardening (real server): MediaMTX's HTTP ports listen on loopback only",
+  name: "hardening (real server): MediaMTX's HTTP ports loopback-only; refused publishers all get one answer",
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
@@ -326,6 +326,39 @@ Deno.test({
         (await Deno.connect({ hostname: iface.address, port: Number(lg.env.LIVEGATE_PORT) })).close();
       }
       console.log(`loopback-only ports checked on ${external.length} external address(es)`);
+
+      // Stream key enumeration as a publisher sees it: a wrong key, another path's key, a revoked key, a
+      // truncated key and no key all get MediaMTX's one "authentication failed"; the right key publishes.
+      const other = (await lg.cli("key", "create", "other")).stdout.split("\n")[1].trim();
+      const revoked = await lg.cli("key", "create", "live", "--name", "gone");
+      const revokedKey = revoked.stdout.split("\n")[1].trim();
+      const revokedId = /key (\S+) for/.exec(revoked.stdout)![1];
+      assert.equal((await lg.cli("key", "revoke", revokedId)).code, 0);
+      const attempt = async (query: string) => {
+        const url = `rtmp://127.0.0.1:${lg.rtmpPort}/live${query}`;
+        const r = await run(needTool("ffmpeg"), [
+          "-hide_banner",
+          "-loglevel",
+          "error",
+          "-f",
+          "lavfi",
+          "-i",
+          "testsrc2=size=160x90:rate=10:duration=1",
+          "-c:v",
+          "libx264",
+          "-f",
+          "flv",
+          url,
+        ]);
+        return { code: r.code, out: r.stderr.replaceAll(url, "URL").replace(/0x[0-9a-f]+/g, "0x") };
+      };
+      const refused = await attempt("?token=lg_wrong");
+      assert.notEqual(refused.code, 0);
+      assert.match(refused.out, /authentication failed/);
+      for (const q of [`?token=${other}`, `?token=${revokedKey}`, `?token=${lg.key.slice(0, -2)}`, ""]) {
+        assert.deepEqual(await attempt(q), refused, `publish with ${q.slice(0, 20)}`);
+      }
+      assert.equal((await attempt(`?token=${lg.key}`)).code, 0, "the right key publishes");
     } finally {
       await lg.stop();
     }
