@@ -57,3 +57,58 @@ export async function recordLoginFailure(
 export async function clearIpFailures(kv: Deno.Kv, ip: string): Promise<void> {
   await kv.delete(["login_fail", "ip", ip]);
 }
+
+/**
+ * Counts a login attempt *before* the password is checked, atomically with the limit check, so parallel
+ * guesses cannot all pass the check while the first ones are still hashing. Returns the seconds to wait
+ * (attempt refused, not counted) or 0 (go ahead; the attempt counts as a failure until loginSucceeded).
+ */
+export async function beginLoginAttempt(
+  kv: Deno.Kv,
+  limits: Limits,
+  ip: string,
+  user: string,
+  knownDevice = false,
+): Promise<number> {
+  const [ipKey, userKey] = keys(ip, user);
+  for (let i = 0; i < 25; i++) {
+    const now = Date.now();
+    const [ipE, userE] = await kv.getMany<Counter[]>([ipKey, userKey]);
+    const live = (c: Counter | null) => (c && c.resetAt > now ? c : null);
+    const ipC = live(ipE.value);
+    const userC = live(userE.value);
+    let wait = 0;
+    if (ipC && ipC.count >= limits.perIp) wait = Math.ceil((ipC.resetAt - now) / 1000);
+    if (!knownDevice && userC && userC.count >= limits.perUser) {
+      wait = Math.max(wait, Math.ceil((userC.resetAt - now) / 1000));
+    }
+    if (wait > 0) return wait;
+    const bump = (c: Counter | null): Counter =>
+      c ? { ...c, count: c.count + 1 } : { count: 1, resetAt: now + limits.windowSeconds * 1000 };
+    const nextIp = bump(ipC);
+    const nextUser = bump(userC);
+    const res = await kv.atomic().check(ipE).check(userE)
+      .set(ipKey, nextIp, { expireIn: nextIp.resetAt - now })
+      .set(userKey, nextUser, { expireIn: nextUser.resetAt - now })
+      .commit();
+    if (res.ok) return 0;
+  }
+  return 1; // a burst of concurrent attempts for this IP/user: fail closed, try again in a second
+}
+
+/** The attempt counted by beginLoginAttempt succeeded: clear the IP's count, take it off the user's. */
+export async function loginSucceeded(kv: Deno.Kv, ip: string, user: string): Promise<void> {
+  const [ipKey, userKey] = keys(ip, user);
+  await kv.delete(ipKey);
+  for (let i = 0; i < 10; i++) {
+    const e = await kv.get<Counter>(userKey);
+    if (!e.value || e.value.count <= 0) return;
+    const now = Date.now();
+    const op = e.value.count <= 1 || e.value.resetAt <= now
+      ? kv.atomic().check(e).delete(userKey)
+      : kv.atomic().check(e).set(userKey, { ...e.value, count: e.value.count - 1 }, {
+        expireIn: e.value.resetAt - now,
+      });
+    if ((await op.commit()).ok) return;
+  }
+}

@@ -2,7 +2,7 @@
 // the same answer and similar timing for an unknown user and a wrong password.
 import { Hono } from "hono";
 import { csrfFailure, csrfToken } from "./csrf.ts";
-import { clearIpFailures, loginBlockedFor, recordLoginFailure } from "./ratelimit.ts";
+import { beginLoginAttempt, loginSucceeded } from "./ratelimit.ts";
 import { dummyHash, verifyPassword } from "./password.ts";
 import { SESSION_COOKIE, setSessionCookie } from "./session-mw.ts";
 import { createSession, deleteSession } from "../store/sessions.ts";
@@ -69,7 +69,8 @@ export function authRoutes(deps: AppDeps) {
     }
     const ip = c.get("clientIp");
     const known = await isKnownDevice(c, deps.kv, user);
-    const wait = await loginBlockedFor(deps.kv, deps.cfg.loginLimits, ip, user, known);
+    // Counted before the (slow) password check: parallel guesses cannot overrun the limit.
+    const wait = await beginLoginAttempt(deps.kv, deps.cfg.loginLimits, ip, user, known);
     if (wait > 0) {
       loginFailures.inc({ reason: "rate_limited" });
       c.header("Retry-After", String(wait));
@@ -86,14 +87,13 @@ export function authRoutes(deps: AppDeps) {
     const u = await getUser(deps.kv, user);
     const ok = await verifyPassword(password, u?.passwordHash ?? await dummyHash());
     if (!u || !ok || u.disabled) {
-      await recordLoginFailure(deps.kv, deps.cfg.loginLimits, ip, user);
       loginFailures.inc({ reason: "bad_credentials" });
       return c.html(
         loginPage({ csrf: csrfToken(c), next, user, error: "Wrong user name or password." }),
         401,
       );
     }
-    await clearIpFailures(deps.kv, ip);
+    await loginSucceeded(deps.kv, ip, user);
     await deleteSession(deps.kv, c.get("sessionToken")); // never reuse a pre-login session id
     const token = await createSession(deps.kv, u.name, deps.cfg.sessionTtlSeconds);
     setSessionCookie(c, deps, token);

@@ -369,3 +369,43 @@ Deno.test("attack: MediaMTX's HTTP listeners are loopback-only in mediamtx.yml a
     t.close();
   }
 });
+
+Deno.test("attack: brute force in parallel cannot overrun the limits (attempts are counted before hashing)", async () => {
+  const t = await testApp();
+  try {
+    const lim = t.cfg.loginLimits;
+    const guess = async (ips: string[], user: string) => {
+      const jars = await Promise.all(ips.map(async (ip) => {
+        const j = new Jar(t.app, ip);
+        await j.csrf();
+        return j;
+      }));
+      const res = await Promise.all(jars.map((j, i) => j.login(user, `parallel-guess-${i}`)));
+      const counts: Record<number, number> = {};
+      for (const r of res) {
+        counts[r.status] = (counts[r.status] ?? 0) + 1;
+        await r.body?.cancel();
+      }
+      return counts;
+    };
+    // 60 simultaneous guesses from one address: only perIp of them reach the password check.
+    const one = await guess(Array.from({ length: 60 }, () => "203.0.113.60"), "admin");
+    assert.equal(one[401], lim.perIp, JSON.stringify(one));
+    assert.equal(one[429], 60 - lim.perIp, JSON.stringify(one));
+    // 60 simultaneous guesses from 60 addresses at another user: at most perUser are checked.
+    await addUser(t.kv, "carol", "carol-password-123", "viewer");
+    const many = await guess(Array.from({ length: 60 }, (_, i) => `203.0.115.${i + 1}`), "carol");
+    assert.ok((many[401] ?? 0) <= lim.perUser, JSON.stringify(many));
+    assert.equal((many[401] ?? 0) + (many[429] ?? 0), 60, JSON.stringify(many));
+    // Successful logins do not use up the user's budget.
+    for (let i = 0; i < lim.perUser + 2; i++) {
+      assert.equal(
+        (await new Jar(t.app, `192.0.2.${100 + i}`).login("admin", PASSWORD)).status,
+        303,
+        `login ${i}`,
+      );
+    }
+  } finally {
+    t.close();
+  }
+});
