@@ -174,6 +174,19 @@ Deno.test("attack: logout and revoked sessions lose /hls access at once (despite
     const del = await admin.req("/api/users/bob", { method: "DELETE", headers: { "x-csrf-token": csrf } });
     assert.ok(del.status < 300, `delete bob: ${del.status} ${await del.text()}`);
     assert.equal(await hls(bob), 401, "a deleted user still reads /hls");
+
+    // Disabled by an admin through the API.
+    await addUser(t.kv, "dave", "dave-password-12345", "viewer");
+    const dave = new Jar(t.app, "192.0.2.98");
+    assert.equal((await dave.login("dave", "dave-password-12345")).status, 303);
+    assert.notEqual(await hls(dave), 401);
+    const dis = await admin.req("/api/users/dave", {
+      method: "PATCH",
+      headers: { "x-csrf-token": csrf, "content-type": "application/json" },
+      body: JSON.stringify({ disabled: true }),
+    });
+    assert.ok(dis.status < 300, `disable dave: ${dis.status} ${await dis.text()}`);
+    assert.equal(await hls(dave), 401, "a disabled user still reads /hls");
   } finally {
     t.close();
   }
