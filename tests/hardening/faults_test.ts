@@ -45,6 +45,15 @@ Deno.test({
       for (const v of viewers) loops.push(v.run(ac.signal));
       report.push(`start: ${await waitAllResumed(viewers, 0, "start")} ms to first media`);
 
+      // Out-of-range LL-HLS blocking requests (MediaMTX answers them with an empty 400) get a message.
+      const master = await (await clients[0].fetch("/hls/live/index.m3u8")).text();
+      const variant = master.split("\n").find((l) => l.endsWith(".m3u8") && !l.startsWith("#"))!;
+      for (const q of ["_HLS_msn=999999999&_HLS_part=0", "_HLS_msn=0&_HLS_part=0", "_HLS_part=3"]) {
+        const r = await clients[0].fetch(`/hls/live/${variant}?${q}`);
+        assert.equal(r.status, 400, q);
+        assert.match((await r.json()).error, /_HLS_msn/, q);
+      }
+
       // 1. The publisher drops and comes back.
       await stopProc(pub);
       await waitFor("stream offline", async () => {
