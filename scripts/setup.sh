@@ -10,7 +10,10 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE="${LIVEGATE_CACHE:-$HOME/.cache/livegate}"
 log() { echo "[setup] $*" >&2; }
 WANT_TEST=0
+WANT_BENCH=0
 [ "${1:-}" = "--test" ] && WANT_TEST=1
+# --bench: the test tools plus wrk and nginx (Debian) for `deno task bench` (see BENCHMARKS.md).
+if [ "${1:-}" = "--bench" ]; then WANT_TEST=1; WANT_BENCH=1; fi
 
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="$(command -v sudo || true)"
@@ -52,6 +55,10 @@ if [ $WANT_TEST = 1 ]; then
   command -v curl >/dev/null 2>&1 || pkgs+=(curl)
   command -v caddy >/dev/null 2>&1 || pkgs+=(caddy)   # HTTPS proxy test (deploy/Caddyfile)
   command -v systemd-analyze >/dev/null 2>&1 || pkgs+=(systemd)   # verifies deploy/*.service
+fi
+if [ $WANT_BENCH = 1 ]; then
+  command -v wrk >/dev/null 2>&1 || pkgs+=(wrk)
+  [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || pkgs+=(nginx-light)
 fi
 [ ${#pkgs[@]} = 0 ] || apt_install "${pkgs[@]}"
 

@@ -1,0 +1,234 @@
+// `deno task bench`: every benchmark against one set of processes (rig.ts), one table of side-by-side
+// figures and ratios from the same run. Method: BENCHMARKS.md.
+//
+//   deno task bench                       full run (~12 min)
+//   deno task bench --quick               short smoke run (~3 min; numbers only indicative)
+//   deno task bench --only=latency,proxy  a subset: latency, proxy, hook, scale, login
+//   deno task bench --viewers=100,500     viewer counts for the scale test
+//   deno task bench --write               also replace the results block in BENCHMARKS.md
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { ROOT } from "../tests/e2e/harness.ts";
+import { startRig } from "./rig.ts";
+import { latencyDirect, latencyLivegate, type LatencyResult } from "./latency.ts";
+import { proxyCost, type ProxyRow } from "./proxy_cost.ts";
+import { hookBench, type HookRow } from "./hook.ts";
+import { scale, type ScaleRow } from "./scale.ts";
+import { type LoginRow, loginScenario, setupLoginUsers } from "./login.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    quick: { type: "boolean", default: false },
+    write: { type: "boolean", default: false },
+    only: { type: "string", default: "latency,proxy,hook,scale,login" },
+    viewers: { type: "string" },
+  },
+});
+const quick = values.quick;
+const only = new Set(values.only.split(","));
+const viewerCounts = (values.viewers ?? (quick ? "100,500" : "100,500,1000,2000")).split(",").map(Number);
+const D = quick
+  ? {
+    latWarm: 6000,
+    latSample: 10_000,
+    proxyRounds: 1,
+    proxySec: 3,
+    hookSec: 3,
+    scaleSec: 15,
+    ramp: 5,
+    loginSec: 6,
+  }
+  : {
+    latWarm: 10_000,
+    latSample: 30_000,
+    proxyRounds: 3,
+    proxySec: 5,
+    hookSec: 5,
+    scaleSec: 60,
+    ramp: 10,
+    loginSec: 15,
+  };
+
+const log = (s: string) => console.error(s);
+const f = (x: number | undefined, d = 0) => x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(d);
+const pass = (ok: boolean) => ok ? "**met**" : "**missed**";
+
+const rows: string[][] = [];
+const add = (...r: string[]) => rows.push(r);
+
+const rig = await startRig(log);
+const started = new Date();
+let load0 = "";
+try {
+  load0 = (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
+  // Order matters: the login benchmark locks 'admin' out (by design), so it runs last.
+  if (only.has("latency")) {
+    log("glass-to-glass latency (Chromium)…");
+    const lat: LatencyResult[] = [];
+    lat.push(await latencyLivegate(rig, "hls", D.latWarm, D.latSample));
+    lat.push(await latencyDirect(rig, D.latWarm, D.latSample));
+    const ws = await latencyLivegate(rig, "webrtc", D.latWarm, D.latSample).catch((e) => ({
+      name: "WebRTC via livegate (player, ?mode=webrtc)",
+      dist: null,
+      frames: 0,
+      unreadable: 0,
+      stalls: 0,
+      note: `failed: ${(e as Error).message.split("\n")[0]}`,
+    }));
+    lat.push(ws);
+    const [viaLg, direct, rtc] = lat;
+    for (const r of lat) {
+      const d = r.dist;
+      let ratio = "";
+      let target = "";
+      if (r === viaLg && d && direct.dist) {
+        ratio = `${f(d.p50 / direct.dist.p50, 2)}x direct p50 (+${f(d.p50 - direct.dist.p50)} ms)`;
+        target = `p50 <= 1500 ms: ${pass(d.p50 <= 1500)}`;
+      }
+      if (r === rtc && d) target = `p50 <= 400 ms: ${pass(d.p50 <= 400)}`;
+      add(
+        "Glass-to-glass",
+        r.name,
+        d
+          ? `p50 ${f(d.p50)} ms, p95 ${
+            f(d.p95)
+          } ms (${r.frames} frames, ${r.unreadable} unreadable, ${r.stalls} stalls)`
+          : "no frames",
+        ratio,
+        [target, r.note].filter(Boolean).join("; "),
+      );
+    }
+  }
+
+  if (only.has("proxy")) {
+    log("proxy cost (wrk)…");
+    const px: ProxyRow[] = await proxyCost(
+      rig,
+      { rounds: D.proxyRounds, seconds: D.proxySec, connections: 32 },
+      log,
+    );
+    for (const file of ["segment", "part"] as const) {
+      const by = (t: string) => px.find((r) => r.file === file && r.target === t)!;
+      const [d, n, l] = [by("direct"), by("nginx"), by("livegate")];
+      for (const r of [d, n, l]) {
+        let ratio = "";
+        let target = "";
+        if (r === l) {
+          ratio = `${f(l.rps / d.rps, 2)}x direct, ${f(l.rps / n.rps, 2)}x nginx; added p50 ${
+            f(l.p50 - d.p50, 3)
+          } ms`;
+          target = `>= 0.8x direct: ${pass(l.rps >= 0.8 * d.rps)}; >= nginx: ${pass(l.rps >= n.rps)}; ` +
+            `added p50 <= 1 ms: ${pass(l.p50 - d.p50 <= 1)}`;
+        } else if (r === n) ratio = `${f(n.rps / d.rps, 2)}x direct; added p50 ${f(n.p50 - d.p50, 3)} ms`;
+        add(
+          `HLS ${file} (${f(r.bytes / 1024)} KiB)`,
+          r.target,
+          `${f(r.rps)} req/s, ${f(r.mbps)} Mbit/s (c=32, p50 ${f(r.loadP50, 2)} ms, p99 ${
+            f(r.loadP99, 1)
+          } ms); ` +
+            `c=1 p50 ${f(r.p50, 3)} ms, p99 ${f(r.p99, 2)} ms${r.errors ? `; ${r.errors} errors` : ""}`,
+          ratio,
+          target,
+        );
+      }
+    }
+  }
+
+  if (only.has("hook")) {
+    log("auth hook (wrk)…");
+    const hk: HookRow[] = await hookBench(rig, D.hookSec, 8);
+    for (const r of hk) {
+      add(
+        "Auth hook",
+        `${r.action}, c=${r.connections}`,
+        `${f(r.rps)} req/s, p50 ${f(r.p50, 2)} ms, p99 ${f(r.p99, 2)} ms${
+          r.errors ? `; ${r.errors} errors` : ""
+        }`,
+        "",
+        `p99 <= 2 ms: ${pass(r.p99 <= 2)}`,
+      );
+    }
+  }
+
+  if (only.has("scale")) {
+    for (const n of viewerCounts) {
+      log(`viewer scale: ${n} viewers for ${D.scaleSec} s (+${D.ramp} s ramp)…`);
+      const r: ScaleRow = await scale(rig, n, D.scaleSec, D.ramp);
+      const lg = r.proc.livegate;
+      const mtx = r.proc.mediamtx;
+      const gen = r.proc["load generator"];
+      const target = n === 1000
+        ? `0 errors: ${pass(r.errors === 0)}; RSS <= 150 MB: ${pass(lg.rssMax <= 150)}`
+        : "";
+      add(
+        "Viewer scale",
+        `${n} LL-HLS viewers, ${D.scaleSec}+${D.ramp} s`,
+        `${r.errors} errors${r.errors ? ` ${JSON.stringify(r.errorKinds)}` : ""}, ${r.stalls} stalls ` +
+          `(${f(100 * r.stalledTracks / (2 * n), 1)}% of tracks), part fetch p50 ${f(r.partFetch?.p50)} ms ` +
+          `p95 ${f(r.partFetch?.p95)} ms, ${f(r.requests / (D.scaleSec + D.ramp))} req/s; ` +
+          `livegate CPU ${f(lg.cpuAvg)}% RSS max ${f(lg.rssMax)} MB; MediaMTX CPU ${f(mtx.cpuAvg)}% ` +
+          `RSS ${f(mtx.rssMax)} MB; generator CPU ${f(gen.cpuAvg)}%`,
+        `${f(r.bytes * 8 / 1e6 / (D.scaleSec + D.ramp))} Mbit/s delivered`,
+        target,
+      );
+    }
+  }
+
+  if (only.has("login")) {
+    log("login under brute force…");
+    await setupLoginUsers(rig);
+    const lr: LoginRow[] = [];
+    let round = 1;
+    for (const s of ["baseline", "one address", "distributed"] as const) {
+      lr.push(await loginScenario(rig, s, D.loginSec, 4, round++));
+    }
+    const base = lr[0];
+    for (const r of lr) {
+      add(
+        "Login under brute force",
+        r.scenario,
+        `legit ${r.legitOk}/${r.legitAttempts} ok, p50 ${f(r.legitMs?.p50)} ms, max ${f(r.legitMs?.max)} ms` +
+          (r.scenario === "baseline"
+            ? ""
+            : `; attacker ${r.attackAttempts} tries (${
+              f(r.attackPerSec)
+            }/s): ${r.attack401} checked (401), ` +
+              `${r.attack429} refused (429); then admin's own login: ${r.attackedUserStatus}`),
+        r === base ? "" : `legit p50 ${f((r.legitMs?.p50 ?? NaN) / (base.legitMs?.p50 ?? NaN), 2)}x baseline`,
+        r === base
+          ? ""
+          : `legit users still log in: ${pass(r.legitOk === r.legitAttempts && r.legitAttempts > 0)}`,
+      );
+    }
+  }
+} finally {
+  await rig.stop();
+}
+
+const load1 = (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
+const header = ["Benchmark", "Variant", "Figures (same run)", "Ratio", "Target"];
+const esc = (s: string) => s.replace(/\|/g, "\\|");
+const table = [
+  `| ${header.join(" | ")} |`,
+  `| ${header.map(() => "---").join(" | ")} |`,
+  ...rows.map((r) => `| ${r.map(esc).join(" | ")} |`),
+].join("\n");
+const meta =
+  `Run ${started.toISOString().slice(0, 16)}Z${
+    quick ? " (--quick)" : ""
+  }, ${navigator.hardwareConcurrency} cores, ` +
+  `load average ${load0} at start, ${load1} at end (other developers' tests share the machine).`;
+console.log(`\n${meta}\n\n${table}\n`);
+
+if (values.write) {
+  const path = join(ROOT, "BENCHMARKS.md");
+  const md = await Deno.readTextFile(path);
+  const start = "<!-- bench:results:start -->";
+  const end = "<!-- bench:results:end -->";
+  const i = md.indexOf(start);
+  const j = md.indexOf(end);
+  if (i < 0 || j < i) throw new Error(`BENCHMARKS.md has no ${start} … ${end} block`);
+  await Deno.writeTextFile(path, `${md.slice(0, i + start.length)}\n\n${meta}\n\n${table}\n\n${md.slice(j)}`);
+  log(`results written to ${path}`);
+}

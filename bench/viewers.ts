@@ -1,0 +1,205 @@
+// Simulated LL-HLS viewers, doing what hls.js does in low-latency mode: per track (video and the separate
+// audio rendition MediaMTX publishes) a blocking playlist reload for the next part (_HLS_msn/_HLS_part),
+// then the new parts, in order. Each viewer has its own login session.
+//
+// Stall model: a track starts playing PLAY_AFTER_MS after its first part arrived (MediaMTX's
+// PART-HOLD-BACK is 0.5 s); part k is due when the playhead reaches it. A part arriving after its
+// deadline is a stall; the playhead then waits for it (the next deadlines move by the stall).
+// Errors: any non-2xx answer, network error or timeout; the track then reloads the playlist after 500 ms,
+// like hls.js retrying.
+import { type Dist, dist } from "./stats.ts";
+
+const PLAY_AFTER_MS = 500;
+
+export interface ViewerStats {
+  viewers: number;
+  requests: number;
+  errors: number;
+  errorKinds: Record<string, number>;
+  stalls: number;
+  /** Tracks (of 2 per viewer) that stalled at least once. */
+  stalledTracks: number;
+  parts: number;
+  bytes: number;
+  /** Time from the blocking playlist answering to the part's last byte, ms. */
+  partFetch: Dist | null;
+}
+
+interface Part {
+  msn: number;
+  idx: number;
+  uri: string;
+  dur: number;
+}
+
+interface Playlist {
+  init: string | null;
+  parts: Part[];
+  /** msn of the last complete segment (-1 if none). */
+  lastComplete: number;
+}
+
+export function parseMediaPlaylist(text: string): Playlist {
+  let msn = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)?.[1] ?? 0);
+  const init = /#EXT-X-MAP:URI="([^"]+)"/.exec(text)?.[1] ?? null;
+  const parts: Part[] = [];
+  let idx = 0;
+  let lastComplete = -1;
+  for (const line of text.split("\n")) {
+    if (line.startsWith("#EXT-X-PART:")) {
+      const uri = /URI="([^"]+)"/.exec(line)?.[1];
+      const dur = Number(/DURATION=([\d.]+)/.exec(line)?.[1] ?? 0);
+      if (uri) parts.push({ msn, idx: idx++, uri, dur });
+    } else if (line && !line.startsWith("#")) {
+      lastComplete = msn;
+      msn++;
+      idx = 0;
+    }
+  }
+  return { init, parts, lastComplete };
+}
+
+interface Shared {
+  base: string;
+  until: number;
+  stats: ViewerStats;
+  fetchMs: number[];
+}
+
+function fail(s: Shared, kind: string) {
+  s.stats.errors++;
+  s.stats.errorKinds[kind] = (s.stats.errorKinds[kind] ?? 0) + 1;
+}
+
+async function get(s: Shared, url: string, cookie: string, timeoutMs: number): Promise<Uint8Array | null> {
+  s.stats.requests++;
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: { cookie }, signal: AbortSignal.timeout(timeoutMs) });
+  } catch (e) {
+    fail(s, (e as Error).name === "TimeoutError" ? "timeout" : "network");
+    return null;
+  }
+  try {
+    const body = new Uint8Array(await res.arrayBuffer());
+    if (!res.ok) {
+      fail(s, `http ${res.status}`);
+      return null;
+    }
+    s.stats.bytes += body.byteLength;
+    return body;
+  } catch (e) {
+    fail(s, (e as Error).name === "TimeoutError" ? "timeout" : "network");
+    return null;
+  }
+}
+
+const dec = new TextDecoder();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function track(s: Shared, playlistUri: string, cookie: string): Promise<void> {
+  let stalled = false;
+  let needInit = true;
+  // Playback model.
+  let t0 = 0; // wall time the playhead was at media time 0
+  let media = 0; // media time (ms) at the start of the next part
+  let last: { msn: number; idx: number } | null = null;
+  let complete = -1;
+  while (Date.now() < s.until) {
+    let q = "";
+    if (last) {
+      const next = last.msn <= complete
+        ? { msn: last.msn + 1, idx: 0 }
+        : { msn: last.msn, idx: last.idx + 1 };
+      q = `?_HLS_msn=${next.msn}&_HLS_part=${next.idx}`;
+    }
+    const body = await get(s, `${s.base}/${playlistUri}${q}`, cookie, 10_000);
+    if (!body) {
+      last = null; // reload from scratch, like a player recovering
+      await sleep(500);
+      continue;
+    }
+    const answered = performance.now();
+    const pl = parseMediaPlaylist(dec.decode(body));
+    complete = pl.lastComplete;
+    if (needInit && pl.init) {
+      if (!await get(s, `${s.base}/${pl.init}`, cookie, 5000)) {
+        await sleep(500);
+        continue;
+      }
+      needInit = false;
+    }
+    let todo: Part[];
+    if (!last) {
+      todo = pl.parts.slice(-1); // join at the live edge
+      t0 = 0;
+      media = 0;
+    } else {
+      const l = last;
+      todo = pl.parts.filter((p) => p.msn > l.msn || (p.msn === l.msn && p.idx > l.idx));
+    }
+    for (const p of todo) {
+      if (Date.now() >= s.until) return;
+      const data = await get(s, `${s.base}/${p.uri}`, cookie, 5000);
+      if (!data) {
+        last = null;
+        await sleep(500);
+        break;
+      }
+      const now = performance.now();
+      s.fetchMs.push(now - answered);
+      s.stats.parts++;
+      if (t0 === 0) t0 = now + PLAY_AFTER_MS;
+      else if (now > t0 + media) {
+        s.stats.stalls++;
+        stalled = true;
+        t0 = now - media; // the playhead waited for this part
+      }
+      media += p.dur * 1000;
+      last = { msn: p.msn, idx: p.idx };
+    }
+  }
+  if (stalled) s.stats.stalledTracks++;
+}
+
+/** Runs `cookies.length` viewers against `base` (…/hls/live) for `seconds`, joining over `rampSeconds`. */
+export async function runViewers(
+  base: string,
+  cookies: string[],
+  seconds: number,
+  rampSeconds: number,
+): Promise<ViewerStats> {
+  const stats: ViewerStats = {
+    viewers: cookies.length,
+    requests: 0,
+    errors: 0,
+    errorKinds: {},
+    stalls: 0,
+    stalledTracks: 0,
+    parts: 0,
+    bytes: 0,
+    partFetch: null,
+  };
+  const start = Date.now();
+  const s: Shared = { base, until: start + (rampSeconds + seconds) * 1000, stats, fetchMs: [] };
+  const main = await get(s, `${base}/index.m3u8`, cookies[0], 10_000);
+  if (!main) throw new Error(`cannot load ${base}/index.m3u8: ${JSON.stringify(stats.errorKinds)}`);
+  const text = dec.decode(main);
+  const uris = [
+    /^(\S+\.m3u8)$/m.exec(text)?.[1],
+    /#EXT-X-MEDIA:TYPE=AUDIO[^\n]*URI="([^"]+)"/.exec(text)?.[1],
+  ].filter((u): u is string => !!u);
+  const all: Promise<void>[] = [];
+  for (let i = 0; i < cookies.length; i++) {
+    const delay = (rampSeconds * 1000 * i) / cookies.length;
+    all.push((async () => {
+      await sleep(delay);
+      // Each viewer first loads the multivariant playlist, then runs its tracks.
+      await get(s, `${base}/index.m3u8`, cookies[i], 10_000);
+      await Promise.all(uris.map((u) => track(s, u, cookies[i])));
+    })());
+  }
+  await Promise.all(all);
+  stats.partFetch = dist(s.fetchMs);
+  return stats;
+}
