@@ -1,12 +1,14 @@
 // /hls/<path>/<file> -> MediaMTX's HLS server on 127.0.0.1, as its "CDN" (hlsCDNSecret): one MediaMTX
-// session per stream serves every viewer. Bodies are streamed, LL-HLS blocking requests (_HLS_msn,
-// _HLS_part) pass through, and the upstream request is aborted when the viewer goes away.
+// session per stream serves every viewer. LL-HLS blocking requests (_HLS_msn, _HLS_part) pass through;
+// identical requests of many viewers share one upstream request and media files are kept for a few
+// seconds (hls-shared.ts); Range requests are streamed straight through and aborted when the viewer leaves.
 import { Hono } from "hono";
 import { proxy } from "hono/proxy";
 import { NAME_RE } from "../store/kv.ts";
 import { watchGuard } from "./watch-access.ts";
 import { mediamtxUrls } from "../mediamtx/env.ts";
 import { countedBody, proxyBytes } from "../metrics/registry.ts";
+import { SharedFetch } from "./hls-shared.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 
 const FILE_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -30,6 +32,7 @@ function contentTypeFor(file: string, upstream: string | null): string {
 export function hlsRoutes(deps: AppDeps) {
   const app = new Hono<Env>();
   const base = mediamtxUrls(deps.cfg).hls;
+  const shared = new SharedFetch({ authorization: `Bearer ${deps.secrets.cdn}` });
 
   app.get("/hls/:path/:file", async (c) => {
     const path = c.req.param("path");
@@ -55,11 +58,14 @@ export function hlsRoutes(deps: AppDeps) {
     if (range && range.length < 100) headers.range = range;
     let res: Response;
     try {
-      res = await proxy(`${base}/${path}/${file}${qs}`, {
-        headers,
-        signal: c.req.raw.signal,
-        redirect: "manual",
-      });
+      // Range requests go straight through; everything else is shared between viewers (hls-shared.ts).
+      res = headers.range
+        ? await proxy(`${base}/${path}/${file}${qs}`, {
+          headers,
+          signal: c.req.raw.signal,
+          redirect: "manual",
+        })
+        : await shared.fetch(`${base}/${path}/${file}${qs}`, file, c.req.raw.signal);
     } catch (e) {
       if (c.req.raw.signal.aborted) return new Response(null, { status: 499 });
       const state = deps.mtxState();
