@@ -103,9 +103,17 @@ export async function findKey(kv: Deno.Kv, key: string): Promise<StreamKey | nul
   return (await kv.get<StreamKey>(["keys", ref.value.path, ref.value.id])).value;
 }
 
-/** Records when a key was last used. Best effort, checked so it never resurrects a revoked key. */
-export async function touchKey(kv: Deno.Kv, k: StreamKey): Promise<void> {
+/** Minimum time between two lastUsed writes of a key. */
+export const TOUCH_EVERY_MS = 60_000;
+
+/**
+ * Records when a key was last used. Best effort, checked so it never resurrects a revoked key. At most
+ * once per TOUCH_EVERY_MS: a KV write on every hook call was the slowest part of a publish decision under
+ * load (see BENCHMARKS.md).
+ */
+export async function touchKey(kv: Deno.Kv, k: StreamKey, now = Date.now()): Promise<void> {
+  if (k.lastUsed !== undefined && now - k.lastUsed < TOUCH_EVERY_MS) return;
   const cur = await kv.get<StreamKey>(["keys", k.path, k.id]);
   if (!cur.value) return;
-  await kv.atomic().check(cur).set(cur.key, { ...cur.value, lastUsed: Date.now() }).commit().catch(() => {});
+  await kv.atomic().check(cur).set(cur.key, { ...cur.value, lastUsed: now }).commit().catch(() => {});
 }
