@@ -13,6 +13,7 @@ import { mediamtxConfigPath } from "./mediamtx/config-file.ts";
 import { makeSecrets } from "./mediamtx/secrets.ts";
 import { mediamtxEnv } from "./mediamtx/env.ts";
 import { Supervisor } from "./mediamtx/supervisor.ts";
+import { pidFilePath, reapStaleMediamtx } from "./mediamtx/pidfile.ts";
 import { mtxApi } from "./mediamtx/api.ts";
 import { DEFAULT_PATH } from "./web/routes.ts";
 import { applyRecordPaths } from "./recordings/path-config.ts";
@@ -75,6 +76,7 @@ export async function serve(cfg: Config, log: (s: string) => void = console.log)
   }
   checkPortFree("LIVEGATE_PORT", cfg.host, cfg.port);
   if (cfg.mediamtx.manage) {
+    await reapStaleMediamtx(pidFilePath(cfg.dataDir), log);
     const p = cfg.mediamtx.ports;
     checkPortFree("LIVEGATE_RTMP_PORT", "0.0.0.0", p.rtmp);
     checkPortFree("LIVEGATE_RTSP_PORT", "0.0.0.0", p.rtsp);
@@ -110,6 +112,7 @@ export async function serve(cfg: Config, log: (s: string) => void = console.log)
       configFile: mtxConfig,
       env: mediamtxEnv(cfg, secrets),
       log,
+      pidFile: pidFilePath(cfg.dataDir),
       ready: () =>
         waitMediamtxReady(cfg, secrets, 30_000, () => supervisor?.state === "restarting")
           .then(() => applyRecordPaths(cfg, secrets)),

@@ -1,5 +1,7 @@
 // Runs MediaMTX as a child process: its output goes to livegate's log with a "[mediamtx]" prefix, it is
 // restarted with exponential backoff when it dies, and stop() ends it (SIGTERM, then SIGKILL).
+import { removePidFile, writePidFile } from "./pidfile.ts";
+
 export type MtxState = "starting" | "running" | "restarting" | "stopped";
 
 export interface SupervisorOptions {
@@ -9,6 +11,8 @@ export interface SupervisorOptions {
   log?: (line: string) => void;
   /** Resolves once a freshly spawned MediaMTX serves (its API answers). */
   ready: () => Promise<void>;
+  /** Where to record the child's pid (see pidfile.ts). */
+  pidFile?: string;
 }
 
 export class Supervisor {
@@ -50,6 +54,7 @@ export class Supervisor {
     this.#pipe(this.#child.stdout);
     this.#pipe(this.#child.stderr);
     const child = this.#child;
+    if (this.opts.pidFile) writePidFile(this.opts.pidFile, child.pid);
     this.#log(`[livegate] MediaMTX started (pid ${child.pid})`);
     this.ready = this.opts.ready().then(() => {
       if (this.#child === child && this.state === "starting") this.state = "running";
@@ -122,6 +127,7 @@ export class Supervisor {
       clearTimeout(t);
     }
     await this.#loop;
+    if (this.opts.pidFile) removePidFile(this.opts.pidFile);
     this.state = "stopped";
   }
 }

@@ -76,3 +76,25 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "e2e: a MediaMTX orphaned by a killed livegate is ended by the next start",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const first = await startLivegate();
+    const pid = Number(/pid (\d+)/.exec(first.logs.find((l) => /MediaMTX started \(pid \d+\)/.test(l))!)![1]);
+    first.proc.kill("SIGKILL");
+    await first.proc.status;
+    assert.ok(pidAlive(pid), "MediaMTX outlives a SIGKILLed livegate");
+    // Same data dir and ports: the leftover MediaMTX still holds them.
+    const second = await startLivegate({ ...first.env });
+    try {
+      assert.ok(second.logs.some((l) => l.includes(`ending MediaMTX pid ${pid}`)), second.logs.join("\n"));
+      assert.equal(pidAlive(pid), false);
+    } finally {
+      await second.stop();
+      await first.stop();
+    }
+  },
+});
