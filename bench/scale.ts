@@ -1,5 +1,6 @@
 // Viewer scale: N simulated LL-HLS viewers (viewers.ts) through livegate, each with its own session,
 // while CPU and RSS of livegate, MediaMTX and the load generator itself are sampled.
+import { loadConfig } from "../src/config/config.ts";
 import { openStore } from "../src/store/kv.ts";
 import { createSession } from "../src/store/sessions.ts";
 import type { Rig } from "./rig.ts";
@@ -11,12 +12,13 @@ export interface ScaleRow extends ViewerStats {
   proc: Record<string, { cpuAvg: number; cpuMax: number; rssMax: number; rssEnd: number }>;
 }
 
-/** N fresh login sessions, written to livegate's KV the way a form login writes them. */
+/** N fresh login sessions, written to livegate's KV the way a form login writes them (same lifetime). */
 export async function makeSessions(rig: Rig, n: number): Promise<string[]> {
+  const ttl = loadConfig(rig.lg.env).sessionTtlSeconds;
   const kv = await openStore(rig.lg.dataDir);
   try {
     const out: string[] = [];
-    for (let i = 0; i < n; i++) out.push(`lg_session=${await createSession(kv, "admin", 3600)}`);
+    for (let i = 0; i < n; i++) out.push(`lg_session=${await createSession(kv, "admin", ttl)}`);
     return out;
   } finally {
     kv.close();
