@@ -1,30 +1,8 @@
 // End to end in real headless Chromium: log in through the form, the player shows "offline", then
 // starts by itself when ffmpeg goes live, and the video plays (currentTime advances) with audio.
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium.ts";
 import { ADMIN_PASSWORD, publish, startLivegate, stopProc, waitFor } from "./harness.ts";
-
-export const CHROMIUM = Deno.env.get("CHROMIUM_BIN") ?? "/usr/bin/chromium";
-export const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-quic",
-  "--autoplay-policy=no-user-gesture-required",
-];
-
-export async function launchBrowser() {
-  try {
-    Deno.statSync(CHROMIUM);
-  } catch {
-    throw new Error(`Chromium not found at ${CHROMIUM}: run scripts/test.sh (installs Debian's chromium)`);
-  }
-  return await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
-}
 
 interface PlayerState {
   status: string;
@@ -41,7 +19,7 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const lg = await startLivegate();
-    const browser = await launchBrowser();
+    const browser = await launchChromium();
     let pub: Deno.ChildProcess | undefined;
     try {
       const page = await browser.newPage();

@@ -1,8 +1,8 @@
-// Headless Debian Chromium for e2e tests that need a real browser (same flags as browser_test.ts).
+// Headless Debian Chromium for the e2e tests and benchmarks that need a real browser.
 import { chromium } from "playwright-core";
 
-const CHROMIUM = Deno.env.get("CHROMIUM_BIN") ?? "/usr/bin/chromium";
-const ARGS = [
+export const CHROMIUM = Deno.env.get("CHROMIUM_BIN") ?? "/usr/bin/chromium";
+export const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",
   "--disable-gpu",
@@ -14,11 +14,18 @@ const ARGS = [
   "--autoplay-policy=no-user-gesture-required",
 ];
 
-export async function launchChromium() {
+/** Fake camera + microphone (a test pattern and a beep), no permission prompt. */
+export const FAKE_MEDIA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"];
+
+export async function launchChromium(extraArgs: string[] = []) {
   try {
     Deno.statSync(CHROMIUM);
   } catch {
     throw new Error(`Chromium not found at ${CHROMIUM}: run scripts/test.sh (installs Debian's chromium)`);
   }
-  return await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  return await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
+    headless: true,
+  });
 }

@@ -148,39 +148,37 @@ export async function startLivegate(extraEnv: Record<string, string> = {}): Prom
   };
 }
 
-/** ffmpeg publishing a test pattern with a 440 Hz tone (H.264 + AAC) over RTMP. */
-export function publish(url: string, seconds = 120, extra: string[] = []): Deno.ChildProcess {
+export interface PublishOptions {
+  /** ffmpeg output format: flv (RTMP, the default), rtsp or mpegts (SRT). */
+  format?: "flv" | "rtsp" | "mpegts";
+  /** aac (default; what RTMP carries), opus (what WebRTC needs) or none. */
+  audio?: "aac" | "opus" | "none";
+  size?: string;
+  /** Extra output options, placed before the format. */
+  extra?: string[];
+}
+
+/** ffmpeg publishing a test pattern with a 440 Hz tone: H.264 (no B-frames) + AAC over RTMP by default. */
+export function publish(url: string, seconds = 120, opts: PublishOptions | string[] = {}): Deno.ChildProcess {
+  const o: PublishOptions = Array.isArray(opts) ? { extra: opts } : opts;
+  const format = o.format ?? "flv";
+  const audio = o.audio ?? "aac";
   const args = [
-    "-hide_banner",
-    "-loglevel",
-    "error",
-    "-re",
-    "-f",
-    "lavfi",
-    "-i",
-    `testsrc2=size=640x360:rate=30:duration=${seconds}`,
-    "-f",
-    "lavfi",
-    "-i",
-    `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-    "-c:v",
-    "libx264",
-    "-preset",
-    "veryfast",
-    "-tune",
-    "zerolatency",
-    "-g",
-    "30",
-    "-pix_fmt",
-    "yuv420p",
-    "-c:a",
-    "aac",
-    "-b:a",
-    "96k",
-    ...extra,
-    "-f",
-    "flv",
-    url,
+    ...["-hide_banner", "-loglevel", "error", "-re"],
+    ...["-f", "lavfi", "-i", `testsrc2=size=${o.size ?? "640x360"}:rate=30:duration=${seconds}`],
+    ...(audio === "none"
+      ? []
+      : ["-f", "lavfi", "-i", `sine=frequency=440:sample_rate=48000:duration=${seconds}`]),
+    ...["-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-bf", "0", "-g", "30"],
+    ...["-pix_fmt", "yuv420p"],
+    ...(audio === "aac"
+      ? ["-c:a", "aac", "-b:a", "96k"]
+      : audio === "opus"
+      ? ["-c:a", "libopus", "-b:a", "64k"]
+      : []),
+    ...(o.extra ?? []),
+    ...(format === "rtsp" ? ["-rtsp_transport", "tcp"] : []),
+    ...["-f", format, url],
   ];
   return new Deno.Command(needTool("ffmpeg"), { args, stdout: "null", stderr: "piped", stdin: "null" })
     .spawn();

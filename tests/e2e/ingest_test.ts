@@ -1,24 +1,6 @@
 // SRT and RTSP publishers use the same stream keys as RTMP (through the same hook).
 import assert from "node:assert/strict";
-import { ADMIN_PASSWORD, Client, needTool, startLivegate, stopProc, waitFor } from "./harness.ts";
-
-function ffmpegPublish(format: string, url: string, extra: string[] = []): Deno.ChildProcess {
-  const args = [
-    ...[
-      "-hide_banner",
-      "-loglevel",
-      "error",
-      "-re",
-      "-f",
-      "lavfi",
-      "-i",
-      "testsrc2=size=320x240:rate=25:duration=60",
-    ],
-    ...["-c:v", "libx264", "-preset", "veryfast", "-g", "25", ...extra, "-f", format, url],
-  ];
-  return new Deno.Command(needTool("ffmpeg"), { args, stdout: "null", stderr: "piped", stdin: "null" })
-    .spawn();
-}
+import { ADMIN_PASSWORD, Client, publish, startLivegate, stopProc, waitFor } from "./harness.ts";
 
 async function liveStatus(c: Client): Promise<number> {
   const r = await c.fetch("/hls/live/index.m3u8");
@@ -38,13 +20,13 @@ Deno.test({
       const srt = (key: string) =>
         `srt://127.0.0.1:${lg.env.LIVEGATE_SRT_PORT}?streamid=publish:live::${key}&pkt_size=1316`;
       const rtsp = (key: string) => `rtsp://127.0.0.1:${lg.env.LIVEGATE_RTSP_PORT}/live?token=${key}`;
-      const cases: [string, string, (k: string) => string, string[]][] = [
-        ["SRT", "mpegts", srt, []],
-        ["RTSP", "rtsp", rtsp, ["-rtsp_transport", "tcp"]],
+      const cases: [string, "mpegts" | "rtsp", (k: string) => string][] = [
+        ["SRT", "mpegts", srt],
+        ["RTSP", "rtsp", rtsp],
       ];
-      for (const [name, format, url, extra] of cases) {
+      for (const [name, format, url] of cases) {
         await t.step(`${name}: wrong key refused`, async () => {
-          const bad = ffmpegPublish(format, url("lg_wrong"), extra);
+          const bad = publish(url("lg_wrong"), 60, { format, audio: "none" });
           const st = await Promise.race([
             bad.status,
             new Promise<null>((r) => setTimeout(() => r(null), 8000)),
@@ -54,7 +36,7 @@ Deno.test({
           assert.equal(await liveStatus(c), 404, "nothing went live");
         });
         await t.step(`${name}: valid key goes live`, async () => {
-          const p = ffmpegPublish(format, url(lg.key), extra);
+          const p = publish(url(lg.key), 60, { format, audio: "none" });
           try {
             await waitFor(`${name} live`, async () => (await liveStatus(c)) === 200 ? true : undefined);
           } finally {

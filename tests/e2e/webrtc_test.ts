@@ -9,34 +9,9 @@
 // - LIVEGATE_WEBRTC_ADDITIONAL_HOSTS and LIVEGATE_WEBRTC_TCP_PORT show up as ICE candidates in the answer;
 // - MediaMTX's hook sees the client's address (X-Forwarded-For from livegate only).
 import assert from "node:assert/strict";
-import { chromium, type Page } from "playwright-core";
-import {
-  ADMIN_PASSWORD,
-  Client,
-  freePort,
-  needTool,
-  publish,
-  startLivegate,
-  stopProc,
-  waitFor,
-} from "./harness.ts";
-
-// Same browser set-up as browser_test.ts (not imported: that would register its test here too).
-const CHROMIUM = Deno.env.get("CHROMIUM_BIN") ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-quic",
-  "--autoplay-policy=no-user-gesture-required",
-  // Fake camera + microphone (a test pattern and a beep), no permission prompt.
-  "--use-fake-device-for-media-stream",
-  "--use-fake-ui-for-media-stream",
-];
+import type { Page } from "playwright-core";
+import { FAKE_MEDIA_ARGS, launchChromium } from "./chromium.ts";
+import { ADMIN_PASSWORD, Client, freePort, publish, startLivegate, stopProc, waitFor } from "./harness.ts";
 
 interface PlayerState {
   status: string;
@@ -60,47 +35,6 @@ const MIN_OFFER = [
   "a=rtpmap:96 H264/90000",
   "",
 ].join("\r\n");
-
-/** ffmpeg publishing H.264 (no B-frames) + Opus over RTSP: the setting that gives audio on WebRTC. */
-function publishOpusRtsp(url: string, seconds = 120): Deno.ChildProcess {
-  const args = [
-    "-hide_banner",
-    "-loglevel",
-    "error",
-    "-re",
-    "-f",
-    "lavfi",
-    "-i",
-    `testsrc2=size=640x360:rate=30:duration=${seconds}`,
-    "-f",
-    "lavfi",
-    "-i",
-    `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-    "-c:v",
-    "libx264",
-    "-preset",
-    "veryfast",
-    "-tune",
-    "zerolatency",
-    "-bf",
-    "0",
-    "-g",
-    "30",
-    "-pix_fmt",
-    "yuv420p",
-    "-c:a",
-    "libopus",
-    "-b:a",
-    "64k",
-    "-f",
-    "rtsp",
-    "-rtsp_transport",
-    "tcp",
-    url,
-  ];
-  return new Deno.Command(needTool("ffmpeg"), { args, stdout: "null", stderr: "piped", stdin: "null" })
-    .spawn();
-}
 
 async function login(page: Page, base: string, user: string, password: string, next: string) {
   await page.goto(`${base}/login?next=${encodeURIComponent(next)}`);
@@ -152,7 +86,6 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {
-    Deno.statSync(CHROMIUM);
     // Trust X-Forwarded-For from loopback, to check that MediaMTX's hook sees the client's address.
     // WebRTC reachability settings: an extra (NAT 1:1) host and ICE over TCP must show up in the answers.
     const iceTcp = freePort();
@@ -161,11 +94,7 @@ Deno.test({
       LIVEGATE_WEBRTC_ADDITIONAL_HOSTS: "192.0.2.123",
       LIVEGATE_WEBRTC_TCP_PORT: String(iceTcp),
     });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-    });
+    const browser = await launchChromium(FAKE_MEDIA_ARGS);
     const procs: Deno.ChildProcess[] = [];
     try {
       const admin = new Client(lg.url);
@@ -401,7 +330,10 @@ Deno.test({
       });
 
       await t.step("RTSP publish with H.264 + Opus (ffmpeg) plays over WebRTC with audio", async () => {
-        const pub = publishOpusRtsp(`rtsp://127.0.0.1:${lg.env.LIVEGATE_RTSP_PORT}/live?token=${lg.key}`);
+        const pub = publish(`rtsp://127.0.0.1:${lg.env.LIVEGATE_RTSP_PORT}/live?token=${lg.key}`, 120, {
+          format: "rtsp",
+          audio: "opus",
+        });
         procs.push(pub);
         const ctx = await browser.newContext();
         try {
