@@ -9,12 +9,17 @@ export class BodyTooLarge extends Error {
 
 /** The body as text, or throws BodyTooLarge as soon as more than `max` bytes arrived. */
 export async function readBodyCapped(req: Request, max: number): Promise<string> {
+  return new TextDecoder().decode(await readBodyBytesCapped(req, max));
+}
+
+/** The body's bytes, or throws BodyTooLarge as soon as more than `max` bytes arrived. */
+export async function readBodyBytesCapped(req: Request, max: number): Promise<Uint8Array> {
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > max) {
     await req.body?.cancel().catch(() => {});
     throw new BodyTooLarge(max);
   }
-  if (!req.body) return "";
+  if (!req.body) return new Uint8Array();
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -34,5 +39,5 @@ export async function readBodyCapped(req: Request, max: number): Promise<string>
     all.set(c, off);
     off += c.byteLength;
   }
-  return new TextDecoder().decode(all);
+  return all;
 }

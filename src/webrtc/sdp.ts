@@ -1,6 +1,8 @@
 // Checks on what browsers send to the WebRTC endpoints before anything reaches MediaMTX: bounded bodies,
 // a plausible SDP offer, a trickle-ICE fragment, and session ids in the form MediaMTX issues (UUIDs).
 
+import { BodyTooLarge, readBodyBytesCapped } from "../http/body.ts";
+
 export const MAX_SDP_BYTES = 64 * 1024;
 export const MAX_FRAG_BYTES = 16 * 1024;
 export const SESSION_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -17,25 +19,12 @@ export async function readLimited(req: Request, max: number): Promise<string> {
   if (len !== null && (!/^\d+$/.test(len) || Number(len) > max)) {
     throw new BodyError(413, `body too large (max ${max} bytes)`);
   }
-  if (!req.body) return "";
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => {});
-      throw new BodyError(413, `body too large (max ${max} bytes)`);
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(size);
-  let o = 0;
-  for (const c of chunks) {
-    all.set(c, o);
-    o += c.byteLength;
+  let all: Uint8Array;
+  try {
+    all = await readBodyBytesCapped(req, max);
+  } catch (e) {
+    if (e instanceof BodyTooLarge) throw new BodyError(413, `body too large (max ${max} bytes)`);
+    throw e;
   }
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(all);
