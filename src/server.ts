@@ -7,6 +7,7 @@ import { loadAssets } from "./web/assets.ts";
 import { openStore } from "./store/kv.ts";
 import { addUser, countUsers } from "./store/users.ts";
 import { createKey, listKeys } from "./store/keys.ts";
+import { ensureStream } from "./store/streams.ts";
 import { randomToken } from "./auth/bytes.ts";
 import { findMediamtx } from "./mediamtx/binary.ts";
 import { mediamtxConfigPath } from "./mediamtx/config-file.ts";
@@ -34,6 +35,7 @@ async function firstRun(kv: Deno.Kv, cfg: Config, out: (s: string) => void): Pro
     else out(`  password: ${password}    (shown once; change it with: livegate user passwd admin)`);
   }
   if ((await listKeys(kv)).length === 0) {
+    await ensureStream(kv, DEFAULT_PATH);
     const { key } = await createKey(kv, DEFAULT_PATH, "first-run");
     const rtmp = `rtmp://${cfg.publishHost}:${cfg.mediamtx.ports.rtmp}/${DEFAULT_PATH}`;
     out(`Created a stream key for '${DEFAULT_PATH}' (shown once):`);

@@ -3,12 +3,12 @@ import { type Config, ConfigError } from "../config/config.ts";
 import { serve } from "../server.ts";
 import { openStore } from "../store/kv.ts";
 import { addUser, deleteUser, listUsers, type Role, setPassword, UserError } from "../store/users.ts";
-import { createKey, KeyError, listKeys, revokeKey } from "../store/keys.ts";
+import { createKey, KeyError, listKeys, revokeKey, validatePath } from "../store/keys.ts";
 import { randomToken } from "../auth/bytes.ts";
 import { BACKUP_USAGE, backupCmd } from "./backup-cmd.ts";
 import { MEDIAMTX_USAGE, mediamtxCmd } from "./mediamtx-cmd.ts";
 import { STREAM_FLAGS, STREAM_USAGE, streamCmd, userAdminCmd } from "./stream-cmd.ts";
-import { StreamError } from "../store/streams.ts";
+import { ensureStream, StreamError } from "../store/streams.ts";
 
 export const USAGE = `livegate — live streaming in front of MediaMTX
 
@@ -194,6 +194,8 @@ async function keyCmd(
 ) {
   if (sub === "create") {
     if (!arg) throw new KeyError(400, "key create needs a PATH (e.g. live)");
+    validatePath(arg);
+    await ensureStream(kv, arg, { actor: "cli", action: "stream.create", target: arg });
     const { key, meta } = await createKey(kv, arg, typeof flags.name === "string" ? flags.name : "default");
     const rtmp = `rtmp://${cfg.publishHost}:${cfg.mediamtx.ports.rtmp}/${arg}`;
     console.log(`key ${meta.id} for '${arg}' (shown once, store it now):`);

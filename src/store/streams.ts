@@ -174,3 +174,13 @@ export async function deleteStream(kv: Deno.Kv, path: string, audit?: AuditInput
   }
   throw new StreamError(409, `stream '${path}' is being changed by others; try again`);
 }
+
+/** Registers `path` as a private stream without owner unless it already exists (keys made from the CLI). */
+export async function ensureStream(kv: Deno.Kv, path: string, audit?: AuditInput): Promise<void> {
+  if (await getStream(kv, path)) return;
+  try {
+    await createStream(kv, path, {}, audit);
+  } catch (e) {
+    if (!(e instanceof StreamError && e.status === 409)) throw e;
+  }
+}

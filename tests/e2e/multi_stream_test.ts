@@ -82,8 +82,11 @@ Deno.test({
           owner: "sam",
         });
         assert.equal(s.status, 201, JSON.stringify(s.body));
-        // "live" only has the CLI key: register it (private, admins manage it).
-        assert.equal((await api(admin, "POST", "/api/streams", { path: "live" })).status, 201);
+        // "live" got its CLI key from the harness, which registered it (private, admins manage it).
+        const live = await api(admin, "GET", "/api/streams/live");
+        assert.equal(live.status, 200, JSON.stringify(live.body));
+        assert.equal(live.body.stream.visibility, "private");
+        assert.equal((await api(admin, "POST", "/api/streams", { path: "live" })).status, 409);
         assert.equal((await sam.login("sam", u.body.password)).status, 303);
         const k = await api(sam, "POST", "/api/streams/studio/keys", { name: "obs" });
         assert.equal(k.status, 201);
