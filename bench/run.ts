@@ -83,7 +83,8 @@ try {
       let ratio = "";
       let target = "";
       if (r === viaLg && d && direct.dist) {
-        ratio = `${f(d.p50 / direct.dist.p50, 2)}x direct p50 (+${f(d.p50 - direct.dist.p50)} ms)`;
+        const diff = d.p50 - direct.dist.p50;
+        ratio = `${f(d.p50 / direct.dist.p50, 2)}x direct p50 (${diff >= 0 ? "+" : ""}${f(diff)} ms)`;
         target = `p50 <= 1500 ms: ${pass(d.p50 <= 1500)}`;
       }
       if (r === rtc && d) target = `p50 <= 400 ms: ${pass(d.p50 <= 400)}`;

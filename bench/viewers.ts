@@ -98,7 +98,15 @@ const dec = new TextDecoder();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function track(s: Shared, playlistUri: string, cookie: string): Promise<void> {
-  let stalled = false;
+  const t = { stalled: false };
+  try {
+    await trackLoop(s, playlistUri, cookie, t);
+  } finally {
+    if (t.stalled) s.stats.stalledTracks++;
+  }
+}
+
+async function trackLoop(s: Shared, playlistUri: string, cookie: string, t: { stalled: boolean }) {
   let needInit = true;
   // Playback model.
   let t0 = 0; // wall time the playhead was at media time 0
@@ -152,14 +160,13 @@ async function track(s: Shared, playlistUri: string, cookie: string): Promise<vo
       if (t0 === 0) t0 = now + PLAY_AFTER_MS;
       else if (now > t0 + media) {
         s.stats.stalls++;
-        stalled = true;
+        t.stalled = true;
         t0 = now - media; // the playhead waited for this part
       }
       media += p.dur * 1000;
       last = { msn: p.msn, idx: p.idx };
     }
   }
-  if (stalled) s.stats.stalledTracks++;
 }
 
 /** Runs `cookies.length` viewers against `base` (…/hls/live) for `seconds`, joining over `rampSeconds`. */
