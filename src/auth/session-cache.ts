@@ -1,6 +1,6 @@
-// A short-lived in-memory cache of session lookups for media requests: a viewer fetches HLS playlists and
-// parts ~10 times a second, and each lookup is a hash plus two KV reads. Only successful lookups are kept,
-// for TTL_MS. Every state-changing request this process handles clears the cache, so logout, kicks and
+// Short-lived in-memory caches for media requests: a viewer fetches HLS playlists and parts ~10 times a
+// second, and each request needs its session (a hash plus two KV reads) and the stream's watch rule (a KV
+// read). Only successful lookups and allowed decisions are kept, for TTL_MS. Every state-changing request this process handles clears the cache, so logout, kicks and
 // user or role changes through livegate take effect at once; changes made by another process (the CLI)
 // take effect within TTL_MS.
 import type { Session } from "../store/sessions.ts";
@@ -43,4 +43,52 @@ export class SessionCache {
   get size(): number {
     return this.#m.size;
   }
+}
+
+/** A small TTL map for other per-request media decisions (same lifetime and invalidation as sessions). */
+export class TtlCache<T> {
+  #m = new Map<string, { v: T; at: number }>();
+
+  get(key: string, now = Date.now()): T | undefined {
+    const e = this.#m.get(key);
+    if (!e) return undefined;
+    if (now - e.at >= TTL_MS) {
+      this.#m.delete(key);
+      return undefined;
+    }
+    return e.v;
+  }
+
+  set(key: string, v: T, now = Date.now()): void {
+    if (this.#m.size >= MAX_ENTRIES) {
+      for (const [k, e] of this.#m) if (now - e.at >= TTL_MS) this.#m.delete(k);
+      if (this.#m.size >= MAX_ENTRIES) this.#m.clear();
+    }
+    this.#m.set(key, { v, at: now });
+  }
+
+  clear(): void {
+    this.#m.clear();
+  }
+}
+
+export interface MediaCaches {
+  sessions: SessionCache;
+  /** Allowed watch decisions for media requests (src/proxy/watch-access.ts), by user, path and share link. */
+  watch: TtlCache<unknown>;
+}
+
+const caches = new WeakMap<Deno.Kv, MediaCaches>();
+
+/** The media caches of the app using this store. */
+export function mediaCaches(kv: Deno.Kv): MediaCaches {
+  let c = caches.get(kv);
+  if (!c) caches.set(kv, c = { sessions: new SessionCache(), watch: new TtlCache() });
+  return c;
+}
+
+export function clearMediaCaches(kv: Deno.Kv): void {
+  const c = caches.get(kv);
+  c?.sessions.clear();
+  c?.watch.clear();
 }

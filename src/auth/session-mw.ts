@@ -3,7 +3,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { getSession } from "../store/sessions.ts";
 import { getUser } from "../store/users.ts";
-import { SessionCache } from "./session-cache.ts";
+import { clearMediaCaches, mediaCaches } from "./session-cache.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 
 export const SESSION_COOKIE = "lg_session";
@@ -23,10 +23,10 @@ export function setSessionCookie(c: Context<Env>, deps: AppDeps, token: string):
 const isMedia = (path: string) => path.startsWith("/hls/");
 
 export function loadSession(deps: AppDeps): MiddlewareHandler<Env> {
-  const cache = new SessionCache();
+  const cache = mediaCaches(deps.kv).sessions;
   return async (c, next) => {
     const safe = c.req.method === "GET" || c.req.method === "HEAD";
-    if (!safe) cache.clear();
+    if (!safe) clearMediaCaches(deps.kv);
     const token = getCookie(c, SESSION_COOKIE);
     c.set("sessionToken", token);
     c.set("session", null);
@@ -56,7 +56,7 @@ export function loadSession(deps: AppDeps): MiddlewareHandler<Env> {
     try {
       await next();
     } finally {
-      cache.clear(); // after the change too: a lookup racing with it may have cached the old state
+      clearMediaCaches(deps.kv); // after the change too: a lookup racing with it may have cached the old state
     }
   };
 }

@@ -5,6 +5,7 @@ import { getCookie } from "hono/cookie";
 import { type Decision, watchDecision } from "../auth/permissions.ts";
 import { sessionIdOf } from "../store/sessions.ts";
 import { viewerTracker } from "./viewers.ts";
+import { mediaCaches } from "../auth/session-cache.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 
 export const SHARE_COOKIE = "lg_share";
@@ -26,7 +27,15 @@ export async function watchGuard(
   track = true,
 ): Promise<Response | null> {
   const share = shareTokenOf(c);
-  const d: Decision = await watchDecision(deps.kv, c.get("user"), path, share);
+  // HLS media requests reuse an allowed decision for up to 2 s (src/auth/session-cache.ts).
+  const media = c.req.method === "GET" && c.req.path.startsWith("/hls/");
+  const key = `${c.get("user")?.name ?? ""}\n${path}\n${share ?? ""}`;
+  const watchCache = mediaCaches(deps.kv).watch;
+  let d = media ? watchCache.get(key) as Decision | undefined : undefined;
+  if (!d) {
+    d = await watchDecision(deps.kv, c.get("user"), path, share);
+    if (media && d.allow) watchCache.set(key, d);
+  }
   if (!d.allow) return c.json({ error: d.reason }, d.status);
   if (track) {
     const user = c.get("user");

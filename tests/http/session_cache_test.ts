@@ -4,6 +4,8 @@
 import assert from "node:assert/strict";
 import { Jar, PASSWORD, testApp } from "./helpers.ts";
 import { deleteSession } from "../../src/store/sessions.ts";
+import { addUser } from "../../src/store/users.ts";
+import { createStream, updateStream } from "../../src/store/streams.ts";
 import { TTL_MS } from "../../src/auth/session-cache.ts";
 
 const media = async (j: Jar) => {
@@ -47,6 +49,35 @@ Deno.test("http: session cache - a session ended out of band stops media within 
     assert.equal(me.status, 401, "APIs do not use the cache");
     await new Promise((r) => setTimeout(r, TTL_MS + 100));
     assert.equal(await media(j), 401);
+  } finally {
+    t.close();
+  }
+});
+
+Deno.test("http: watch-rule cache - a stream closed to a viewer: at once after any change through livegate, else within TTL", async () => {
+  const t = await testApp();
+  try {
+    await addUser(t.kv, "vic", "vic-password-1", "viewer");
+    await createStream(t.kv, "club", { visibility: "private", allow: ["vic"] });
+    const vic = new Jar(t.app, "203.0.113.8");
+    await vic.login("vic", "vic-password-1");
+    const club = async () => {
+      const r = await vic.req("/hls/club/index.m3u8");
+      await r.body?.cancel();
+      return r.status;
+    };
+    assert.ok(LOGGED_IN.includes(await club()));
+    // Out of band (another process): the cached decision holds for at most TTL_MS.
+    await updateStream(t.kv, "club", { allow: ["someone-else"] });
+    await new Promise((r) => setTimeout(r, TTL_MS + 100));
+    assert.equal(await club(), 403);
+    // Open again, cache the decision, close it, then any state-changing request clears the cache.
+    await updateStream(t.kv, "club", { allow: ["vic"] });
+    assert.ok(LOGGED_IN.includes(await club()));
+    await updateStream(t.kv, "club", { allow: ["someone-else"] });
+    const other = new Jar(t.app);
+    await other.login("admin", PASSWORD); // a POST through livegate
+    assert.equal(await club(), 403);
   } finally {
     t.close();
   }
