@@ -3,33 +3,15 @@
 // (requestVideoFrameCallback + canvas) and subtracts it from the frame's expected display time. Same
 // machine, same clock: the number covers encode, RTMP, MediaMTX, the proxy, the player's buffer, decode.
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium } from "../tests/e2e/chromium.ts";
 import { ADMIN_PASSWORD, ROOT } from "../tests/e2e/harness.ts";
 import { BITS, BLOCK, COLS, STRIP_H, W } from "./clock_source.ts";
 import type { Rig } from "./rig.ts";
 import { type Dist, dist } from "./stats.ts";
 
-const CHROMIUM = Deno.env.get("CHROMIUM_BIN") ?? "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-quic",
-  "--autoplay-policy=no-user-gesture-required",
-];
-
-export async function launch(extra: string[] = []): Promise<Browser> {
-  try {
-    Deno.statSync(CHROMIUM);
-  } catch {
-    throw new Error(`Chromium not found at ${CHROMIUM}: run scripts/setup.sh --test`);
-  }
-  return await chromium.launch({ executablePath: CHROMIUM, args: [...ARGS, ...extra], headless: true });
-}
+/** Headless Chromium with the test suite's flags (tests/e2e/chromium.ts). */
+export const launch = (extra: string[] = []): Promise<Browser> => launchChromium(extra);
 
 export interface LatencyResult {
   name: string;

@@ -6,21 +6,10 @@
 // covers capture, encode, WHIP, MediaMTX, WHEP, jitter buffer, decode and display.
 //
 //   deno run -A bench/webrtc_latency.ts [--seconds 15]
-import { chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
+import { launchChromium } from "../tests/e2e/chromium.ts";
 import { ADMIN_PASSWORD, startLivegate } from "../tests/e2e/harness.ts";
 
-const CHROMIUM = Deno.env.get("CHROMIUM_BIN") ?? "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-quic",
-  "--autoplay-policy=no-user-gesture-required",
-];
 const W = 640, H = 360, BLOCK = 40, COLS = W / BLOCK, BITS = 48;
 
 function percentile(sorted: number[], p: number): number {
@@ -122,7 +111,7 @@ async function sample(page: Page, ms: number) {
 const secIdx = Deno.args.indexOf("--seconds");
 const seconds = secIdx >= 0 ? Number(Deno.args[secIdx + 1]) : 15;
 const lg = await startLivegate();
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+const browser = await launchChromium();
 try {
   const pub = await browser.newPage();
   await pub.goto(`${lg.url}/health`);

@@ -103,7 +103,7 @@ export function parsePort(name: string, v: unknown, def: number): number {
   return n;
 }
 
-function parseBool(name: string, v: unknown, def: boolean): boolean {
+export function parseBool(name: string, v: unknown, def: boolean): boolean {
   if (v === undefined || v === null || v === "") return def;
   if (typeof v === "boolean") return v;
   const s = String(v).toLowerCase();

@@ -1,6 +1,7 @@
 // Settings for recording, metrics and webhooks (parsed here, merged into Config by config.ts).
 import { isAbsolute, join, resolve } from "node:path";
-import { ConfigError } from "./config.ts";
+import { ConfigError, parseBool } from "./config.ts";
+import { NAME_RE } from "../store/kv.ts";
 
 export interface RecordingConfig {
   /** Record every path unless `paths` says otherwise. */
@@ -50,17 +51,6 @@ export const OPS_ENV = {
 
 type Get = (envName: string, key: string) => { value: unknown; name: string };
 
-const PATH_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
-
-function bool(name: string, v: unknown, def: boolean): boolean {
-  if (v === undefined || v === null || v === "") return def;
-  if (typeof v === "boolean") return v;
-  const s = String(v).toLowerCase();
-  if (["1", "true", "yes", "on"].includes(s)) return true;
-  if (["0", "false", "no", "off"].includes(s)) return false;
-  throw new ConfigError(name, `'${v}' is not a boolean (true/false)`);
-}
-
 /** "0" (off), "90", "30s", "15m", "24h", "7d" -> seconds. */
 export function parseDuration(
   name: string,
@@ -107,8 +97,8 @@ function recordPaths(name: string, v: unknown): Record<string, boolean> {
     });
   }
   for (const [path, val] of entries) {
-    if (!PATH_RE.test(path)) throw new ConfigError(name, `'${path}' is not a valid path name`);
-    out[path] = bool(`${name} (${path})`, val, true);
+    if (!NAME_RE.test(path)) throw new ConfigError(name, `'${path}' is not a valid path name`);
+    out[path] = parseBool(`${name} (${path})`, val, true);
   }
   return out;
 }
@@ -186,7 +176,7 @@ export function loadOpsConfig(get: Get, dataDir: string): OpsConfig {
 
   return {
     recording: {
-      enabled: bool(rec.name, rec.value, true),
+      enabled: parseBool(rec.name, rec.value, true),
       paths: recordPaths(rp.name, rp.value),
       dir,
       retentionSeconds,
