@@ -14,6 +14,7 @@ import { getUser } from "../store/users.ts";
 import { DEFAULT_STREAM, getStream, type Stream } from "../store/streams.ts";
 import { findKey, type StreamKey, touchKey } from "../store/keys.ts";
 import { verifyShare } from "../store/shares.ts";
+import { NAME_RE } from "../store/kv.ts";
 
 export type Decision =
   | { allow: true; reason: string }
@@ -101,6 +102,14 @@ export function publishKeyRule(
   return { allow: true, reason: `valid stream key of '${owner.name}'` };
 }
 
+/** The key owner's record and the stream record, read together (one KV round trip). */
+async function ownerAndStream(kv: Deno.Kv, k: StreamKey | null, path: string) {
+  if (!k || !NAME_RE.test(path)) return { owner: undefined, stream: null };
+  if (!k.owner) return { owner: undefined, stream: await getStream(kv, path) };
+  const [u, s] = await kv.getMany<[User, Stream]>([["users", k.owner], ["streams", path]]);
+  return { owner: u.value, stream: s.value };
+}
+
 /** Checks a presented publish key against the rules; records the key's last use when allowed. */
 export async function checkPublishKey(
   kv: Deno.Kv,
@@ -108,8 +117,7 @@ export async function checkPublishKey(
   key: string,
 ): Promise<{ allow: boolean; reason: string }> {
   const k = await findKey(kv, key);
-  const owner = k?.owner ? await getUser(kv, k.owner) : undefined;
-  const stream = k ? await getStream(kv, path) : null;
+  const { owner, stream } = await ownerAndStream(kv, k, path);
   const d = publishKeyRule(k, path, owner, stream);
   if (d.allow && k) await touchKey(kv, k);
   return d;
@@ -119,8 +127,8 @@ export async function checkPublishKey(
 export async function validKeyPath(kv: Deno.Kv, key: string): Promise<string | null> {
   const k = await findKey(kv, key);
   if (!k) return null;
-  const owner = k.owner ? await getUser(kv, k.owner) : undefined;
-  return publishKeyRule(k, k.path, owner, await getStream(kv, k.path)).allow ? k.path : null;
+  const { owner, stream } = await ownerAndStream(kv, k, k.path);
+  return publishKeyRule(k, k.path, owner, stream).allow ? k.path : null;
 }
 
 /** Whether this viewer may watch `path` (see watchDecision for the 401/403 distinction). */
