@@ -11,7 +11,9 @@ const TTL_SECONDS = 90 * 24 * 3600;
 
 const key = async (user: string, token: string): Promise<Deno.KvKey> => [
   "login_device",
-  user.toLowerCase().slice(0, 64),
+  // Exact name, not case-folded: user names are case-sensitive, so "Bob"'s browser must not count as
+  // known for "bob".
+  user.slice(0, 64),
   await sha256Hex(token),
 ];
 

@@ -54,17 +54,23 @@ export async function beginLoginAttempt(
   return 1; // a burst of concurrent attempts for this IP/user: fail closed, try again in a second
 }
 
-/** The attempt counted by beginLoginAttempt succeeded: clear the IP's count, take it off the user's. */
+/**
+ * The attempt counted by beginLoginAttempt succeeded: take it back from both counters. Only this attempt:
+ * clearing the IP's whole count would let anyone with one valid account reset the per-IP limit between
+ * guesses at other accounts (password spraying from one address).
+ */
 export async function loginSucceeded(kv: Deno.Kv, ip: string, user: string): Promise<void> {
-  const [ipKey, userKey] = keys(ip, user);
-  await kv.delete(ipKey);
+  for (const key of keys(ip, user)) await takeBack(kv, key);
+}
+
+async function takeBack(kv: Deno.Kv, key: Deno.KvKey): Promise<void> {
   for (let i = 0; i < 10; i++) {
-    const e = await kv.get<Counter>(userKey);
+    const e = await kv.get<Counter>(key);
     if (!e.value || e.value.count <= 0) return;
     const now = Date.now();
     const op = e.value.count <= 1 || e.value.resetAt <= now
-      ? kv.atomic().check(e).delete(userKey)
-      : kv.atomic().check(e).set(userKey, { ...e.value, count: e.value.count - 1 }, {
+      ? kv.atomic().check(e).delete(key)
+      : kv.atomic().check(e).set(key, { ...e.value, count: e.value.count - 1 }, {
         expireIn: e.value.resetAt - now,
       });
     if ((await op.commit()).ok) return;
