@@ -15,7 +15,7 @@ import {
   UserError,
   validateUserPatch,
 } from "../store/users.ts";
-import { listSessions, revokeSessionById } from "../store/sessions.ts";
+import { listSessions, revokeSessionById, sessionId } from "../store/sessions.ts";
 import { listAudit } from "../store/audit.ts";
 import { listKeys } from "../store/keys.ts";
 import { viewerTracker } from "../proxy/viewers.ts";
@@ -113,7 +113,9 @@ export function adminApiRoutes(deps: AppDeps) {
       const generated = b.password === undefined || b.password === "";
       const password = generated ? randomToken(12) : b.password;
       if (typeof password !== "string") throw new UserError(400, "password must be a string");
-      await setPassword(kv, name, password, auditOf(c, "user.password", name));
+      // Ends the user's sessions; an admin resetting their own password keeps the current one.
+      const own = name === c.get("user")!.name ? await sessionId(c.get("sessionToken")) : undefined;
+      await setPassword(kv, name, password, auditOf(c, "user.password", name), own);
       return c.json({ ok: true, ...(generated ? { password } : {}) });
     }),
   );

@@ -45,8 +45,15 @@ export function watchRule(
   stream: Stream | null,
   shareValid = false,
 ): Decision {
-  const s = stream ?? DEFAULT_STREAM("");
   if (isAdmin(user)) return { allow: true, reason: "admin" };
+  // A path without a stream record (never registered, or deleted) is for admins only: deleting a stream
+  // must never widen who sees what is still live or recorded there.
+  if (!stream) {
+    return active(user)
+      ? { allow: false, status: 403, reason: "no such stream" }
+      : { allow: false, status: 401, reason: "login required" };
+  }
+  const s = stream;
   if (s.visibility === "public") return { allow: true, reason: "public stream" };
   if (isOwner(user, stream)) return { allow: true, reason: "owner" };
   if (s.visibility === "unlisted" && shareValid) return { allow: true, reason: "share link" };

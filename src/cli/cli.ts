@@ -173,7 +173,7 @@ async function userCmd(
   if (sub === "passwd") {
     const { password, generated } = await readPassword(flags);
     await setPassword(kv, name, password);
-    console.log(`password of '${name}' changed`);
+    console.log(`password of '${name}' changed; their sessions were ended`);
     if (generated) console.log(`password: ${password}`);
     return 0;
   }

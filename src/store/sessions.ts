@@ -96,3 +96,8 @@ export async function revokeSessionById(
 export function sessionIdOf(token: string): Promise<string> {
   return sha256Hex(token);
 }
+
+/** The KV id of a session cookie token (its SHA-256), or undefined without a token. */
+export async function sessionId(token: string | undefined): Promise<string | undefined> {
+  return token && token.length <= 128 ? await sha256Hex(token) : undefined;
+}

@@ -1,5 +1,5 @@
 // Streams as first-class records: ["streams", path] -> Stream (title, visibility, owner, viewer allow-list).
-// A path without a record (e.g. one that only has CLI keys) behaves as a private stream without owner.
+// A path without a record (never registered, or deleted) is watchable by admins only (permissions.ts).
 // Every write is an atomic operation with a check on the version read, so concurrent edits never get lost:
 // a caller passing `version` gets 409 when the record changed since it read it; without `version` the
 // field-wise patch is retried on the fresh record.

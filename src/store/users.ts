@@ -65,11 +65,16 @@ export async function addUser(
   return user;
 }
 
+/**
+ * Sets a new password and, in the same transaction, ends the user's sessions (a reset is often done
+ * because the old password leaked) — all but `keepSessionId` (the caller's own, when users change theirs).
+ */
 export async function setPassword(
   kv: Deno.Kv,
   name: string,
   password: string,
   audit?: AuditInput,
+  keepSessionId?: string,
 ): Promise<void> {
   if (typeof password !== "string") throw new UserError(400, "password must be a string");
   const bad = validatePassword(password);
@@ -79,6 +84,10 @@ export async function setPassword(
     const cur = await kv.get<User>(["users", name]);
     if (!cur.value) throw new UserError(404, `no user '${name}'`);
     const op = kv.atomic().check(cur).set(["users", name], { ...cur.value, passwordHash: hash });
+    for await (const s of kv.list({ prefix: ["user_sessions", name] })) {
+      if (s.key[2] === keepSessionId) continue;
+      op.delete(s.key).delete(["sessions", s.key[2] as string]);
+    }
     const res = await withAudit(op, audit).commit();
     if (res.ok) break;
   }

@@ -54,7 +54,7 @@ export function dashboardPage(opts: {
             <td>${r.stream?.title ?? ""}</td>
             <td>${r.registered
               ? r.stream!.visibility
-              : html`<span class="muted">private (not registered)</span>`}</td>
+              : html`<span class="muted">admins only (not registered)</span>`}</td>
             <td>${r.stream?.owner ?? html`<span class="muted">–</span>`}</td>
             <td>${r.keys}</td>
             <td>${r.live?.live

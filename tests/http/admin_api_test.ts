@@ -128,9 +128,12 @@ Deno.test("api: users - role, disable (ends sessions), reset password, delete (s
     assert.equal(pw.status, 200);
     assert.equal(typeof pw.body.password, "string");
     assert.equal((await new Jar(t.app).login("sam", "sam-password-1")).status, 401);
-    const sam2 = await api(t, "sam", pw.body.password);
+    const samOld = await api(t, "sam", pw.body.password);
     assert.equal((await call("POST", "/api/users/sam/password", { password: "x" })).status, 400);
     assert.equal((await call("POST", "/api/users/sam/password", { password: "sam-password-2" })).status, 200);
+    // A reset ends the user's sessions.
+    assert.equal((await samOld.call("GET", "/api/streams")).status, 401);
+    const sam2 = await api(t, "sam", "sam-password-2");
 
     // Role change.
     const role = await call("PATCH", "/api/users/sam", { role: "viewer" });
@@ -327,6 +330,34 @@ Deno.test("api: sessions list/revoke, live and kick without MediaMTX, audit log"
     // A refused action leaves no audit entry.
     await call("POST", "/api/streams", { path: "show" });
     assert.equal((await call("GET", "/api/audit")).body.entries.length, audit.length);
+  } finally {
+    t.close();
+  }
+});
+
+Deno.test("admin API: a password reset ends the user's sessions; the admin's own reset keeps the current one", async () => {
+  const t = await testApp();
+  try {
+    await addUser(t.kv, "rita", "rita-password-1", "viewer");
+    const rita = new Jar(t.app);
+    assert.equal((await rita.login("rita", "rita-password-1")).status, 303);
+    assert.equal((await rita.req("/api/me")).status, 200);
+    const admin = new Jar(t.app);
+    assert.equal((await admin.login("admin", PASSWORD)).status, 303);
+    const other = new Jar(t.app, "192.0.2.44");
+    assert.equal((await other.login("admin", PASSWORD)).status, 303);
+    const reset = (name: string, password: string) =>
+      admin.req(`/api/users/${name}/password`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-csrf-token": admin.cookies.get("lg_csrf")! },
+        body: JSON.stringify({ password }),
+      });
+    assert.equal((await reset("rita", "rita-password-2")).status, 200);
+    assert.equal((await rita.req("/api/me")).status, 401, "rita's old session ended");
+    assert.equal((await new Jar(t.app).login("rita", "rita-password-2")).status, 303);
+    assert.equal((await reset("admin", "admin-password-2")).status, 200);
+    assert.equal((await admin.req("/api/me")).status, 200, "the admin's current session stays");
+    assert.equal((await other.req("/api/me")).status, 401, "the admin's other session ended");
   } finally {
     t.close();
   }

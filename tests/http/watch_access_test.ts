@@ -36,8 +36,8 @@ Deno.test("http: /hls and /watch - role x visibility matrix, share links", async
       priv: { anonymous: 401, admin: "ok", sam: "ok", olga: "ok", vic: "ok", lisa: "ok" },
       club: { anonymous: 401, admin: "ok", sam: "ok", olga: 403, vic: 403, lisa: "ok" },
       unl: { anonymous: 401, admin: "ok", sam: "ok", olga: "ok", vic: "ok", lisa: "ok" },
-      // No stream record: private without owner.
-      live: { anonymous: 401, admin: "ok", sam: "ok", olga: "ok", vic: "ok", lisa: "ok" },
+      // No stream record (never registered, or deleted): admins only.
+      live: { anonymous: 401, admin: "ok", sam: 403, olga: 403, vic: 403, lisa: 403 },
     };
     for (const [path, row] of Object.entries(MATRIX)) {
       for (const [who, want] of Object.entries(row)) {

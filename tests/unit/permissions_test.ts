@@ -121,9 +121,11 @@ for (const [row, cols] of Object.entries(WATCH)) {
   }
 }
 
-Deno.test("permissions: a path without a stream record is private, admins only for publishing", () => {
-  assert.equal(watchRule(null, null).allow, false);
-  assert.equal(watchRule(USERS.viewer, null).allow, true);
+Deno.test("permissions: a path without a stream record (never registered or deleted) is admins only", () => {
+  assert.deepEqual(watchRule(null, null), { allow: false, status: 401, reason: "login required" });
+  assert.deepEqual(watchRule(USERS.viewer, null), { allow: false, status: 403, reason: "no such stream" });
+  assert.equal(watchRule(USERS.owner, null).allow, false);
+  assert.equal(watchRule(USERS.admin, null).allow, true);
   assert.equal(publishRule(USERS.admin, null), true);
   assert.equal(publishRule(USERS.owner, null), false);
 });
