@@ -10,7 +10,6 @@
 // Publishing with a key: the key must belong to that path; a key created by a user only works while that
 // user may still publish there (exists, not disabled, admin or the streamer owning the stream).
 import type { User } from "../store/users.ts";
-import { getUser } from "../store/users.ts";
 import { DEFAULT_STREAM, getStream, type Stream } from "../store/streams.ts";
 import { findKey, type StreamKey, touchKey } from "../store/keys.ts";
 import { verifyShare } from "../store/shares.ts";
