@@ -148,7 +148,9 @@ export function streamApiRoutes(deps: AppDeps) {
       const path = c.req.param("path") ?? "";
       if (!NAME_RE.test(path)) throw new StreamError(400, "invalid stream path");
       await deleteStream(kv, path, auditOf(c, "stream.delete", path));
-      return c.json({ ok: true });
+      // Its keys went with it; also end a publish that is live right now (best effort: MediaMTX may be down).
+      const kicked = await kickPublisher(deps, path).catch(() => null);
+      return c.json({ ok: true, kicked });
     }),
   );
 
