@@ -1,7 +1,7 @@
 // End to end in real headless Chromium: log in through the form, the player shows "offline", then
 // starts by itself when ffmpeg goes live, and the video plays (currentTime advances) with audio.
 import assert from "node:assert/strict";
-import { launchChromium } from "./chromium.ts";
+import { launchChromium, videoInfo } from "./chromium.ts";
 import { ADMIN_PASSWORD, publish, startLivegate, stopProc, waitFor } from "./harness.ts";
 
 interface PlayerState {
@@ -51,17 +51,7 @@ Deno.test({
         (document.getElementById("video") as HTMLVideoElement).currentTime
       );
       await page.waitForTimeout(3000);
-      const v = await page.evaluate(() => {
-        const el = document.getElementById("video") as HTMLVideoElement & {
-          webkitAudioDecodedByteCount?: number;
-        };
-        return {
-          t: el.currentTime,
-          paused: el.paused,
-          w: el.videoWidth,
-          audioBytes: el.webkitAudioDecodedByteCount ?? -1,
-        };
-      });
+      const v = await videoInfo(page);
       assert.ok(v.t - t0 > 1.5, `currentTime advanced ${t0} -> ${v.t}`);
       assert.equal(v.paused, false);
       assert.equal(v.w, 640);

@@ -1,5 +1,5 @@
 // Headless Debian Chromium for the e2e tests and benchmarks that need a real browser.
-import { chromium } from "playwright-core";
+import { chromium, type Page } from "playwright-core";
 
 export const CHROMIUM = Deno.env.get("CHROMIUM_BIN") ?? "/usr/bin/chromium";
 export const CHROMIUM_ARGS = [
@@ -27,5 +27,20 @@ export async function launchChromium(extraArgs: string[] = []) {
     executablePath: CHROMIUM,
     args: [...CHROMIUM_ARGS, ...extraArgs],
     headless: true,
+  });
+}
+
+/** The player's <video id=video>: position, paused, width, and audio bytes decoded (Chromium only). */
+export async function videoInfo(page: Page) {
+  return await page.evaluate(() => {
+    const el = document.getElementById("video") as HTMLVideoElement & {
+      webkitAudioDecodedByteCount?: number;
+    };
+    return {
+      t: el.currentTime,
+      paused: el.paused,
+      w: el.videoWidth,
+      audioBytes: el.webkitAudioDecodedByteCount ?? -1,
+    };
   });
 }

@@ -10,7 +10,7 @@
 // - MediaMTX's hook sees the client's address (X-Forwarded-For from livegate only).
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { FAKE_MEDIA_ARGS, launchChromium } from "./chromium.ts";
+import { FAKE_MEDIA_ARGS, launchChromium, videoInfo } from "./chromium.ts";
 import { ADMIN_PASSWORD, Client, freePort, publish, startLivegate, stopProc, waitFor } from "./harness.ts";
 
 interface PlayerState {
@@ -45,20 +45,6 @@ async function login(page: Page, base: string, user: string, password: string, n
 
 const playerState = (page: Page) =>
   page.evaluate(() => (globalThis as unknown as { livegate: PlayerState }).livegate);
-
-async function videoInfo(page: Page) {
-  return await page.evaluate(() => {
-    const el = document.getElementById("video") as HTMLVideoElement & {
-      webkitAudioDecodedByteCount?: number;
-    };
-    return {
-      t: el.currentTime,
-      paused: el.paused,
-      w: el.videoWidth,
-      audioBytes: el.webkitAudioDecodedByteCount ?? -1,
-    };
-  });
-}
 
 /** Waits for the player to be live in `mode`, then checks that the video advances. */
 async function assertPlays(page: Page, mode: string, what: string) {
