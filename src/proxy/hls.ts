@@ -7,6 +7,7 @@ import { proxy } from "hono/proxy";
 import { NAME_RE } from "../store/kv.ts";
 import { watchGuard } from "./watch-access.ts";
 import { mediamtxUrls } from "../mediamtx/env.ts";
+import { mediamtxUnavailable } from "../mediamtx/unavailable.ts";
 import { countedBody, proxyBytes } from "../metrics/registry.ts";
 import { SharedFetch } from "./hls-shared.ts";
 import type { AppDeps, Env } from "../http/context.ts";
@@ -68,14 +69,7 @@ export function hlsRoutes(deps: AppDeps) {
         : await shared.fetch(`${base}/${path}/${file}${qs}`, file, c.req.raw.signal);
     } catch (e) {
       if (c.req.raw.signal.aborted) return new Response(null, { status: 499 });
-      const state = deps.mtxState();
-      const restarting = state === "starting" || state === "restarting";
-      console.error(`[livegate] HLS upstream error: ${(e as Error).message}`);
-      c.header("Retry-After", "2");
-      return c.json(
-        { error: restarting ? "MediaMTX is restarting; try again shortly" : "MediaMTX is not reachable" },
-        restarting ? 503 : 502,
-      );
+      return mediamtxUnavailable(c, deps, `HLS upstream error: ${(e as Error).message}`);
     }
     if (res.status === 404 || res.status === 401 || (res.status >= 300 && res.status < 400)) {
       // 401 from MediaMTX here means the muxer went away (stream ended) between requests.

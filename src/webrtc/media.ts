@@ -6,6 +6,7 @@ import { watchAccess } from "./access.ts";
 import { NAME_RE } from "../store/kv.ts";
 import { basicAuth } from "../mediamtx/secrets.ts";
 import { mediamtxUrls } from "../mediamtx/env.ts";
+import { mediamtxUnavailable } from "../mediamtx/unavailable.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 
 /** Codecs MediaMTX can send over WebRTC (internal/protocols/webrtc/from_stream.go). */
@@ -56,13 +57,7 @@ export function mediaRoutes(deps: AppDeps) {
         signal: AbortSignal.timeout(3000),
       });
     } catch {
-      const state = deps.mtxState();
-      const restarting = state === "starting" || state === "restarting";
-      c.header("Retry-After", "2");
-      return c.json(
-        { error: restarting ? "MediaMTX is restarting; try again shortly" : "MediaMTX is not reachable" },
-        restarting ? 503 : 502,
-      );
+      return mediamtxUnavailable(c, deps);
     }
     if (res.status === 404) {
       await res.body?.cancel();

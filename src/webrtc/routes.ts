@@ -14,6 +14,7 @@ import { csrfFailure } from "../auth/csrf.ts";
 import { NAME_RE } from "../store/kv.ts";
 import { basicAuth } from "../mediamtx/secrets.ts";
 import { mediamtxUrls } from "../mediamtx/env.ts";
+import { mediamtxUnavailable } from "../mediamtx/unavailable.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 import { publishTickets } from "./tickets.ts";
 import { checkPublishKey } from "../auth/permissions.ts";
@@ -45,16 +46,8 @@ export function webrtcRoutes(deps: AppDeps) {
   const app = new Hono<Env>();
   const base = mediamtxUrls(deps.cfg).webrtc;
 
-  function unreachable(c: Context<Env>, e: unknown) {
-    const state = deps.mtxState();
-    const restarting = state === "starting" || state === "restarting";
-    console.error(`[livegate] WebRTC upstream error: ${(e as Error).message}`);
-    c.header("Retry-After", "2");
-    return c.json(
-      { error: restarting ? "MediaMTX is restarting; try again shortly" : "MediaMTX is not reachable" },
-      restarting ? 503 : 502,
-    );
-  }
+  const unreachable = (c: Context<Env>, e: unknown) =>
+    mediamtxUnavailable(c, deps, `WebRTC upstream error: ${(e as Error).message}`);
 
   async function forward(c: Context<Env>, url: string, init: RequestInit): Promise<Response | null> {
     try {
