@@ -5,6 +5,7 @@ import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { randomToken, sha256Hex } from "./bytes.ts";
 import type { AppDeps, Env } from "../http/context.ts";
+import { secureCookie } from "./session-mw.ts";
 
 export const DEVICE_COOKIE = "lg_device";
 const TTL_SECONDS = 90 * 24 * 3600;
@@ -29,11 +30,10 @@ export async function rememberDevice(c: Context<Env>, deps: AppDeps, user: strin
   let token = getCookie(c, DEVICE_COOKIE);
   if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) token = randomToken(32);
   await deps.kv.set(await key(user, token), true, { expireIn: TTL_SECONDS * 1000 });
-  const secure = deps.cfg.secureCookies === "always" || (deps.cfg.secureCookies === "auto" && c.get("https"));
   setCookie(c, DEVICE_COOKIE, token, {
     httpOnly: true,
     sameSite: "Strict",
-    secure,
+    secure: secureCookie(c, deps),
     path: "/login",
     maxAge: TTL_SECONDS,
   });

@@ -8,12 +8,16 @@ import type { AppDeps, Env } from "../http/context.ts";
 
 export const SESSION_COOKIE = "lg_session";
 
+/** Whether cookies get the Secure flag: LIVEGATE_SECURE_COOKIES, "auto" meaning when over HTTPS. */
+export function secureCookie(c: Context<Env>, deps: Pick<AppDeps, "cfg">): boolean {
+  return deps.cfg.secureCookies === "always" || (deps.cfg.secureCookies === "auto" && c.get("https"));
+}
+
 export function setSessionCookie(c: Context<Env>, deps: AppDeps, token: string): void {
-  const secure = deps.cfg.secureCookies === "always" || (deps.cfg.secureCookies === "auto" && c.get("https"));
   setCookie(c, SESSION_COOKIE, token, {
     httpOnly: true,
     sameSite: "Lax",
-    secure,
+    secure: secureCookie(c, deps),
     path: "/",
     maxAge: deps.cfg.sessionTtlSeconds,
   });
