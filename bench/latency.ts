@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { launchChromium } from "../tests/e2e/chromium.ts";
+import { LL_HLS_CONFIG } from "../static/hls-config.ts";
 import { ADMIN_PASSWORD, ROOT } from "../tests/e2e/harness.ts";
 import { BITS, BLOCK, COLS, STRIP_H, W } from "./clock_source.ts";
 import type { Rig } from "./rig.ts";
@@ -159,19 +160,11 @@ export async function latencyDirect(
       });
     });
     await page.goto("http://bench.invalid/");
-    await page.evaluate(({ src, cdn, over }) => {
+    await page.evaluate(({ src, cdn, base, over }) => {
       // deno-lint-ignore no-explicit-any
       const Hls = (globalThis as any).Hls;
       const cfg: Record<string, unknown> = {
-        // Same settings as static/player.ts.
-        lowLatencyMode: true,
-        backBufferLength: 30,
-        liveSyncDuration: 0.5,
-        liveMaxLatencyDuration: 5,
-        maxLiveSyncPlaybackRate: 1.5,
-        manifestLoadingMaxRetry: 2,
-        levelLoadingMaxRetry: 4,
-        fragLoadingMaxRetry: 4,
+        ...base, // the player's settings (static/hls-config.ts)
         xhrSetup: (xhr: XMLHttpRequest) => xhr.setRequestHeader("authorization", `Bearer ${cdn}`),
       };
       for (const [k, v] of Object.entries(over)) {
@@ -183,7 +176,12 @@ export async function latencyDirect(
       hls.loadSource(src);
       hls.attachMedia(v);
       hls.on(Hls.Events.MANIFEST_PARSED, () => v.play().catch(() => {}));
-    }, { src: `${rig.mtxHls}/live/index.m3u8`, cdn: rig.secrets.cdn, over: hlsOverrides });
+    }, {
+      src: `${rig.mtxHls}/live/index.m3u8`,
+      cdn: rig.secrets.cdn,
+      base: LL_HLS_CONFIG,
+      over: hlsOverrides,
+    });
     return await measure(page, name, warmupMs, sampleMs);
   } finally {
     await browser.close();

@@ -3,6 +3,7 @@
 // one it is on and why, "offline" until the stream goes live, reconnects after errors and stalls, and shows
 // the current latency. ?mode=hls or ?mode=webrtc forces one.
 import Hls from "hls.js";
+import { LL_HLS_CONFIG } from "./hls-config.ts";
 import { HttpError, type RtcSession, rtcStats, startWhep } from "./whep.ts";
 
 const video = document.getElementById("video") as HTMLVideoElement;
@@ -204,19 +205,7 @@ async function run() {
   if (gen !== generation) return;
   if (Hls.isSupported()) {
     state.mode = "hls";
-    hls = new Hls({
-      lowLatencyMode: true,
-      backBufferLength: 30,
-      // Stay 0.5 s behind the live edge (MediaMTX's PART-HOLD-BACK). A count-based liveSync would mean
-      // N x the 1 s segment and overrides PART-HOLD-BACK: with 2 it measured 2.07 s glass-to-glass (see
-      // BENCHMARKS.md). hls.js widens the target by itself after a stall.
-      liveSyncDuration: 0.5,
-      liveMaxLatencyDuration: 5,
-      maxLiveSyncPlaybackRate: 1.5,
-      manifestLoadingMaxRetry: 2,
-      levelLoadingMaxRetry: 4,
-      fragLoadingMaxRetry: 4,
-    });
+    hls = new Hls(LL_HLS_CONFIG);
     hls.on(Hls.Events.ERROR, (_e, data) => {
       if (!data.fatal) return;
       state.fatalErrors++;
