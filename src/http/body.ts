@@ -12,8 +12,14 @@ export async function readBodyCapped(req: Request, max: number): Promise<string>
   return new TextDecoder().decode(await readBodyBytesCapped(req, max));
 }
 
-/** The body's bytes, or throws BodyTooLarge as soon as more than `max` bytes arrived. */
-export async function readBodyBytesCapped(req: Request, max: number): Promise<Uint8Array> {
+/**
+ * The body's bytes (of a request, or of an upstream response), or throws BodyTooLarge as soon as more
+ * than `max` bytes arrived.
+ */
+export async function readBodyBytesCapped(
+  req: Request | Response,
+  max: number,
+): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > max) {
     await req.body?.cancel().catch(() => {});

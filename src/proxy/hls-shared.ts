@@ -4,6 +4,7 @@
 // segments, init; immutable, uniquely named by MediaMTX) are kept in memory for a few seconds, bounded in
 // bytes. Playlists are never kept after they are answered. Viewers get their own copy of the response;
 // one leaving does not cancel the shared request (it ends by itself: MediaMTX answers or the timeout hits).
+import { readBodyBytesCapped } from "../http/body.ts";
 
 export interface SharedOptions {
   /** How long a media file stays in memory after it was fetched. */
@@ -31,29 +32,6 @@ export const DEFAULTS: SharedOptions = {
 };
 
 const isMedia = (file: string) => /\.(mp4|m4s|ts|aac)$/.test(file);
-
-async function readCapped(res: Response, max: number): Promise<Uint8Array<ArrayBuffer>> {
-  const len = Number(res.headers.get("content-length") ?? "0");
-  if (len > max) {
-    await res.body?.cancel();
-    throw new Error(`upstream body of ${len} bytes is larger than ${max}`);
-  }
-  const chunks: Uint8Array[] = [];
-  let n = 0;
-  for await (const ch of res.body ?? []) {
-    n += ch.byteLength;
-    if (n > max) throw new Error(`upstream body larger than ${max} bytes`);
-    chunks.push(ch);
-  }
-  if (chunks.length === 1) return new Uint8Array(chunks[0]);
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const ch of chunks) {
-    out.set(ch, o);
-    o += ch.byteLength;
-  }
-  return out;
-}
 
 export class SharedFetch {
   #inflight = new Map<string, Promise<Entry>>();
@@ -90,7 +68,7 @@ export class SharedFetch {
       redirect: "manual",
       signal: AbortSignal.timeout(this.opts.timeoutMs),
     });
-    const body = await readCapped(res, this.opts.maxBody);
+    const body = await readBodyBytesCapped(res, this.opts.maxBody);
     const headers: [string, string][] = [];
     res.headers.forEach((v, k) => {
       if (k !== "content-length" && k !== "transfer-encoding" && k !== "connection") headers.push([k, v]);
