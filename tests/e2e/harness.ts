@@ -5,11 +5,20 @@ import { join, resolve } from "node:path";
 export const ROOT = resolve(new URL("../..", import.meta.url).pathname);
 export const ADMIN_PASSWORD = "e2e-admin-password";
 
+/** Ports handed out by this process: the OS may offer a just-closed port again, which would give one
+ * livegate the same port twice (config refuses that) or two livegates one port. */
+const handedOut = new Set<number>();
+
 export function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const p = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return p;
+  for (;;) {
+    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const p = (l.addr as Deno.NetAddr).port;
+    l.close();
+    if (!handedOut.has(p)) {
+      handedOut.add(p);
+      return p;
+    }
+  }
 }
 
 export function needTool(name: string): string {
