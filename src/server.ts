@@ -2,6 +2,7 @@
 // MediaMTX (supervised), and stops both cleanly on Ctrl-C / SIGTERM.
 import { checkPortFree, type Config, prepareDataDir } from "./config/config.ts";
 import { checkUdpPortFree } from "./config/udp-port.ts";
+import { withHlsFastPath } from "./proxy/hls-fast.ts";
 import { createApp } from "./http/app.ts";
 import { loadAssets } from "./web/assets.ts";
 import { openStore } from "./store/kv.ts";
@@ -100,11 +101,12 @@ export async function serve(cfg: Config, log: (s: string) => void = console.log)
 
   const secrets = await makeSecrets(cfg.mediamtx.manage ? undefined : Deno.env.get("LIVEGATE_MTX_SECRET"));
   let supervisor: Supervisor | undefined;
-  const app = createApp({ kv, cfg, secrets, mtxState: () => supervisor?.state ?? "external" }, assets);
+  const deps = { kv, cfg, secrets, mtxState: () => supervisor?.state ?? "external" as const };
+  const app = createApp(deps, assets);
   const ac = new AbortController();
   const server = Deno.serve(
     { hostname: cfg.host, port: cfg.port, signal: ac.signal, onListen: () => {} },
-    app.fetch,
+    withHlsFastPath(deps, app.fetch),
   );
   log(`livegate listening on http://${cfg.host}:${cfg.port} (public URL ${cfg.publicUrl})`);
 

@@ -76,6 +76,8 @@ export interface MediaCaches {
   sessions: SessionCache;
   /** Allowed watch decisions for media requests (src/proxy/watch-access.ts), by user, path and share link. */
   watch: TtlCache<unknown>;
+  /** Viewers' passes for the HLS hot path (src/proxy/hls-pass.ts), by cookie, share link, IP and path. */
+  passes: TtlCache<unknown>;
 }
 
 const caches = new WeakMap<Deno.Kv, MediaCaches>();
@@ -83,7 +85,7 @@ const caches = new WeakMap<Deno.Kv, MediaCaches>();
 /** The media caches of the app using this store. */
 export function mediaCaches(kv: Deno.Kv): MediaCaches {
   let c = caches.get(kv);
-  if (!c) caches.set(kv, c = { sessions: new SessionCache(), watch: new TtlCache() });
+  if (!c) caches.set(kv, c = { sessions: new SessionCache(), watch: new TtlCache(), passes: new TtlCache() });
   return c;
 }
 
@@ -91,4 +93,5 @@ export function clearMediaCaches(kv: Deno.Kv): void {
   const c = caches.get(kv);
   c?.sessions.clear();
   c?.watch.clear();
+  c?.passes.clear();
 }

@@ -21,19 +21,7 @@ import type { Asset } from "../web/assets.ts";
 import { clientInfo } from "./client.ts";
 import type { AppDeps, Env } from "./context.ts";
 import { storageProblem } from "../store/errors.ts";
-
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "media-src 'self' blob:",
-  "worker-src 'self' blob:",
-  "connect-src 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-].join("; ");
+import { CSP, SECURITY_HEADERS } from "./security-headers.ts";
 
 export function createApp(deps: AppDeps, assets: Map<string, Asset>) {
   const app = new Hono<Env>();
@@ -41,9 +29,7 @@ export function createApp(deps: AppDeps, assets: Map<string, Asset>) {
   app.use("*", httpMetrics());
   app.use("*", async (c, next) => {
     await next();
-    c.header("X-Content-Type-Options", "nosniff");
-    c.header("Referrer-Policy", "same-origin");
-    c.header("X-Frame-Options", "DENY");
+    for (const [k, v] of SECURITY_HEADERS) c.header(k, v);
     if ((c.res.headers.get("content-type") ?? "").startsWith("text/html")) {
       c.header("Content-Security-Policy", CSP);
       c.header("Cache-Control", "no-store");

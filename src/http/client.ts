@@ -13,16 +13,23 @@ function remoteAddr(c: Context): string {
 
 const isLoopback = (ip: string) => ip === "127.0.0.1" || ip === "::1" || ip.startsWith("::ffff:127.");
 
+/**
+ * The client's IP: the connection's address, or with LIVEGATE_TRUST_PROXY and a loopback peer (the reverse
+ * proxy on this host) the last X-Forwarded-For entry.
+ */
+export function clientIpOf(remote: string, xff: string | null | undefined, trustProxy: boolean): string {
+  if (trustProxy && xff && isLoopback(remote)) return xff.split(",").pop()!.trim().slice(0, 64) || remote;
+  return remote;
+}
+
 export function clientInfo(deps: AppDeps): MiddlewareHandler<Env> {
   return async (c, next) => {
-    let ip = remoteAddr(c);
+    const remote = remoteAddr(c);
     let https = new URL(c.req.url).protocol === "https:";
-    if (deps.cfg.trustProxy && isLoopback(ip)) {
-      const xff = c.req.header("x-forwarded-for");
-      if (xff) ip = xff.split(",").pop()!.trim().slice(0, 64) || ip;
-      if (c.req.header("x-forwarded-proto") === "https") https = true;
+    if (deps.cfg.trustProxy && isLoopback(remote) && c.req.header("x-forwarded-proto") === "https") {
+      https = true;
     }
-    c.set("clientIp", ip);
+    c.set("clientIp", clientIpOf(remote, c.req.header("x-forwarded-for"), deps.cfg.trustProxy));
     c.set("https", https);
     await next();
   };

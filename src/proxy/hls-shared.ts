@@ -17,7 +17,7 @@ export interface SharedOptions {
   timeoutMs: number;
 }
 
-interface Entry {
+export interface Entry {
   status: number;
   headers: [string, string][];
   body: Uint8Array<ArrayBuffer>;
@@ -47,18 +47,26 @@ export class SharedFetch {
 
   /** A fresh Response for `url` (file name `file`), shared with concurrent identical requests. */
   async fetch(url: string, file: string, signal?: AbortSignal): Promise<Response> {
-    const now = Date.now();
-    this.#expire(now);
-    let e: Entry | undefined = this.#kept.get(url);
-    if (!e) {
-      let p = this.#inflight.get(url);
-      if (!p) {
-        p = this.#load(url, file).finally(() => this.#inflight.delete(url));
-        this.#inflight.set(url, p);
-      }
-      e = await (signal ? abortable(p, signal) : p);
-    }
+    const e = await this.get(url, file, signal);
     return new Response(e.body.byteLength ? e.body : null, { status: e.status, headers: e.headers });
+  }
+
+  /** The kept answer for `url`, if it is in memory (no waiting). */
+  peek(url: string): Entry | undefined {
+    this.#expire(Date.now());
+    return this.#kept.get(url);
+  }
+
+  /** The answer for `url`: kept, or the request in flight, or a new upstream request. */
+  get(url: string, file: string, signal?: AbortSignal): Promise<Entry> {
+    const e = this.peek(url);
+    if (e) return Promise.resolve(e);
+    let p = this.#inflight.get(url);
+    if (!p) {
+      p = this.#load(url, file).finally(() => this.#inflight.delete(url));
+      this.#inflight.set(url, p);
+    }
+    return signal ? abortable(p, signal) : p;
   }
 
   async #load(url: string, file: string): Promise<Entry> {

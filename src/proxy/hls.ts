@@ -2,17 +2,20 @@
 // session per stream serves every viewer. LL-HLS blocking requests (_HLS_msn, _HLS_part) pass through;
 // identical requests of many viewers share one upstream request and media files are kept for a few
 // seconds (hls-shared.ts); Range requests are streamed straight through and aborted when the viewer leaves.
+// The route below checks access; a viewer's further requests within 2 s take the hot path (hls-fast.ts),
+// which answers through the same HlsProxy.
 import { Hono } from "hono";
 import { proxy } from "hono/proxy";
 import { NAME_RE } from "../store/kv.ts";
-import { watchGuard } from "./watch-access.ts";
+import { shareTokenOf, watchCheck } from "./watch-access.ts";
+import { grantPass } from "./hls-pass.ts";
 import { mediamtxUrls } from "../mediamtx/env.ts";
 import { mediamtxUnavailable } from "../mediamtx/unavailable.ts";
 import { countedBody, proxyBytes } from "../metrics/registry.ts";
-import { SharedFetch } from "./hls-shared.ts";
+import { type Entry, SharedFetch } from "./hls-shared.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 
-const FILE_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+export const FILE_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const PASS_QUERY = ["_HLS_msn", "_HLS_part", "_HLS_skip"];
 const PASS_HEADERS = [
   "content-type",
@@ -30,10 +33,136 @@ function contentTypeFor(file: string, upstream: string | null): string {
   return upstream ?? "application/octet-stream";
 }
 
+/** The viewer's headers for a MediaMTX answer (`get` reads the upstream headers). */
+function clientHeaders(file: string, get: (h: string) => string | null): [string, string][] {
+  const out: [string, string][] = [];
+  for (const h of PASS_HEADERS) {
+    const v = h === "content-type" ? contentTypeFor(file, get(h)) : get(h);
+    if (v) out.push([h, v]);
+  }
+  // Private: content may be behind a login. Playlists change every part; segments never change.
+  out.push(["cache-control", file.endsWith(".m3u8") ? "no-cache, private" : "private, max-age=60"]);
+  out.push(["x-content-type-options", "nosniff"]);
+  return out;
+}
+
+const jsonError = (status: number, error: string) => Response.json({ error }, { status });
+
+/** The upstream query string for an HLS request (LL-HLS blocking parameters only), or an error message. */
+export function upstreamQuery(get: (k: string) => string | undefined): string | { error: string } {
+  const q = new URLSearchParams();
+  for (const k of PASS_QUERY) {
+    const v = get(k);
+    if (v !== undefined) {
+      if (!/^-?\d{1,12}$/.test(v) && !(k === "_HLS_skip" && /^(YES|v2)$/.test(v))) {
+        return { error: `bad ${k}` };
+      }
+      q.set(k, v);
+    }
+  }
+  return q.size ? `?${q}` : "";
+}
+
+/** One per app: the shared upstream fetches and the mapping of MediaMTX's answers to the viewer's. */
+export class HlsProxy {
+  readonly shared: SharedFetch;
+  readonly base: string;
+  #headers = new WeakMap<Entry, [string, string][]>();
+
+  constructor(readonly deps: AppDeps) {
+    this.base = mediamtxUrls(deps.cfg).hls;
+    this.shared = new SharedFetch({ authorization: `Bearer ${deps.secrets.cdn}` });
+  }
+
+  url(path: string, file: string, qs: string): string {
+    return `${this.base}/${path}/${file}${qs}`;
+  }
+
+  /** The answer from memory when this media file is kept (no waiting, no upstream request). */
+  kept(path: string, file: string, qs: string): Response | undefined {
+    const e = this.shared.peek(this.url(path, file, qs));
+    return e && this.#fromEntry(e, path, file);
+  }
+
+  /** The viewer's answer for `file` of stream `path` (a JSON error when MediaMTX has none). */
+  async answer(
+    path: string,
+    file: string,
+    qs: string,
+    range: string | undefined,
+    signal: AbortSignal,
+  ): Promise<Response> {
+    try {
+      if (range) {
+        // Range requests go straight through; everything else is shared between viewers (hls-shared.ts).
+        const res = await proxy(this.url(path, file, qs), {
+          headers: { authorization: `Bearer ${this.deps.secrets.cdn}`, range },
+          signal,
+          redirect: "manual",
+        });
+        return await this.#fromResponse(res, path, file);
+      }
+      return this.#fromEntry(await this.shared.get(this.url(path, file, qs), file, signal), path, file);
+    } catch (e) {
+      if (signal.aborted) return new Response(null, { status: 499 });
+      return mediamtxUnavailable(this.deps, `HLS upstream error: ${(e as Error).message}`);
+    }
+  }
+
+  #error(status: number, path: string): Response | null {
+    // 401 from MediaMTX here means the muxer went away (stream ended) between requests.
+    if (status === 404 || status === 401 || (status >= 300 && status < 400)) {
+      return jsonError(404, `stream '${path}' is offline or unknown`);
+    }
+    if (status >= 500) return jsonError(502, `MediaMTX answered ${status}`);
+    // MediaMTX refuses out-of-range LL-HLS blocking requests with an empty 400.
+    if (status === 400) return jsonError(400, "_HLS_msn/_HLS_part is out of range for this playlist");
+    return null;
+  }
+
+  #fromEntry(e: Entry, path: string, file: string): Response {
+    const err = this.#error(e.status, path);
+    if (err) return err;
+    let headers = this.#headers.get(e);
+    if (!headers) {
+      const m = new Map(e.headers);
+      this.#headers.set(e, headers = clientHeaders(file, (h) => m.get(h) ?? null));
+    }
+    proxyBytes.labels({ proxy: "hls" }).inc(e.body.byteLength);
+    return new Response(e.body.byteLength ? e.body : null, { status: e.status, headers });
+  }
+
+  async #fromResponse(res: Response, path: string, file: string): Promise<Response> {
+    const err = this.#error(res.status, path);
+    if (err) {
+      await res.body?.cancel();
+      return err;
+    }
+    // With a known length the bytes are counted at once and the upstream body is passed on untouched, so
+    // Deno streams it natively instead of pumping every chunk through JS (see BENCHMARKS.md).
+    const len = Number(res.headers.get("content-length") ?? "x");
+    let body: ReadableStream<Uint8Array> | null = res.body;
+    if (body && Number.isSafeInteger(len) && len >= 0) proxyBytes.labels({ proxy: "hls" }).inc(len);
+    else body = countedBody(body, "hls");
+    return new Response(body, {
+      status: res.status,
+      headers: clientHeaders(file, (h) => res.headers.get(h)),
+    });
+  }
+}
+
+const proxies = new WeakMap<Deno.Kv, HlsProxy>();
+
+/** The HLS proxy of the app using this store. */
+export function hlsProxy(deps: AppDeps): HlsProxy {
+  let p = proxies.get(deps.kv);
+  if (!p) proxies.set(deps.kv, p = new HlsProxy(deps));
+  return p;
+}
+
 export function hlsRoutes(deps: AppDeps) {
   const app = new Hono<Env>();
-  const base = mediamtxUrls(deps.cfg).hls;
-  const shared = new SharedFetch({ authorization: `Bearer ${deps.secrets.cdn}` });
+  const hls = hlsProxy(deps);
 
   app.get("/hls/:path/:file", async (c) => {
     const path = c.req.param("path");
@@ -41,66 +170,26 @@ export function hlsRoutes(deps: AppDeps) {
     if (!NAME_RE.test(path) || !FILE_RE.test(file)) return c.json({ error: "not found" }, 404);
     // Public streams need no login; private ones a session (401 without, 403 when not allowed); unlisted
     // ones also accept a share link (?share= or the lg_share cookie).
-    const denied = await watchGuard(c, deps, path);
-    if (denied) return denied;
-    const q = new URLSearchParams();
-    for (const k of PASS_QUERY) {
-      const v = c.req.query(k);
-      if (v !== undefined) {
-        if (!/^-?\d{1,12}$/.test(v) && !(k === "_HLS_skip" && /^(YES|v2)$/.test(v))) {
-          return c.json({ error: `bad ${k}` }, 400);
-        }
-        q.set(k, v);
-      }
-    }
-    const qs = q.size ? `?${q}` : "";
-    const headers: Record<string, string> = { authorization: `Bearer ${deps.secrets.cdn}` };
+    const checked = await watchCheck(c, deps, path);
+    if (checked instanceof Response) return checked;
+    const qs = upstreamQuery((k) => c.req.query(k));
+    if (typeof qs !== "string") return c.json(qs, 400);
+    grantPass(deps, {
+      token: c.get("sessionToken"),
+      share: shareTokenOf(c),
+      ip: c.get("clientIp") ?? "",
+      path,
+      viewer: checked,
+      sessionExpiresAt: c.get("session")?.expiresAt ?? Infinity,
+    });
     const range = c.req.header("range");
-    if (range && range.length < 100) headers.range = range;
-    let res: Response;
-    try {
-      // Range requests go straight through; everything else is shared between viewers (hls-shared.ts).
-      res = headers.range
-        ? await proxy(`${base}/${path}/${file}${qs}`, {
-          headers,
-          signal: c.req.raw.signal,
-          redirect: "manual",
-        })
-        : await shared.fetch(`${base}/${path}/${file}${qs}`, file, c.req.raw.signal);
-    } catch (e) {
-      if (c.req.raw.signal.aborted) return new Response(null, { status: 499 });
-      return mediamtxUnavailable(c, deps, `HLS upstream error: ${(e as Error).message}`);
-    }
-    if (res.status === 404 || res.status === 401 || (res.status >= 300 && res.status < 400)) {
-      // 401 from MediaMTX here means the muxer went away (stream ended) between requests.
-      await res.body?.cancel();
-      return c.json({ error: `stream '${path}' is offline or unknown` }, 404);
-    }
-    if (res.status >= 500) {
-      await res.body?.cancel();
-      return c.json({ error: `MediaMTX answered ${res.status}` }, 502);
-    }
-    if (res.status === 400) {
-      // MediaMTX refuses out-of-range LL-HLS blocking requests with an empty 400.
-      await res.body?.cancel();
-      return c.json({ error: "_HLS_msn/_HLS_part is out of range for this playlist" }, 400);
-    }
-    const out = new Headers();
-    for (const h of PASS_HEADERS) {
-      const v = res.headers.get(h);
-      if (v) out.set(h, v);
-    }
-    out.set("content-type", contentTypeFor(file, res.headers.get("content-type")));
-    // Private: content may be behind a login. Playlists change every part; segments never change.
-    out.set("cache-control", file.endsWith(".m3u8") ? "no-cache, private" : "private, max-age=60");
-    out.set("x-content-type-options", "nosniff");
-    // With a known length the bytes are counted at once and the upstream body is passed on untouched, so
-    // Deno streams it natively instead of pumping every chunk through JS (see BENCHMARKS.md).
-    const len = Number(res.headers.get("content-length") ?? "x");
-    let body: ReadableStream<Uint8Array> | null = res.body;
-    if (body && Number.isSafeInteger(len) && len >= 0) proxyBytes.labels({ proxy: "hls" }).inc(len);
-    else body = countedBody(body, "hls");
-    return new Response(body, { status: res.status, headers: out });
+    return await hls.answer(
+      path,
+      file,
+      qs,
+      range && range.length < 100 ? range : undefined,
+      c.req.raw.signal,
+    );
   });
 
   app.all(

@@ -4,7 +4,7 @@ import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { type Decision, watchDecision } from "../auth/permissions.ts";
 import { sessionIdOf } from "../store/sessions.ts";
-import { viewerTracker } from "./viewers.ts";
+import { type Viewer, viewerTracker } from "./viewers.ts";
 import { mediaCaches } from "../auth/session-cache.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 
@@ -16,6 +16,9 @@ export function shareTokenOf(c: Context<Env>): string | undefined {
   return c.req.query(SHARE_QUERY) ?? getCookie(c, SHARE_COOKIE) ?? undefined;
 }
 
+/** The viewer record of an allowed media request (what the live counts track). */
+export type SeenViewer = Omit<Viewer, "since" | "lastSeen">;
+
 /**
  * Decides whether this request may watch `path`. Answers a JSON 401/403 Response when not; null when
  * allowed (the viewer is then counted on `path`).
@@ -26,6 +29,17 @@ export async function watchGuard(
   path: string,
   track = true,
 ): Promise<Response | null> {
+  const r = await watchCheck(c, deps, path, track);
+  return r instanceof Response ? r : null;
+}
+
+/** Like watchGuard, but answers the viewer record (counted on `path` when `track`) when allowed. */
+export async function watchCheck(
+  c: Context<Env>,
+  deps: AppDeps,
+  path: string,
+  track = true,
+): Promise<Response | SeenViewer> {
   const share = shareTokenOf(c);
   // HLS media requests reuse an allowed decision for up to 2 s (src/auth/session-cache.ts).
   const media = c.req.method === "GET" && c.req.path.startsWith("/hls/");
@@ -37,18 +51,17 @@ export async function watchGuard(
     if (media && d.allow) watchCache.set(key, d);
   }
   if (!d.allow) return c.json({ error: d.reason }, d.status);
-  if (track) {
-    const user = c.get("user");
-    const token = c.get("sessionToken");
-    const ip = c.get("clientIp") ?? "";
-    const shareId = d.reason === "share link" && share ? share.split(".")[0] : null;
-    viewerTracker(deps.kv).seen(path, {
-      id: user && token ? await sessionIdOf(token) : shareId ? `share:${shareId}:${ip}` : `ip:${ip}`,
-      kind: user ? "session" : shareId ? "share" : "anonymous",
-      user: user?.name ?? null,
-      ip,
-      userAgent: (c.req.header("user-agent") ?? "").slice(0, 200),
-    });
-  }
-  return null;
+  const user = c.get("user");
+  const token = c.get("sessionToken");
+  const ip = c.get("clientIp") ?? "";
+  const shareId = d.reason === "share link" && share ? share.split(".")[0] : null;
+  const viewer: SeenViewer = {
+    id: user && token ? await sessionIdOf(token) : shareId ? `share:${shareId}:${ip}` : `ip:${ip}`,
+    kind: user ? "session" : shareId ? "share" : "anonymous",
+    user: user?.name ?? null,
+    ip,
+    userAgent: (c.req.header("user-agent") ?? "").slice(0, 200),
+  };
+  if (track) viewerTracker(deps.kv).seen(path, viewer);
+  return viewer;
 }

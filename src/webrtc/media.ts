@@ -57,7 +57,7 @@ export function mediaRoutes(deps: AppDeps) {
         signal: AbortSignal.timeout(3000),
       });
     } catch {
-      return mediamtxUnavailable(c, deps);
+      return mediamtxUnavailable(deps);
     }
     if (res.status === 404) {
       await res.body?.cancel();

@@ -46,8 +46,8 @@ export function webrtcRoutes(deps: AppDeps) {
   const app = new Hono<Env>();
   const base = mediamtxUrls(deps.cfg).webrtc;
 
-  const unreachable = (c: Context<Env>, e: unknown) =>
-    mediamtxUnavailable(c, deps, `WebRTC upstream error: ${(e as Error).message}`);
+  const unreachable = (e: unknown) =>
+    mediamtxUnavailable(deps, `WebRTC upstream error: ${(e as Error).message}`);
 
   async function forward(c: Context<Env>, url: string, init: RequestInit): Promise<Response | null> {
     try {
@@ -137,7 +137,7 @@ export function webrtcRoutes(deps: AppDeps) {
           body: offer,
         });
       } catch (e) {
-        return unreachable(c, e);
+        return unreachable(e);
       } finally {
         // A ticket is good for this one request: MediaMTX asked the hook (spent) or never will.
         if (ticket) await publishTickets.revoke(ticket);
@@ -204,7 +204,7 @@ export function webrtcRoutes(deps: AppDeps) {
           body: frag,
         });
       } catch (e) {
-        return unreachable(c, e);
+        return unreachable(e);
       }
       if (!res) return new Response(null, { status: 499 });
       if (res.status === 204) {
@@ -234,7 +234,7 @@ export function webrtcRoutes(deps: AppDeps) {
       try {
         res = await forward(c, `${base}/${path}/${kind}/${session}`, { method: "DELETE" });
       } catch (e) {
-        return unreachable(c, e);
+        return unreachable(e);
       }
       if (!res) return new Response(null, { status: 499 });
       await res.body?.cancel();

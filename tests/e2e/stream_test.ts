@@ -78,6 +78,21 @@ Deno.test({
           assert.equal(r.headers.get("content-type"), "video/mp4");
           bytes.push(new Uint8Array(await r.arrayBuffer()));
         }
+        // The same segment for a viewer whose first request this is (the app checks it in full) and again
+        // for the viewer above (its pass: the hot path answers from memory): same bytes, same headers.
+        const fresh = new Client(lg.url);
+        assert.equal((await fresh.login("admin", ADMIN_PASSWORD)).status, 303);
+        const seg = segs[segs.length - 1];
+        const viaApp = await fresh.fetch(`/hls/live/${seg}`);
+        const viaPass = await viewer.fetch(`/hls/live/${seg}`);
+        assert.deepEqual(new Uint8Array(await viaPass.arrayBuffer()), bytes[1]);
+        assert.deepEqual(new Uint8Array(await viaApp.arrayBuffer()), bytes[1]);
+        for (
+          const h of ["content-type", "content-length", "cache-control", "x-frame-options", "referrer-policy"]
+        ) {
+          assert.ok(viaApp.headers.get(h), h);
+          assert.equal(viaPass.headers.get(h), viaApp.headers.get(h), h);
+        }
         const file = join(lg.dataDir, "seg.mp4");
         await Deno.writeFile(file, new Uint8Array([...bytes[0], ...bytes[1]]));
         const probe = await run(needTool("ffprobe"), [

@@ -1,5 +1,6 @@
 // In-process app for HTTP tests: memory KV, a fixed admin, no MediaMTX (its state reads "stopped").
 import { createApp } from "../../src/http/app.ts";
+import { withHlsFastPath } from "../../src/proxy/hls-fast.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import { makeSecrets } from "../../src/mediamtx/secrets.ts";
 import { addUser } from "../../src/store/users.ts";
@@ -21,22 +22,32 @@ export async function testApp(env: Record<string, string> = {}) {
   const assets = new Map<string, Asset>([
     ["player.js", { body: new TextEncoder().encode("//js"), type: "text/javascript", etag: '"x"' }],
   ]);
-  const app = createApp({ kv, cfg, secrets, mtxState: () => "stopped" }, assets);
-  return { app, kv, cfg, secrets, close: () => kv.close() };
+  const deps = { kv, cfg, secrets, mtxState: () => "stopped" as const };
+  const app = createApp(deps, assets);
+  // What Deno.serve runs in src/server.ts: the HLS hot path in front of the app.
+  const handler = withHlsFastPath(deps, (req, info) => app.fetch(req, info));
+  return { app, handler, kv, cfg, secrets, close: () => kv.close() };
 }
 
 type App = Awaited<ReturnType<typeof testApp>>["app"];
+type Handler = Awaited<ReturnType<typeof testApp>>["handler"];
 
 /** Cookie jar over app.request. */
 export class Jar {
   cookies = new Map<string, string>();
-  constructor(readonly app: App, readonly ip = "203.0.113.7") {}
+  /** Requests go to `app` in-process, or with `handler` through the server's handler (HLS hot path first). */
+  constructor(readonly app: App, readonly ip = "203.0.113.7", readonly handler?: Handler) {}
 
   async req(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
     if (this.cookies.size) headers.set("cookie", [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
     const conn = { remoteAddr: { hostname: this.ip, port: 40000, transport: "tcp" } };
-    const res = await this.app.request(`http://localhost${path}`, { ...init, headers }, conn);
+    const res = this.handler
+      ? await this.handler(new Request(`http://localhost${path}`, { ...init, headers }), {
+        ...conn,
+        completed: Promise.resolve(),
+      } as Deno.ServeHandlerInfo)
+      : await this.app.request(`http://localhost${path}`, { ...init, headers }, conn);
     for (const c of res.headers.getSetCookie()) {
       const [pair] = c.split(";");
       const i = pair.indexOf("=");

@@ -1,0 +1,64 @@
+// The HLS hot path, in front of the app (src/server.ts): a viewer fetches ~10 HLS files a second per track,
+// and after one of its requests passed the full check (hls.ts: session, watch rule, share link) the same
+// viewer's next requests for that stream hold a pass (hls-pass.ts) for 2 s. Those are answered here without
+// the app's middleware chain: from memory when the file is kept (synchronously), else through the same
+// HlsProxy as the route. Anything unusual (no pass, HEAD, Range, odd names, percent-encoding, a bad
+// query) goes to the app, which answers it in full; a pass lapsing every 2 s sends the viewer through the
+// app again, which also renews the session. Responses carry the same headers and metrics as the app's.
+import { getQueryParam } from "hono/utils/url";
+import { parse as parseCookies } from "hono/utils/cookie";
+import { NAME_RE } from "../store/kv.ts";
+import { FILE_RE, hlsProxy, upstreamQuery } from "./hls.ts";
+import { findPass } from "./hls-pass.ts";
+import { SHARE_COOKIE, SHARE_QUERY } from "./watch-access.ts";
+import { viewerTracker } from "./viewers.ts";
+import { SESSION_COOKIE } from "../auth/session-mw.ts";
+import { clientIpOf } from "../http/client.ts";
+import { SECURITY_HEADERS } from "../http/security-headers.ts";
+import { httpDuration, httpRequests } from "../metrics/registry.ts";
+import type { AppDeps } from "../http/context.ts";
+
+type Handler = (req: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>;
+
+const URL_RE = /^https?:\/\/[^/?#]+\/hls\/([^/?#]+)\/([^/?#]+)(\?[^#]*)?$/;
+const ROUTE = "/hls/:path/:file";
+
+/** `next` behind the HLS hot path. */
+export function withHlsFastPath(deps: AppDeps, next: Handler): Handler {
+  const hls = hlsProxy(deps);
+  const tracker = viewerTracker(deps.kv);
+
+  const finish = (res: Response, t0: number): Response => {
+    for (const [k, v] of SECURITY_HEADERS) res.headers.set(k, v);
+    httpRequests.inc({ method: "GET", route: ROUTE, status: String(res.status) });
+    httpDuration.observe({ route: ROUTE }, (performance.now() - t0) / 1000);
+    return res;
+  };
+
+  return (req, info) => {
+    if (req.method !== "GET") return next(req, info);
+    const t0 = performance.now();
+    const url = req.url;
+    const m = URL_RE.exec(url);
+    if (!m || !NAME_RE.test(m[1]) || !FILE_RE.test(m[2]) || req.headers.has("range")) return next(req, info);
+    const [, path, file, query] = m;
+    const cookie = req.headers.get("cookie") ?? "";
+    if (cookie.includes("%") || cookie.includes('"')) return next(req, info);
+    const cookies = cookie ? parseCookies(cookie) : {};
+    const remote = (info.remoteAddr as Deno.NetAddr).hostname ?? "unknown";
+    const pass = findPass(deps, {
+      token: cookies[SESSION_COOKIE],
+      share: (query ? getQueryParam(url, SHARE_QUERY) as string | undefined : undefined) ??
+        cookies[SHARE_COOKIE],
+      ip: clientIpOf(remote, req.headers.get("x-forwarded-for"), deps.cfg.trustProxy),
+      path,
+    });
+    if (!pass) return next(req, info);
+    const qs = query ? upstreamQuery((k) => getQueryParam(url, k) as string | undefined) : "";
+    if (typeof qs !== "string") return next(req, info);
+    tracker.seen(path, pass.viewer);
+    const kept = hls.kept(path, file, qs);
+    if (kept) return finish(kept, t0);
+    return hls.answer(path, file, qs, undefined, req.signal).then((res) => finish(res, t0));
+  };
+}
