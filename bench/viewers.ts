@@ -5,9 +5,15 @@
 // Stall model: a track starts playing PLAY_AFTER_MS after its first part arrived (MediaMTX's
 // PART-HOLD-BACK is 0.5 s); part k is due when the playhead reaches it. A part arriving after its
 // deadline is a stall; the playhead then waits for it (the next deadlines move by the stall).
-// Errors: any non-2xx answer, network error or timeout; the track then reloads the playlist after 500 ms,
-// like hls.js retrying.
+// Errors: any non-2xx answer, network error (a malformed answer is counted as "protocol") or timeout; the
+// track then reloads the playlist after 500 ms, like hls.js retrying.
+//
+// Client: each track has its own keep-alive HTTP/1.1 connection (http1.ts), used for its playlist reloads,
+// init segment and parts in order (the video track's also for the viewer's multivariant playlist), as a
+// browser reuses connections. `fetch` with an AbortSignal per request cost the generator more CPU than
+// livegate spent answering.
 import { type Dist, dist } from "./stats.ts";
+import { Http1Connection, Http1Error } from "./http1.ts";
 
 const PLAY_AFTER_MS = 500;
 
@@ -60,7 +66,10 @@ export function parseMediaPlaylist(text: string): Playlist {
 }
 
 interface Shared {
-  base: string;
+  hostname: string;
+  port: number;
+  /** Path of the base URL, e.g. /hls/live. */
+  path: string;
   until: number;
   stats: ViewerStats;
   fetchMs: number[];
@@ -71,42 +80,54 @@ function fail(s: Shared, kind: string) {
   s.stats.errorKinds[kind] = (s.stats.errorKinds[kind] ?? 0) + 1;
 }
 
-async function get(s: Shared, url: string, cookie: string, timeoutMs: number): Promise<Uint8Array | null> {
+async function get(
+  s: Shared,
+  conn: Http1Connection,
+  uri: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+): Promise<Uint8Array | null> {
   s.stats.requests++;
-  let res: Response;
+  let res;
   try {
-    res = await fetch(url, { headers: { cookie }, signal: AbortSignal.timeout(timeoutMs) });
+    res = await conn.get(`${s.path}/${uri}`, headers, timeoutMs);
   } catch (e) {
-    fail(s, (e as Error).name === "TimeoutError" ? "timeout" : "network");
+    fail(s, e instanceof Http1Error ? e.kind : "network");
     return null;
   }
-  try {
-    const body = new Uint8Array(await res.arrayBuffer());
-    if (!res.ok) {
-      fail(s, `http ${res.status}`);
-      return null;
-    }
-    s.stats.bytes += body.byteLength;
-    return body;
-  } catch (e) {
-    fail(s, (e as Error).name === "TimeoutError" ? "timeout" : "network");
+  if (res.status < 200 || res.status > 299) {
+    fail(s, `http ${res.status}`);
     return null;
   }
+  s.stats.bytes += res.body.byteLength;
+  return res.body;
 }
 
 const dec = new TextDecoder();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function track(s: Shared, playlistUri: string, cookie: string): Promise<void> {
+async function track(
+  s: Shared,
+  conn: Http1Connection,
+  playlistUri: string,
+  headers: Record<string, string>,
+): Promise<void> {
   const t = { stalled: false };
   try {
-    await trackLoop(s, playlistUri, cookie, t);
+    await trackLoop(s, conn, playlistUri, headers, t);
   } finally {
+    conn.close();
     if (t.stalled) s.stats.stalledTracks++;
   }
 }
 
-async function trackLoop(s: Shared, playlistUri: string, cookie: string, t: { stalled: boolean }) {
+async function trackLoop(
+  s: Shared,
+  conn: Http1Connection,
+  playlistUri: string,
+  headers: Record<string, string>,
+  t: { stalled: boolean },
+) {
   let needInit = true;
   // Playback model.
   let t0 = 0; // wall time the playhead was at media time 0
@@ -121,7 +142,7 @@ async function trackLoop(s: Shared, playlistUri: string, cookie: string, t: { st
         : { msn: last.msn, idx: last.idx + 1 };
       q = `?_HLS_msn=${next.msn}&_HLS_part=${next.idx}`;
     }
-    const body = await get(s, `${s.base}/${playlistUri}${q}`, cookie, 10_000);
+    const body = await get(s, conn, `${playlistUri}${q}`, headers, 10_000);
     if (!body) {
       last = null; // reload from scratch, like a player recovering
       await sleep(500);
@@ -131,7 +152,7 @@ async function trackLoop(s: Shared, playlistUri: string, cookie: string, t: { st
     const pl = parseMediaPlaylist(dec.decode(body));
     complete = pl.lastComplete;
     if (needInit && pl.init) {
-      if (!await get(s, `${s.base}/${pl.init}`, cookie, 5000)) {
+      if (!await get(s, conn, pl.init, headers, 5000)) {
         await sleep(500);
         continue;
       }
@@ -148,7 +169,7 @@ async function trackLoop(s: Shared, playlistUri: string, cookie: string, t: { st
     }
     for (const p of todo) {
       if (Date.now() >= s.until) return;
-      const data = await get(s, `${s.base}/${p.uri}`, cookie, 5000);
+      const data = await get(s, conn, p.uri, headers, 5000);
       if (!data) {
         last = null;
         await sleep(500);
@@ -188,8 +209,19 @@ export async function runViewers(
     partFetch: null,
   };
   const start = Date.now();
-  const s: Shared = { base, until: start + (rampSeconds + seconds) * 1000, stats, fetchMs: [] };
-  const main = await get(s, `${base}/index.m3u8`, cookies[0], 10_000);
+  const url = new URL(base);
+  if (url.protocol !== "http:") throw new Error(`viewers: only http:// bases, not ${base}`);
+  const s: Shared = {
+    hostname: url.hostname.replace(/^\[|\]$/g, ""),
+    port: Number(url.port || 80),
+    path: url.pathname.replace(/\/$/, ""),
+    until: start + (rampSeconds + seconds) * 1000,
+    stats,
+    fetchMs: [],
+  };
+  const probe = new Http1Connection(s.hostname, s.port);
+  const main = await get(s, probe, "index.m3u8", { cookie: cookies[0] }, 10_000);
+  probe.close();
   if (!main) throw new Error(`cannot load ${base}/index.m3u8: ${JSON.stringify(stats.errorKinds)}`);
   const text = dec.decode(main);
   const uris = [
@@ -201,9 +233,13 @@ export async function runViewers(
     const delay = (rampSeconds * 1000 * i) / cookies.length;
     all.push((async () => {
       await sleep(delay);
-      // Each viewer first loads the multivariant playlist, then runs its tracks.
-      await get(s, `${base}/index.m3u8`, cookies[i], 10_000);
-      await Promise.all(uris.map((u) => track(s, u, cookies[i])));
+      const headers = { cookie: cookies[i] };
+      // reuseBody: a body is only looked at (playlist decoded, part counted) before the next request.
+      const conns = uris.map(() => new Http1Connection(s.hostname, s.port, { reuseBody: true }));
+      // Each viewer first loads the multivariant playlist (on its first track's connection), then runs
+      // its tracks.
+      await get(s, conns[0], "index.m3u8", headers, 10_000);
+      await Promise.all(uris.map((u, j) => track(s, conns[j], u, headers)));
     })());
   }
   await Promise.all(all);
