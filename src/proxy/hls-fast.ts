@@ -59,6 +59,8 @@ export function withHlsFastPath(deps: AppDeps, next: Handler): Handler {
     tracker.seen(path, pass.viewer);
     const kept = hls.kept(path, file, qs);
     if (kept) return finish(kept, t0);
-    return hls.answer(path, file, qs, undefined, req.signal).then((res) => finish(res, t0));
+    // No abort signal: a viewer leaving only drops its answer (the shared request goes on for the others),
+    // and creating one per request costs more than the wait.
+    return hls.answer(path, file, qs, undefined).then((res) => finish(res, t0));
   };
 }

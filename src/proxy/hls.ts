@@ -84,13 +84,16 @@ export class HlsProxy {
     return e && this.#fromEntry(e, path, file);
   }
 
-  /** The viewer's answer for `file` of stream `path` (a JSON error when MediaMTX has none). */
+  /**
+   * The viewer's answer for `file` of stream `path` (a JSON error when MediaMTX has none). `signal` ends the
+   * wait when the viewer leaves (the shared upstream request goes on for the others).
+   */
   async answer(
     path: string,
     file: string,
     qs: string,
     range: string | undefined,
-    signal: AbortSignal,
+    signal?: AbortSignal,
   ): Promise<Response> {
     try {
       if (range) {
@@ -104,7 +107,7 @@ export class HlsProxy {
       }
       return this.#fromEntry(await this.shared.get(this.url(path, file, qs), file, signal), path, file);
     } catch (e) {
-      if (signal.aborted) return new Response(null, { status: 499 });
+      if (signal?.aborted) return new Response(null, { status: 499 });
       return mediamtxUnavailable(this.deps, `HLS upstream error: ${(e as Error).message}`);
     }
   }

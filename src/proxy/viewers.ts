@@ -22,6 +22,11 @@ export class ViewerTracker {
     let m = this.#paths.get(path);
     if (!m) this.#paths.set(path, m = new Map());
     const cur = m.get(v.id);
+    if (cur && now - cur.lastSeen < WINDOW_MS && cur.user === v.user && cur.ip === v.ip) {
+      cur.lastSeen = now; // the common case (~10 requests a second per viewer): no new object
+      cur.userAgent = v.userAgent;
+      return;
+    }
     m.set(v.id, { ...v, since: cur && now - cur.lastSeen < WINDOW_MS ? cur.since : now, lastSeen: now });
   }
 
