@@ -11,7 +11,9 @@
 // user may still publish there (exists, not disabled, admin or the streamer owning the stream).
 import type { User } from "../store/users.ts";
 import { DEFAULT_STREAM, getStream, type Stream } from "../store/streams.ts";
-import { findKey, type StreamKey, touchKey } from "../store/keys.ts";
+import { findKey, findKeyByHash, type StreamKey, touchKey } from "../store/keys.ts";
+import { sha256Hex } from "./bytes.ts";
+import { publishCache } from "./publish-cache.ts";
 import { verifyShare } from "../store/shares.ts";
 import { NAME_RE } from "../store/kv.ts";
 
@@ -126,6 +128,37 @@ export async function checkPublishKey(
   const { owner, stream } = await ownerAndStream(kv, k, path);
   const d = publishKeyRule(k, path, owner, stream);
   if (d.allow && k) await touchKey(kv, k);
+  return d;
+}
+
+/**
+ * checkPublishKey for MediaMTX's auth hook: an allowed decision is reused for up to 2 s, with the
+ * invalidation described in publish-cache.ts (any change through livegate: at once; the CLI: within 2 s).
+ */
+export async function checkPublishKeyCached(
+  kv: Deno.Kv,
+  path: string,
+  key: string,
+  now = Date.now(),
+): Promise<{ allow: boolean; reason: string }> {
+  if (!key || key.length > 256) return publishKeyRule(null, path, undefined, null);
+  const cache = publishCache(kv);
+  // Read before the first await: a clear from here on must keep this lookup's result out of the cache.
+  const gen = cache.generation;
+  const hash = await sha256Hex(key);
+  const id = `${path}\n${hash}`;
+  const hit = cache.get(id, now);
+  if (hit) {
+    await touchKey(kv, hit.key, now);
+    return { allow: true, reason: hit.reason };
+  }
+  const k = await findKeyByHash(kv, hash);
+  const { owner, stream } = await ownerAndStream(kv, k, path);
+  const d = publishKeyRule(k, path, owner, stream);
+  if (d.allow && k) {
+    cache.set(id, { key: k, reason: d.reason }, gen, now);
+    await touchKey(kv, k, now);
+  }
   return d;
 }
 

@@ -4,6 +4,7 @@ import { getCookie, setCookie } from "hono/cookie";
 import { getSession } from "../store/sessions.ts";
 import { getUser } from "../store/users.ts";
 import { clearMediaCaches, mediaCaches } from "./session-cache.ts";
+import { clearPublishCache } from "./publish-cache.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 
 export const SESSION_COOKIE = "lg_session";
@@ -28,9 +29,14 @@ const isMedia = (path: string) => path.startsWith("/hls/");
 
 export function loadSession(deps: AppDeps): MiddlewareHandler<Env> {
   const cache = mediaCaches(deps.kv).sessions;
+  // The media caches and the hook's publish decisions (publish-cache.ts) go with any state change.
+  const clearCaches = () => {
+    clearMediaCaches(deps.kv);
+    clearPublishCache(deps.kv);
+  };
   return async (c, next) => {
     const safe = c.req.method === "GET" || c.req.method === "HEAD";
-    if (!safe) clearMediaCaches(deps.kv);
+    if (!safe) clearCaches();
     const token = getCookie(c, SESSION_COOKIE);
     c.set("sessionToken", token);
     c.set("session", null);
@@ -60,7 +66,7 @@ export function loadSession(deps: AppDeps): MiddlewareHandler<Env> {
     try {
       await next();
     } finally {
-      clearMediaCaches(deps.kv); // after the change too: a lookup racing with it may have cached the old state
+      clearCaches(); // after the change too: a lookup racing with it may have cached the old state
     }
   };
 }

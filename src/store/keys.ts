@@ -5,6 +5,7 @@
 import { randomToken, sha256Hex } from "../auth/bytes.ts";
 import { NAME_RE } from "./kv.ts";
 import { type AuditInput, withAudit } from "./audit.ts";
+import { clearPublishCache } from "../auth/publish-cache.ts";
 
 export interface StreamKey {
   id: string;
@@ -87,7 +88,10 @@ export async function revokeKey(kv: Deno.Kv, id: string, audit?: AuditInput): Pr
     if (!found) break;
     const op = kv.atomic().check(found).delete(found.key).delete(["key_hash", found.value.hash]);
     if (found.value.owner) op.delete(["user_keys", found.value.owner, id]);
-    if ((await withAudit(op, audit).commit()).ok) return found.value;
+    if ((await withAudit(op, audit).commit()).ok) {
+      clearPublishCache(kv); // the hook's cached decisions (src/auth/publish-cache.ts)
+      return found.value;
+    }
   }
   throw new KeyError(404, `no key with id '${id}'`);
 }
@@ -98,7 +102,12 @@ export async function revokeKey(kv: Deno.Kv, id: string, audit?: AuditInput): Pr
  */
 export async function findKey(kv: Deno.Kv, key: string): Promise<StreamKey | null> {
   if (!key || key.length > 256) return null;
-  const ref = await kv.get<{ path: string; id: string }>(["key_hash", await sha256Hex(key)]);
+  return await findKeyByHash(kv, await sha256Hex(key));
+}
+
+/** The key record for the SHA-256 (hex) of a presented key. */
+export async function findKeyByHash(kv: Deno.Kv, hash: string): Promise<StreamKey | null> {
+  const ref = await kv.get<{ path: string; id: string }>(["key_hash", hash]);
   if (!ref.value) return null;
   return (await kv.get<StreamKey>(["keys", ref.value.path, ref.value.id])).value;
 }
@@ -109,10 +118,12 @@ export const TOUCH_EVERY_MS = 60_000;
 /**
  * Records when a key was last used. Best effort, checked so it never resurrects a revoked key. At most
  * once per TOUCH_EVERY_MS: a KV write on every hook call was the slowest part of a publish decision under
- * load (see BENCHMARKS.md).
+ * load (see BENCHMARKS.md). Also sets `k.lastUsed` in memory, so a record the hook keeps in its cache
+ * (src/auth/publish-cache.ts) is not written again on the next call.
  */
 export async function touchKey(kv: Deno.Kv, k: StreamKey, now = Date.now()): Promise<void> {
   if (k.lastUsed !== undefined && now - k.lastUsed < TOUCH_EVERY_MS) return;
+  k.lastUsed = now;
   const cur = await kv.get<StreamKey>(["keys", k.path, k.id]);
   if (!cur.value) return;
   await kv.atomic().check(cur).set(cur.key, { ...cur.value, lastUsed: now }).commit().catch(() => {});

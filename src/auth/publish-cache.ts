@@ -1,0 +1,76 @@
+// Allowed publish-key decisions of MediaMTX's auth hook, kept for TTL_MS (2 s, as the media caches in
+// session-cache.ts). A publish decision reads the key by hash, the key record, the stream and the key's
+// owner from KV: ~0.2 ms and three hand-offs to KV's thread per call, the slowest and most variable part of
+// the hook (see BENCHMARKS.md). Only allowed decisions are kept (a refusal always reads KV, so a new key
+// works at once and guesses cannot fill the cache), by path and SHA-256 of the key (never the key itself).
+//
+// Invalidation, the same as for the media caches: every state-changing request this process handles
+// (src/auth/session-mw.ts, before and after the change) and every key revocation clears the cache, so a
+// revoked key, a deleted stream, a kick or a user change made through livegate stops the next publish at
+// once. A change made by another process (the CLI) takes effect within TTL_MS: an entry's age counts from
+// before its KV reads. A lookup that was in flight while the cache was cleared is not stored (generation
+// check), so it cannot bring back the state from before the change.
+import { TTL_MS } from "./session-cache.ts";
+import type { StreamKey } from "../store/keys.ts";
+
+export { TTL_MS };
+const MAX_ENTRIES = 10_000;
+
+export interface CachedPublish {
+  /** The key record as read (its lastUsed is updated in memory when the hook records a use). */
+  key: StreamKey;
+  reason: string;
+}
+
+export class PublishCache {
+  #m = new Map<string, { v: CachedPublish; at: number }>();
+  #gen = 0;
+
+  /** Changes whenever the cache is cleared; pass the value read before a lookup to set(). */
+  get generation(): number {
+    return this.#gen;
+  }
+
+  get(id: string, now = Date.now()): CachedPublish | undefined {
+    const e = this.#m.get(id);
+    if (!e) return undefined;
+    if (now - e.at >= TTL_MS || now < e.at) {
+      this.#m.delete(id);
+      return undefined;
+    }
+    return e.v;
+  }
+
+  /** Stores a decision read at time `at`, unless the cache was cleared since generation `gen` was read. */
+  set(id: string, v: CachedPublish, gen: number, at: number): void {
+    if (gen !== this.#gen) return;
+    if (this.#m.size >= MAX_ENTRIES) {
+      const now = Date.now();
+      for (const [k, e] of this.#m) if (now - e.at >= TTL_MS) this.#m.delete(k);
+      if (this.#m.size >= MAX_ENTRIES) this.#m.clear();
+    }
+    this.#m.set(id, { v, at });
+  }
+
+  clear(): void {
+    this.#gen++;
+    this.#m.clear();
+  }
+
+  get size(): number {
+    return this.#m.size;
+  }
+}
+
+const caches = new WeakMap<Deno.Kv, PublishCache>();
+
+/** The publish cache of the app using this store. */
+export function publishCache(kv: Deno.Kv): PublishCache {
+  let c = caches.get(kv);
+  if (!c) caches.set(kv, c = new PublishCache());
+  return c;
+}
+
+export function clearPublishCache(kv: Deno.Kv): void {
+  caches.get(kv)?.clear();
+}
