@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { launchChromium } from "../tests/e2e/chromium.ts";
-import { LL_HLS_CONFIG } from "../static/hls-config.ts";
+import { LL_HLS_CONFIG, RELAX_AFTER_MS, relaxLatencyAfterStalls } from "../static/hls-config.ts";
 import { ADMIN_PASSWORD, ROOT } from "../tests/e2e/harness.ts";
 import { BITS, BLOCK, COLS, STRIP_H, W } from "./clock_source.ts";
 import type { Rig } from "./rig.ts";
@@ -160,7 +160,7 @@ export async function latencyDirect(
       });
     });
     await page.goto("http://bench.invalid/");
-    await page.evaluate(({ src, cdn, base, over }) => {
+    await page.evaluate(({ src, cdn, base, over, relax, relaxAfter }) => {
       // deno-lint-ignore no-explicit-any
       const Hls = (globalThis as any).Hls;
       const cfg: Record<string, unknown> = {
@@ -176,11 +176,15 @@ export async function latencyDirect(
       hls.loadSource(src);
       hls.attachMedia(v);
       hls.on(Hls.Events.MANIFEST_PARSED, () => v.play().catch(() => {}));
+      // The player's latency-target relaxing after stalls (static/hls-config.ts), from its source.
+      (0, eval)(`(${relax})`)(hls, v, base.liveSyncDuration, relaxAfter);
     }, {
       src: `${rig.mtxHls}/live/index.m3u8`,
       cdn: rig.secrets.cdn,
       base: LL_HLS_CONFIG,
       over: hlsOverrides,
+      relax: relaxLatencyAfterStalls.toString(),
+      relaxAfter: RELAX_AFTER_MS,
     });
     return await measure(page, name, warmupMs, sampleMs);
   } finally {

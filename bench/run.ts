@@ -40,7 +40,7 @@ const D = quick
     loginSec: 6,
   }
   : {
-    latWarm: 10_000,
+    latWarm: 30_000, // past RELAX_AFTER_MS (static/hls-config.ts): steady state after a start-up stall
     latSample: 30_000,
     proxyRounds: 3,
     proxySec: 5,

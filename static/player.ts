@@ -3,7 +3,7 @@
 // one it is on and why, "offline" until the stream goes live, reconnects after errors and stalls, and shows
 // the current latency. ?mode=hls or ?mode=webrtc forces one.
 import Hls from "hls.js";
-import { LL_HLS_CONFIG } from "./hls-config.ts";
+import { LL_HLS_CONFIG, RELAX_AFTER_MS, relaxLatencyAfterStalls } from "./hls-config.ts";
 import { HttpError, type RtcSession, rtcStats, startWhep } from "./whep.ts";
 
 const video = document.getElementById("video") as HTMLVideoElement;
@@ -68,6 +68,7 @@ async function probe(): Promise<"online" | "offline" | "login" | "down"> {
 }
 
 let hls: Hls | null = null;
+let stopRelax: (() => void) | null = null;
 let rtc: RtcSession | null = null;
 let generation = 0;
 /** Set when WebRTC failed on this page: later restarts go straight to LL-HLS. */
@@ -140,6 +141,8 @@ unmuteBtn.addEventListener("click", () => {
 });
 
 function stopPlayback() {
+  stopRelax?.();
+  stopRelax = null;
   hls?.destroy();
   hls = null;
   rtc?.close();
@@ -206,6 +209,7 @@ async function run() {
   if (Hls.isSupported()) {
     state.mode = "hls";
     hls = new Hls(LL_HLS_CONFIG);
+    stopRelax = relaxLatencyAfterStalls(hls, video, LL_HLS_CONFIG.liveSyncDuration, RELAX_AFTER_MS);
     hls.on(Hls.Events.ERROR, (_e, data) => {
       if (!data.fatal) return;
       state.fatalErrors++;
