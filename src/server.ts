@@ -2,7 +2,7 @@
 // MediaMTX (supervised), and stops both cleanly on Ctrl-C / SIGTERM.
 import { checkPortFree, type Config, prepareDataDir } from "./config/config.ts";
 import { checkUdpPortFree } from "./config/udp-port.ts";
-import { withHlsFastPath } from "./proxy/hls-fast.ts";
+import { frontHandler } from "./http/front.ts";
 import { createApp } from "./http/app.ts";
 import { loadAssets } from "./web/assets.ts";
 import { openStore } from "./store/kv.ts";
@@ -106,7 +106,7 @@ export async function serve(cfg: Config, log: (s: string) => void = console.log)
   const ac = new AbortController();
   const server = Deno.serve(
     { hostname: cfg.host, port: cfg.port, signal: ac.signal, onListen: () => {} },
-    withHlsFastPath(deps, app.fetch),
+    frontHandler(deps, app.fetch),
   );
   log(`livegate listening on http://${cfg.host}:${cfg.port} (public URL ${cfg.publicUrl})`);
 

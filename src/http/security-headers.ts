@@ -1,5 +1,7 @@
-// Headers every livegate response carries (set by app.ts's middleware, and by the HLS hot path that answers
-// before the app: src/proxy/hls-fast.ts). HTML pages also get the CSP below and no-store.
+// Headers every livegate response carries (set by app.ts's middleware, and by answered() for the handlers in
+// front of the app: src/http/front.ts). HTML pages also get the CSP below and no-store.
+import { recordRequest } from "../metrics/http-mw.ts";
+
 export const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
   ["X-Content-Type-Options", "nosniff"],
   ["Referrer-Policy", "same-origin"],
@@ -18,3 +20,10 @@ export const CSP = [
   "base-uri 'none'",
   "form-action 'self'",
 ].join("; ");
+
+/** A response answered in front of the app: the same headers and request metrics as through the app. */
+export function answered(res: Response, method: string, route: string, t0: number): Response {
+  for (const [k, v] of SECURITY_HEADERS) res.headers.set(k, v);
+  recordRequest(method, route, res.status, t0);
+  return res;
+}

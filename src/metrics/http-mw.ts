@@ -5,6 +5,12 @@ import { httpDuration, httpRequests } from "./registry.ts";
 
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 
+/** Counts one answered request (also used by the handlers in front of the app: src/http/front.ts). */
+export function recordRequest(method: string, route: string, status: number, t0: number): void {
+  httpRequests.inc({ method: METHODS.has(method) ? method : "OTHER", route, status: String(status) });
+  httpDuration.observe({ route }, (performance.now() - t0) / 1000);
+}
+
 export function httpMetrics(): MiddlewareHandler {
   return async (c, next) => {
     const t0 = performance.now();
@@ -16,9 +22,7 @@ export function httpMetrics(): MiddlewareHandler {
       // The matched pattern keeps label values bounded; unmatched requests share one label.
       let route = routePath(c);
       if (!route || route === "*" || route === "/*") route = "unmatched";
-      const method = METHODS.has(c.req.method) ? c.req.method : "OTHER";
-      httpRequests.inc({ method, route, status: String(status) });
-      httpDuration.observe({ route }, (performance.now() - t0) / 1000);
+      recordRequest(c.req.method, route, status, t0);
     }
   };
 }

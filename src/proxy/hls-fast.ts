@@ -14,8 +14,7 @@ import { SHARE_COOKIE, SHARE_QUERY } from "./watch-access.ts";
 import { viewerTracker } from "./viewers.ts";
 import { SESSION_COOKIE } from "../auth/session-mw.ts";
 import { clientIpOf } from "../http/client.ts";
-import { SECURITY_HEADERS } from "../http/security-headers.ts";
-import { httpDuration, httpRequests } from "../metrics/registry.ts";
+import { answered } from "../http/security-headers.ts";
 import type { AppDeps } from "../http/context.ts";
 
 type Handler = (req: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>;
@@ -28,12 +27,7 @@ export function withHlsFastPath(deps: AppDeps, next: Handler): Handler {
   const hls = hlsProxy(deps);
   const tracker = viewerTracker(deps.kv);
 
-  const finish = (res: Response, t0: number): Response => {
-    for (const [k, v] of SECURITY_HEADERS) res.headers.set(k, v);
-    httpRequests.inc({ method: "GET", route: ROUTE, status: String(res.status) });
-    httpDuration.observe({ route: ROUTE }, (performance.now() - t0) / 1000);
-    return res;
-  };
+  const finish = (res: Response, t0: number) => answered(res, "GET", ROUTE, t0);
 
   return (req, info) => {
     if (req.method !== "GET") return next(req, info);

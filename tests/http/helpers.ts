@@ -1,6 +1,6 @@
 // In-process app for HTTP tests: memory KV, a fixed admin, no MediaMTX (its state reads "stopped").
 import { createApp } from "../../src/http/app.ts";
-import { withHlsFastPath } from "../../src/proxy/hls-fast.ts";
+import { frontHandler } from "../../src/http/front.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import { makeSecrets } from "../../src/mediamtx/secrets.ts";
 import { addUser } from "../../src/store/users.ts";
@@ -24,8 +24,8 @@ export async function testApp(env: Record<string, string> = {}) {
   ]);
   const deps = { kv, cfg, secrets, mtxState: () => "stopped" as const };
   const app = createApp(deps, assets);
-  // What Deno.serve runs in src/server.ts: the HLS hot path in front of the app.
-  const handler = withHlsFastPath(deps, (req, info) => app.fetch(req, info));
+  // What Deno.serve runs in src/server.ts: the hook and the HLS hot path in front of the app.
+  const handler = frontHandler(deps, (req, info) => app.fetch(req, info));
   return { app, handler, kv, cfg, secrets, close: () => kv.close() };
 }
 
