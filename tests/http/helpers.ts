@@ -70,4 +70,13 @@ export class Jar {
       body: new URLSearchParams({ csrf, user, password, next: opts.next ?? "/" }),
     });
   }
+
+  /** POST /logout with this jar's CSRF token (or `csrf`). */
+  async logout(csrf = this.cookies.get("lg_csrf") ?? "") {
+    return await this.req("/logout", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: `csrf=${csrf}`,
+    });
+  }
 }
