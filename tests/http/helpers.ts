@@ -32,6 +32,17 @@ export async function testApp(env: Record<string, string> = {}) {
 type App = Awaited<ReturnType<typeof testApp>>["app"];
 type Handler = Awaited<ReturnType<typeof testApp>>["handler"];
 
+/** A request through the server's handler (as Deno.serve calls it), from client address `ip`. */
+export async function viaServer(
+  handler: Handler,
+  url: string,
+  init: RequestInit,
+  ip: string,
+): Promise<Response> {
+  const info = { remoteAddr: { hostname: ip, port: 40000, transport: "tcp" }, completed: Promise.resolve() };
+  return await handler(new Request(url, init), info as Deno.ServeHandlerInfo);
+}
+
 /** Cookie jar over app.request. */
 export class Jar {
   cookies = new Map<string, string>();
@@ -43,10 +54,7 @@ export class Jar {
     if (this.cookies.size) headers.set("cookie", [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
     const conn = { remoteAddr: { hostname: this.ip, port: 40000, transport: "tcp" } };
     const res = this.handler
-      ? await this.handler(new Request(`http://localhost${path}`, { ...init, headers }), {
-        ...conn,
-        completed: Promise.resolve(),
-      } as Deno.ServeHandlerInfo)
+      ? await viaServer(this.handler, `http://localhost${path}`, { ...init, headers }, this.ip)
       : await this.app.request(`http://localhost${path}`, { ...init, headers }, conn);
     for (const c of res.headers.getSetCookie()) {
       const [pair] = c.split(";");

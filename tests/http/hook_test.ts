@@ -1,6 +1,6 @@
 // The hook endpoint over HTTP: secret in the URL, JSON validation, decisions, compat API.
 import assert from "node:assert/strict";
-import { testApp } from "./helpers.ts";
+import { testApp, viaServer } from "./helpers.ts";
 import { createKey } from "../../src/store/keys.ts";
 
 // Through the app, and through the server's handler, which answers the hook in front of the app
@@ -11,15 +11,11 @@ for (const via of ["app", "server handler"] as const) {
     try {
       const { key } = await createKey(t.kv, "live");
       const url = `http://localhost/internal/mediamtx/auth/${t.secrets.hook}`;
-      const info = {
-        remoteAddr: { hostname: "127.0.0.1", port: 1, transport: "tcp" },
-        completed: Promise.resolve(),
-      };
       const post = async (body: string, u = url) => {
         const init = { method: "POST", headers: { "content-type": "application/json" }, body };
         const res = via === "app"
           ? await t.app.request(u, init)
-          : await t.handler(new Request(u, init), info as Deno.ServeHandlerInfo);
+          : await viaServer(t.handler, u, init, "127.0.0.1");
         assert.equal(res.headers.get("x-content-type-options"), "nosniff");
         return res;
       };
