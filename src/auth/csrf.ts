@@ -15,7 +15,7 @@ export function csrfToken(c: Context<Env>): string {
   setCookie(c, CSRF_COOKIE, t, {
     httpOnly: true,
     sameSite: "Strict",
-    secure: c.get("https"),
+    secure: c.get("secureCookies") ?? c.get("https"), // LIVEGATE_SECURE_COOKIES, like the session cookie
     path: "/",
   });
   return t;

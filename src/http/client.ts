@@ -2,6 +2,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getConnInfo } from "hono/deno";
 import type { AppDeps, Env } from "./context.ts";
+import { secureCookie } from "../auth/session-mw.ts";
 
 function remoteAddr(c: Context): string {
   try {
@@ -31,6 +32,7 @@ export function clientInfo(deps: AppDeps): MiddlewareHandler<Env> {
     }
     c.set("clientIp", clientIpOf(remote, c.req.header("x-forwarded-for"), deps.cfg.trustProxy));
     c.set("https", https);
+    c.set("secureCookies", secureCookie(c, deps)); // for cookies set without deps at hand (CSRF)
     await next();
   };
 }

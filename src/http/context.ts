@@ -20,5 +20,7 @@ export type Env = {
     sessionToken: string | undefined;
     clientIp: string;
     https: boolean;
+    /** Whether cookies get the Secure flag (LIVEGATE_SECURE_COOKIES; "auto": when over HTTPS). */
+    secureCookies: boolean;
   };
 };

@@ -53,6 +53,26 @@ Deno.test("http: Secure cookie over HTTPS (direct or via a trusted proxy)", asyn
   }
 });
 
+Deno.test("http: LIVEGATE_SECURE_COOKIES decides the Secure flag of the CSRF cookie too", async () => {
+  const csrfCookie = async (env: Record<string, string>, url: string) => {
+    const t = await testApp(env);
+    try {
+      const res = await t.app.request(url);
+      await res.body?.cancel();
+      return res.headers.getSetCookie().find((c) => c.startsWith("lg_csrf="))!;
+    } finally {
+      t.close();
+    }
+  };
+  assert.match(await csrfCookie({ LIVEGATE_SECURE_COOKIES: "always" }, "http://localhost/login"), /Secure/);
+  assert.doesNotMatch(
+    await csrfCookie({ LIVEGATE_SECURE_COOKIES: "never" }, "https://localhost/login"),
+    /Secure/,
+  );
+  assert.match(await csrfCookie({}, "https://localhost/login"), /Secure/, "auto, over HTTPS");
+  assert.doesNotMatch(await csrfCookie({}, "http://localhost/login"), /Secure/, "auto, plain HTTP");
+});
+
 Deno.test("http: wrong password and unknown user get the same 401 answer", async () => {
   const t = await testApp();
   try {
