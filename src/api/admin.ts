@@ -1,6 +1,7 @@
 // Admin JSON API: users (create, role, reset password, disable, delete), login sessions (list, revoke) and
 // the audit log. Admins only; writes need the CSRF header; every change is audited in the same transaction.
 import { Hono } from "hono";
+import { kickLostPublishes, userPublishPaths } from "./lost-publish.ts";
 import { randomToken } from "../auth/bytes.ts";
 import {
   addUser,
@@ -97,11 +98,14 @@ export function adminApiRoutes(deps: AppDeps) {
         throw new ApiError(400, "you cannot disable yourself or drop your own admin role");
       }
       const detail = Object.entries(patch).map(([k, v]) => `${k}=${v}`).join(" ");
+      const paths = await userPublishPaths(kv, name);
       const r = await updateUser(kv, name, patch, {
         version: b.version as string | undefined,
         audit: auditOf(c, "user.update", name, detail),
       });
-      return c.json({ user: publicUser(r.user), version: r.version });
+      // Disabled or demoted: a publish the user is sending now ends too (src/api/lost-publish.ts).
+      const kicked = await kickLostPublishes(deps, name, paths);
+      return c.json({ user: publicUser(r.user), version: r.version, kicked });
     }),
   );
 
@@ -125,8 +129,9 @@ export function adminApiRoutes(deps: AppDeps) {
     handle(async (c) => {
       const name = c.req.param("name") ?? "";
       if (name === c.get("user")!.name) throw new ApiError(400, "you cannot delete yourself");
+      const paths = await userPublishPaths(kv, name);
       await deleteUser(kv, name, auditOf(c, "user.delete", name));
-      return c.json({ ok: true });
+      return c.json({ ok: true, kicked: await kickLostPublishes(deps, name, paths) });
     }),
   );
 

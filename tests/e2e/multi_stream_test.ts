@@ -14,15 +14,7 @@ import {
   waitFor,
 } from "./harness.ts";
 
-/** JSON call with the CSRF header, as the dashboard does. */
-async function api(c: Client, method: string, path: string, body?: unknown) {
-  const res = await c.fetch(path, {
-    method,
-    headers: { "content-type": "application/json", "x-csrf-token": c.cookies.get("lg_csrf") ?? "" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json() };
-}
+const api = (c: Client, method: string, path: string, body?: unknown) => c.api(method, path, body);
 
 /** Fetches the stream's playlists and newest segment through livegate; returns the decoded video size. */
 async function watchOnce(c: Client, path: string, dir: string): Promise<string> {
