@@ -24,3 +24,6 @@ export type Env = {
     secureCookies: boolean;
   };
 };
+
+/** What Deno.serve calls: src/http/front.ts and the handlers it puts in front of the app. */
+export type ServeHandler = (req: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>;

@@ -5,15 +5,13 @@
 import { HOOK_PREFIX, hookHandler } from "../mediamtx/hook-route.ts";
 import { withHlsFastPath } from "../proxy/hls-fast.ts";
 import { answered } from "./security-headers.ts";
-import type { AppDeps } from "./context.ts";
-
-type Handler = (req: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>;
+import type { AppDeps, ServeHandler } from "./context.ts";
 
 const HOOK_URL_RE = new RegExp(`^https?://[^/?#]+${HOOK_PREFIX}([^/?#]+)(?:\\?[^#]*)?$`);
 const HOOK_ROUTE = `${HOOK_PREFIX}:secret`;
 
 /** The server's handler: the hook and the HLS hot path first, then `app`. */
-export function frontHandler(deps: AppDeps, app: Handler): Handler {
+export function frontHandler(deps: AppDeps, app: ServeHandler): ServeHandler {
   const hook = hookHandler(deps);
   const next = withHlsFastPath(deps, app);
   return (req, info) => {

@@ -15,15 +15,13 @@ import { viewerTracker } from "./viewers.ts";
 import { SESSION_COOKIE } from "../auth/session-mw.ts";
 import { clientIpOf } from "../http/client.ts";
 import { answered } from "../http/security-headers.ts";
-import type { AppDeps } from "../http/context.ts";
-
-type Handler = (req: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>;
+import type { AppDeps, ServeHandler } from "../http/context.ts";
 
 const URL_RE = /^https?:\/\/[^/?#]+\/hls\/([^/?#]+)\/([^/?#]+)(\?[^#]*)?$/;
 const ROUTE = "/hls/:path/:file";
 
 /** `next` behind the HLS hot path. */
-export function withHlsFastPath(deps: AppDeps, next: Handler): Handler {
+export function withHlsFastPath(deps: AppDeps, next: ServeHandler): ServeHandler {
   const hls = hlsProxy(deps);
   const tracker = viewerTracker(deps.kv);
 

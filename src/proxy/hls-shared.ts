@@ -45,12 +45,6 @@ export class SharedFetch {
     this.opts = { ...DEFAULTS, ...opts };
   }
 
-  /** A fresh Response for `url` (file name `file`), shared with concurrent identical requests. */
-  async fetch(url: string, file: string, signal?: AbortSignal): Promise<Response> {
-    const e = await this.get(url, file, signal);
-    return new Response(e.body.byteLength ? e.body : null, { status: e.status, headers: e.headers });
-  }
-
   /** The kept answer for `url`, if it is in memory (no waiting). */
   peek(url: string): Entry | undefined {
     this.#expire(Date.now());

@@ -20,25 +20,13 @@ export function shareTokenOf(c: Context<Env>): string | undefined {
 export type SeenViewer = Omit<Viewer, "since" | "lastSeen">;
 
 /**
- * Decides whether this request may watch `path`. Answers a JSON 401/403 Response when not; null when
- * allowed (the viewer is then counted on `path`).
+ * Decides whether this request may watch `path`. Answers a JSON 401/403 Response when not; when allowed,
+ * counts the viewer on `path` and answers its record.
  */
-export async function watchGuard(
-  c: Context<Env>,
-  deps: AppDeps,
-  path: string,
-  track = true,
-): Promise<Response | null> {
-  const r = await watchCheck(c, deps, path, track);
-  return r instanceof Response ? r : null;
-}
-
-/** Like watchGuard, but answers the viewer record (counted on `path` when `track`) when allowed. */
 export async function watchCheck(
   c: Context<Env>,
   deps: AppDeps,
   path: string,
-  track = true,
 ): Promise<Response | SeenViewer> {
   const share = shareTokenOf(c);
   // HLS media requests reuse an allowed decision for up to 2 s (src/auth/session-cache.ts).
@@ -62,6 +50,6 @@ export async function watchCheck(
     ip,
     userAgent: (c.req.header("user-agent") ?? "").slice(0, 200),
   };
-  if (track) viewerTracker(deps.kv).seen(path, viewer);
+  viewerTracker(deps.kv).seen(path, viewer);
   return viewer;
 }

@@ -4,6 +4,12 @@
 import assert from "node:assert/strict";
 import { SharedFetch } from "../../src/proxy/hls-shared.ts";
 
+/** The shared answer as a Response, the way a viewer receives it. */
+async function fetchVia(s: SharedFetch, url: string, file: string, signal?: AbortSignal): Promise<Response> {
+  const e = await s.get(url, file, signal);
+  return new Response(e.body.byteLength ? e.body : null, { status: e.status, headers: e.headers });
+}
+
 function upstream() {
   const hits = new Map<string, number>();
   const auth: string[] = [];
@@ -27,16 +33,18 @@ Deno.test("hls shared fetch: 50 identical requests in flight -> 1 upstream reque
   try {
     const s = new SharedFetch({ authorization: "Bearer cdn" });
     const url = `${up.base}/live/v_stream.m3u8?_HLS_msn=8&_HLS_part=1`;
-    const rs = await Promise.all(Array.from({ length: 50 }, () => s.fetch(url, "v_stream.m3u8")));
+    const rs = await Promise.all(Array.from({ length: 50 }, () => fetchVia(s, url, "v_stream.m3u8")));
     const texts = await Promise.all(rs.map((r) => r.text()));
     assert.equal(up.hits.get("/live/v_stream.m3u8?_HLS_msn=8&_HLS_part=1"), 1);
     assert.deepEqual(new Set(texts), new Set(["#EXTM3U\n#1\n"]));
     assert.deepEqual(up.auth, ["Bearer cdn"]);
     // Playlists are not kept: the next reload goes upstream again.
-    assert.equal(await (await s.fetch(url, "v_stream.m3u8")).text(), "#EXTM3U\n#2\n");
+    assert.equal(await (await fetchVia(s, url, "v_stream.m3u8")).text(), "#EXTM3U\n#2\n");
 
     const part = `${up.base}/live/abc_video1_part5.mp4`;
-    const parts = await Promise.all(Array.from({ length: 20 }, () => s.fetch(part, "abc_video1_part5.mp4")));
+    const parts = await Promise.all(
+      Array.from({ length: 20 }, () => fetchVia(s, part, "abc_video1_part5.mp4")),
+    );
     for (const r of parts) {
       assert.equal(r.status, 200);
       assert.equal(r.headers.get("content-length"), "100000");
@@ -44,13 +52,13 @@ Deno.test("hls shared fetch: 50 identical requests in flight -> 1 upstream reque
       assert.equal((await r.arrayBuffer()).byteLength, 100_000);
     }
     // Kept: a later viewer is served from memory.
-    assert.equal((await (await s.fetch(part, "abc_video1_part5.mp4")).arrayBuffer()).byteLength, 100_000);
+    assert.equal((await (await fetchVia(s, part, "abc_video1_part5.mp4")).arrayBuffer()).byteLength, 100_000);
     assert.equal(up.hits.get("/live/abc_video1_part5.mp4"), 1);
     assert.equal(s.upstreamRequests, 3);
     // Errors are shared while in flight but never kept.
     const miss = `${up.base}/live/missing.mp4`;
-    assert.equal((await s.fetch(miss, "missing.mp4")).status, 404);
-    assert.equal((await s.fetch(miss, "missing.mp4")).status, 404);
+    assert.equal((await fetchVia(s, miss, "missing.mp4")).status, 404);
+    assert.equal((await fetchVia(s, miss, "missing.mp4")).status, 404);
     assert.equal(up.hits.get("/live/missing.mp4"), 2);
   } finally {
     await up.close();
@@ -63,13 +71,13 @@ Deno.test("hls shared fetch: a viewer leaving does not cancel the others; kept f
     const s = new SharedFetch({}, { keepMs: 200 });
     const url = `${up.base}/live/abc_seg7.mp4`;
     const ac = new AbortController();
-    const leaving = s.fetch(url, "abc_seg7.mp4", ac.signal);
-    const staying = s.fetch(url, "abc_seg7.mp4");
+    const leaving = fetchVia(s, url, "abc_seg7.mp4", ac.signal);
+    const staying = fetchVia(s, url, "abc_seg7.mp4");
     ac.abort();
     await assert.rejects(leaving);
     assert.equal((await (await staying).arrayBuffer()).byteLength, 100_000);
     await new Promise((r) => setTimeout(r, 250));
-    await (await s.fetch(url, "abc_seg7.mp4")).arrayBuffer();
+    await (await fetchVia(s, url, "abc_seg7.mp4")).arrayBuffer();
     assert.equal(up.hits.get("/live/abc_seg7.mp4"), 2, "fetched again after keepMs");
   } finally {
     await up.close();
@@ -81,11 +89,11 @@ Deno.test("hls shared fetch: memory stays within maxBytes", async () => {
   try {
     const s = new SharedFetch({}, { maxBytes: 800_000 });
     for (let i = 0; i < 12; i++) {
-      await (await s.fetch(`${up.base}/live/p${i}.mp4`, `p${i}.mp4`)).arrayBuffer();
+      await (await fetchVia(s, `${up.base}/live/p${i}.mp4`, `p${i}.mp4`)).arrayBuffer();
     }
     assert.ok(s.keptBytes <= 800_000 && s.keptBytes >= 700_000, `kept ${s.keptBytes}`);
-    await (await s.fetch(`${up.base}/live/p11.mp4`, "p11.mp4")).arrayBuffer();
-    await (await s.fetch(`${up.base}/live/p0.mp4`, "p0.mp4")).arrayBuffer();
+    await (await fetchVia(s, `${up.base}/live/p11.mp4`, "p11.mp4")).arrayBuffer();
+    await (await fetchVia(s, `${up.base}/live/p0.mp4`, "p0.mp4")).arrayBuffer();
     assert.equal(up.hits.get("/live/p11.mp4"), 1, "newest kept");
     assert.equal(up.hits.get("/live/p0.mp4"), 2, "oldest evicted");
   } finally {
