@@ -3,6 +3,7 @@
 //   MediaMTX started here with exactly the MTX_* env livegate would give it (so the bench knows the CDN
 //   secret and can read HLS directly), nginx proxy_pass in front of the same MediaMTX, and one publisher
 //   whose frames carry the wall clock (clock_source.ts). Everything listens on 127.0.0.1.
+import { forEachLine } from "../src/mediamtx/lines.ts";
 import { join } from "node:path";
 import {
   ADMIN_PASSWORD,
@@ -38,20 +39,11 @@ export interface Rig {
 }
 
 function pump(s: ReadableStream<Uint8Array>, into: string[]) {
-  return (async () => {
-    const dec = new TextDecoder();
-    let buf = "";
-    for await (const b of s) {
-      buf += dec.decode(b, { stream: true });
-      let i;
-      while ((i = buf.indexOf("\n")) >= 0) {
-        into.push(buf.slice(0, i));
-        if (into.length > 2000) into.splice(0, 1000);
-        if (Deno.env.get("E2E_VERBOSE")) console.log(`  mtx| ${buf.slice(0, i)}`);
-        buf = buf.slice(i + 1);
-      }
-    }
-  })();
+  return forEachLine(s, (line) => {
+    into.push(line);
+    if (into.length > 2000) into.splice(0, 1000);
+    if (Deno.env.get("E2E_VERBOSE")) console.log(`  mtx| ${line}`);
+  });
 }
 
 export async function startRig(log: (s: string) => void): Promise<Rig> {

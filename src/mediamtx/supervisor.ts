@@ -1,5 +1,6 @@
 // Runs MediaMTX as a child process: its output goes to livegate's log with a "[mediamtx]" prefix, it is
 // restarted with exponential backoff when it dies, and stop() ends it (SIGTERM, then SIGKILL).
+import { forEachLine } from "./lines.ts";
 import { removePidFile, writePidFile } from "./pidfile.ts";
 
 export type MtxState = "starting" | "running" | "restarting" | "stopped";
@@ -63,20 +64,9 @@ export class Supervisor {
   }
 
   async #pipe(stream: ReadableStream<Uint8Array>) {
-    let buf = "";
     try {
-      const dec = new TextDecoder();
-      for await (const bytes of stream) {
-        const chunk = dec.decode(bytes, { stream: true });
-        buf += chunk;
-        let i;
-        while ((i = buf.indexOf("\n")) >= 0) {
-          this.#log(`[mediamtx] ${buf.slice(0, i)}`);
-          buf = buf.slice(i + 1);
-        }
-      }
+      await forEachLine(stream, (line) => this.#log(`[mediamtx] ${line}`));
     } catch { /* process gone */ }
-    if (buf) this.#log(`[mediamtx] ${buf}`);
   }
 
   async #run(): Promise<void> {

@@ -1,5 +1,6 @@
 // Real processes for end-to-end tests: livegate (which starts MediaMTX) on free ports in a temp data dir,
 // ffmpeg publishers, and a cookie-keeping HTTP client that logs in through the form.
+import { forEachLine } from "../../src/mediamtx/lines.ts";
 import { join, resolve } from "node:path";
 
 export const ROOT = resolve(new URL("../..", import.meta.url).pathname);
@@ -101,23 +102,14 @@ export async function startLivegate(extraEnv: Record<string, string> = {}): Prom
   const logs: string[] = [];
   let ready!: () => void;
   const readyP = new Promise<void>((r) => (ready = r));
-  const pump = async (s: ReadableStream<Uint8Array>) => {
-    const dec = new TextDecoder();
-    let buf = "";
-    for await (const b of s) {
-      buf += dec.decode(b, { stream: true });
-      let i;
-      while ((i = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        logs.push(line);
-        if (Deno.env.get("E2E_VERBOSE")) console.log(`  | ${line}`);
-        if (line.startsWith("MediaMTX ready")) ready();
-        // With LIVEGATE_MEDIAMTX_MANAGE=false (MediaMTX run by the caller) livegate is ready once it listens.
-        if (env.LIVEGATE_MEDIAMTX_MANAGE === "false" && line.startsWith("livegate listening")) ready();
-      }
-    }
-  };
+  const pump = (s: ReadableStream<Uint8Array>) =>
+    forEachLine(s, (line) => {
+      logs.push(line);
+      if (Deno.env.get("E2E_VERBOSE")) console.log(`  | ${line}`);
+      if (line.startsWith("MediaMTX ready")) ready();
+      // With LIVEGATE_MEDIAMTX_MANAGE=false (MediaMTX run by the caller) livegate is ready once it listens.
+      if (env.LIVEGATE_MEDIAMTX_MANAGE === "false" && line.startsWith("livegate listening")) ready();
+    });
   const pumps = [pump(proc.stdout), pump(proc.stderr)];
   const exited = proc.status.then(async (s) => {
     // Collect the last output (the error message) before reporting.
