@@ -14,6 +14,7 @@ import { latencyDirect, latencyLivegate, type LatencyResult } from "./latency.ts
 import { proxyCost, type ProxyRow } from "./proxy_cost.ts";
 import { hookBench, type HookRow } from "./hook.ts";
 import { scale, type ScaleRow } from "./scale.ts";
+import type { MemorySample } from "./memory.ts";
 import { type LoginRow, loginScenario, setupLoginUsers } from "./login.ts";
 
 const { values } = parseArgs({
@@ -52,6 +53,14 @@ const D = quick
 
 const log = (s: string) => console.error(s);
 const f = (x: number | undefined, d = 0) => x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(d);
+/** " (malloc heap A, other anon B, files C; V8 heap D of E used, external F)" in MB. */
+const memoryNote = (m: MemorySample | null) =>
+  m
+    ? ` (malloc heap ${f(m.mallocHeap)}, other anon ${f(m.anon)}, files ${f(m.file)}; V8 heap ${
+      f(m.v8Used)
+    } ` +
+      `used of ${f(m.v8Total)}, external ${f(m.external)})`
+    : "";
 const pass = (ok: boolean) => ok ? "**met**" : "**missed**";
 
 const rows: string[][] = [];
@@ -168,7 +177,8 @@ try {
         `${r.errors} errors${r.errors ? ` ${JSON.stringify(r.errorKinds)}` : ""}, ${r.stalls} stalls ` +
           `(${f(100 * r.stalledTracks / (2 * n), 1)}% of tracks), part fetch p50 ${f(r.partFetch?.p50)} ms ` +
           `p95 ${f(r.partFetch?.p95)} ms, ${f(r.requests / (D.scaleSec + D.ramp))} req/s; ` +
-          `livegate CPU ${f(lg.cpuAvg)}% RSS max ${f(lg.rssMax)} MB; MediaMTX CPU ${f(mtx.cpuAvg)}% ` +
+          `livegate CPU ${f(lg.cpuAvg)}% RSS max ${f(lg.rssMax)} MB${memoryNote(r.memory)}; ` +
+          `MediaMTX CPU ${f(mtx.cpuAvg)}% ` +
           `RSS ${f(mtx.rssMax)} MB; generator CPU ${f(gen.cpuAvg)}%`,
         `${f(r.bytes * 8 / 1e6 / (D.scaleSec + D.ramp))} Mbit/s delivered`,
         target,

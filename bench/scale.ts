@@ -6,10 +6,13 @@ import { createSession } from "../src/store/sessions.ts";
 import type { Rig } from "./rig.ts";
 import { runViewers, type ViewerStats } from "./viewers.ts";
 import { sampler } from "./procstat.ts";
+import { type MemorySample, memorySampler } from "./memory.ts";
 
 export interface ScaleRow extends ViewerStats {
   seconds: number;
   proc: Record<string, { cpuAvg: number; cpuMax: number; rssMax: number; rssEnd: number }>;
+  /** livegate's memory at its highest RSS sample. */
+  memory: MemorySample | null;
 }
 
 /** N fresh login sessions, written to livegate's KV the way a form login writes them (same lifetime). */
@@ -28,6 +31,7 @@ export async function makeSessions(rig: Rig, n: number): Promise<string[]> {
 export async function scale(rig: Rig, n: number, seconds: number, rampSeconds: number): Promise<ScaleRow> {
   const cookies = await makeSessions(rig, n);
   const s = sampler({ livegate: rig.lg.proc.pid, mediamtx: rig.mtx.pid, "load generator": Deno.pid });
+  const mem = memorySampler(rig.lg.proc.pid, `${rig.lg.url}/metrics`, rig.metricsToken);
   const stats = await runViewers(`${rig.lg.url}/hls/live`, cookies, seconds, rampSeconds);
-  return { ...stats, seconds, proc: s.stop() };
+  return { ...stats, seconds, proc: s.stop(), memory: mem.stop() };
 }

@@ -4,7 +4,8 @@
 // the app's middleware chain: from memory when the file is kept (synchronously), else through the same
 // HlsProxy as the route. Anything unusual (no pass, HEAD, Range, odd names, percent-encoding, a bad
 // query) goes to the app, which answers it in full; a pass lapsing every 2 s sends the viewer through the
-// app again, which also renews the session. Responses carry the same headers and metrics as the app's.
+// app again, which also renews the session. Responses carry the same headers and metrics as the app's
+// (HlsProxy adds the security headers to everything it answers).
 import { getQueryParam } from "hono/utils/url";
 import { parse as parseCookies } from "hono/utils/cookie";
 import { NAME_RE } from "../store/kv.ts";
@@ -14,7 +15,7 @@ import { SHARE_COOKIE, SHARE_QUERY } from "./watch-access.ts";
 import { viewerTracker } from "./viewers.ts";
 import { SESSION_COOKIE } from "../auth/session-mw.ts";
 import { clientIpOf } from "../http/client.ts";
-import { answered } from "../http/security-headers.ts";
+import { recordRequest } from "../metrics/http-mw.ts";
 import type { AppDeps, ServeHandler } from "../http/context.ts";
 
 const URL_RE = /^https?:\/\/[^/?#]+\/hls\/([^/?#]+)\/([^/?#]+)(\?[^#]*)?$/;
@@ -25,7 +26,11 @@ export function withHlsFastPath(deps: AppDeps, next: ServeHandler): ServeHandler
   const hls = hlsProxy(deps);
   const tracker = viewerTracker(deps.kv);
 
-  const finish = (res: Response, t0: number) => answered(res, "GET", ROUTE, t0);
+  // HlsProxy's answers carry the security headers already: they are sent as they are.
+  const finish = (res: Response, t0: number) => {
+    recordRequest("GET", ROUTE, res.status, t0);
+    return res;
+  };
 
   return (req, info) => {
     if (req.method !== "GET") return next(req, info);

@@ -2,7 +2,7 @@
 // playlist reload (_HLS_msn/_HLS_part) and then fetch the same new part at the same moment: identical
 // requests in flight are coalesced into a single request to MediaMTX, and media files (.mp4 parts,
 // segments, init; immutable, uniquely named by MediaMTX) are kept in memory for a few seconds, bounded in
-// bytes. Playlists are never kept after they are answered. Viewers get their own copy of the response;
+// bytes. Playlists are never kept after they are answered. Viewers get clones of one response (HlsProxy);
 // one leaving does not cancel the shared request (it ends by itself: MediaMTX answers or the timeout hits).
 import { readBodyBytesCapped } from "../http/body.ts";
 

@@ -13,6 +13,7 @@ import { mediamtxUrls } from "../mediamtx/env.ts";
 import { mediamtxUnavailable } from "../mediamtx/unavailable.ts";
 import { countedBody, proxyBytes } from "../metrics/registry.ts";
 import { type Entry, SharedFetch } from "./hls-shared.ts";
+import { SECURITY_HEADERS } from "../http/security-headers.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 
 export const FILE_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -42,9 +43,19 @@ function clientHeaders(file: string, get: (h: string) => string | null): [string
   }
   // Private: content may be behind a login. Playlists change every part; segments never change.
   out.push(["cache-control", file.endsWith(".m3u8") ? "no-cache, private" : "private, max-age=60"]);
-  out.push(["x-content-type-options", "nosniff"]);
+  // Every answer carries livegate's security headers (x-content-type-options among them) itself, so the
+  // hot path sends it untouched.
+  for (const [k, v] of SECURITY_HEADERS) out.push([k, v]);
   return out;
 }
+
+/** An answer made here (errors), with the security headers every HlsProxy answer carries. */
+function secured(res: Response): Response {
+  for (const [k, v] of SECURITY_HEADERS) res.headers.set(k, v);
+  return res;
+}
+
+const hlsBytes = proxyBytes.labels({ proxy: "hls" });
 
 const jsonError = (status: number, error: string) => Response.json({ error }, { status });
 
@@ -63,11 +74,19 @@ export function upstreamQuery(get: (k: string) => string | undefined): string | 
   return q.size ? `?${q}` : "";
 }
 
-/** One per app: the shared upstream fetches and the mapping of MediaMTX's answers to the viewer's. */
+/**
+ * One per app: the shared upstream fetches and the mapping of MediaMTX's answers to the viewer's.
+ *
+ * Each upstream answer becomes one template Response (headers checked once, body copied once), and every
+ * viewer gets a clone(): Deno's clone of an unread byte body shares the bytes and copies the header list
+ * without checking it again. `new Response(bytes, init)` per viewer cost a copy of the body (freed only
+ * when V8 collected that Response) and a header check each: at 1,000 viewers about half of livegate's
+ * allocations, and what kept V8's heap and RSS near 300 MB (BENCHMARKS.md).
+ */
 export class HlsProxy {
   readonly shared: SharedFetch;
   readonly base: string;
-  #headers = new WeakMap<Entry, [string, string][]>();
+  #templates = new WeakMap<Entry, Response>();
 
   constructor(readonly deps: AppDeps) {
     this.base = mediamtxUrls(deps.cfg).hls;
@@ -107,32 +126,36 @@ export class HlsProxy {
       }
       return this.#fromEntry(await this.shared.get(this.url(path, file, qs), file, signal), path, file);
     } catch (e) {
-      if (signal?.aborted) return new Response(null, { status: 499 });
-      return mediamtxUnavailable(this.deps, `HLS upstream error: ${(e as Error).message}`);
+      if (signal?.aborted) return secured(new Response(null, { status: 499 }));
+      return secured(mediamtxUnavailable(this.deps, `HLS upstream error: ${(e as Error).message}`));
     }
   }
 
   #error(status: number, path: string): Response | null {
     // 401 from MediaMTX here means the muxer went away (stream ended) between requests.
     if (status === 404 || status === 401 || (status >= 300 && status < 400)) {
-      return jsonError(404, `stream '${path}' is offline or unknown`);
+      return secured(jsonError(404, `stream '${path}' is offline or unknown`));
     }
-    if (status >= 500) return jsonError(502, `MediaMTX answered ${status}`);
+    if (status >= 500) return secured(jsonError(502, `MediaMTX answered ${status}`));
     // MediaMTX refuses out-of-range LL-HLS blocking requests with an empty 400.
-    if (status === 400) return jsonError(400, "_HLS_msn/_HLS_part is out of range for this playlist");
+    if (status === 400) {
+      return secured(jsonError(400, "_HLS_msn/_HLS_part is out of range for this playlist"));
+    }
     return null;
   }
 
   #fromEntry(e: Entry, path: string, file: string): Response {
     const err = this.#error(e.status, path);
     if (err) return err;
-    let headers = this.#headers.get(e);
-    if (!headers) {
+    let t = this.#templates.get(e);
+    if (!t) {
       const m = new Map(e.headers);
-      this.#headers.set(e, headers = clientHeaders(file, (h) => m.get(h) ?? null));
+      const headers = clientHeaders(file, (h) => m.get(h) ?? null);
+      t = new Response(e.body.byteLength ? e.body : null, { status: e.status, headers });
+      this.#templates.set(e, t);
     }
-    proxyBytes.labels({ proxy: "hls" }).inc(e.body.byteLength);
-    return new Response(e.body.byteLength ? e.body : null, { status: e.status, headers });
+    hlsBytes.inc(e.body.byteLength);
+    return t.clone();
   }
 
   async #fromResponse(res: Response, path: string, file: string): Promise<Response> {
@@ -145,7 +168,7 @@ export class HlsProxy {
     // Deno streams it natively instead of pumping every chunk through JS (see BENCHMARKS.md).
     const len = Number(res.headers.get("content-length") ?? "x");
     let body: ReadableStream<Uint8Array> | null = res.body;
-    if (body && Number.isSafeInteger(len) && len >= 0) proxyBytes.labels({ proxy: "hls" }).inc(len);
+    if (body && Number.isSafeInteger(len) && len >= 0) hlsBytes.inc(len);
     else body = countedBody(body, "hls");
     return new Response(body, {
       status: res.status,
