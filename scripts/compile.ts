@@ -8,6 +8,7 @@
 // mediamtx.yml (tests/e2e/compiled_test.ts runs the same esbuild bundle from a temp dir).
 // With MEDIAMTX_BIN set, the MediaMTX executable is copied next to the binary (livegate looks there first).
 import { dirname, join, resolve } from "node:path";
+import { V8_FLAGS_ARG } from "../src/runtime/v8-flags.ts";
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), "..");
 
@@ -41,6 +42,7 @@ export function compileArgs(output: string, root = ROOT): string[] {
   return [
     "compile",
     "--allow-all",
+    V8_FLAGS_ARG,
     // One esbuild bundle instead of the whole node_modules tree: a few hundred KiB instead of tens of
     // MiB, and Deno 2.9.6 overflows its stack embedding some npm trees (prom-client's) unbundled.
     "--bundle",

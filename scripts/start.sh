@@ -7,4 +7,5 @@ eval "$("$ROOT/scripts/setup.sh")"
 cd "$ROOT"
 export LIVEGATE_DATA_DIR="${LIVEGATE_DATA_DIR:-$ROOT/data}"
 deno task build >&2
-exec deno run -A main.ts "${@:-serve}"
+# --v8-flags: see src/runtime/v8-flags.ts.
+exec deno run -A --v8-flags=--heap-growing-percent=20 main.ts "${@:-serve}"

@@ -2,6 +2,7 @@
 // ffmpeg publishers, and a cookie-keeping HTTP client that logs in through the form.
 import { forEachLine } from "../../src/mediamtx/lines.ts";
 import { join, resolve } from "node:path";
+import { V8_FLAGS_ARG } from "../../src/runtime/v8-flags.ts";
 
 export const ROOT = resolve(new URL("../..", import.meta.url).pathname);
 export const ADMIN_PASSWORD = "e2e-admin-password";
@@ -61,6 +62,7 @@ function entry(args: string[]): [string, string[]] {
   return [Deno.execPath(), [
     "run",
     "-A",
+    V8_FLAGS_ARG,
     "--config",
     join(ROOT, "deno.json"),
     join(ROOT, "main.ts"),
