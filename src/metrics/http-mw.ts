@@ -1,14 +1,17 @@
 // Counts every HTTP request by method, matched route pattern and status (registered first in app.ts).
 import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
-import { httpDuration, httpRequests } from "./registry.ts";
+import { countRequest, httpDuration } from "./registry.ts";
 
+const routeLabels = new Map<string, { route: string }>();
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 
 /** Counts one answered request (also used by the handlers in front of the app: src/http/front.ts). */
 export function recordRequest(method: string, route: string, status: number, t0: number): void {
-  httpRequests.inc({ method: METHODS.has(method) ? method : "OTHER", route, status: String(status) });
-  httpDuration.observe({ route }, (performance.now() - t0) / 1000);
+  countRequest(METHODS.has(method) ? method : "OTHER", route, status);
+  let labels = routeLabels.get(route);
+  if (!labels) routeLabels.set(route, labels = { route });
+  httpDuration.observe(labels, (performance.now() - t0) / 1000);
 }
 
 export function httpMetrics(): MiddlewareHandler {

@@ -4,12 +4,63 @@ import client from "prom-client";
 
 export const registry = new client.Registry();
 
+/**
+ * Counts kept in plain numbers and handed to their counter when it is read (a scrape): the HLS hot path
+ * counts tens of thousands of times a second, and prom-client builds a label key string on every inc().
+ */
+class Tally<L extends Record<string, string>> {
+  #pending: { labels: L; n: number }[] = [];
+  #index = new Map<string, { labels: L; n: number }>();
+
+  /** The pending count for one label set (`key` identifies it; labels are made once per key). */
+  slot(key: string, labels: () => L): { n: number } {
+    let t = this.#index.get(key);
+    if (!t) {
+      this.#index.set(key, t = { labels: labels(), n: 0 });
+      this.#pending.push(t);
+    }
+    return t;
+  }
+
+  flush(counter: client.Counter<keyof L & string>): void {
+    for (const t of this.#pending) {
+      if (t.n) counter.inc(t.labels, t.n);
+      t.n = 0;
+    }
+  }
+}
+
+const requestTally = new Tally<{ method: string; route: string; status: string }>();
+/** method -> route -> status -> pending count (no string built per request). */
+const requestSlots = new Map<string, Map<string, Map<number, { n: number }>>>();
+
 export const httpRequests = new client.Counter({
   name: "livegate_http_requests_total",
   help: "HTTP requests answered by livegate, by method, route pattern and status",
   labelNames: ["method", "route", "status"] as const,
   registers: [registry],
+  collect() {
+    requestTally.flush(this);
+  },
 });
+
+/** One answered request, for livegate_http_requests_total (counted at the next read of the counter). */
+export function countRequest(method: string, route: string, status: number): void {
+  // Method and route come from short fixed sets (http-mw.ts), status from the 100-599 range.
+  let byRoute = requestSlots.get(method);
+  if (!byRoute) requestSlots.set(method, byRoute = new Map());
+  let byStatus = byRoute.get(route);
+  if (!byStatus) byRoute.set(route, byStatus = new Map());
+  let slot = byStatus.get(status);
+  if (!slot) {
+    slot = requestTally.slot(
+      `${method} ${route} ${status}`,
+      () => ({ method, route, status: String(status) }),
+    );
+    byStatus.set(status, slot);
+  }
+  slot.n++;
+}
 
 export const httpDuration = new client.Histogram({
   name: "livegate_http_request_duration_seconds",
@@ -19,12 +70,22 @@ export const httpDuration = new client.Histogram({
   registers: [registry],
 });
 
+const bytesTally = new Tally<{ proxy: string }>();
+
 export const proxyBytes = new client.Counter({
   name: "livegate_proxy_bytes_total",
   help: "Bytes sent to clients by livegate's media proxies (hls, playback)",
   labelNames: ["proxy"] as const,
   registers: [registry],
+  collect() {
+    bytesTally.flush(this);
+  },
 });
+
+/** A pending count of bytes sent by one proxy (`.n += bytes`), for livegate_proxy_bytes_total. */
+export function proxyBytesOf(proxy: string): { n: number } {
+  return bytesTally.slot(proxy, () => ({ proxy }));
+}
 
 export const hookDecisions = new client.Counter({
   name: "livegate_hook_decisions_total",

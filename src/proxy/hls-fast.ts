@@ -6,7 +6,6 @@
 // query) goes to the app, which answers it in full; a pass lapsing every 2 s sends the viewer through the
 // app again, which also renews the session. Responses carry the same headers and metrics as the app's
 // (HlsProxy adds the security headers to everything it answers).
-import { getQueryParam } from "hono/utils/url";
 import { parse as parseCookies } from "hono/utils/cookie";
 import { NAME_RE } from "../store/kv.ts";
 import { FILE_RE, hlsProxy, upstreamQuery } from "./hls.ts";
@@ -17,6 +16,32 @@ import { SESSION_COOKIE } from "../auth/session-mw.ts";
 import { clientIpOf } from "../http/client.ts";
 import { recordRequest } from "../metrics/http-mw.ts";
 import type { AppDeps, ServeHandler } from "../http/context.ts";
+
+/** A cookie's value as the app reads it (hono's parse: the first one of that name), or undefined. */
+function cookieOf(header: string, name: string): string | undefined {
+  return header ? parseCookies(header, name)[name] : undefined;
+}
+
+const NO_PARAMS = new Map<string, string>();
+
+/**
+ * The query's parameters, the first of each name, as hono's getQueryParam reads them, or null when the
+ * query is percent- or plus-encoded (the app answers those; players do not send them).
+ */
+export function queryParams(query: string): Map<string, string> | null {
+  if (query.includes("%") || query.includes("+")) return null;
+  const out = new Map<string, string>();
+  let i = 1; // after "?"
+  while (i <= query.length) {
+    let end = query.indexOf("&", i);
+    if (end < 0) end = query.length;
+    const eq = query.indexOf("=", i);
+    const name = query.slice(i, eq >= 0 && eq < end ? eq : end);
+    if (name && !out.has(name)) out.set(name, eq >= 0 && eq < end ? query.slice(eq + 1, end) : "");
+    i = end + 1;
+  }
+  return out;
+}
 
 const URL_RE = /^https?:\/\/[^/?#]+\/hls\/([^/?#]+)\/([^/?#]+)(\?[^#]*)?$/;
 const ROUTE = "/hls/:path/:file";
@@ -41,17 +66,17 @@ export function withHlsFastPath(deps: AppDeps, next: ServeHandler): ServeHandler
     const [, path, file, query] = m;
     const cookie = req.headers.get("cookie") ?? "";
     if (cookie.includes("%") || cookie.includes('"')) return next(req, info);
-    const cookies = cookie ? parseCookies(cookie) : {};
+    const params = query ? queryParams(query) : NO_PARAMS;
+    if (!params) return next(req, info);
     const remote = (info.remoteAddr as Deno.NetAddr).hostname ?? "unknown";
     const pass = findPass(deps, {
-      token: cookies[SESSION_COOKIE],
-      share: (query ? getQueryParam(url, SHARE_QUERY) as string | undefined : undefined) ??
-        cookies[SHARE_COOKIE],
+      token: cookieOf(cookie, SESSION_COOKIE),
+      share: params.get(SHARE_QUERY) ?? cookieOf(cookie, SHARE_COOKIE),
       ip: clientIpOf(remote, req.headers.get("x-forwarded-for"), deps.cfg.trustProxy),
       path,
     });
     if (!pass) return next(req, info);
-    const qs = query ? upstreamQuery((k) => getQueryParam(url, k) as string | undefined) : "";
+    const qs = query ? upstreamQuery((k) => params.get(k)) : "";
     if (typeof qs !== "string") return next(req, info);
     tracker.seen(path, pass.viewer);
     const kept = hls.kept(path, file, qs);

@@ -11,7 +11,7 @@ import { shareTokenOf, watchCheck } from "./watch-access.ts";
 import { grantPass } from "./hls-pass.ts";
 import { mediamtxUrls } from "../mediamtx/env.ts";
 import { mediamtxUnavailable } from "../mediamtx/unavailable.ts";
-import { countedBody, proxyBytes } from "../metrics/registry.ts";
+import { countedBody, proxyBytesOf } from "../metrics/registry.ts";
 import { type Entry, SharedFetch } from "./hls-shared.ts";
 import { SECURITY_HEADERS } from "../http/security-headers.ts";
 import type { AppDeps, Env } from "../http/context.ts";
@@ -55,7 +55,7 @@ function secured(res: Response): Response {
   return res;
 }
 
-const hlsBytes = proxyBytes.labels({ proxy: "hls" });
+const hlsBytes = proxyBytesOf("hls");
 
 const jsonError = (status: number, error: string) => Response.json({ error }, { status });
 
@@ -154,7 +154,7 @@ export class HlsProxy {
       t = new Response(e.body.byteLength ? e.body : null, { status: e.status, headers });
       this.#templates.set(e, t);
     }
-    hlsBytes.inc(e.body.byteLength);
+    hlsBytes.n += e.body.byteLength;
     return t.clone();
   }
 
@@ -168,7 +168,7 @@ export class HlsProxy {
     // Deno streams it natively instead of pumping every chunk through JS (see BENCHMARKS.md).
     const len = Number(res.headers.get("content-length") ?? "x");
     let body: ReadableStream<Uint8Array> | null = res.body;
-    if (body && Number.isSafeInteger(len) && len >= 0) hlsBytes.inc(len);
+    if (body && Number.isSafeInteger(len) && len >= 0) hlsBytes.n += len;
     else body = countedBody(body, "hls");
     return new Response(body, {
       status: res.status,
