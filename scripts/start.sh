@@ -8,4 +8,4 @@ cd "$ROOT"
 export LIVEGATE_DATA_DIR="${LIVEGATE_DATA_DIR:-$ROOT/data}"
 deno task build >&2
 # --v8-flags: see src/runtime/v8-flags.ts.
-exec deno run -A --v8-flags=--heap-growing-percent=20 main.ts "${@:-serve}"
+exec deno run -A --v8-flags=--heap-growing-percent=100 main.ts "${@:-serve}"
