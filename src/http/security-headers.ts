@@ -21,9 +21,15 @@ export const CSP = [
   "form-action 'self'",
 ].join("; ");
 
+/** `res` with the security headers set. */
+export function secured(res: Response): Response {
+  for (const [k, v] of SECURITY_HEADERS) res.headers.set(k, v);
+  return res;
+}
+
 /** A response answered in front of the app: the same headers and request metrics as through the app. */
 export function answered(res: Response, method: string, route: string, t0: number): Response {
-  for (const [k, v] of SECURITY_HEADERS) res.headers.set(k, v);
+  secured(res);
   recordRequest(method, route, res.status, t0);
   return res;
 }

@@ -13,7 +13,7 @@ import { mediamtxUrls } from "../mediamtx/env.ts";
 import { mediamtxUnavailable } from "../mediamtx/unavailable.ts";
 import { countedBody, proxyBytesOf } from "../metrics/registry.ts";
 import { type Entry, SharedFetch } from "./hls-shared.ts";
-import { SECURITY_HEADERS } from "../http/security-headers.ts";
+import { secured, SECURITY_HEADERS } from "../http/security-headers.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 
 export const FILE_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -47,12 +47,6 @@ function clientHeaders(file: string, get: (h: string) => string | null): [string
   // hot path sends it untouched.
   for (const [k, v] of SECURITY_HEADERS) out.push([k, v]);
   return out;
-}
-
-/** An answer made here (errors), with the security headers every HlsProxy answer carries. */
-function secured(res: Response): Response {
-  for (const [k, v] of SECURITY_HEADERS) res.headers.set(k, v);
-  return res;
 }
 
 const hlsBytes = proxyBytesOf("hls");
