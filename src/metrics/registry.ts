@@ -10,15 +10,11 @@ export const registry = new client.Registry();
  */
 class Tally<L extends Record<string, string>> {
   #pending: { labels: L; n: number }[] = [];
-  #index = new Map<string, { labels: L; n: number }>();
 
-  /** The pending count for one label set (`key` identifies it; labels are made once per key). */
-  slot(key: string, labels: () => L): { n: number } {
-    let t = this.#index.get(key);
-    if (!t) {
-      this.#index.set(key, t = { labels: labels(), n: 0 });
-      this.#pending.push(t);
-    }
+  /** A new pending count for `labels`; callers keep one per label set. */
+  slot(labels: L): { n: number } {
+    const t = { labels, n: 0 };
+    this.#pending.push(t);
     return t;
   }
 
@@ -53,10 +49,7 @@ export function countRequest(method: string, route: string, status: number): voi
   if (!byStatus) byRoute.set(route, byStatus = new Map());
   let slot = byStatus.get(status);
   if (!slot) {
-    slot = requestTally.slot(
-      `${method} ${route} ${status}`,
-      () => ({ method, route, status: String(status) }),
-    );
+    slot = requestTally.slot({ method, route, status: String(status) });
     byStatus.set(status, slot);
   }
   slot.n++;
@@ -71,6 +64,7 @@ export const httpDuration = new client.Histogram({
 });
 
 const bytesTally = new Tally<{ proxy: string }>();
+const bytesSlots = new Map<string, { n: number }>();
 
 export const proxyBytes = new client.Counter({
   name: "livegate_proxy_bytes_total",
@@ -84,7 +78,9 @@ export const proxyBytes = new client.Counter({
 
 /** A pending count of bytes sent by one proxy (`.n += bytes`), for livegate_proxy_bytes_total. */
 export function proxyBytesOf(proxy: string): { n: number } {
-  return bytesTally.slot(proxy, () => ({ proxy }));
+  let slot = bytesSlots.get(proxy);
+  if (!slot) bytesSlots.set(proxy, slot = bytesTally.slot({ proxy }));
+  return slot;
 }
 
 export const hookDecisions = new client.Counter({
@@ -232,11 +228,11 @@ export function enableProcessMetrics(): void {
 /** Wraps a response body so the bytes actually sent are counted. */
 export function countedBody(body: ReadableStream<Uint8Array> | null, proxy: string) {
   if (!body) return body;
-  const c = proxyBytes.labels({ proxy });
+  const c = proxyBytesOf(proxy);
   return body.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, ctl) {
-        c.inc(chunk.byteLength);
+        c.n += chunk.byteLength;
         ctl.enqueue(chunk);
       },
     }),
