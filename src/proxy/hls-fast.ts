@@ -76,7 +76,7 @@ export function withHlsFastPath(deps: AppDeps, next: ServeHandler): ServeHandler
       path,
     });
     if (!pass) return next(req, info);
-    const qs = query ? upstreamQuery((k) => params.get(k)) : "";
+    const qs = upstreamQuery((k) => params.get(k));
     if (typeof qs !== "string") return next(req, info);
     tracker.seen(path, pass.viewer);
     const kept = hls.kept(path, file, qs);
