@@ -13,7 +13,7 @@ import { startRig } from "./rig.ts";
 import { latencyDirect, latencyLivegate, type LatencyResult } from "./latency.ts";
 import { proxyCost, type ProxyRow } from "./proxy_cost.ts";
 import { hookBench, type HookRow } from "./hook.ts";
-import { scale, type ScaleRow } from "./scale.ts";
+import { bareScale, scale, type ScaleRow } from "./scale.ts";
 import type { MemorySample } from "./memory.ts";
 import { type LoginRow, loginScenario, setupLoginUsers } from "./login.ts";
 
@@ -162,28 +162,51 @@ try {
   }
 
   if (only.has("scale")) {
+    const scaleFigures = (r: ScaleRow, server: string) => {
+      const sv = r.proc.server;
+      const mtx = r.proc.mediamtx;
+      const gen = r.proc["load generator"];
+      return `${r.errors} errors${r.errors ? ` ${JSON.stringify(r.errorKinds)}` : ""}, ${r.stalls} stalls ` +
+        `(${f(100 * r.stalledTracks / (2 * r.viewers), 1)}% of tracks), part fetch p50 ${
+          f(r.partFetch?.p50)
+        } ms ` +
+        `p95 ${f(r.partFetch?.p95)} ms, ${f(r.requests / (D.scaleSec + D.ramp))} req/s; ` +
+        `${server} CPU ${f(sv.cpuAvg)}% RSS max ${f(sv.rssMax)} MB${memoryNote(r.memory)}; ` +
+        `MediaMTX CPU ${f(mtx.cpuAvg)}% RSS ${f(mtx.rssMax)} MB; generator CPU ${f(gen.cpuAvg)}%`;
+    };
+    const byCount = new Map<number, ScaleRow>();
     for (const n of viewerCounts) {
       log(`viewer scale: ${n} viewers for ${D.scaleSec} s (+${D.ramp} s ramp)…`);
       const r: ScaleRow = await scale(rig, n, D.scaleSec, D.ramp);
-      const lg = r.proc.livegate;
-      const mtx = r.proc.mediamtx;
-      const gen = r.proc["load generator"];
+      byCount.set(n, r);
       const target = n === 1000
-        ? `0 errors: ${pass(r.errors === 0)}; RSS <= 150 MB: ${pass(lg.rssMax <= 150)}`
+        ? `0 errors: ${pass(r.errors === 0)}; RSS <= 150 MB: ${pass(r.proc.server.rssMax <= 150)}`
         : "";
       add(
         "Viewer scale",
         `${n} LL-HLS viewers, ${D.scaleSec}+${D.ramp} s`,
-        `${r.errors} errors${r.errors ? ` ${JSON.stringify(r.errorKinds)}` : ""}, ${r.stalls} stalls ` +
-          `(${f(100 * r.stalledTracks / (2 * n), 1)}% of tracks), part fetch p50 ${f(r.partFetch?.p50)} ms ` +
-          `p95 ${f(r.partFetch?.p95)} ms, ${f(r.requests / (D.scaleSec + D.ramp))} req/s; ` +
-          `livegate CPU ${f(lg.cpuAvg)}% RSS max ${f(lg.rssMax)} MB${memoryNote(r.memory)}; ` +
-          `MediaMTX CPU ${f(mtx.cpuAvg)}% ` +
-          `RSS ${f(mtx.rssMax)} MB; generator CPU ${f(gen.cpuAvg)}%`,
+        scaleFigures(r, "livegate"),
         `${f(r.bytes * 8 / 1e6 / (D.scaleSec + D.ramp))} Mbit/s delivered`,
         target,
       );
     }
+    // The same load through the smallest proxy Deno can be (bare_proxy.ts): how much of livegate's CPU
+    // and memory is Deno's HTTP server and fetch, and how much is livegate's own.
+    const n = viewerCounts.includes(1000) ? 1000 : Math.max(...viewerCounts);
+    log(
+      `viewer scale floor: ${n} viewers through bench/bare_proxy.ts for ${D.scaleSec} s (+${D.ramp} s ramp)…`,
+    );
+    const bare = await bareScale(rig, n, D.scaleSec, D.ramp);
+    const lg = byCount.get(n)!;
+    add(
+      "Viewer scale",
+      `${n} viewers through a bare Deno.serve proxy (bench/bare_proxy.ts), same MediaMTX`,
+      scaleFigures(bare, "bare proxy"),
+      `livegate RSS ${f(lg.proc.server.rssMax / bare.proc.server.rssMax, 2)}x, CPU ${
+        f(lg.proc.server.cpuAvg / bare.proc.server.cpuAvg, 2)
+      }x the bare proxy's`,
+      "",
+    );
   }
 
   if (only.has("login")) {

@@ -1,5 +1,11 @@
 // Viewer scale: N simulated LL-HLS viewers (viewers.ts) through livegate, each with its own session,
-// while CPU and RSS of livegate, MediaMTX and the load generator itself are sampled.
+// while CPU and RSS of livegate, MediaMTX and the load generator itself are sampled. `bareScale` runs the
+// same load through bare_proxy.ts (Deno.serve and livegate's upstream sharing, nothing else): the floor
+// livegate's figures are compared with.
+import { dirname, join } from "node:path";
+import { forEachLine } from "../src/mediamtx/lines.ts";
+import { V8_FLAGS_ARG } from "../src/runtime/v8-flags.ts";
+import { stopProc } from "../tests/e2e/harness.ts";
 import { loadConfig } from "../src/config/config.ts";
 import { openStore } from "../src/store/kv.ts";
 import { createSession } from "../src/store/sessions.ts";
@@ -10,8 +16,9 @@ import { type MemorySample, memorySampler } from "./memory.ts";
 
 export interface ScaleRow extends ViewerStats {
   seconds: number;
+  /** "server" (livegate or the bare proxy), "mediamtx", "load generator". */
   proc: Record<string, { cpuAvg: number; cpuMax: number; rssMax: number; rssEnd: number }>;
-  /** livegate's memory at its highest RSS sample. */
+  /** The server's memory at its highest RSS sample. */
   memory: MemorySample | null;
 }
 
@@ -28,10 +35,74 @@ export async function makeSessions(rig: Rig, n: number): Promise<string[]> {
   }
 }
 
+interface Target {
+  pid: number;
+  /** Base URL; viewers fetch <url>/hls/live/... */
+  url: string;
+  metricsToken: string;
+}
+
+async function measure(
+  rig: Rig,
+  t: Target,
+  cookies: string[],
+  seconds: number,
+  rampSeconds: number,
+): Promise<ScaleRow> {
+  const s = sampler({ server: t.pid, mediamtx: rig.mtx.pid, "load generator": Deno.pid });
+  const mem = memorySampler(t.pid, `${t.url}/metrics`, t.metricsToken);
+  const stats = await runViewers(`${t.url}/hls/live`, cookies, seconds, rampSeconds);
+  return { ...stats, seconds, proc: s.stop(), memory: mem.stop() };
+}
+
+/** N viewers through livegate, each logged in. */
 export async function scale(rig: Rig, n: number, seconds: number, rampSeconds: number): Promise<ScaleRow> {
   const cookies = await makeSessions(rig, n);
-  const s = sampler({ livegate: rig.lg.proc.pid, mediamtx: rig.mtx.pid, "load generator": Deno.pid });
-  const mem = memorySampler(rig.lg.proc.pid, `${rig.lg.url}/metrics`, rig.metricsToken);
-  const stats = await runViewers(`${rig.lg.url}/hls/live`, cookies, seconds, rampSeconds);
-  return { ...stats, seconds, proc: s.stop(), memory: mem.stop() };
+  return await measure(
+    rig,
+    { pid: rig.lg.proc.pid, url: rig.lg.url, metricsToken: rig.metricsToken },
+    cookies,
+    seconds,
+    rampSeconds,
+  );
+}
+
+/** N viewers through bare_proxy.ts, started with livegate's V8 flags in front of the same MediaMTX. */
+export async function bareScale(
+  rig: Rig,
+  n: number,
+  seconds: number,
+  rampSeconds: number,
+): Promise<ScaleRow> {
+  const proc = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      V8_FLAGS_ARG,
+      join(dirname(new URL(import.meta.url).pathname), "bare_proxy.ts"),
+      rig.mtxHls,
+    ],
+    env: { BARE_CDN_SECRET: rig.secrets.cdn },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  forEachLine(proc.stderr, (line) => console.error(`bare proxy| ${line}`));
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      forEachLine(proc.stdout, (line) => {
+        const m = /^listening (\d+)$/.exec(line);
+        if (m) resolve(Number(m[1]));
+      }).then(() => reject(new Error("bare_proxy.ts exited before listening")));
+    });
+    const cookies = Array.from({ length: n }, () => "x=1");
+    return await measure(
+      rig,
+      { pid: proc.pid, url: `http://127.0.0.1:${port}`, metricsToken: "" },
+      cookies,
+      seconds,
+      rampSeconds,
+    );
+  } finally {
+    await stopProc(proc);
+  }
 }
