@@ -20,9 +20,14 @@ export interface HookRequest {
   userAgent: string;
 }
 
+/** What allowed a publish: a stream key, or a browser publish ticket issued to a user. */
+export type PublishGrant = { key: string } | { user: string };
+
 export interface Decision {
   allow: boolean;
   reason: string;
+  /** Set on an allowed publish: what allowed it (the running publish is checked again later). */
+  grant?: PublishGrant;
 }
 
 export interface HookDeps {
@@ -95,13 +100,13 @@ export async function decide(r: HookRequest, deps: HookDeps): Promise<Decision> 
         if (r.protocol !== "webrtc") return { allow: false, reason: "publish tickets are for WebRTC only" };
         const user = deps.redeemPublishTicket ? await deps.redeemPublishTicket(r.path, key) : null;
         return user
-          ? { allow: true, reason: `browser publish by '${user}'` }
+          ? { allow: true, reason: `browser publish by '${user}'`, grant: { user } }
           : { allow: false, reason: "invalid, used or expired publish ticket for this path" };
       }
       const ok = await deps.checkPublishKey(r.path, key);
-      if (typeof ok === "object") return ok;
+      if (typeof ok === "object") return ok.allow ? { ...ok, grant: { key } } : ok;
       return ok
-        ? { allow: true, reason: "valid stream key" }
+        ? { allow: true, reason: "valid stream key", grant: { key } }
         : { allow: false, reason: "invalid stream key for this path" };
     }
     case "read":

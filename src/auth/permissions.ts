@@ -118,6 +118,31 @@ async function ownerAndStream(kv: Deno.Kv, k: StreamKey | null, path: string) {
   return { owner: u.value, stream: s.value };
 }
 
+/**
+ * The publish rule for a running publish, by what allowed it when it started (a key's hash, or the user a
+ * browser publish ticket was issued to), read fresh from the store: no cache, nothing written.
+ */
+export async function grantRule(
+  kv: Deno.Kv,
+  path: string,
+  allowance: { keyHash: string } | { user: string },
+): Promise<{ allow: boolean; reason: string }> {
+  if ("keyHash" in allowance) {
+    const k = await findKeyByHash(kv, allowance.keyHash);
+    const { owner, stream } = await ownerAndStream(kv, k, path);
+    const d = publishKeyRule(k, path, owner, stream);
+    return k || d.allow ? d : { allow: false, reason: "its stream key was revoked" };
+  }
+  const name = allowance.user;
+  const [u, s] = await kv.getMany<[User, Stream]>([["users", name], ["streams", path]]);
+  if (!u.value) return { allow: false, reason: `'${name}' no longer exists` };
+  if (u.value.disabled) return { allow: false, reason: `'${name}' is disabled` };
+  if (!publishRule(u.value, s.value)) {
+    return { allow: false, reason: `'${name}' may not publish to '${path}'` };
+  }
+  return { allow: true, reason: `browser publish by '${name}'` };
+}
+
 /** Checks a presented publish key against the rules; records the key's last use when allowed. */
 export async function checkPublishKey(
   kv: Deno.Kv,

@@ -4,6 +4,7 @@ import { getCookie, setCookie } from "hono/cookie";
 import { getSession } from "../store/sessions.ts";
 import { getUser } from "../store/users.ts";
 import { clearMediaCaches, mediaCaches } from "./session-cache.ts";
+import { nudgePublishRecheck } from "../mediamtx/publish-recheck.ts";
 import { clearPublishCache } from "./publish-cache.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 
@@ -67,6 +68,7 @@ export function loadSession(deps: AppDeps): MiddlewareHandler<Env> {
       await next();
     } finally {
       clearCaches(); // after the change too: a lookup racing with it may have cached the old state
+      nudgePublishRecheck(deps.kv); // a running publish may have lost what allowed it
     }
   };
 }

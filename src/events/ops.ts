@@ -1,11 +1,13 @@
-// Starts what runs beside the HTTP server for operations: webhooks, the stream watcher, the metric
-// sources, and the low-disk warning for recordings. stop() ends them all.
+// Starts what runs beside the HTTP server for operations: webhooks, the stream watcher, the recheck of
+// running publishes (publish-recheck.ts), the metric sources, and the low-disk warning for recordings.
+// stop() ends them all.
 import { enableProcessMetrics, sources } from "../metrics/registry.ts";
 import { viewerTracker } from "../proxy/viewers.ts";
 import { diskUsage, formatBytes } from "../recordings/disk.ts";
 import type { AppDeps } from "../http/context.ts";
 import type { Supervisor } from "../mediamtx/supervisor.ts";
 import { StreamWatch } from "./stream-watch.ts";
+import { startPublishRecheck } from "../mediamtx/publish-recheck.ts";
 import { Webhooks } from "./webhooks.ts";
 
 const DISK_CHECK_MS = 60_000;
@@ -20,6 +22,7 @@ export function startOps(
   const hooks = new Webhooks({ urls: cfg.webhooks.urls, secret: cfg.webhooks.secret ?? "", log });
   const watch = new StreamWatch(deps, hooks, { log });
   watch.start();
+  const recheck = startPublishRecheck(deps, log);
 
   const viewers = viewerTracker(deps.kv);
   sources.streams = () =>
@@ -70,6 +73,7 @@ export function startOps(
     watch,
     async stop() {
       clearInterval(diskTimer);
+      await recheck.stop();
       await watch.stop();
       await hooks.close();
       for (const k of Object.keys(sources) as (keyof typeof sources)[]) delete sources[k];

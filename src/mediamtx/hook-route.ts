@@ -9,6 +9,7 @@ import { decide, type HookDeps, parseHookBody } from "../auth/hook.ts";
 import { checkPublishKeyCached } from "../auth/permissions.ts";
 import { BodyTooLarge, readBodyCapped } from "../http/body.ts";
 import { publishTickets } from "../webrtc/tickets.ts";
+import { publishLedger } from "./publish-recheck.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 import { hookDecisions } from "../metrics/registry.ts";
 
@@ -36,6 +37,7 @@ export function hookHandler(
     checkPublishKey: (path, key) => checkPublishKeyCached(deps.kv, path, key),
     redeemPublishTicket: (path, ticket) => publishTickets.redeem(path, ticket),
   };
+  const ledger = publishLedger(deps.kv);
   return async (raw, secret) => {
     if (!safeEqualString(secret, deps.secrets.hook)) {
       await raw.body?.cancel().catch(() => {});
@@ -61,6 +63,8 @@ export function hookHandler(
       action: KNOWN_ACTIONS.has(req.action) ? req.action : "other",
       result: d.allow ? "allow" : "deny",
     });
+    // Remembered so the running publish can be checked again (publish-recheck.ts).
+    if (d.grant && req.id) await ledger.record(req.id, req.path, d.grant);
     if (!d.allow && req.action === "publish") {
       console.log(
         // Control characters escaped: these fields come from the publisher and must not forge log lines.

@@ -138,9 +138,16 @@ export async function publisherOf(deps: Deps, p: LivePath): Promise<Publisher | 
 export async function kickPublisher(deps: Deps, path: string): Promise<{ type: string; id: string } | null> {
   const p = await call(deps, "GET", `/v3/paths/get/${encodeURIComponent(path)}`);
   const src = p?.source as { type: string; id: string } | null | undefined;
-  if (!src) return null;
+  return src ? await kickSource(deps, src) : null;
+}
+
+/** Kicks one MediaMTX connection or session; null when it is gone or cannot be kicked. */
+export async function kickSource(
+  deps: Deps,
+  src: { type: string; id: string },
+): Promise<{ type: string; id: string } | null> {
   const coll = COLLECTIONS[src.type];
   if (!coll) return null;
   const r = await call(deps, "POST", `/v3/${coll}/kick/${encodeURIComponent(src.id)}`);
-  return r === null ? null : src;
+  return r === null ? null : { type: src.type, id: src.id };
 }

@@ -15,10 +15,26 @@ export interface Stream {
   visibility: Visibility;
   /** The streamer who may publish and manage keys; null: admins only. */
   owner: string | null;
-  /** Optional viewer allow-list (user names); empty: every logged-in user. */
+  /**
+   * Optional viewer allow-list (user names); empty: every logged-in user. A user's deletion turns their
+   * name into "deleted:NAME" (allowDeleted), which matches nobody: a list never opens up to everyone, and
+   * a new user given that name later gets no access from it.
+   */
   allow: string[];
   created: number;
 }
+
+/** Prefix of an allow-list entry left by a deleted user (":" is never part of a user name). */
+export const DELETED_PREFIX = "deleted:";
+
+/** The allow-list after user `name` was deleted (the same array when the name is not on it). */
+export function allowDeleted(allow: string[], name: string): string[] {
+  if (!allow.includes(name)) return allow;
+  return [...new Set(allow.map((n) => n === name ? DELETED_PREFIX + name : n))].sort();
+}
+
+const isAllowEntry = (n: unknown) =>
+  typeof n === "string" && NAME_RE.test(n.startsWith(DELETED_PREFIX) ? n.slice(DELETED_PREFIX.length) : n);
 
 export interface StreamPatch {
   title?: string;
@@ -78,9 +94,9 @@ export function validatePatch(p: Record<string, unknown>): StreamPatch {
     if (typeof list === "string") list = list.split(/[\s,]+/).filter(Boolean);
     if (
       !Array.isArray(list) || list.length > 1000 ||
-      list.some((n) => typeof n !== "string" || !NAME_RE.test(n))
+      list.some((n) => !isAllowEntry(n))
     ) {
-      throw new StreamError(400, "allow must be a list of user names");
+      throw new StreamError(400, "allow must be a list of user names (or deleted:NAME)");
     }
     out.allow = [...new Set(list as string[])].sort();
   }

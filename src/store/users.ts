@@ -2,6 +2,7 @@
 import { hashPassword, validatePassword } from "../auth/password.ts";
 import { NAME_RE } from "./kv.ts";
 import { type AuditInput, withAudit } from "./audit.ts";
+import { allowDeleted, type Stream } from "./streams.ts";
 
 export type Role = "admin" | "streamer" | "viewer";
 export const ROLES: Role[] = ["admin", "streamer", "viewer"];
@@ -150,7 +151,8 @@ export async function getUserEntry(kv: Deno.Kv, name: string) {
 
 /**
  * Deletes a user and, in the same transaction, their sessions and the stream keys they created; streams they
- * owned lose their owner (admins only from then on).
+ * owned lose their owner (admins only from then on), and their name on viewer allow-lists becomes
+ * "deleted:NAME" (streams.ts allowDeleted: no access for a later user of that name, no list left empty).
  */
 export async function deleteUser(kv: Deno.Kv, name: string, audit?: AuditInput): Promise<void> {
   for (let attempt = 0; attempt < 10; attempt++) {
@@ -168,8 +170,12 @@ export async function deleteUser(kv: Deno.Kv, name: string, audit?: AuditInput):
       op.delete(ref.key);
       if (k.value) op.delete(k.key).delete(["key_hash", k.value.hash]);
     }
-    for await (const st of kv.list<{ owner: string | null }>({ prefix: ["streams"] })) {
-      if (st.value.owner === name) op.check(st).set(st.key, { ...st.value, owner: null });
+    for await (const st of kv.list<Stream>({ prefix: ["streams"] })) {
+      const owner = st.value.owner === name ? null : st.value.owner;
+      const allow = allowDeleted(st.value.allow ?? [], name);
+      if (owner !== st.value.owner || allow !== st.value.allow) {
+        op.check(st).set(st.key, { ...st.value, owner, allow });
+      }
     }
     const res = await withAudit(op, audit).commit();
     if (res.ok) return;

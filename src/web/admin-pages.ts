@@ -190,7 +190,7 @@ export function streamAdminPage(opts: {
             : ""}
           <label>Viewer allow-list <input name="allow" data-type="list" value="${s.allow.join(
             ", ",
-          )}" placeholder="empty: every logged-in user"></label>
+          )}" placeholder="empty: every logged-in user" title="deleted:NAME is a deleted user: it matches nobody"></label>
           <button type="submit">Save</button>
           <p class="msg" role="status"></p>
         </form>

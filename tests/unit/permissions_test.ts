@@ -10,7 +10,13 @@ import {
 } from "../../src/auth/permissions.ts";
 import type { User } from "../../src/store/users.ts";
 import type { Stream, Visibility } from "../../src/store/streams.ts";
-import { createStream, deleteStream } from "../../src/store/streams.ts";
+import {
+  allowDeleted,
+  createStream,
+  deleteStream,
+  getStream,
+  validatePatch,
+} from "../../src/store/streams.ts";
 import { createKey, listKeys } from "../../src/store/keys.ts";
 import { deleteUser } from "../../src/store/users.ts";
 import { createSession, listSessions } from "../../src/store/sessions.ts";
@@ -229,6 +235,41 @@ Deno.test("store: deleting a user with many keys and sessions, and a stream with
     assert.equal((await listSessions(kv, "sam")).length, 0);
     await deleteStream(kv, "big");
     assert.equal((await listKeys(kv, "big")).length, 0);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("store: a deleted user's name on allow-lists becomes deleted:NAME; a new user of that name gets no access", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    await kv.set(["users", "bob"], u("bob", "viewer"));
+    await kv.set(["users", "amy"], u("amy", "viewer"));
+    await createStream(kv, "only-bob", { allow: ["bob"] });
+    await createStream(kv, "bob-and-amy", { allow: ["amy", "bob"] });
+    await createStream(kv, "amy-only", { allow: ["amy"] });
+    await createStream(kv, "everyone", {});
+    await deleteUser(kv, "bob");
+    const allowOf = async (p: string) => (await getStream(kv, p))!.allow;
+    assert.deepEqual(await allowOf("only-bob"), ["deleted:bob"], "the list is not left empty");
+    assert.deepEqual(await allowOf("bob-and-amy"), ["amy", "deleted:bob"]);
+    assert.deepEqual(await allowOf("amy-only"), ["amy"]);
+    assert.deepEqual(await allowOf("everyone"), []);
+
+    // A new "bob" later: none of the old grants apply; every logged-in user still sees "everyone".
+    const newBob = u("bob", "viewer");
+    for (const p of ["only-bob", "bob-and-amy"]) {
+      const d = watchRule(newBob, await getStream(kv, p));
+      assert.equal(d.allow, false, p);
+    }
+    assert.equal(watchRule(newBob, await getStream(kv, "everyone")).allow, true);
+    assert.equal(watchRule(u("amy", "viewer"), await getStream(kv, "bob-and-amy")).allow, true);
+
+    // The admin form sends the list back as it shows it: deleted:NAME is accepted; other odd entries not.
+    assert.deepEqual(validatePatch({ allow: "amy, deleted:bob" }).allow, ["amy", "deleted:bob"]);
+    assert.throws(() => validatePatch({ allow: ["deleted:"] }), /user names/);
+    assert.throws(() => validatePatch({ allow: ["gone:bob"] }), /user names/);
+    assert.deepEqual(allowDeleted(["amy"], "bob"), ["amy"]);
   } finally {
     kv.close();
   }
