@@ -13,7 +13,7 @@ import type { User } from "../store/users.ts";
 import { DEFAULT_STREAM, getStream, type Stream } from "../store/streams.ts";
 import { findKey, findKeyByHash, type StreamKey, touchKey } from "../store/keys.ts";
 import { sha256Hex } from "./bytes.ts";
-import { publishCache } from "./publish-cache.ts";
+import { publishCache, TTL_MS } from "./publish-cache.ts";
 import { verifyShare } from "../store/shares.ts";
 import { NAME_RE } from "../store/kv.ts";
 
@@ -172,18 +172,23 @@ export async function checkPublishKeyCached(
   const gen = cache.generation;
   const hash = await sha256Hex(key);
   const id = `${path}\n${hash}`;
-  const hit = cache.get(id, now);
+  const lookup = async () => {
+    const k = await findKeyByHash(kv, hash);
+    const { owner, stream } = await ownerAndStream(kv, k, path);
+    const d = publishKeyRule(k, path, owner, stream);
+    if (d.allow && k) cache.set(id, { key: k, reason: d.reason }, gen, now);
+    else cache.delete(id);
+    return { d, k };
+  };
+  const hit = cache.entry(id, now);
   if (hit) {
-    await touchKey(kv, hit.key, now);
-    return { allow: true, reason: hit.reason };
+    // Past half its life: read again in the background (publish-cache.ts), while this request uses it.
+    if (now - hit.at >= TTL_MS / 2) cache.once(id, gen, lookup).catch(() => {});
+    await touchKey(kv, hit.v.key, now);
+    return { allow: true, reason: hit.v.reason };
   }
-  const k = await findKeyByHash(kv, hash);
-  const { owner, stream } = await ownerAndStream(kv, k, path);
-  const d = publishKeyRule(k, path, owner, stream);
-  if (d.allow && k) {
-    cache.set(id, { key: k, reason: d.reason }, gen, now);
-    await touchKey(kv, k, now);
-  }
+  const { d, k } = await cache.once(id, gen, lookup);
+  if (d.allow && k) await touchKey(kv, k, now);
   return d;
 }
 

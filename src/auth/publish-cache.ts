@@ -10,6 +10,12 @@
 // once. A change made by another process (the CLI) takes effect within TTL_MS: an entry's age counts from
 // before its KV reads. A lookup that was in flight while the cache was cleared is not stored (generation
 // check), so it cannot bring back the state from before the change.
+//
+// Under load (the hook at ~50k requests/s) an entry lapsing every TTL_MS sent every request arriving during
+// the next KV read to KV too, and those queued reads were the hook's p99 (BENCHMARKS.md). So identical
+// lookups in flight are shared (once), and an entry past half its TTL is read again by one background
+// lookup while it is still used: a steady publisher's decision never lapses, and none is used longer than
+// TTL_MS after its KV reads started (a refusal found by the refresh removes the entry at once).
 import { TTL_MS } from "./session-cache.ts";
 import type { StreamKey } from "../store/keys.ts";
 
@@ -24,6 +30,7 @@ export interface CachedPublish {
 
 export class PublishCache {
   #m = new Map<string, { v: CachedPublish; at: number }>();
+  #inflight = new Map<string, Promise<unknown>>();
   #gen = 0;
 
   /** Changes whenever the cache is cleared; pass the value read before a lookup to set(). */
@@ -32,14 +39,42 @@ export class PublishCache {
   }
 
   get(id: string, now = Date.now()): CachedPublish | undefined {
+    return this.entry(id, now)?.v;
+  }
+
+  /** The live entry with the time its KV reads started. */
+  entry(id: string, now = Date.now()): { v: CachedPublish; at: number } | undefined {
     const e = this.#m.get(id);
     if (!e) return undefined;
     if (now - e.at >= TTL_MS || now < e.at) {
       this.#m.delete(id);
       return undefined;
     }
-    return e.v;
+    return e;
   }
+
+  delete(id: string): void {
+    this.#m.delete(id);
+  }
+
+  /**
+   * Runs `lookup` for `id` unless one started in the same generation is still running, whose result is
+   * then shared: when an entry lapses under load, the requests arriving meanwhile wait for one set of KV
+   * reads instead of each queueing its own on KV's thread.
+   */
+  once<T>(id: string, gen: number, lookup: () => Promise<T>): Promise<T> {
+    const k = `${gen}\n${id}`;
+    let p = this.#inflight.get(k) as Promise<T> | undefined;
+    if (!p) {
+      this.lookups++;
+      p = lookup().finally(() => this.#inflight.delete(k));
+      this.#inflight.set(k, p);
+    }
+    return p;
+  }
+
+  /** Lookups run (for tests). */
+  lookups = 0;
 
   /** Stores a decision read at time `at`, unless the cache was cleared since generation `gen` was read. */
   set(id: string, v: CachedPublish, gen: number, at: number): void {

@@ -140,3 +140,60 @@ Deno.test("checkPublishKeyCached: lastUsed is written on first use and then once
     await h.close();
   }
 });
+
+Deno.test("checkPublishKeyCached: concurrent lookups of one key share one set of KV reads", async () => {
+  const h = await twoHandles();
+  try {
+    await createStream(h.server, "live", {});
+    const { key } = await createKey(h.server, "live", "obs");
+    const cache = publishCache(h.server);
+    const before = cache.lookups;
+    const all = await Promise.all(
+      Array.from({ length: 50 }, () => checkPublishKeyCached(h.server, "live", key, T0)),
+    );
+    assert.ok(all.every((d) => d.allow));
+    assert.equal(cache.lookups - before, 1, "one lookup for 50 requests arriving together");
+    // Refusals are shared the same way (and still not kept).
+    const bad = await Promise.all(
+      Array.from({ length: 20 }, () => checkPublishKeyCached(h.server, "live", "lg_nope", T0)),
+    );
+    assert.ok(bad.every((d) => !d.allow));
+    assert.equal(cache.lookups - before, 2);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("checkPublishKeyCached: past half its TTL an entry is read again in the background", async () => {
+  const h = await twoHandles();
+  try {
+    await createStream(h.server, "live", {});
+    const { key, meta } = await createKey(h.server, "live", "obs");
+    const cache = publishCache(h.server);
+    assert.equal((await checkPublishKeyCached(h.server, "live", key, T0)).allow, true);
+    const n = cache.lookups;
+    assert.equal((await checkPublishKeyCached(h.server, "live", key, T0 + TTL_MS / 2 - 1)).allow, true);
+    assert.equal(cache.lookups, n, "young entry: no lookup");
+    const t1 = T0 + TTL_MS / 2 + 10;
+    assert.equal(
+      (await checkPublishKeyCached(h.server, "live", key, t1)).allow,
+      true,
+      "answered from the entry",
+    );
+    await new Promise((r) => setTimeout(r, 50)); // the background lookup
+    assert.equal(cache.lookups, n + 1);
+    // The refreshed entry counts from t1: past T0 + TTL_MS it is still used, without a lookup.
+    assert.equal((await checkPublishKeyCached(h.server, "live", key, T0 + TTL_MS + 5)).allow, true);
+    assert.equal(cache.lookups, n + 1);
+
+    // A revocation by another process, found by a refresh, removes the entry at once (before its TTL).
+    await revokeKey(h.cli, meta.id);
+    const t2 = t1 + TTL_MS / 2 + 10;
+    assert.equal((await checkPublishKeyCached(h.server, "live", key, t2)).allow, true, "still within TTL_MS");
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(publishCache(h.server).size, 0);
+    assert.equal((await checkPublishKeyCached(h.server, "live", key, t2 + 1)).allow, false);
+  } finally {
+    await h.close();
+  }
+});
