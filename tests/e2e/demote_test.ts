@@ -2,10 +2,15 @@
 // the running publish ends at once (MediaMTX asks the hook only when a publish starts, so livegate kicks
 // it: src/api/lost-publish.ts) and the key no longer publishes. Another stream goes on.
 import assert from "node:assert/strict";
-import { ADMIN_PASSWORD, Client, publish, startLivegate, stopProc, waitFor } from "./harness.ts";
-
-const exited = (p: Deno.ChildProcess, ms: number) =>
-  Promise.race([p.status.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), ms))]);
+import {
+  ADMIN_PASSWORD,
+  Client,
+  exitsWithin as exited,
+  publish,
+  startLivegate,
+  stopProc,
+  waitFor,
+} from "./harness.ts";
 
 Deno.test({
   name: "e2e: demoting a streamer ends their running publish; their key is refused afterwards",

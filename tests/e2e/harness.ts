@@ -187,6 +187,10 @@ export function publish(url: string, seconds = 120, opts: PublishOptions | strin
     .spawn();
 }
 
+/** Whether the process exits within `ms`. */
+export const exitsWithin = (p: Deno.ChildProcess, ms: number): Promise<boolean> =>
+  Promise.race([p.status.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), ms))]);
+
 export async function stopProc(p: Deno.ChildProcess): Promise<void> {
   try {
     p.kill("SIGKILL");

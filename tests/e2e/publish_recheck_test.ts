@@ -3,10 +3,15 @@
 // in another process, or through the API, ends the publish made with it; a publish with another key goes on,
 // and the revoked key is refused afterwards.
 import assert from "node:assert/strict";
-import { ADMIN_PASSWORD, Client, publish, startLivegate, stopProc, waitFor } from "./harness.ts";
-
-const exited = (p: Deno.ChildProcess, ms: number) =>
-  Promise.race([p.status.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), ms))]);
+import {
+  ADMIN_PASSWORD,
+  Client,
+  exitsWithin as exited,
+  publish,
+  startLivegate,
+  stopProc,
+  waitFor,
+} from "./harness.ts";
 
 Deno.test({
   name: "e2e: revoking a stream key (CLI or API) ends the running publish made with it",
