@@ -238,6 +238,40 @@ Deno.test({
         }
       });
 
+      await t.step(
+        "a browser publish ends when its streamer is deleted with the CLI (publish recheck)",
+        async () => {
+          const u = await admin.api("POST", "/api/users", { name: "wes", role: "streamer" });
+          assert.equal(u.status, 201, JSON.stringify(u.body));
+          const st = await admin.api("POST", "/api/streams", { path: "wes-cam", owner: "wes" });
+          assert.equal(st.status, 201, JSON.stringify(st.body));
+          const ctx = await browser.newContext();
+          try {
+            const page = await ctx.newPage();
+            await login(page, lg.url, "wes", u.body.password, "/go-live/wes-cam");
+            await page.click("#camera");
+            await waitFor("wes-cam live", async () => {
+              const j = await (await admin.fetch("/api/streams/wes-cam/media")).json();
+              return j.live ? true : undefined;
+            }, 20_000);
+            const del = await lg.cli("user", "del", "wes");
+            assert.equal(del.code, 0, del.stderr);
+            await waitFor("wes-cam offline after the CLI deleted wes", async () => {
+              const j = await (await admin.fetch("/api/streams/wes-cam/media")).json();
+              return j.live ? undefined : true;
+            }, 15_000);
+            assert.ok(
+              lg.logs.some((l) =>
+                l.includes("ended the publish to 'wes-cam' (webRTCSession") && l.includes("'wes'")
+              ),
+              lg.logs.filter((l) => l.includes("wes-cam")).join("\n"),
+            );
+          } finally {
+            await ctx.close();
+          }
+        },
+      );
+
       await t.step("WHIP client without a login (OBS style): the stream key as bearer token", async () => {
         const ctx = await browser.newContext();
         try {
