@@ -9,7 +9,7 @@ import {
   publish,
   startLivegate,
   stopProc,
-  waitFor,
+  waitHlsOnline,
 } from "./harness.ts";
 
 Deno.test({
@@ -38,13 +38,7 @@ Deno.test({
 
       pubs.push(publish(`${rtmp}/studio?token=${k.body.key}`));
       pubs.push(publish(`${rtmp}/live?token=${lg.key}`)); // the admin's stream, not sam's
-      for (const path of ["studio", "live"]) {
-        await waitFor(`${path} live`, async () => {
-          const r = await admin.fetch(`/hls/${path}/index.m3u8`);
-          await r.body?.cancel();
-          if (r.status === 200) return true;
-        }, 30_000);
-      }
+      for (const path of ["studio", "live"]) await waitHlsOnline(admin, path);
 
       const d = await admin.api("PATCH", "/api/users/sam", { role: "viewer" });
       assert.equal(d.status, 200, JSON.stringify(d.body));

@@ -187,6 +187,15 @@ export function publish(url: string, seconds = 120, opts: PublishOptions | strin
     .spawn();
 }
 
+/** Waits until `path` is online for `client` (its multivariant playlist answers 200); returns that playlist. */
+export function waitHlsOnline(client: Client, path: string, ms = 30_000): Promise<string> {
+  return waitFor(`stream '${path}' online`, async () => {
+    const r = await client.fetch(`/hls/${path}/index.m3u8`);
+    if (r.status === 200) return await r.text();
+    await r.body?.cancel();
+  }, ms);
+}
+
 /** Whether the process exits within `ms`. */
 export const exitsWithin = (p: Deno.ChildProcess, ms: number): Promise<boolean> =>
   Promise.race([p.status.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), ms))]);

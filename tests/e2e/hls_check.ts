@@ -2,15 +2,11 @@
 // video segment that ffmpeg decodes.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type Client, needTool, run, waitFor } from "./harness.ts";
+import { type Client, needTool, run, waitHlsOnline } from "./harness.ts";
 
 /** Waits for `path` to be live for `viewer`, then fetches and decodes init + last segment of the video. */
 export async function checkHlsPlays(viewer: Client, path: string, tmpDir: string): Promise<void> {
-  const master = await waitFor(`stream '${path}' online`, async () => {
-    const r = await viewer.fetch(`/hls/${path}/index.m3u8`);
-    if (r.status === 200) return await r.text();
-    await r.body?.cancel();
-  }, 30_000);
+  const master = await waitHlsOnline(viewer, path);
   assert.match(master, /#EXTM3U/);
   const variant = master.split("\n").find((l) => l.endsWith(".m3u8") && !l.startsWith("#"));
   assert.ok(variant, `variant playlist listed in:\n${master}`);

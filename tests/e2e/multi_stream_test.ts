@@ -12,17 +12,14 @@ import {
   startLivegate,
   stopProc,
   waitFor,
+  waitHlsOnline,
 } from "./harness.ts";
 
 const api = (c: Client, method: string, path: string, body?: unknown) => c.api(method, path, body);
 
 /** Fetches the stream's playlists and newest segment through livegate; returns the decoded video size. */
 async function watchOnce(c: Client, path: string, dir: string): Promise<string> {
-  const master = await waitFor(`${path} online`, async () => {
-    const r = await c.fetch(`/hls/${path}/index.m3u8`);
-    if (r.status === 200) return await r.text();
-    await r.body?.cancel();
-  }, 30_000);
+  const master = await waitHlsOnline(c, path);
   const variant = master.split("\n").find((l) => l.endsWith(".m3u8") && !l.startsWith("#"))!;
   const media = await (await c.fetch(`/hls/${path}/${variant}`)).text();
   const init = /#EXT-X-MAP:URI="([^"]+)"/.exec(media)![1];

@@ -10,7 +10,7 @@ import {
   publish,
   startLivegate,
   stopProc,
-  waitFor,
+  waitHlsOnline,
 } from "./harness.ts";
 
 Deno.test({
@@ -22,12 +22,7 @@ Deno.test({
     const rtmp = `rtmp://127.0.0.1:${lg.rtmpPort}`;
     const admin = new Client(lg.url);
     const pubs: Deno.ChildProcess[] = [];
-    const live = (path: string) =>
-      waitFor(`${path} live`, async () => {
-        const r = await admin.fetch(`/hls/${path}/index.m3u8`);
-        await r.body?.cancel();
-        if (r.status === 200) return true;
-      }, 30_000);
+    const live = (path: string) => waitHlsOnline(admin, path);
     try {
       assert.equal((await admin.login("admin", ADMIN_PASSWORD)).status, 303);
       const made = await lg.cli("key", "create", "studio", "--name", "leaked");
