@@ -3,7 +3,7 @@
 // paths at stake: those of the user's own stream keys and the streams the user owns. Each is kicked when
 // the user (as now stored) may not publish there any more. Another publisher on the same path (e.g. with
 // an admin's key) is kicked too; its key still works, so it reconnects (OBS and ffmpeg retry).
-import { publishRule } from "../auth/permissions.ts";
+import { userPublishDenial } from "../auth/permissions.ts";
 import { kickPublisher } from "../mediamtx/live.ts";
 import { getStream, listStreams } from "../store/streams.ts";
 import { getUser } from "../store/users.ts";
@@ -26,7 +26,7 @@ export async function kickLostPublishes(
   const user = await getUser(deps.kv, name);
   const kicked: string[] = [];
   for (const path of paths) {
-    if (user && !user.disabled && publishRule(user, await getStream(deps.kv, path))) continue;
+    if (!userPublishDenial(user, name, `'${name}'`, path, await getStream(deps.kv, path))) continue;
     // Best effort: MediaMTX may be down (then nothing is being published either).
     if (await kickPublisher(deps, path).catch(() => null)) kicked.push(path);
   }

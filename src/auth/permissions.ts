@@ -102,12 +102,25 @@ export function publishKeyRule(
   if (!key) return { allow: false, reason: "invalid stream key" };
   if (key.path !== path) return { allow: false, reason: "the key belongs to another stream path" };
   if (!key.owner) return { allow: true, reason: "valid stream key" };
-  if (!owner) return { allow: false, reason: `the key's owner '${key.owner}' no longer exists` };
-  if (owner.disabled) return { allow: false, reason: `the key's owner '${owner.name}' is disabled` };
-  if (!publishRule(owner, stream)) {
-    return { allow: false, reason: `'${owner.name}' may not publish to '${path}'` };
-  }
-  return { allow: true, reason: `valid stream key of '${owner.name}'` };
+  return userPublishDenial(owner, key.owner, `the key's owner '${key.owner}'`, path, stream) ??
+    { allow: true, reason: `valid stream key of '${key.owner}'` };
+}
+
+/**
+ * Why user `name` (their current record: `user`) may not publish to `path` now, or null when they may:
+ * they must exist, not be disabled, and be an admin or the stream's owner. `who` names them in a reason.
+ */
+export function userPublishDenial(
+  user: User | null | undefined,
+  name: string,
+  who: string,
+  path: string,
+  stream: Stream | null,
+): { allow: false; reason: string } | null {
+  if (!user) return { allow: false, reason: `${who} no longer exists` };
+  if (user.disabled) return { allow: false, reason: `${who} is disabled` };
+  if (!publishRule(user, stream)) return { allow: false, reason: `'${name}' may not publish to '${path}'` };
+  return null;
 }
 
 /** The key owner's record and the stream record, read together (one KV round trip). */
@@ -130,17 +143,14 @@ export async function grantRule(
   if ("keyHash" in allowance) {
     const k = await findKeyByHash(kv, allowance.keyHash);
     const { owner, stream } = await ownerAndStream(kv, k, path);
-    const d = publishKeyRule(k, path, owner, stream);
-    return k || d.allow ? d : { allow: false, reason: "its stream key was revoked" };
+    return k
+      ? publishKeyRule(k, path, owner, stream)
+      : { allow: false, reason: "its stream key was revoked" };
   }
   const name = allowance.user;
   const [u, s] = await kv.getMany<[User, Stream]>([["users", name], ["streams", path]]);
-  if (!u.value) return { allow: false, reason: `'${name}' no longer exists` };
-  if (u.value.disabled) return { allow: false, reason: `'${name}' is disabled` };
-  if (!publishRule(u.value, s.value)) {
-    return { allow: false, reason: `'${name}' may not publish to '${path}'` };
-  }
-  return { allow: true, reason: `browser publish by '${name}'` };
+  return userPublishDenial(u.value, name, `'${name}'`, path, s.value) ??
+    { allow: true, reason: `browser publish by '${name}'` };
 }
 
 /** Checks a presented publish key against the rules; records the key's last use when allowed. */

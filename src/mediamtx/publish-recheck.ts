@@ -32,7 +32,8 @@ interface Entry {
 
 export class PublishLedger {
   #m = new Map<string, Entry>();
-  #onNudge?: () => void;
+  /** Set by the running recheck loop: asks it for a run soon. */
+  onNudge: (() => void) | undefined;
 
   /** Remembers what allowed MediaMTX connection `id` to publish to `path`. */
   async record(id: string, path: string, grant: PublishGrant, now = Date.now()): Promise<void> {
@@ -55,14 +56,6 @@ export class PublishLedger {
   get size(): number {
     return this.#m.size;
   }
-
-  nudge(): void {
-    this.#onNudge?.();
-  }
-
-  set onNudge(f: (() => void) | undefined) {
-    this.#onNudge = f;
-  }
 }
 
 const ledgers = new WeakMap<Deno.Kv, PublishLedger>();
@@ -76,7 +69,7 @@ export function publishLedger(kv: Deno.Kv): PublishLedger {
 
 /** Asks for a recheck soon: something may have changed (a state-changing request through livegate). */
 export function nudgePublishRecheck(kv: Deno.Kv): void {
-  ledgers.get(kv)?.nudge();
+  ledgers.get(kv)?.onNudge?.();
 }
 
 export interface LiveSource {

@@ -172,8 +172,9 @@ export async function deleteUser(kv: Deno.Kv, name: string, audit?: AuditInput):
     }
     for await (const st of kv.list<Stream>({ prefix: ["streams"] })) {
       const owner = st.value.owner === name ? null : st.value.owner;
-      const allow = allowDeleted(st.value.allow ?? [], name);
-      if (owner !== st.value.owner || allow !== st.value.allow) {
+      const before = st.value.allow ?? [];
+      const allow = allowDeleted(before, name);
+      if (owner !== st.value.owner || allow !== before) {
         op.check(st).set(st.key, { ...st.value, owner, allow });
       }
     }
