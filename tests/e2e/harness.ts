@@ -3,6 +3,7 @@
 import { forEachLine } from "../../src/mediamtx/lines.ts";
 import { join, resolve } from "node:path";
 import { V8_FLAGS_ARG } from "../../src/runtime/v8-flags.ts";
+import { checkUdpPortFree } from "../../src/config/udp-port.ts";
 
 export const ROOT = resolve(new URL("../..", import.meta.url).pathname);
 export const ADMIN_PASSWORD = "e2e-admin-password";
@@ -20,6 +21,21 @@ export function freePort(): number {
       handedOut.add(p);
       return p;
     }
+  }
+}
+
+/**
+ * A port free for TCP (freePort) that is also free for UDP on all addresses right now: SRT and WebRTC
+ * listen on UDP, and other test files running in parallel (Chromium's WebRTC, MediaMTX) hold UDP ports
+ * that a TCP check does not see.
+ */
+export async function freeUdpPort(): Promise<number> {
+  for (;;) {
+    const p = freePort();
+    try {
+      await checkUdpPortFree("test", "0.0.0.0", p);
+      return p;
+    } catch { /* in use for UDP: pick another */ }
   }
 }
 
@@ -81,10 +97,10 @@ export async function startLivegate(extraEnv: Record<string, string> = {}): Prom
     LIVEGATE_ADMIN_PASSWORD: ADMIN_PASSWORD,
     LIVEGATE_RTMP_PORT: String(rtmpPort),
     LIVEGATE_RTSP_PORT: String(freePort()),
-    LIVEGATE_SRT_PORT: String(freePort()),
+    LIVEGATE_SRT_PORT: String(await freeUdpPort()),
     LIVEGATE_MTX_HLS_PORT: String(freePort()),
     LIVEGATE_MTX_WEBRTC_PORT: String(freePort()),
-    LIVEGATE_WEBRTC_UDP_PORT: String(freePort()),
+    LIVEGATE_WEBRTC_UDP_PORT: String(await freeUdpPort()),
     LIVEGATE_MTX_API_PORT: String(freePort()),
     LIVEGATE_MTX_METRICS_PORT: String(freePort()),
     LIVEGATE_MTX_PLAYBACK_PORT: String(freePort()),

@@ -182,7 +182,8 @@ Deno.test({
             { timeout: 40_000 },
           ).catch(async (e) => {
             const state = await page.evaluate(() => {
-              const v = document.querySelector("video") as HTMLVideoElement;
+              const v = document.querySelector("video") as HTMLVideoElement | null;
+              if (!v) return { url: location.href, noVideo: document.body?.innerText.slice(0, 500) };
               return {
                 readyState: v.readyState,
                 networkState: v.networkState,
