@@ -53,7 +53,7 @@ command -v ffmpeg >/dev/null 2>&1 || pkgs+=(ffmpeg)
 if [ $WANT_TEST = 1 ]; then
   [ -x "${CHROMIUM_BIN:-/usr/bin/chromium}" ] || pkgs+=(chromium)
   command -v curl >/dev/null 2>&1 || pkgs+=(curl)
-  command -v caddy >/dev/null 2>&1 || pkgs+=(caddy)   # HTTPS proxy test (deploy/Caddyfile)
+  command -v caddy >/dev/null 2>&1 || pkgs+=(caddy)   # HTTPS proxy test (Caddyfile)
   command -v systemd-analyze >/dev/null 2>&1 || pkgs+=(systemd)   # verifies deploy/*.service
 fi
 if [ $WANT_BENCH = 1 ]; then

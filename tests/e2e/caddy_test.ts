@@ -1,4 +1,4 @@
-// deploy/Caddyfile for real: Debian's caddy with its internal CA (no root, high ports, a temp data dir, no
+// The top-level Caddyfile for real: Debian's caddy with its internal CA (no root, high ports, a temp data dir, no
 // trust-store install) in front of livegate with LIVEGATE_TRUST_PROXY=true. Login over HTTPS sets Secure
 // cookies, HTTP redirects to HTTPS, and LL-HLS (blocking reloads included) plays through Caddy.
 import assert from "node:assert/strict";
@@ -51,7 +51,7 @@ async function startCaddy(dir: string, upstream: string): Promise<Caddy> {
 		root ${storage}
 	}
 }
-import ${join(ROOT, "deploy", "Caddyfile")}
+import ${join(ROOT, "Caddyfile")}
 `,
   );
   const proc = new Deno.Command(needTool("caddy"), {

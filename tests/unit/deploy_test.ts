@@ -7,6 +7,8 @@ import { ENV, loadConfig, MTX_PORT_ENV } from "../../src/config/config.ts";
 import { needTool, run } from "../e2e/harness.ts";
 
 const DEPLOY = resolve(new URL("../../deploy", import.meta.url).pathname);
+/** The Caddyfile sits at the repository's top level, next to mediamtx.yml. */
+const CADDYFILE = resolve(new URL("../../Caddyfile", import.meta.url).pathname);
 const unit = (name: string) => Deno.readTextFileSync(join(DEPLOY, name));
 
 function directives(text: string): Map<string, string[]> {
@@ -81,12 +83,12 @@ Deno.test("deploy/livegate.env.example: known settings only, no secret set, load
   assert.ok(cfg.publicUrl.startsWith("https://"));
 });
 
-Deno.test("deploy/Caddyfile adapts: unbuffered proxy to the env file's livegate port, no compression", async () => {
+Deno.test("Caddyfile adapts: unbuffered proxy to the env file's livegate port, no compression", async () => {
   const port = /^LIVEGATE_PORT=(\d+)$/m.exec(unit("livegate.env.example"))![1];
   const r = await run(needTool("caddy"), [
     "adapt",
     "--config",
-    join(DEPLOY, "Caddyfile"),
+    CADDYFILE,
     "--adapter",
     "caddyfile",
   ], {
