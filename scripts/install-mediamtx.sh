@@ -72,7 +72,7 @@ hlsver="$(tr -d ' \n' < "$work/src/internal/servers/hls/hlsjsdownloader/VERSION"
 ( cd "$work" && npm pack --silent "hls.js@${hlsver#v}" >/dev/null 2>&1 ) || { log "npm pack hls.js@${hlsver#v} failed"; exit 1; }
 tar -xzf "$work"/hls.js-*.tgz -C "$work" package/dist/hls.min.js
 cp "$work/package/dist/hls.min.js" "$work/src/internal/servers/hls/hls.min.js"
-( cd "$work/src" && CGO_ENABLED=0 GOARCH="${garch:-$("$GO" env GOARCH)}" "$GO" build -trimpath -o "$BIN.tmp" . ) >&2
-mv "$BIN.tmp" "$BIN"
+( cd "$work/src" && CGO_ENABLED=0 GOARCH="${garch:-$("$GO" env GOARCH)}" "$GO" build -trimpath -o "$BIN.tmp.$$" . ) >&2
+mv "$BIN.tmp.$$" "$BIN"   # per-process name: two setups building at once must not move each other's file
 log "built MediaMTX $MEDIAMTX_VERSION into $BIN"
 echo "$BIN"

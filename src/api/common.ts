@@ -1,19 +1,15 @@
-// Shared pieces of the JSON API: guards (session, CSRF on writes, admin), capped JSON bodies, audit input
-// from the request, and store errors mapped to clear 4xx answers.
+// Shared pieces of the JSON API: guards (session, CSRF on writes, the door's "administer"), capped JSON
+// bodies, and audit input from the request. Handlers throw (HttpError for the request, StoreError from the
+// store); app.onError (src/app/errors.ts) picks the status.
 import type { Context, MiddlewareHandler } from "hono";
-import { csrfFailure } from "../auth/csrf.ts";
-import { isAdmin } from "../auth/permissions.ts";
-import { BodyTooLarge, readBodyCapped } from "../http/body.ts";
+import { csrfFailure } from "../http/csrf.ts";
+import { readBodyCapped } from "../core/body.ts";
+import { HttpError } from "../core/errors.ts";
 import type { AuditInput } from "../store/audit.ts";
-import type { Env } from "../http/context.ts";
+import type { AppDeps, Env } from "../http/context.ts";
+import { refusal } from "../http/refusal.ts";
 
 const MAX_JSON = 64 * 1024;
-
-export class ApiError extends Error {
-  constructor(readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 502 | 503, message: string) {
-    super(message);
-  }
-}
 
 /** Session required; state-changing methods also need the CSRF token in X-CSRF-Token (and same origin). */
 export const apiGuard: MiddlewareHandler<Env> = async (c, next) => {
@@ -25,56 +21,41 @@ export const apiGuard: MiddlewareHandler<Env> = async (c, next) => {
   await next();
 };
 
-export const adminOnly: MiddlewareHandler<Env> = async (c, next) => {
-  if (!isAdmin(c.get("user"))) return c.json({ error: "admin role required" }, 403);
-  await next();
-};
+/** The door's "administer" decision (admins): 403 otherwise. */
+export function adminOnly(deps: Pick<AppDeps, "access">): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    const d = await deps.access.authorize({ actor: c.get("actor"), action: "administer" });
+    if (!d.allow) return refusal(c, d);
+    await next();
+  };
+}
 
-/** The JSON object body, or an ApiError (400 not JSON / not an object, 413 too large, 415 wrong type). */
+/**
+ * The JSON object body. Throws HttpError: 415 not JSON, 413 over 64 KiB, 400 not valid JSON or not an
+ * object.
+ */
 export async function jsonBody(c: Context<Env>): Promise<Record<string, unknown>> {
   const type = c.req.header("content-type") ?? "";
   if (!type.startsWith("application/json")) {
-    throw new ApiError(415, "send a JSON body (Content-Type: application/json)");
+    throw new HttpError(415, "send a JSON body (Content-Type: application/json)");
   }
-  let text: string;
-  try {
-    text = await readBodyCapped(c.req.raw, MAX_JSON);
-  } catch (e) {
-    if (e instanceof BodyTooLarge) throw new ApiError(413, "body too large");
+  const text = await readBodyCapped(c.req.raw, MAX_JSON).catch((e) => {
+    if (e instanceof HttpError) throw new HttpError(413, "body too large");
     throw e;
-  }
+  });
   let v: unknown;
   try {
     v = text ? JSON.parse(text) : {};
   } catch {
-    throw new ApiError(400, "body is not valid JSON");
+    throw new HttpError(400, "body is not valid JSON");
   }
-  if (!v || typeof v !== "object" || Array.isArray(v)) throw new ApiError(400, "body must be a JSON object");
+  if (!v || typeof v !== "object" || Array.isArray(v)) throw new HttpError(400, "body must be a JSON object");
   return v as Record<string, unknown>;
 }
 
+/** The audit entry of this request's change (actor, client IP). */
 export function auditOf(c: Context<Env>, action: string, target: string, detail?: string): AuditInput {
   const a: AuditInput = { actor: c.get("user")?.name ?? "?", action, target, ip: c.get("clientIp") };
   if (detail) a.detail = detail;
   return a;
-}
-
-/** Maps the stores' errors (with a 4xx `status`) and ApiError to a JSON answer; rethrows the rest. */
-export function errorAnswer(c: Context<Env>, e: unknown): Response {
-  const status = (e as { status?: unknown }).status;
-  if (e instanceof Error && typeof status === "number" && status >= 400 && status < 600) {
-    return c.json({ error: e.message }, status as 400);
-  }
-  throw e;
-}
-
-/** Runs a handler, answering store/validation errors with their 4xx. */
-export function handle(fn: (c: Context<Env>) => Promise<Response>) {
-  return async (c: Context<Env>) => {
-    try {
-      return await fn(c);
-    } catch (e) {
-      return errorAnswer(c, e);
-    }
-  };
 }

@@ -1,11 +1,9 @@
 // The list of streams a caller may see, with live state and viewer counts: used by the home page (server
 // rendered) and GET /api/live (polled by the page to update without reload).
-import { canList } from "../auth/permissions.ts";
+import type { Actor } from "../auth/access.ts";
 import { listKeys } from "../store/keys.ts";
 import { listStreams, type Visibility } from "../store/streams.ts";
-import type { User } from "../store/users.ts";
-import { type LivePath, livePaths } from "../mediamtx/live.ts";
-import { viewerTracker } from "../proxy/viewers.ts";
+import type { LivePath } from "../mediamtx/client.ts";
 import type { AppDeps } from "../http/context.ts";
 
 export interface LiveRow {
@@ -18,40 +16,31 @@ export interface LiveRow {
   codecs: string[];
 }
 
-/** MediaMTX's path list, shared for CACHE_MS between callers: many home pages poll /api/live. */
-const CACHE_MS = 1000;
-const cache = new WeakMap<object, { t: number; p: Promise<LivePath[]> }>();
+/** How old MediaMTX's path list may be (ms): many home pages poll /api/live; one poll serves them all. */
+const MAX_AGE_MS = 1000;
 
-function cachedLivePaths(deps: AppDeps): Promise<LivePath[]> {
-  const cur = cache.get(deps.secrets);
-  if (cur && Date.now() - cur.t < CACHE_MS) return cur.p;
-  const p = livePaths(deps);
-  cache.set(deps.secrets, { t: Date.now(), p });
-  p.catch(() => cache.delete(deps.secrets));
-  return p;
-}
-
+/** The streams `actor` may see in lists (door: Access.listed), live first; mtxDown when MediaMTX is not reachable. */
 export async function liveList(
-  deps: AppDeps,
-  user: User | null | undefined,
+  deps: Pick<AppDeps, "store" | "live" | "viewers" | "access">,
+  actor: Actor,
 ): Promise<{ streams: LiveRow[]; mtxDown: boolean }> {
-  const records = new Map((await listStreams(deps.kv)).map((s) => [s.path, s]));
+  const records = new Map((await listStreams(deps.store)).map((s) => [s.path, s]));
   const paths = new Set<string>(records.keys());
-  for (const k of await listKeys(deps.kv)) paths.add(k.path);
+  for (const k of await listKeys(deps.store)) paths.add(k.path);
   let live: LivePath[] = [];
   let mtxDown = false;
   try {
-    live = await cachedLivePaths(deps);
+    live = await deps.live.get(MAX_AGE_MS);
   } catch {
     mtxDown = true;
   }
   const byName = new Map(live.map((p) => [p.name, p]));
   for (const p of live) if (p.online) paths.add(p.name);
-  const tracker = viewerTracker(deps.kv);
+  const tracker = deps.viewers;
   const streams: LiveRow[] = [];
   for (const path of paths) {
     const s = records.get(path) ?? null;
-    if (!canList(user, s)) continue;
+    if (!deps.access.listed(actor, s)) continue;
     const l = byName.get(path);
     const online = !!l?.online;
     // Viewers through livegate's HLS proxy are counted by livegate (MediaMTX sees one CDN reader);

@@ -3,14 +3,12 @@
 // GET /api/live, the live list for the home page (no login needed; shows only what the caller may see).
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { canManageStream, isAdmin } from "../auth/permissions.ts";
 import {
   createStream,
   deleteStream,
   getStreamEntry,
   listStreams,
   type Stream,
-  StreamError,
   validatePatch,
   validateStreamPath,
 } from "../store/streams.ts";
@@ -18,59 +16,76 @@ import { createKey, getKeyById, listKeys, revokeKey, type StreamKey } from "../s
 import { createShare, listShares, revokeShare } from "../store/shares.ts";
 import { updateStream } from "../store/streams.ts";
 import { withAudit } from "../store/audit.ts";
-import { NAME_RE } from "../store/kv.ts";
-import { kickPublisher, type LivePath, livePaths, publisherOf } from "../mediamtx/live.ts";
-import { viewerTracker } from "../proxy/viewers.ts";
+import { NAME_RE } from "../core/names.ts";
+import { HttpError, MtxError } from "../core/errors.ts";
+import type { LivePath } from "../mediamtx/client.ts";
 import { liveList } from "./live-list.ts";
-import { adminOnly, ApiError, apiGuard, auditOf, handle, jsonBody } from "./common.ts";
+import { adminOnly, apiGuard, auditOf, jsonBody } from "./common.ts";
 import type { AppDeps, Env } from "../http/context.ts";
+import { refuse } from "../http/refusal.ts";
 
 const publicKey = ({ hash: _h, ...k }: StreamKey) => k;
 
 export function streamApiRoutes(deps: AppDeps) {
   const app = new Hono<Env>();
-  const kv = deps.kv;
+  const kv = deps.store;
+  const access = deps.access;
+  const admin = adminOnly(deps);
+  const isAdminReq = async (c: Context<Env>) =>
+    (await access.authorize({ actor: c.get("actor"), action: "administer" })).allow;
   // Guards per route (not app.use): /api/streams/:path/media belongs to the WebRTC routes, with its own rules.
 
-  /** Loads the stream and checks that the caller may manage it (admin or owner). */
+  /** Loads the stream and asks the door whether the caller may manage it (admin or owner). */
   async function managed(c: Context<Env>): Promise<{ path: string; entry: Deno.KvEntry<Stream> }> {
     const path = c.req.param("path") ?? "";
-    if (!NAME_RE.test(path)) throw new ApiError(400, "invalid stream path");
+    if (!NAME_RE.test(path)) throw new HttpError(400, "invalid stream path");
     const entry = await getStreamEntry(kv, path);
-    const user = c.get("user");
     if (!entry.value) {
-      if (!isAdmin(user)) throw new ApiError(404, `no stream '${path}'`);
-      throw new ApiError(404, `no stream '${path}'; create it first (POST /api/streams)`);
+      if (!(await isAdminReq(c))) throw new HttpError(404, `no stream '${path}'`);
+      throw new HttpError(404, `no stream '${path}'; create it first (POST /api/streams)`);
     }
-    if (!canManageStream(user, entry.value)) {
-      throw new ApiError(403, "only admins and the stream's owner may do this");
-    }
+    const d = await access.authorize({ actor: c.get("actor"), action: "manage", path });
+    if (!d.allow) refuse(d);
     return { path, entry: entry as Deno.KvEntry<Stream> };
   }
 
+  /** The path's live state, fresh (the poller's latest if under 1 s old). Throws HttpError 502. */
   async function liveOf(path: string): Promise<LivePath | null> {
-    return (await livePaths(deps)).find((p) => p.name === path) ?? null;
+    try {
+      return (await deps.live.get(1000)).find((p) => p.name === path) ?? null;
+    } catch (e) {
+      throw new HttpError(502, `MediaMTX is not reachable: ${(e as Error).message}`);
+    }
+  }
+
+  /** Kicks the publisher of `path`; HttpError 502 when MediaMTX cannot be reached. */
+  async function kick(path: string) {
+    try {
+      return await deps.mtx.kickPublisher(path);
+    } catch (e) {
+      if (e instanceof MtxError) throw new HttpError(502, `MediaMTX is not reachable: ${e.message}`);
+      throw e;
+    }
   }
 
   app.get(
     "/api/streams",
     apiGuard,
-    handle(async (c) => {
-      const user = c.get("user");
-      if (!isAdmin(user) && user?.role !== "streamer") {
-        throw new ApiError(403, "streamer or admin role required");
-      }
+    async (c) => {
+      const d = await access.authorize({ actor: c.get("actor"), action: "dashboard" });
+      if (!d.allow) refuse(d);
+      const isAdmin = await isAdminReq(c);
       const keys = await listKeys(kv);
       const out = [];
       const seen = new Set<string>();
       for (const s of await listStreams(kv)) {
         seen.add(s.path);
-        if (!canManageStream(user, s)) {
+        if (!(await access.authorize({ actor: c.get("actor"), action: "manage", path: s.path })).allow) {
           continue;
         }
         out.push({ ...s, registered: true, keys: keys.filter((k) => k.path === s.path).length });
       }
-      if (isAdmin(user)) {
+      if (isAdmin) {
         // Paths that only have (CLI) keys: private, admins only, until registered.
         for (const path of new Set(keys.map((k) => k.path))) {
           if (seen.has(path)) continue;
@@ -78,14 +93,14 @@ export function streamApiRoutes(deps: AppDeps) {
         }
       }
       return c.json({ streams: out });
-    }),
+    },
   );
 
   app.post(
     "/api/streams",
     apiGuard,
-    adminOnly,
-    handle(async (c) => {
+    admin,
+    async (c) => {
       const b = await jsonBody(c);
       const path = validateStreamPath(b.path);
       const patch = validatePatch(b);
@@ -96,13 +111,13 @@ export function streamApiRoutes(deps: AppDeps) {
         auditOf(c, "stream.create", path, patch.visibility ?? "private"),
       );
       return c.json({ stream: s }, 201);
-    }),
+    },
   );
 
   app.get(
     "/api/streams/:path",
     apiGuard,
-    handle(async (c) => {
+    async (c) => {
       const { path, entry } = await managed(c);
       return c.json({
         stream: entry.value,
@@ -110,24 +125,24 @@ export function streamApiRoutes(deps: AppDeps) {
         keys: (await listKeys(kv, path)).map(publicKey),
         shares: await listShares(kv, path),
       });
-    }),
+    },
   );
 
   app.patch(
     "/api/streams/:path",
     apiGuard,
-    handle(async (c) => {
+    async (c) => {
       const { path } = await managed(c);
       const b = await jsonBody(c);
       const patch = validatePatch(b);
-      if (patch.owner !== undefined && !isAdmin(c.get("user"))) {
-        throw new ApiError(403, "only admins change the owner");
+      if (patch.owner !== undefined && !(await isAdminReq(c))) {
+        throw new HttpError(403, "only admins change the owner");
       }
       if (Object.keys(patch).length === 0) {
-        throw new ApiError(400, "nothing to change");
+        throw new HttpError(400, "nothing to change");
       }
       if (b.version !== undefined && typeof b.version !== "string") {
-        throw new ApiError(400, "version must be a string");
+        throw new HttpError(400, "version must be a string");
       }
       const detail = Object.entries(patch).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(",") : v}`).join(
         " ",
@@ -137,41 +152,41 @@ export function streamApiRoutes(deps: AppDeps) {
         audit: auditOf(c, "stream.update", path, detail),
       });
       return c.json({ stream: r.stream, version: r.version });
-    }),
+    },
   );
 
   app.delete(
     "/api/streams/:path",
     apiGuard,
-    adminOnly,
-    handle(async (c) => {
+    admin,
+    async (c) => {
       const path = c.req.param("path") ?? "";
-      if (!NAME_RE.test(path)) throw new StreamError(400, "invalid stream path");
+      if (!NAME_RE.test(path)) throw new HttpError(400, "invalid stream path");
       await deleteStream(kv, path, auditOf(c, "stream.delete", path));
       // Its keys went with it; also end a publish that is live right now (best effort: MediaMTX may be down).
-      const kicked = await kickPublisher(deps, path).catch(() => null);
+      const kicked = await deps.mtx.kickPublisher(path).catch(() => null);
       return c.json({ ok: true, kicked });
-    }),
+    },
   );
 
   // Keys: several per path, named, revocable; the secret is shown once.
   app.get(
     "/api/streams/:path/keys",
     apiGuard,
-    handle(async (c) => {
+    async (c) => {
       const { path } = await managed(c);
       return c.json({ keys: (await listKeys(kv, path)).map(publicKey) });
-    }),
+    },
   );
 
   app.post(
     "/api/streams/:path/keys",
     apiGuard,
-    handle(async (c) => {
+    async (c) => {
       const { path } = await managed(c);
       const b = await jsonBody(c);
       const name = b.name === undefined ? "default" : b.name;
-      if (typeof name !== "string") throw new ApiError(400, "key name must be a string");
+      if (typeof name !== "string") throw new HttpError(400, "key name must be a string");
       const user = c.get("user")!;
       const { key, meta } = await createKey(kv, path, name.trim(), {
         owner: user.name,
@@ -179,39 +194,39 @@ export function streamApiRoutes(deps: AppDeps) {
       });
       const rtmp = `rtmp://${deps.cfg.publishHost}:${deps.cfg.mediamtx.ports.rtmp}/${path}?token=${key}`;
       return c.json({ key, meta: publicKey(meta), publishUrl: rtmp }, 201);
-    }),
+    },
   );
 
   app.delete(
     "/api/streams/:path/keys/:id",
     apiGuard,
-    handle(async (c) => {
+    async (c) => {
       const { path } = await managed(c);
       const id = c.req.param("id") ?? "";
       const k = await getKeyById(kv, id);
-      if (!k || k.path !== path) throw new ApiError(404, `no key '${id}' for '${path}'`);
+      if (!k || k.path !== path) throw new HttpError(404, `no key '${id}' for '${path}'`);
       await revokeKey(kv, id, auditOf(c, "key.revoke", path, `${id} (${k.name})`));
       return c.json({ ok: true });
-    }),
+    },
   );
 
   // Share links for unlisted streams.
   app.get(
     "/api/streams/:path/shares",
     apiGuard,
-    handle(async (c) => {
+    async (c) => {
       const { path } = await managed(c);
       return c.json({ shares: await listShares(kv, path) });
-    }),
+    },
   );
 
   app.post(
     "/api/streams/:path/shares",
     apiGuard,
-    handle(async (c) => {
+    async (c) => {
       const { path, entry } = await managed(c);
       if (entry.value.visibility !== "unlisted") {
-        throw new ApiError(400, "share links are for unlisted streams; set visibility to unlisted first");
+        throw new HttpError(400, "share links are for unlisted streams; set visibility to unlisted first");
       }
       const b = await jsonBody(c);
       const hours = b.hours === undefined ? 24 : b.hours;
@@ -224,33 +239,28 @@ export function streamApiRoutes(deps: AppDeps) {
       });
       const url = `${deps.cfg.publicUrl}/watch/${path}?share=${encodeURIComponent(token)}`;
       return c.json({ share, token, url }, 201);
-    }),
+    },
   );
 
   app.delete(
     "/api/streams/:path/shares/:id",
     apiGuard,
-    handle(async (c) => {
+    async (c) => {
       const { path } = await managed(c);
       const id = c.req.param("id") ?? "";
       await revokeShare(kv, path, id, auditOf(c, "share.revoke", path, id));
       return c.json({ ok: true });
-    }),
+    },
   );
 
   // Live sessions: who publishes (address, protocol, codecs, bitrate) and who watches.
   app.get(
     "/api/streams/:path/live",
     apiGuard,
-    handle(async (c) => {
+    async (c) => {
       const { path } = await managed(c);
-      let live: LivePath | null;
-      try {
-        live = await liveOf(path);
-      } catch (e) {
-        throw new ApiError(502, `MediaMTX is not reachable: ${(e as Error).message}`);
-      }
-      const publisher = live?.online ? await publisherOf(deps, live).catch(() => null) : null;
+      const live = await liveOf(path);
+      const publisher = live?.online ? await deps.mtx.publisherOf(live).catch(() => null) : null;
       return c.json({
         path,
         online: !!live?.online,
@@ -259,34 +269,29 @@ export function streamApiRoutes(deps: AppDeps) {
         bitrate: live?.bitrate ?? null,
         publisher,
         readers: live?.readers ?? [],
-        viewers: viewerTracker(kv).viewers(path),
+        viewers: deps.viewers.viewers(path),
       });
-    }),
+    },
   );
 
   app.post(
     "/api/streams/:path/kick",
     apiGuard,
-    handle(async (c) => {
+    async (c) => {
       const { path } = await managed(c);
-      let kicked;
-      try {
-        kicked = await kickPublisher(deps, path);
-      } catch (e) {
-        throw new ApiError(502, `MediaMTX is not reachable: ${(e as Error).message}`);
-      }
-      if (!kicked) throw new ApiError(404, `nobody is publishing to '${path}'`);
+      const kicked = await kick(path);
+      if (!kicked) throw new HttpError(404, `nobody is publishing to '${path}'`);
       // The audit entry is written after the fact: MediaMTX is not part of the KV transaction.
-      await withAudit(kv.atomic(), auditOf(c, "publisher.kick", path, `${kicked.type} ${kicked.id}`))
+      await withAudit(kv.kv.atomic(), auditOf(c, "publisher.kick", path, `${kicked.type} ${kicked.id}`))
         .commit();
       return c.json({ ok: true, kicked });
-    }),
+    },
   );
 
   // The home page's live list: what this caller may see, with viewer counts.
   app.get("/api/live", async (c) => {
     c.header("cache-control", "no-store");
-    return c.json({ ...(await liveList(deps, c.get("user"))), user: c.get("user")?.name ?? null });
+    return c.json({ ...(await liveList(deps, c.get("actor"))), user: c.get("user")?.name ?? null });
   });
 
   return app;

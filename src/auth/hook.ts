@@ -4,8 +4,13 @@
 //   or, over WebRTC only, a single-use publish ticket livegate issued for exactly that path (browser WHIP);
 // - read: only livegate's own internal credential (viewers read through livegate's proxies);
 // - playback, api, metrics: only livegate's internal credential; pprof and anything unknown: never.
-import { safeEqualString } from "./bytes.ts";
+// Every decision goes through the one door (access.ts); this file only maps MediaMTX's request onto it.
+import { safeEqualString } from "../core/crypto.ts";
 import type { MtxSecrets } from "../mediamtx/secrets.ts";
+import type { Access, Actor } from "./access.ts";
+import { PUBLISH_TICKET_PREFIX } from "./publish-tickets.ts";
+
+export { PUBLISH_TICKET_PREFIX };
 
 export interface HookRequest {
   ip: string;
@@ -32,14 +37,10 @@ export interface Decision {
 
 export interface HookDeps {
   secrets: MtxSecrets;
-  /** Key check by the rules in permissions.ts (a plain boolean is accepted for simple callers/tests). */
-  checkPublishKey(path: string, key: string): Promise<boolean | Decision>;
-  /** Redeems a browser publish ticket (src/webrtc/tickets.ts); returns the user it was issued to. */
-  redeemPublishTicket?(path: string, ticket: string): Promise<string | null>;
+  /** The door (access.ts). */
+  access: Pick<Access, "authorize">;
 }
 
-/** Prefix of browser publish tickets (never a stream key prefix). */
-export const PUBLISH_TICKET_PREFIX = "lgw_";
 
 const STRING_FIELDS = [
   "ip",
@@ -90,32 +91,32 @@ function isInternal(r: HookRequest, s: MtxSecrets): boolean {
   return u && p;
 }
 
+/** The hook's decision for one MediaMTX auth request (allow: answer 2xx). Throws only on storage failures. */
 export async function decide(r: HookRequest, deps: HookDeps): Promise<Decision> {
   switch (r.action) {
     case "publish": {
       const key = presentedKey(r);
       if (!key) return { allow: false, reason: "publish needs a stream key (?token=KEY)" };
       if (!r.path) return { allow: false, reason: "publish needs a path" };
-      if (key.startsWith(PUBLISH_TICKET_PREFIX)) {
-        if (r.protocol !== "webrtc") return { allow: false, reason: "publish tickets are for WebRTC only" };
-        const user = deps.redeemPublishTicket ? await deps.redeemPublishTicket(r.path, key) : null;
-        return user
-          ? { allow: true, reason: `browser publish by '${user}'`, grant: { user } }
-          : { allow: false, reason: "invalid, used or expired publish ticket for this path" };
-      }
-      const ok = await deps.checkPublishKey(r.path, key);
-      if (typeof ok === "object") return ok.allow ? { ...ok, grant: { key } } : ok;
-      return ok
-        ? { allow: true, reason: "valid stream key", grant: { key } }
-        : { allow: false, reason: "invalid stream key for this path" };
+      const actor: Actor = key.startsWith(PUBLISH_TICKET_PREFIX)
+        ? { kind: "ticket", ticket: key }
+        : { kind: "key", key };
+      const d = await deps.access.authorize({ actor, action: "publish", path: r.path, protocol: r.protocol }, {
+        cache: true,
+      });
+      if (!d.allow) return { allow: false, reason: d.reason };
+      return { allow: true, reason: d.reason, grant: d.via === "ticket" ? { user: d.user! } : { key } };
     }
     case "read":
     case "playback":
     case "api":
-    case "metrics":
-      return isInternal(r, deps.secrets)
-        ? { allow: true, reason: "livegate internal" }
+    case "metrics": {
+      const actor: Actor = isInternal(r, deps.secrets) ? { kind: "internal" } : { kind: "anonymous" };
+      const d = await deps.access.authorize({ actor, action: "mediamtx", path: r.path });
+      return d.allow
+        ? { allow: true, reason: d.reason }
         : { allow: false, reason: `${r.action} is only allowed through livegate` };
+    }
     case "pprof":
       return { allow: false, reason: "pprof is disabled" };
     default:

@@ -4,10 +4,9 @@
 // the hook (see BENCHMARKS.md). Only allowed decisions are kept (a refusal always reads KV, so a new key
 // works at once and guesses cannot fill the cache), by path and SHA-256 of the key (never the key itself).
 //
-// Invalidation, the same as for the media caches: every state-changing request this process handles
-// (src/auth/session-mw.ts, before and after the change) and every key revocation clears the cache, so a
-// revoked key, a deleted stream, a kick or a user change made through livegate stops the next publish at
-// once. A change made by another process (the CLI) takes effect within TTL_MS: an entry's age counts from
+// Invalidation, the same as for the media caches: every change the store announces about keys, users and
+// streams clears the cache (src/app/invalidation.ts), so a revoked key, a deleted stream or a user change
+// made through livegate stops the next publish at once. A change made by another process (the CLI) takes effect within TTL_MS: an entry's age counts from
 // before its KV reads. A lookup that was in flight while the cache was cleared is not stored (generation
 // check), so it cannot bring back the state from before the change.
 //
@@ -95,17 +94,4 @@ export class PublishCache {
   get size(): number {
     return this.#m.size;
   }
-}
-
-const caches = new WeakMap<Deno.Kv, PublishCache>();
-
-/** The publish cache of the app using this store. */
-export function publishCache(kv: Deno.Kv): PublishCache {
-  let c = caches.get(kv);
-  if (!c) caches.set(kv, c = new PublishCache());
-  return c;
-}
-
-export function clearPublishCache(kv: Deno.Kv): void {
-  caches.get(kv)?.clear();
 }

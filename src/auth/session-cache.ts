@@ -1,6 +1,7 @@
 // Short-lived in-memory caches for media requests: a viewer fetches HLS playlists and parts ~10 times a
 // second, and each request needs its session (a hash plus two KV reads) and the stream's watch rule (a KV
-// read). Only successful lookups and allowed decisions are kept, for TTL_MS. Every state-changing request this process handles clears the cache, so logout, kicks and
+// read). Only successful lookups and allowed decisions are kept, for TTL_MS. The composition root clears
+// them when the store announces a change they depend on (src/app/invalidation.ts), so logout, kicks and
 // user or role changes through livegate take effect at once; changes made by another process (the CLI)
 // take effect within TTL_MS.
 import type { Session } from "../store/sessions.ts";
@@ -72,26 +73,14 @@ export class TtlCache<T> {
   }
 }
 
-export interface MediaCaches {
-  sessions: SessionCache;
-  /** Allowed watch decisions for media requests (src/proxy/watch-access.ts), by user, path and share link. */
-  watch: TtlCache<unknown>;
+/** The media caches of one app (created by the composition root). */
+export class MediaCaches {
+  readonly sessions = new SessionCache();
   /** Viewers' passes for the HLS hot path (src/proxy/hls-pass.ts), by cookie, share link, IP and path. */
-  passes: TtlCache<unknown>;
-}
+  readonly passes = new TtlCache<unknown>();
 
-const caches = new WeakMap<Deno.Kv, MediaCaches>();
-
-/** The media caches of the app using this store. */
-export function mediaCaches(kv: Deno.Kv): MediaCaches {
-  let c = caches.get(kv);
-  if (!c) caches.set(kv, c = { sessions: new SessionCache(), watch: new TtlCache(), passes: new TtlCache() });
-  return c;
-}
-
-export function clearMediaCaches(kv: Deno.Kv): void {
-  const c = caches.get(kv);
-  c?.sessions.clear();
-  c?.watch.clear();
-  c?.passes.clear();
+  clear(): void {
+    this.sessions.clear();
+    this.passes.clear();
+  }
 }

@@ -2,7 +2,8 @@
 // (only while it is stopped: a running livegate would keep writing to the replaced file).
 import type { Config } from "../config/config.ts";
 import { livegateLoopbackHost } from "../mediamtx/env.ts";
-import { BackupError, backupKv, restoreKv } from "../store/backup.ts";
+import { backupKv, restoreKv } from "../store/backup.ts";
+import { StoreError } from "../core/errors.ts";
 
 export const BACKUP_USAGE =
   `  livegate backup FILE [--force]          consistent snapshot of the database (also while running)
@@ -30,14 +31,15 @@ export async function backupCmd(
 ): Promise<number> {
   const force = flags.force === true;
   try {
-    if (!file) throw new BackupError(`${cmd} needs a FILE (e.g. livegate ${cmd} /var/backups/livegate.kv)`);
+    if (!file) throw new StoreError("invalid", `${cmd} needs a FILE (e.g. livegate ${cmd} /var/backups/livegate.kv)`);
     if (cmd === "backup") {
       const { bytes } = await backupKv(cfg.dataDir, file, force);
       out(`backup written to ${file} (${bytes} bytes; holds password and key hashes: keep it private)`);
       return 0;
     }
     if (await livegateRunning(cfg)) {
-      throw new BackupError(
+      throw new StoreError(
+        "invalid",
         `livegate is running on port ${cfg.port}; stop it first (e.g. systemctl stop livegate), then restore`,
       );
     }
@@ -46,7 +48,7 @@ export async function backupCmd(
     if (r.previous) out(`the database it replaced is kept as ${r.previous}`);
     return 0;
   } catch (e) {
-    if (e instanceof BackupError) {
+    if (e instanceof StoreError) {
       console.error(`livegate: ${e.message}`);
       return 1;
     }

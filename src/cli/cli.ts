@@ -1,14 +1,15 @@
 // Parses the command line and runs one command. Returns the process exit code.
 import { type Config, ConfigError } from "../config/config.ts";
-import { serve } from "../server.ts";
-import { openStore } from "../store/kv.ts";
-import { addUser, deleteUser, listUsers, type Role, setPassword, UserError } from "../store/users.ts";
-import { createKey, KeyError, listKeys, revokeKey, validatePath } from "../store/keys.ts";
-import { randomToken } from "../auth/bytes.ts";
+import { serve } from "../app/serve.ts";
+import { openStore, type Store } from "../store/kv.ts";
+import { addUser, deleteUser, listUsers, type Role, setPassword } from "../store/users.ts";
+import { StoreError } from "../core/errors.ts";
+import { createKey, listKeys, revokeKey, validatePath } from "../store/keys.ts";
+import { randomToken } from "../core/crypto.ts";
 import { BACKUP_USAGE, backupCmd } from "./backup-cmd.ts";
 import { MEDIAMTX_USAGE, mediamtxCmd } from "./mediamtx-cmd.ts";
 import { STREAM_FLAGS, STREAM_USAGE, streamCmd, userAdminCmd } from "./stream-cmd.ts";
-import { ensureStream, StreamError } from "../store/streams.ts";
+import { ensureStream } from "../store/streams.ts";
 
 export const USAGE = `livegate — live streaming in front of MediaMTX
 
@@ -97,10 +98,10 @@ export async function runCli(
       const kv = await openStore(cfg.dataDir);
       try {
         if (cmd === "stream") return await streamCmd(kv, sub, arg, p.flags);
-        if (!arg) throw new UserError(400, `user ${sub} needs a NAME`);
+        if (!arg) throw new StoreError("invalid", `user ${sub} needs a NAME`);
         return await userAdminCmd(kv, sub as "role" | "disable" | "enable", arg, p.words[3]);
       } finally {
-        kv.close();
+        kv.kv.close();
       }
     }
     if (cmd === "user" || cmd === "key") {
@@ -111,14 +112,14 @@ export async function runCli(
           ? await userCmd(kv, sub, arg, p.flags)
           : await keyCmd(kv, cfg, sub, arg, p.flags);
       } finally {
-        kv.close();
+        kv.kv.close();
       }
     }
     console.error(`unknown command '${cmd}'\n\n${USAGE}`);
     return 2;
   } catch (e) {
     if (
-      e instanceof UserError || e instanceof KeyError || e instanceof ConfigError || e instanceof StreamError
+      e instanceof StoreError || e instanceof ConfigError
     ) {
       console.error(`livegate: ${e.message}`);
       return 1;
@@ -148,7 +149,7 @@ async function runServe(cfg: Config): Promise<number> {
 }
 
 async function userCmd(
-  kv: Deno.Kv,
+  kv: Store,
   sub: string | undefined,
   name: string | undefined,
   flags: Parsed["flags"],
@@ -161,7 +162,7 @@ async function userCmd(
     }
     return 0;
   }
-  if (!name) throw new UserError(400, `user ${sub ?? ""} needs a NAME`);
+  if (!name) throw new StoreError("invalid", `user ${sub ?? ""} needs a NAME`);
   if (sub === "add") {
     const role = (typeof flags.role === "string" ? flags.role : "viewer") as Role;
     const { password, generated } = await readPassword(flags);
@@ -182,18 +183,18 @@ async function userCmd(
     console.log(`deleted user '${name}' and ended their sessions`);
     return 0;
   }
-  throw new UserError(400, `unknown 'user ${sub ?? ""}'; see livegate --help`);
+  throw new StoreError("invalid", `unknown 'user ${sub ?? ""}'; see livegate --help`);
 }
 
 async function keyCmd(
-  kv: Deno.Kv,
+  kv: Store,
   cfg: Config,
   sub: string | undefined,
   arg: string | undefined,
   flags: Parsed["flags"],
 ) {
   if (sub === "create") {
-    if (!arg) throw new KeyError(400, "key create needs a PATH (e.g. live)");
+    if (!arg) throw new StoreError("invalid", "key create needs a PATH (e.g. live)");
     validatePath(arg);
     await ensureStream(kv, arg, { actor: "cli", action: "stream.create", target: arg });
     const { key, meta } = await createKey(kv, arg, typeof flags.name === "string" ? flags.name : "default");
@@ -214,10 +215,10 @@ async function keyCmd(
     return 0;
   }
   if (sub === "revoke") {
-    if (!arg) throw new KeyError(400, "key revoke needs an ID (see key list)");
+    if (!arg) throw new StoreError("invalid", "key revoke needs an ID (see key list)");
     const k = await revokeKey(kv, arg);
     console.log(`revoked key ${k.id} of '${k.path}'`);
     return 0;
   }
-  throw new KeyError(400, `unknown 'key ${sub ?? ""}'; see livegate --help`);
+  throw new StoreError("invalid", `unknown 'key ${sub ?? ""}'; see livegate --help`);
 }

@@ -4,7 +4,6 @@ import {
   createStream,
   deleteStream,
   listStreams,
-  StreamError,
   updateStream,
   validatePatch,
   validateStreamPath,
@@ -12,6 +11,8 @@ import {
 import { listKeys } from "../store/keys.ts";
 import { updateUser, validateUserPatch } from "../store/users.ts";
 import type { AuditInput } from "../store/audit.ts";
+import type { Store } from "../store/kv.ts";
+import { StoreError } from "../core/errors.ts";
 
 export const STREAM_USAGE =
   `  livegate stream add PATH [--title T] [--visibility private|public|unlisted] [--owner USER] [--allow a,b]
@@ -34,14 +35,14 @@ function patchFrom(flags: Record<string, string | true>) {
   const raw: Record<string, unknown> = {};
   for (const f of STREAM_FLAGS) {
     const v = flags[f];
-    if (v === true) throw new StreamError(400, `--${f} needs a value`);
+    if (v === true) throw new StoreError("invalid", `--${f} needs a value`);
     if (typeof v === "string") raw[f] = f === "allow" ? v.split(/[\s,]+/).filter(Boolean) : v;
   }
   return validatePatch(raw);
 }
 
 export async function streamCmd(
-  kv: Deno.Kv,
+  kv: Store,
   sub: string | undefined,
   path: string | undefined,
   flags: Record<string, string | true>,
@@ -59,7 +60,7 @@ export async function streamCmd(
     }
     return 0;
   }
-  if (!path) throw new StreamError(400, `stream ${sub ?? ""} needs a PATH`);
+  if (!path) throw new StoreError("invalid", `stream ${sub ?? ""} needs a PATH`);
   if (sub === "add") {
     validateStreamPath(path);
     const s = await createStream(kv, path, patchFrom(flags), audit("stream.create", path));
@@ -69,7 +70,7 @@ export async function streamCmd(
   if (sub === "set") {
     const patch = patchFrom(flags);
     if (Object.keys(patch).length === 0) {
-      throw new StreamError(400, "nothing to change: give --title, --visibility, --owner or --allow");
+      throw new StoreError("invalid", "nothing to change: give --title, --visibility, --owner or --allow");
     }
     const { stream } = await updateStream(kv, path, patch, { audit: audit("stream.update", path) });
     out(
@@ -84,12 +85,12 @@ export async function streamCmd(
     out(`deleted stream '${path}' with its keys and share links`);
     return 0;
   }
-  throw new StreamError(400, `unknown 'stream ${sub ?? ""}'; see livegate --help`);
+  throw new StoreError("invalid", `unknown 'stream ${sub ?? ""}'; see livegate --help`);
 }
 
 /** `user role NAME ROLE`, `user disable NAME`, `user enable NAME`. */
 export async function userAdminCmd(
-  kv: Deno.Kv,
+  kv: Store,
   sub: "role" | "disable" | "enable",
   name: string,
   role: string | undefined,

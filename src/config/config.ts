@@ -3,6 +3,9 @@
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadOpsConfig, type OpsConfig } from "./ops-config.ts";
+import { ConfigError, parseBool } from "./parse.ts";
+
+export { ConfigError, parseBool };
 
 export interface MediaMtxPorts {
   rtmp: number;
@@ -44,12 +47,6 @@ export interface Config extends OpsConfig {
   adminPassword?: string;
 }
 
-export class ConfigError extends Error {
-  constructor(readonly setting: string, message: string) {
-    super(`config: ${setting}: ${message}`);
-    this.name = "ConfigError";
-  }
-}
 
 /** Every setting, its environment variable and its default (documented in the README). */
 export const ENV = {
@@ -101,15 +98,6 @@ export function parsePort(name: string, v: unknown, def: number): number {
     throw new ConfigError(name, `'${v}' is not a port number (1-65535)`);
   }
   return n;
-}
-
-export function parseBool(name: string, v: unknown, def: boolean): boolean {
-  if (v === undefined || v === null || v === "") return def;
-  if (typeof v === "boolean") return v;
-  const s = String(v).toLowerCase();
-  if (["1", "true", "yes", "on"].includes(s)) return true;
-  if (["0", "false", "no", "off"].includes(s)) return false;
-  throw new ConfigError(name, `'${v}' is not a boolean (true/false)`);
 }
 
 function parseSeconds(name: string, v: unknown, def: number): number {

@@ -1,7 +1,7 @@
 // Settings for recording, metrics and webhooks (parsed here, merged into Config by config.ts).
 import { isAbsolute, join, resolve } from "node:path";
-import { ConfigError, parseBool } from "./config.ts";
-import { NAME_RE } from "../store/kv.ts";
+import { ConfigError, parseBool } from "./parse.ts";
+import { NAME_RE } from "../core/names.ts";
 
 export interface RecordingConfig {
   /** Record every path unless `paths` says otherwise. */

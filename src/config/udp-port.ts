@@ -2,7 +2,7 @@
 // taken one stops the start with the setting's name instead of a MediaMTX crash loop. node:dgram needs
 // no unstable Deno flag.
 import dgram from "node:dgram";
-import { ConfigError } from "./config.ts";
+import { ConfigError } from "./parse.ts";
 
 export function checkUdpPortFree(setting: string, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {

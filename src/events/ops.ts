@@ -1,45 +1,59 @@
-// Starts what runs beside the HTTP server for operations: webhooks, the stream watcher, the recheck of
-// running publishes (publish-recheck.ts), the metric sources, and the low-disk warning for recordings.
-// stop() ends them all.
-import { enableProcessMetrics, sources } from "../metrics/registry.ts";
-import { viewerTracker } from "../proxy/viewers.ts";
+// Starts what runs beside the HTTP server for operations: the live-state poller (src/mediamtx/live-state.ts)
+// and what follows it (webhooks through the stream watcher, the recheck of running publishes), the metric
+// sources of the app's gauges, and the low-disk warning for recordings. stop() ends them all.
+import { enableProcessMetrics } from "../metrics/registry.ts";
+import type { MetricSources } from "../metrics/gauges.ts";
 import { diskUsage, formatBytes } from "../recordings/disk.ts";
 import type { AppDeps } from "../http/context.ts";
 import type { Supervisor } from "../mediamtx/supervisor.ts";
 import { StreamWatch } from "./stream-watch.ts";
-import { startPublishRecheck } from "../mediamtx/publish-recheck.ts";
+import { startPublishRecheck } from "../auth/publish-recheck.ts";
 import { Webhooks } from "./webhooks.ts";
+
+/** How often the live-state poller asks MediaMTX for its paths (ms). */
+const POLL_MS = 2000;
 
 const DISK_CHECK_MS = 60_000;
 
+/** Starts the operations of an app; `sources` are the app's metric sources (filled here, emptied on stop). */
 export function startOps(
-  deps: Pick<AppDeps, "kv" | "cfg" | "secrets">,
+  deps: Pick<AppDeps, "store" | "cfg" | "mtx" | "live" | "access" | "ledger" | "viewers" | "clock">,
+  sources: MetricSources,
   supervisor: Supervisor | undefined,
   log: (line: string) => void,
 ) {
   const { cfg } = deps;
   enableProcessMetrics();
   const hooks = new Webhooks({ urls: cfg.webhooks.urls, secret: cfg.webhooks.secret ?? "", log });
-  const watch = new StreamWatch(deps, hooks, { log });
+  const watch = new StreamWatch(deps, hooks, { log, intervalMs: POLL_MS });
   watch.start();
-  const recheck = startPublishRecheck(deps, log);
+  deps.live.start(POLL_MS);
+  const recheck = startPublishRecheck({
+    ledger: deps.ledger,
+    access: deps.access,
+    // The latest snapshot when it is fresh (a recheck right after a change polls again).
+    live: async () =>
+      (await deps.live.get(0)).flatMap((p) => p.source ? [{ path: p.name, type: p.source.type, id: p.source.id }] : []),
+    kick: async (src) => (await deps.mtx.kick(src)) !== null,
+    clock: deps.clock,
+  }, log);
 
-  const viewers = viewerTracker(deps.kv);
+  const viewers = deps.viewers;
   sources.streams = () =>
-    watch.snapshot?.map((p) => ({
+    deps.live.latest?.paths.map((p) => ({
       path: p.name,
-      ready: p.ready,
-      readers: p.readers,
+      ready: p.online,
+      readers: p.readers.length,
       viewers: viewers.count(p.name),
     }));
   sources.mediamtx = () => ({
-    up: supervisor ? supervisor.state === "running" : watch.reachable,
+    up: supervisor ? supervisor.state === "running" : deps.live.reachable,
     restarts: supervisor?.restarts ?? 0,
   });
   sources.activeSessions = async () => {
     let n = 0;
-    const now = Date.now();
-    for await (const e of deps.kv.list<{ expiresAt?: number }>({ prefix: ["sessions"] })) {
+    const now = deps.clock.now();
+    for await (const e of deps.store.kv.list<{ expiresAt?: number }>({ prefix: ["sessions"] })) {
       if ((e.value?.expiresAt ?? Infinity) > now) n++;
     }
     return n;
@@ -75,6 +89,7 @@ export function startOps(
       clearInterval(diskTimer);
       await recheck.stop();
       await watch.stop();
+      await deps.live.stop();
       await hooks.close();
       for (const k of Object.keys(sources) as (keyof typeof sources)[]) delete sources[k];
     },

@@ -1,11 +1,13 @@
-// Detects streams starting and stopping by polling MediaMTX's API (no hook commands, no extra tools on the
-// server), and turns them into webhook events: stream.started, stream.stopped and, when the stream was
+// Detects streams starting and stopping from the snapshots of MediaMTX's path list that the live-state
+// poller takes (src/mediamtx/live-state.ts; no hook commands, no extra tools on the server), and turns them
+// into webhook events: stream.started, stream.stopped and, when the stream was
 // recorded, recording.finished with the recorded span(s) from the playback server. When MediaMTX dies
 // its streams count as stopped once the restarted MediaMTX answers.
-import { listPaths, type PathInfo } from "../mediamtx/api.ts";
+import type { LivePath } from "../mediamtx/client.ts";
+import type { Snapshot } from "../mediamtx/live-state.ts";
 import { streamEvents } from "../metrics/registry.ts";
 import { listSpans } from "../recordings/playback.ts";
-import { recordsPath } from "../recordings/mtx-env.ts";
+import { recordsPath } from "../mediamtx/record-env.ts";
 import type { AppDeps } from "../http/context.ts";
 import type { Webhooks } from "./webhooks.ts";
 
@@ -18,17 +20,15 @@ export interface StreamWatchOptions {
 
 export class StreamWatch {
   #live = new Map<string, { since: Date }>();
-  #snapshot?: PathInfo[];
-  #timer?: ReturnType<typeof setTimeout>;
+  #unsubscribe?: () => void;
   #stopped = false;
-  #tick?: Promise<void>;
   #pending = new Set<Promise<void>>();
   readonly intervalMs: number;
   readonly recordingDelayMs: number;
   #log: (line: string) => void;
 
   constructor(
-    private deps: Pick<AppDeps, "cfg" | "secrets">,
+    private deps: Pick<AppDeps, "cfg" | "mtx" | "live">,
     private hooks: Webhooks,
     opts: StreamWatchOptions = {},
   ) {
@@ -37,37 +37,17 @@ export class StreamWatch {
     this.#log = opts.log ?? ((l) => console.log(l));
   }
 
-  /** Whether the latest poll reached MediaMTX's API. */
-  reachable = false;
-
-  /** The latest paths list (undefined before the first successful poll). */
-  get snapshot(): PathInfo[] | undefined {
-    return this.#snapshot;
-  }
-
+  /** Follows every snapshot of the live-state poller (which polls every intervalMs once started). */
   start(): void {
-    const loop = async () => {
-      if (this.#stopped) return;
-      this.#tick = this.poll();
-      await this.#tick;
-      if (!this.#stopped) this.#timer = setTimeout(loop, this.intervalMs);
-    };
-    loop();
+    this.#unsubscribe = this.deps.live.subscribe((s) => this.update(s));
   }
 
-  /** One poll; exported for tests. Errors (MediaMTX down) leave the known state as it is. */
-  async poll(): Promise<void> {
-    let paths: PathInfo[];
-    try {
-      paths = await listPaths(this.deps);
-      this.reachable = true;
-    } catch {
-      this.reachable = false;
-      return;
-    }
-    this.#snapshot = paths;
+  /** Compares one snapshot with the known live paths and emits the events; exported for tests. */
+  update(snap: Snapshot | { paths: LivePath[] }): void {
+    if (this.#stopped) return;
+    const paths = snap.paths;
     const now = new Date();
-    const ready = new Set(paths.filter((p) => p.ready).map((p) => p.name));
+    const ready = new Set(paths.filter((p) => p.online).map((p) => p.name));
     for (const name of ready) {
       if (this.#live.has(name)) continue;
       this.#live.set(name, { since: now });
@@ -133,8 +113,7 @@ export class StreamWatch {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    clearTimeout(this.#timer);
-    await this.#tick;
+    this.#unsubscribe?.();
     await Promise.allSettled([...this.#pending]);
   }
 }

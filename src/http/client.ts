@@ -2,7 +2,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getConnInfo } from "hono/deno";
 import type { AppDeps, Env } from "./context.ts";
-import { secureCookie } from "../auth/session-mw.ts";
 
 function remoteAddr(c: Context): string {
   try {
@@ -23,7 +22,13 @@ export function clientIpOf(remote: string, xff: string | null | undefined, trust
   return remote;
 }
 
-export function clientInfo(deps: AppDeps): MiddlewareHandler<Env> {
+/** Whether cookies get the Secure flag: LIVEGATE_SECURE_COOKIES, "auto" meaning when over HTTPS. */
+export function secureCookie(https: boolean, deps: Pick<AppDeps, "cfg">): boolean {
+  return deps.cfg.secureCookies === "always" || (deps.cfg.secureCookies === "auto" && https);
+}
+
+/** Sets clientIp, https and secureCookies on every request. */
+export function clientInfo(deps: Pick<AppDeps, "cfg">): MiddlewareHandler<Env> {
   return async (c, next) => {
     const remote = remoteAddr(c);
     let https = new URL(c.req.url).protocol === "https:";
@@ -32,7 +37,7 @@ export function clientInfo(deps: AppDeps): MiddlewareHandler<Env> {
     }
     c.set("clientIp", clientIpOf(remote, c.req.header("x-forwarded-for"), deps.cfg.trustProxy));
     c.set("https", https);
-    c.set("secureCookies", secureCookie(c, deps)); // for cookies set without deps at hand (CSRF)
+    c.set("secureCookies", secureCookie(https, deps)); // every cookie livegate sets follows it
     await next();
   };
 }

@@ -2,7 +2,7 @@
 // ever written to mediamtx.yml.
 import type { Config } from "../config/config.ts";
 import type { MtxSecrets } from "./secrets.ts";
-import { recordingEnv } from "../recordings/mtx-env.ts";
+import { recordingEnv } from "./record-env.ts";
 
 /** Address MediaMTX uses to reach livegate's own HTTP port. */
 export function livegateLoopbackHost(cfg: Config): string {

@@ -1,7 +1,7 @@
 // Secrets shared between livegate and the MediaMTX it runs. Generated fresh at every start (or derived
 // from LIVEGATE_MTX_SECRET when MediaMTX runs separately) and handed to MediaMTX only through MTX_*
 // environment variables, never written to disk.
-import { randomToken, sha256Hex } from "../auth/bytes.ts";
+import { randomToken, sha256Hex } from "../core/crypto.ts";
 
 export interface MtxSecrets {
   /** Path segment of the auth hook URL MediaMTX calls. */

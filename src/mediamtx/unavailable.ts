@@ -1,8 +1,9 @@
 // The answer when a request to MediaMTX's loopback listeners fails: 503 while the supervisor is
 // (re)starting it, 502 otherwise, both with Retry-After and a message.
-import type { AppDeps } from "../http/context.ts";
+import type { MtxState } from "./supervisor.ts";
 
-export function mediamtxUnavailable(deps: Pick<AppDeps, "mtxState">, log?: string): Response {
+/** The 502/503 JSON answer for an unreachable MediaMTX; logs `log` (no secrets in it) when given. */
+export function mediamtxUnavailable(deps: { mtxState: () => MtxState | "external" }, log?: string): Response {
   const state = deps.mtxState();
   const restarting = state === "starting" || state === "restarting";
   if (log) console.error(`[livegate] ${log}`);

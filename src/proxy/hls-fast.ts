@@ -1,4 +1,4 @@
-// The HLS hot path, in front of the app (src/server.ts): a viewer fetches ~10 HLS files a second per track,
+// The HLS hot path, in front of the app (src/app/front.ts): a viewer fetches ~10 HLS files a second per track,
 // and after one of its requests passed the full check (hls.ts: session, watch rule, share link) the same
 // viewer's next requests for that stream hold a pass (hls-pass.ts) for 2 s. Those are answered here without
 // the app's middleware chain: from memory when the file is kept (synchronously), else through the same
@@ -7,12 +7,10 @@
 // app again, which also renews the session. Responses carry the same headers and metrics as the app's
 // (HlsProxy adds the security headers to everything it answers).
 import { parse as parseCookies } from "hono/utils/cookie";
-import { NAME_RE } from "../store/kv.ts";
-import { FILE_RE, hlsProxy, upstreamQuery } from "./hls.ts";
+import { NAME_RE } from "../core/names.ts";
+import { FILE_RE, type HlsProxy, upstreamQuery } from "./hls.ts";
 import { findPass } from "./hls-pass.ts";
-import { SHARE_COOKIE, SHARE_QUERY } from "./watch-access.ts";
-import { viewerTracker } from "./viewers.ts";
-import { SESSION_COOKIE } from "../auth/session-mw.ts";
+import { SESSION_COOKIE, SHARE_COOKIE, SHARE_QUERY } from "../http/session.ts";
 import { clientIpOf } from "../http/client.ts";
 import { recordRequest } from "../metrics/http-mw.ts";
 import type { AppDeps, ServeHandler } from "../http/context.ts";
@@ -47,9 +45,12 @@ const URL_RE = /^https?:\/\/[^/?#]+\/hls\/([^/?#]+)\/([^/?#]+)(\?[^#]*)?$/;
 const ROUTE = "/hls/:path/:file";
 
 /** `next` behind the HLS hot path. */
-export function withHlsFastPath(deps: AppDeps, next: ServeHandler): ServeHandler {
-  const hls = hlsProxy(deps);
-  const tracker = viewerTracker(deps.kv);
+export function withHlsFastPath(
+  deps: Pick<AppDeps, "cfg" | "caches" | "clock" | "viewers">,
+  hls: HlsProxy,
+  next: ServeHandler,
+): ServeHandler {
+  const tracker = deps.viewers;
 
   // HlsProxy's answers carry the security headers already: they are sent as they are.
   const finish = (res: Response, t0: number) => {

@@ -4,7 +4,7 @@
 // segments, init; immutable, uniquely named by MediaMTX) are kept in memory for a few seconds, bounded in
 // bytes. Playlists are never kept after they are answered. Viewers get clones of one response (HlsProxy);
 // one leaving does not cancel the shared request (it ends by itself: MediaMTX answers or the timeout hits).
-import { readBodyBytesCapped } from "../http/body.ts";
+import { readBodyBytesCapped } from "../core/body.ts";
 
 export interface SharedOptions {
   /** How long a media file stays in memory after it was fetched. */

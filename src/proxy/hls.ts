@@ -6,9 +6,10 @@
 // which answers through the same HlsProxy.
 import { Hono } from "hono";
 import { proxy } from "hono/proxy";
-import { NAME_RE } from "../store/kv.ts";
-import { shareTokenOf, watchCheck } from "./watch-access.ts";
+import { NAME_RE } from "../core/names.ts";
+import { watchCheck } from "./watch-check.ts";
 import { grantPass } from "./hls-pass.ts";
+import { shareTokenOf } from "../http/session.ts";
 import { mediamtxUrls } from "../mediamtx/env.ts";
 import { mediamtxUnavailable } from "../mediamtx/unavailable.ts";
 import { countedBody, proxyBytesOf } from "../metrics/registry.ts";
@@ -82,7 +83,7 @@ export class HlsProxy {
   readonly base: string;
   #templates = new WeakMap<Entry, Response>();
 
-  constructor(readonly deps: AppDeps) {
+  constructor(readonly deps: Pick<AppDeps, "cfg" | "secrets" | "mtxState">) {
     this.base = mediamtxUrls(deps.cfg).hls;
     this.shared = new SharedFetch({ authorization: `Bearer ${deps.secrets.cdn}` });
   }
@@ -171,18 +172,9 @@ export class HlsProxy {
   }
 }
 
-const proxies = new WeakMap<Deno.Kv, HlsProxy>();
-
-/** The HLS proxy of the app using this store. */
-export function hlsProxy(deps: AppDeps): HlsProxy {
-  let p = proxies.get(deps.kv);
-  if (!p) proxies.set(deps.kv, p = new HlsProxy(deps));
-  return p;
-}
-
-export function hlsRoutes(deps: AppDeps) {
+/** GET /hls/<path>/<file>: the full check, then the answer through `hls` (the app's one HlsProxy). */
+export function hlsRoutes(deps: Pick<AppDeps, "access" | "viewers" | "caches" | "clock">, hls: HlsProxy) {
   const app = new Hono<Env>();
-  const hls = hlsProxy(deps);
 
   app.get("/hls/:path/:file", async (c) => {
     const path = c.req.param("path");

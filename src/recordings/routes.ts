@@ -3,15 +3,16 @@
 // streamed), /api/recordings/:path (JSON). Watch permission on the path is required for all of them.
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { csrfToken } from "../auth/csrf.ts";
-import { requirePageLogin } from "../auth/session-mw.ts";
-import { type Decision, watchDecision } from "../auth/permissions.ts";
-import { NAME_RE } from "../store/kv.ts";
+import { csrfToken } from "../http/csrf.ts";
+import { requirePageLogin } from "../http/session.ts";
+import type { Decision } from "../auth/access.ts";
+import { NAME_RE } from "../core/names.ts";
+import { HttpError, MtxError } from "../core/errors.ts";
 import { errorPage } from "../web/pages.ts";
 import { diskUsage } from "./disk.ts";
-import { getRange, listSpans, PlaybackError, type Span } from "./playback.ts";
+import { getRange, listSpans, type Span } from "./playback.ts";
 import { playRecordingPage, recordingsIndexPage, recordingsPage } from "./page.ts";
-import { recordsPath } from "./mtx-env.ts";
+import { recordsPath } from "../mediamtx/record-env.ts";
 import { countedBody } from "../metrics/registry.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 
@@ -41,13 +42,11 @@ function retentionText(sec: number): string {
 }
 
 /**
- * Recordings need a login (also for public streams, which anyone may watch live), and then the path's watch
- * rule decides. Share links do not extend to recordings.
+ * The door's "recordings" decision: a login (also for public streams, which anyone may watch live), then
+ * the path's watch rule. Share links do not extend to recordings.
  */
 async function access(deps: AppDeps, c: Context<Env>, path: string): Promise<Decision> {
-  const user = c.get("user");
-  if (!user) return { allow: false, status: 401, reason: "login required" };
-  return await watchDecision(deps.kv, user, path);
+  return await deps.access.authorize({ actor: c.get("actor"), action: "recordings", path });
 }
 
 async function allowed(deps: AppDeps, c: Context<Env>, path: string): Promise<boolean> {
@@ -111,7 +110,8 @@ export function recordingRoutes(deps: AppDeps) {
         disk: { bytes: disk.paths[path] ?? 0, fs: disk.fs, low: disk.low },
       });
     } catch (e) {
-      if (e instanceof PlaybackError) return c.json({ error: e.message }, e.status === 400 ? 400 : 502);
+      if (e instanceof HttpError) return c.json({ error: e.message }, e.status === 400 ? 400 : 502);
+      if (e instanceof MtxError) return c.json({ error: e.message }, 502);
       throw e;
     }
   });
@@ -127,7 +127,7 @@ export function recordingRoutes(deps: AppDeps) {
     try {
       spans = await listSpans(deps, path);
     } catch (e) {
-      if (!(e instanceof PlaybackError)) throw e;
+      if (!(e instanceof HttpError || e instanceof MtxError)) throw e;
       error = e.message;
     }
     return c.html(
@@ -169,7 +169,8 @@ export function recordingRoutes(deps: AppDeps) {
       res = await getRange(deps, path, span.start, span.duration, format, c.req.raw.signal);
     } catch (e) {
       if (c.req.raw.signal.aborted) return new Response(null, { status: 499 });
-      if (e instanceof PlaybackError) return c.json({ error: e.message }, e.status as 400 | 404 | 502);
+      if (e instanceof HttpError) return c.json({ error: e.message }, e.status === 404 ? 404 : 400);
+      if (e instanceof MtxError) return c.json({ error: e.message }, 502);
       throw e;
     }
     const headers = new Headers({

@@ -1,6 +1,7 @@
 // Audit log of admin actions: ["audit", time, id] -> AuditEntry. Entries are written in the same atomic
 // operation as the change they describe, so the log never claims a change that did not happen (or misses one).
-import { randomToken } from "../auth/bytes.ts";
+import type { Store } from "./kv.ts";
+import { randomToken } from "../core/crypto.ts";
 
 export interface AuditInput {
   actor: string;
@@ -22,7 +23,8 @@ export function withAudit(op: Deno.AtomicOperation, a: AuditInput | undefined): 
   return op.set(["audit", e.time, e.id], e);
 }
 
-export async function listAudit(kv: Deno.Kv, limit = 200): Promise<AuditEntry[]> {
+export async function listAudit(db: Store, limit = 200): Promise<AuditEntry[]> {
+  const kv = db.kv;
   const out: AuditEntry[] = [];
   for await (const e of kv.list<AuditEntry>({ prefix: ["audit"] }, { reverse: true, limit })) {
     out.push(e.value);

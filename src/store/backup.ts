@@ -5,7 +5,7 @@ import { DatabaseSync } from "node:sqlite";
 import { basename, dirname, join, resolve } from "node:path";
 import { KV_FILE } from "./kv.ts";
 
-export class BackupError extends Error {}
+import { StoreError } from "../core/errors.ts";
 
 const SQLITE_MAGIC = "SQLite format 3\0";
 
@@ -28,7 +28,7 @@ export async function snapshot(src: string, dest: string): Promise<void> {
     db.prepare("VACUUM INTO ?").run(tmp);
   } catch (e) {
     await Deno.remove(tmp).catch(() => {});
-    throw new BackupError(`cannot read the database ${src}: ${(e as Error).message}`);
+    throw new StoreError("invalid", `cannot read the database ${src}: ${(e as Error).message}`);
   } finally {
     db?.close();
   }
@@ -39,15 +39,15 @@ export async function snapshot(src: string, dest: string): Promise<void> {
 /** `livegate backup FILE`: snapshot of dataDir/livegate.kv. Refuses to overwrite unless `force`. */
 export async function backupKv(dataDir: string, file: string, force = false): Promise<{ bytes: number }> {
   const src = join(dataDir, KV_FILE);
-  if (!(await exists(src))) throw new BackupError(`no database at ${src} (check LIVEGATE_DATA_DIR)`);
+  if (!(await exists(src))) throw new StoreError("invalid", `no database at ${src} (check LIVEGATE_DATA_DIR)`);
   const dest = resolve(file);
   if (!force && (await exists(dest))) {
-    throw new BackupError(`${dest} already exists; pick a new name or pass --force`);
+    throw new StoreError("invalid", `${dest} already exists; pick a new name or pass --force`);
   }
   try {
     if ((await Deno.stat(dirname(dest))).isDirectory === false) throw new Error();
   } catch {
-    throw new BackupError(`directory ${dirname(dest)} does not exist`);
+    throw new StoreError("invalid", `directory ${dirname(dest)} does not exist`);
   }
   await snapshot(src, dest);
   return { bytes: (await Deno.stat(dest)).size };
@@ -71,10 +71,10 @@ export async function inspectBackup(file: string): Promise<BackupInfo> {
       f.close();
     }
   } catch (e) {
-    throw new BackupError(`cannot read ${file}: ${(e as Error).message}`);
+    throw new StoreError("invalid", `cannot read ${file}: ${(e as Error).message}`);
   }
   if (new TextDecoder().decode(head) !== SQLITE_MAGIC) {
-    throw new BackupError(`${file} is not a livegate backup (not a SQLite database)`);
+    throw new StoreError("invalid", `${file} is not a livegate backup (not a SQLite database)`);
   }
   // Open a private copy: opening may migrate or add WAL files, the backup stays untouched.
   const dir = await Deno.makeTempDir({ prefix: "livegate-restore-check-" });
@@ -85,17 +85,17 @@ export async function inspectBackup(file: string): Promise<BackupInfo> {
     try {
       kv = await Deno.openKv(copy);
     } catch (e) {
-      throw new BackupError(`${file} is not a livegate backup: ${(e as Error).message}`);
+      throw new StoreError("invalid", `${file} is not a livegate backup: ${(e as Error).message}`);
     }
     try {
       let users = 0, keys = 0;
       for await (const _ of kv.list({ prefix: ["users"] })) users++;
       for await (const _ of kv.list({ prefix: ["keys"] })) keys++;
-      if (users === 0) throw new BackupError(`${file} is not a livegate backup (it holds no users)`);
+      if (users === 0) throw new StoreError("invalid", `${file} is not a livegate backup (it holds no users)`);
       return { users, keys };
     } catch (e) {
-      if (e instanceof BackupError) throw e;
-      throw new BackupError(`${file} is not a livegate backup: ${(e as Error).message}`);
+      if (e instanceof StoreError) throw e;
+      throw new StoreError("invalid", `${file} is not a livegate backup: ${(e as Error).message}`);
     } finally {
       kv.close();
     }
@@ -120,7 +120,7 @@ export async function restoreKv(dataDir: string, file: string, force = false): P
   let previous: string | undefined;
   if (await exists(target)) {
     if (!force) {
-      throw new BackupError(
+      throw new StoreError("invalid", 
         `${target} already exists; pass --force to replace it (it is kept as ${KV_FILE}.before-restore-<time>)`,
       );
     }

@@ -1,6 +1,7 @@
 // Login sessions in KV. The cookie holds a random token; KV holds only its SHA-256, so a copy of the
 // database does not hand out live sessions. Entries expire through expireIn and an explicit expiry.
-import { randomToken, sha256Hex } from "../auth/bytes.ts";
+import type { Store } from "./kv.ts";
+import { randomToken, sha256Hex } from "../core/crypto.ts";
 import { type AuditInput, withAudit } from "./audit.ts";
 
 export interface Session {
@@ -9,7 +10,8 @@ export interface Session {
   expiresAt: number;
 }
 
-export async function createSession(kv: Deno.Kv, user: string, ttlSeconds: number): Promise<string> {
+export async function createSession(db: Store, user: string, ttlSeconds: number): Promise<string> {
+  const kv = db.kv;
   const token = randomToken(32);
   const id = await sha256Hex(token);
   const now = Date.now();
@@ -18,6 +20,7 @@ export async function createSession(kv: Deno.Kv, user: string, ttlSeconds: numbe
   await kv.atomic().set(["sessions", id], s, { expireIn: ms }).set(["user_sessions", user, id], true, {
     expireIn: ms,
   }).commit();
+  db.changes.emit({ kind: "session", user, op: "create" });
   return token;
 }
 
@@ -26,11 +29,12 @@ export async function createSession(kv: Deno.Kv, user: string, ttlSeconds: numbe
  * `now` is injectable for tests.
  */
 export async function getSession(
-  kv: Deno.Kv,
+  db: Store,
   token: string | undefined,
   ttlSeconds: number,
   now = Date.now(),
 ): Promise<Session | null> {
+  const kv = db.kv;
   if (!token || token.length > 128) return null;
   const id = await sha256Hex(token);
   const e = await kv.get<Session>(["sessions", id]);
@@ -54,12 +58,14 @@ export async function getSession(
   return s;
 }
 
-export async function deleteSession(kv: Deno.Kv, token: string | undefined): Promise<void> {
+export async function deleteSession(db: Store, token: string | undefined): Promise<void> {
+  const kv = db.kv;
   if (!token || token.length > 128) return;
   const id = await sha256Hex(token);
   const e = await kv.get<Session>(["sessions", id]);
   if (!e.value) return;
   await kv.atomic().delete(["sessions", id]).delete(["user_sessions", e.value.user, id]).commit();
+  db.changes.emit({ kind: "session", user: e.value.user, op: "delete" });
 }
 
 export interface SessionInfo extends Session {
@@ -67,7 +73,8 @@ export interface SessionInfo extends Session {
 }
 
 /** All live sessions (optionally of one user); `id` is the SHA-256 of the cookie token. */
-export async function listSessions(kv: Deno.Kv, user?: string): Promise<SessionInfo[]> {
+export async function listSessions(db: Store, user?: string): Promise<SessionInfo[]> {
+  const kv = db.kv;
   const out: SessionInfo[] = [];
   const now = Date.now();
   for await (const e of kv.list({ prefix: user ? ["user_sessions", user] : ["user_sessions"] })) {
@@ -80,16 +87,19 @@ export async function listSessions(kv: Deno.Kv, user?: string): Promise<SessionI
 
 /** Ends one session by id; null when it does not exist. */
 export async function revokeSessionById(
-  kv: Deno.Kv,
+  db: Store,
   id: string,
   audit?: AuditInput,
 ): Promise<Session | null> {
+  const kv = db.kv;
   if (!/^[0-9a-f]{64}$/.test(id)) return null;
   const e = await kv.get<Session>(["sessions", id]);
   if (!e.value) return null;
   const op = kv.atomic().check(e).delete(["sessions", id]).delete(["user_sessions", e.value.user, id]);
   const res = await withAudit(op, audit).commit();
-  return res.ok ? e.value : null;
+  if (!res.ok) return null;
+  db.changes.emit({ kind: "session", user: e.value.user, op: "delete" });
+  return e.value;
 }
 
 /** The id under which a cookie token's session is stored. */

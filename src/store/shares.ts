@@ -2,7 +2,9 @@
 // `<id>.<expiry>.<HMAC>`; the HMAC key is a random secret kept in KV. A token is valid only while its
 // signature matches, it has not expired and its record ["shares", path, id] still exists, so deleting the
 // record revokes the link at once.
-import { b64encode, randomToken, safeEqualString } from "../auth/bytes.ts";
+import type { Store } from "./kv.ts";
+import { StoreError } from "../core/errors.ts";
+import { b64encode, randomToken, safeEqualString } from "../core/crypto.ts";
 import { type AuditInput, withAudit } from "./audit.ts";
 
 export interface Share {
@@ -14,59 +16,53 @@ export interface Share {
   createdBy: string;
 }
 
-export class ShareError extends Error {
-  constructor(readonly status: 400 | 404 | 409, message: string) {
-    super(message);
-  }
-}
-
 export const MAX_SHARE_HOURS = 24 * 30;
 const enc = new TextEncoder();
 
-const keyCache = new WeakMap<Deno.Kv, CryptoKey>();
+/** The share links' HMAC key: a random secret made once and kept in KV, imported once per store. */
+function hmacKey(db: Store): Promise<CryptoKey> {
+  let p = db.memo.get("shares.hmac") as Promise<CryptoKey> | undefined;
+  if (!p) {
+    p = loadHmacKey(db.kv);
+    p.catch(() => db.memo.delete("shares.hmac"));
+    db.memo.set("shares.hmac", p);
+  }
+  return p;
+}
 
-async function hmacKey(kv: Deno.Kv): Promise<CryptoKey> {
-  const cached = keyCache.get(kv);
-  if (cached) return cached;
+async function loadHmacKey(kv: Deno.Kv): Promise<CryptoKey> {
   let cur = await kv.get<string>(["meta", "share_secret"]);
   if (!cur.value) {
     await kv.atomic().check({ key: ["meta", "share_secret"], versionstamp: null })
       .set(["meta", "share_secret"], randomToken(32)).commit();
     cur = await kv.get<string>(["meta", "share_secret"]);
   }
-  const key = await crypto.subtle.importKey(
-    "raw",
-    enc.encode(cur.value!),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    [
-      "sign",
-    ],
-  );
-  keyCache.set(kv, key);
-  return key;
+  return await crypto.subtle.importKey("raw", enc.encode(cur.value!), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+  ]);
 }
 
-async function sign(kv: Deno.Kv, path: string, id: string, exp: string): Promise<string> {
-  const mac = await crypto.subtle.sign("HMAC", await hmacKey(kv), enc.encode(`share|${path}|${id}|${exp}`));
+async function sign(db: Store, path: string, id: string, exp: string): Promise<string> {
+  const mac = await crypto.subtle.sign("HMAC", await hmacKey(db), enc.encode(`share|${path}|${id}|${exp}`));
   return b64encode(new Uint8Array(mac)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
 export async function createShare(
-  kv: Deno.Kv,
+  db: Store,
   path: string,
   opts: { hours: number; label?: string; createdBy: string; audit?: AuditInput },
 ): Promise<{ token: string; share: Share }> {
+  const kv = db.kv;
   const hours = opts.hours;
   if (typeof hours !== "number" || !Number.isFinite(hours) || hours <= 0 || hours > MAX_SHARE_HOURS) {
-    throw new ShareError(400, `hours must be a number between 0 and ${MAX_SHARE_HOURS}`);
+    throw new StoreError("invalid", `hours must be a number between 0 and ${MAX_SHARE_HOURS}`);
   }
   const label = opts.label ?? "";
   if (typeof label !== "string" || label.length > 100) {
-    throw new ShareError(400, "label must be at most 100 characters");
+    throw new StoreError("invalid", "label must be at most 100 characters");
   }
   const stream = await kv.get(["streams", path]);
-  if (!stream.value) throw new ShareError(404, `no stream '${path}'`);
+  if (!stream.value) throw new StoreError("not_found", `no stream '${path}'`);
   const now = Date.now();
   const share: Share = {
     id: randomToken(6),
@@ -77,16 +73,18 @@ export async function createShare(
     createdBy: opts.createdBy,
   };
   const exp = share.expiresAt.toString(36);
-  const token = `${share.id}.${exp}.${await sign(kv, path, share.id, exp)}`;
+  const token = `${share.id}.${exp}.${await sign(db, path, share.id, exp)}`;
   const op = kv.atomic().check(stream).set(["shares", path, share.id], share, {
     expireIn: share.expiresAt - now,
   });
   const res = await withAudit(op, opts.audit).commit();
-  if (!res.ok) throw new ShareError(409, "the stream changed meanwhile; try again");
+  if (!res.ok) throw new StoreError("conflict", "the stream changed meanwhile; try again");
+  db.changes.emit({ kind: "share", path, id: share.id, op: "create" });
   return { token, share };
 }
 
-export async function listShares(kv: Deno.Kv, path: string): Promise<Share[]> {
+export async function listShares(db: Store, path: string): Promise<Share[]> {
+  const kv = db.kv;
   const out: Share[] = [];
   const now = Date.now();
   for await (const e of kv.list<Share>({ prefix: ["shares", path] })) {
@@ -95,25 +93,28 @@ export async function listShares(kv: Deno.Kv, path: string): Promise<Share[]> {
   return out;
 }
 
-export async function revokeShare(kv: Deno.Kv, path: string, id: string, audit?: AuditInput): Promise<void> {
+export async function revokeShare(db: Store, path: string, id: string, audit?: AuditInput): Promise<void> {
+  const kv = db.kv;
   const cur = await kv.get<Share>(["shares", path, id]);
-  if (!cur.value) throw new ShareError(404, `no share link '${id}' for '${path}'`);
+  if (!cur.value) throw new StoreError("not_found", `no share link '${id}' for '${path}'`);
   const res = await withAudit(kv.atomic().check(cur).delete(cur.key), audit).commit();
-  if (!res.ok) throw new ShareError(409, "the share link changed meanwhile; try again");
+  if (!res.ok) throw new StoreError("conflict", "the share link changed meanwhile; try again");
+  db.changes.emit({ kind: "share", path, id, op: "revoke" });
 }
 
 /** The share record when `token` is a valid, unexpired, unrevoked link for `path`; else null. */
 export async function verifyShare(
-  kv: Deno.Kv,
+  db: Store,
   path: string,
   token: string | undefined,
 ): Promise<Share | null> {
+  const kv = db.kv;
   if (!token || token.length > 200) return null;
   const m = /^([A-Za-z0-9_-]{1,32})\.([0-9a-z]{1,12})\.([A-Za-z0-9_-]{20,64})$/.exec(token);
   if (!m) return null;
   const [, id, exp, mac] = m;
   if (parseInt(exp, 36) <= Date.now()) return null;
-  if (!safeEqualString(mac, await sign(kv, path, id, exp))) return null;
+  if (!safeEqualString(mac, await sign(db, path, id, exp))) return null;
   const rec = (await kv.get<Share>(["shares", path, id])).value;
   if (!rec || rec.expiresAt <= Date.now()) return null;
   return rec;

@@ -3,7 +3,8 @@
 // Every write is an atomic operation with a check on the version read, so concurrent edits never get lost:
 // a caller passing `version` gets 409 when the record changed since it read it; without `version` the
 // field-wise patch is retried on the fresh record.
-import { NAME_RE } from "./kv.ts";
+import { StoreError } from "../core/errors.ts";
+import { NAME_RE, type Store } from "./kv.ts";
 import { type AuditInput, withAudit } from "./audit.ts";
 
 export type Visibility = "private" | "public" | "unlisted";
@@ -43,12 +44,6 @@ export interface StreamPatch {
   allow?: string[];
 }
 
-export class StreamError extends Error {
-  constructor(readonly status: 400 | 404 | 409, message: string) {
-    super(message);
-  }
-}
-
 export const DEFAULT_STREAM = (path: string): Stream => ({
   path,
   title: "",
@@ -60,8 +55,8 @@ export const DEFAULT_STREAM = (path: string): Stream => ({
 
 export function validateStreamPath(path: unknown): string {
   if (typeof path !== "string" || !NAME_RE.test(path)) {
-    throw new StreamError(
-      400,
+    throw new StoreError(
+      "invalid",
       "stream path must be 1-64 letters, digits, '_', '-' or '.', not starting with '.' or '-'",
     );
   }
@@ -73,19 +68,19 @@ export function validatePatch(p: Record<string, unknown>): StreamPatch {
   const out: StreamPatch = {};
   if (p.title !== undefined) {
     if (typeof p.title !== "string" || p.title.length > 200) {
-      throw new StreamError(400, "title must be a string of at most 200 characters");
+      throw new StoreError("invalid", "title must be a string of at most 200 characters");
     }
     out.title = p.title.trim();
   }
   if (p.visibility !== undefined) {
     if (!VISIBILITIES.includes(p.visibility as Visibility)) {
-      throw new StreamError(400, `visibility must be one of ${VISIBILITIES.join(", ")}`);
+      throw new StoreError("invalid", `visibility must be one of ${VISIBILITIES.join(", ")}`);
     }
     out.visibility = p.visibility as Visibility;
   }
   if (p.owner !== undefined) {
     if (p.owner !== null && p.owner !== "" && (typeof p.owner !== "string" || !NAME_RE.test(p.owner))) {
-      throw new StreamError(400, "owner must be a user name or null");
+      throw new StoreError("invalid", "owner must be a user name or null");
     }
     out.owner = (p.owner as string | null) || null;
   }
@@ -96,23 +91,26 @@ export function validatePatch(p: Record<string, unknown>): StreamPatch {
       !Array.isArray(list) || list.length > 1000 ||
       list.some((n) => !isAllowEntry(n))
     ) {
-      throw new StreamError(400, "allow must be a list of user names (or deleted:NAME)");
+      throw new StoreError("invalid", "allow must be a list of user names (or deleted:NAME)");
     }
     out.allow = [...new Set(list as string[])].sort();
   }
   return out;
 }
 
-export async function getStream(kv: Deno.Kv, path: string): Promise<Stream | null> {
+export async function getStream(db: Store, path: string): Promise<Stream | null> {
+  const kv = db.kv;
   if (!NAME_RE.test(path)) return null;
   return (await kv.get<Stream>(["streams", path])).value;
 }
 
-export async function getStreamEntry(kv: Deno.Kv, path: string) {
+export async function getStreamEntry(db: Store, path: string) {
+  const kv = db.kv;
   return await kv.get<Stream>(["streams", path]);
 }
 
-export async function listStreams(kv: Deno.Kv): Promise<Stream[]> {
+export async function listStreams(db: Store): Promise<Stream[]> {
+  const kv = db.kv;
   const out: Stream[] = [];
   for await (const e of kv.list<Stream>({ prefix: ["streams"] })) out.push(e.value);
   return out;
@@ -121,19 +119,20 @@ export async function listStreams(kv: Deno.Kv): Promise<Stream[]> {
 async function checkOwner(kv: Deno.Kv, owner: string | null | undefined) {
   if (!owner) return null;
   const u = await kv.get<{ role: string }>(["users", owner]);
-  if (!u.value) throw new StreamError(400, `owner '${owner}' is not a user`);
+  if (!u.value) throw new StoreError("invalid", `owner '${owner}' is not a user`);
   if (u.value.role !== "streamer" && u.value.role !== "admin") {
-    throw new StreamError(400, `owner '${owner}' must be a streamer or admin`);
+    throw new StoreError("invalid", `owner '${owner}' must be a streamer or admin`);
   }
   return u;
 }
 
 export async function createStream(
-  kv: Deno.Kv,
+  db: Store,
   path: string,
   patch: StreamPatch,
   audit?: AuditInput,
 ): Promise<Stream> {
+  const kv = db.kv;
   validateStreamPath(path);
   const s: Stream = { ...DEFAULT_STREAM(path), ...patch, created: Date.now() };
   const ownerEntry = await checkOwner(kv, s.owner);
@@ -142,42 +141,48 @@ export async function createStream(
   if (ownerEntry) op.check(ownerEntry);
   const res = await withAudit(op, audit).commit();
   if (!res.ok) {
-    if ((await getStream(kv, path)) !== null) throw new StreamError(409, `stream '${path}' already exists`);
-    throw new StreamError(409, "the owner changed meanwhile; try again");
+    if ((await getStream(db, path)) !== null) throw new StoreError("conflict", `stream '${path}' already exists`);
+    throw new StoreError("conflict", "the owner changed meanwhile; try again");
   }
+  db.changes.emit({ kind: "stream", path, op: "create" });
   return s;
 }
 
 export async function updateStream(
-  kv: Deno.Kv,
+  db: Store,
   path: string,
   patch: StreamPatch,
   opts: { version?: string; audit?: AuditInput } = {},
 ): Promise<{ stream: Stream; version: string }> {
+  const kv = db.kv;
   for (let attempt = 0; attempt < 20; attempt++) {
     const cur = await kv.get<Stream>(["streams", path]);
-    if (!cur.value) throw new StreamError(404, `no stream '${path}'`);
+    if (!cur.value) throw new StoreError("not_found", `no stream '${path}'`);
     if (opts.version && cur.versionstamp !== opts.version) {
-      throw new StreamError(409, `stream '${path}' was changed by someone else; reload and try again`);
+      throw new StoreError("conflict", `stream '${path}' was changed by someone else; reload and try again`);
     }
     const next: Stream = { ...cur.value, ...patch };
     const ownerEntry = patch.owner !== undefined ? await checkOwner(kv, patch.owner) : null;
     const op = kv.atomic().check(cur).set(["streams", path], next);
     if (ownerEntry) op.check(ownerEntry);
     const res = await withAudit(op, opts.audit).commit();
-    if (res.ok) return { stream: next, version: res.versionstamp };
+    if (res.ok) {
+      db.changes.emit({ kind: "stream", path, op: "update" });
+      return { stream: next, version: res.versionstamp };
+    }
     if (opts.version) {
-      throw new StreamError(409, `stream '${path}' was changed by someone else; reload and try again`);
+      throw new StoreError("conflict", `stream '${path}' was changed by someone else; reload and try again`);
     }
   }
-  throw new StreamError(409, `stream '${path}' is being changed by others; try again`);
+  throw new StoreError("conflict", `stream '${path}' is being changed by others; try again`);
 }
 
 /** Deletes the stream with all its keys and share links in one transaction. */
-export async function deleteStream(kv: Deno.Kv, path: string, audit?: AuditInput): Promise<void> {
+export async function deleteStream(db: Store, path: string, audit?: AuditInput): Promise<void> {
+  const kv = db.kv;
   for (let attempt = 0; attempt < 20; attempt++) {
     const cur = await kv.get<Stream>(["streams", path]);
-    if (!cur.value) throw new StreamError(404, `no stream '${path}'`);
+    if (!cur.value) throw new StoreError("not_found", `no stream '${path}'`);
     const op = kv.atomic().check(cur).delete(["streams", path]);
     for await (const k of kv.list<{ id: string; hash: string; owner?: string }>({ prefix: ["keys", path] })) {
       // No check per key: creating a key checks the stream record (deleted here), so none can slip in.
@@ -186,17 +191,21 @@ export async function deleteStream(kv: Deno.Kv, path: string, audit?: AuditInput
     }
     for await (const s of kv.list({ prefix: ["shares", path] })) op.delete(s.key);
     const res = await withAudit(op, audit).commit();
-    if (res.ok) return;
+    if (res.ok) {
+      db.changes.emit({ kind: "stream", path, op: "delete" });
+      return;
+    }
   }
-  throw new StreamError(409, `stream '${path}' is being changed by others; try again`);
+  throw new StoreError("conflict", `stream '${path}' is being changed by others; try again`);
 }
 
 /** Registers `path` as a private stream without owner unless it already exists (keys made from the CLI). */
-export async function ensureStream(kv: Deno.Kv, path: string, audit?: AuditInput): Promise<void> {
-  if (await getStream(kv, path)) return;
+export async function ensureStream(db: Store, path: string, audit?: AuditInput): Promise<void> {
+  const kv = db.kv;
+  if (await getStream(db, path)) return;
   try {
-    await createStream(kv, path, {}, audit);
+    await createStream(db, path, {}, audit);
   } catch (e) {
-    if (!(e instanceof StreamError && e.status === 409)) throw e;
+    if (!(e instanceof StoreError && e.kind === "conflict")) throw e;
   }
 }

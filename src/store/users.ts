@@ -1,6 +1,7 @@
 // Users in KV: ["users", name] -> User. Passwords are stored as PBKDF2 hashes only.
-import { hashPassword, validatePassword } from "../auth/password.ts";
-import { NAME_RE } from "./kv.ts";
+import { StoreError } from "../core/errors.ts";
+import { hashPassword, validatePassword } from "../core/password.ts";
+import { NAME_RE, type Store } from "./kv.ts";
 import { type AuditInput, withAudit } from "./audit.ts";
 import { allowDeleted, type Stream } from "./streams.ts";
 
@@ -15,54 +16,53 @@ export interface User {
   disabled?: boolean;
 }
 
-export class UserError extends Error {
-  constructor(readonly status: 400 | 404 | 409, message: string) {
-    super(message);
-  }
-}
-
 export function validateUserName(name: string): void {
   if (!NAME_RE.test(name)) {
-    throw new UserError(
-      400,
+    throw new StoreError(
+      "invalid",
       "user name must be 1-64 letters, digits, '_', '-' or '.', not starting with '.' or '-'",
     );
   }
 }
 
-export async function getUser(kv: Deno.Kv, name: string): Promise<User | null> {
+export async function getUser(db: Store, name: string): Promise<User | null> {
+  const kv = db.kv;
   if (!NAME_RE.test(name)) return null;
   return (await kv.get<User>(["users", name])).value;
 }
 
-export async function listUsers(kv: Deno.Kv): Promise<User[]> {
+export async function listUsers(db: Store): Promise<User[]> {
+  const kv = db.kv;
   const out: User[] = [];
   for await (const e of kv.list<User>({ prefix: ["users"] })) out.push(e.value);
   return out;
 }
 
-export async function countUsers(kv: Deno.Kv): Promise<number> {
+export async function countUsers(db: Store): Promise<number> {
+  const kv = db.kv;
   let n = 0;
   for await (const _ of kv.list({ prefix: ["users"] }, { limit: 1 })) n++;
   return n;
 }
 
 export async function addUser(
-  kv: Deno.Kv,
+  db: Store,
   name: string,
   password: string,
   role: Role,
   audit?: AuditInput,
 ): Promise<User> {
-  if (typeof name !== "string") throw new UserError(400, "user name must be a string");
+  const kv = db.kv;
+  if (typeof name !== "string") throw new StoreError("invalid", "user name must be a string");
   validateUserName(name);
-  if (!ROLES.includes(role)) throw new UserError(400, `role must be one of ${ROLES.join(", ")}`);
+  if (!ROLES.includes(role)) throw new StoreError("invalid", `role must be one of ${ROLES.join(", ")}`);
   const bad = validatePassword(password);
-  if (bad) throw new UserError(400, bad);
+  if (bad) throw new StoreError("invalid", bad);
   const user: User = { name, role, passwordHash: await hashPassword(password), created: Date.now() };
   const op = kv.atomic().check({ key: ["users", name], versionstamp: null }).set(["users", name], user);
   const res = await withAudit(op, audit).commit();
-  if (!res.ok) throw new UserError(409, `user '${name}' already exists`);
+  if (!res.ok) throw new StoreError("conflict", `user '${name}' already exists`);
+  db.changes.emit({ kind: "user", name, op: "create" });
   return user;
 }
 
@@ -71,19 +71,20 @@ export async function addUser(
  * because the old password leaked) — all but `keepSessionId` (the caller's own, when users change theirs).
  */
 export async function setPassword(
-  kv: Deno.Kv,
+  db: Store,
   name: string,
   password: string,
   audit?: AuditInput,
   keepSessionId?: string,
 ): Promise<void> {
-  if (typeof password !== "string") throw new UserError(400, "password must be a string");
+  const kv = db.kv;
+  if (typeof password !== "string") throw new StoreError("invalid", "password must be a string");
   const bad = validatePassword(password);
-  if (bad) throw new UserError(400, bad);
+  if (bad) throw new StoreError("invalid", bad);
   const hash = await hashPassword(password);
   for (;;) {
     const cur = await kv.get<User>(["users", name]);
-    if (!cur.value) throw new UserError(404, `no user '${name}'`);
+    if (!cur.value) throw new StoreError("not_found", `no user '${name}'`);
     const op = kv.atomic().check(cur).set(["users", name], { ...cur.value, passwordHash: hash });
     for await (const s of kv.list({ prefix: ["user_sessions", name] })) {
       if (s.key[2] === keepSessionId) continue;
@@ -92,6 +93,7 @@ export async function setPassword(
     const res = await withAudit(op, audit).commit();
     if (res.ok) break;
   }
+  db.changes.emit({ kind: "user", name, op: "password" });
 }
 
 export interface UserPatch {
@@ -102,11 +104,11 @@ export interface UserPatch {
 export function validateUserPatch(p: Record<string, unknown>): UserPatch {
   const out: UserPatch = {};
   if (p.role !== undefined) {
-    if (!ROLES.includes(p.role as Role)) throw new UserError(400, `role must be one of ${ROLES.join(", ")}`);
+    if (!ROLES.includes(p.role as Role)) throw new StoreError("invalid", `role must be one of ${ROLES.join(", ")}`);
     out.role = p.role as Role;
   }
   if (p.disabled !== undefined) {
-    if (typeof p.disabled !== "boolean") throw new UserError(400, "disabled must be true or false");
+    if (typeof p.disabled !== "boolean") throw new StoreError("invalid", "disabled must be true or false");
     out.disabled = p.disabled;
   }
   return out;
@@ -117,16 +119,17 @@ export function validateUserPatch(p: Record<string, unknown>): UserPatch {
  * without it the patch is applied to the fresh record. Disabling a user also ends their sessions.
  */
 export async function updateUser(
-  kv: Deno.Kv,
+  db: Store,
   name: string,
   patch: UserPatch,
   opts: { version?: string; audit?: AuditInput } = {},
 ): Promise<{ user: User; version: string }> {
+  const kv = db.kv;
   for (let attempt = 0; attempt < 20; attempt++) {
     const cur = await kv.get<User>(["users", name]);
-    if (!cur.value) throw new UserError(404, `no user '${name}'`);
+    if (!cur.value) throw new StoreError("not_found", `no user '${name}'`);
     if (opts.version && opts.version !== cur.versionstamp) {
-      throw new UserError(409, `user '${name}' was changed by someone else; reload and try again`);
+      throw new StoreError("conflict", `user '${name}' was changed by someone else; reload and try again`);
     }
     const next: User = { ...cur.value, ...patch };
     if (!next.disabled) delete next.disabled;
@@ -137,15 +140,19 @@ export async function updateUser(
       }
     }
     const res = await withAudit(op, opts.audit).commit();
-    if (res.ok) return { user: next, version: res.versionstamp };
+    if (res.ok) {
+      db.changes.emit({ kind: "user", name, op: "update" });
+      return { user: next, version: res.versionstamp };
+    }
     if (opts.version) {
-      throw new UserError(409, `user '${name}' was changed by someone else; reload and try again`);
+      throw new StoreError("conflict", `user '${name}' was changed by someone else; reload and try again`);
     }
   }
-  throw new UserError(409, `user '${name}' is being changed by others; try again`);
+  throw new StoreError("conflict", `user '${name}' is being changed by others; try again`);
 }
 
-export async function getUserEntry(kv: Deno.Kv, name: string) {
+export async function getUserEntry(db: Store, name: string) {
+  const kv = db.kv;
   return await kv.get<User>(["users", name]);
 }
 
@@ -154,10 +161,11 @@ export async function getUserEntry(kv: Deno.Kv, name: string) {
  * owned lose their owner (admins only from then on), and their name on viewer allow-lists becomes
  * "deleted:NAME" (streams.ts allowDeleted: no access for a later user of that name, no list left empty).
  */
-export async function deleteUser(kv: Deno.Kv, name: string, audit?: AuditInput): Promise<void> {
+export async function deleteUser(db: Store, name: string, audit?: AuditInput): Promise<void> {
+  const kv = db.kv;
   for (let attempt = 0; attempt < 10; attempt++) {
     const cur = await kv.get<User>(["users", name]);
-    if (!cur.value) throw new UserError(404, `no user '${name}'`);
+    if (!cur.value) throw new StoreError("not_found", `no user '${name}'`);
     const op = kv.atomic().check(cur).delete(["users", name]);
     for await (const s of kv.list({ prefix: ["user_sessions", name] })) {
       op.delete(s.key).delete(["sessions", s.key[2] as string]);
@@ -179,7 +187,10 @@ export async function deleteUser(kv: Deno.Kv, name: string, audit?: AuditInput):
       }
     }
     const res = await withAudit(op, audit).commit();
-    if (res.ok) return;
+    if (res.ok) {
+      db.changes.emit({ kind: "user", name, op: "delete" });
+      return;
+    }
   }
-  throw new UserError(409, `user '${name}' changed meanwhile; try again`);
+  throw new StoreError("conflict", `user '${name}' changed meanwhile; try again`);
 }

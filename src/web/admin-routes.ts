@@ -1,16 +1,16 @@
 // /admin pages: the dashboard (admins: users, streams, audit; streamers: their streams), one page per stream
 // (settings, keys, share links, live sessions, kick) and per user (role, disable, password, sessions).
 import { Hono } from "hono";
-import { csrfToken } from "../auth/csrf.ts";
-import { requirePageLogin } from "../auth/session-mw.ts";
-import { canManageStream, isAdmin } from "../auth/permissions.ts";
+import type { Context } from "hono";
+import { csrfToken } from "../http/csrf.ts";
+import { requirePageLogin } from "../http/session.ts";
 import { getUserEntry, listUsers } from "../store/users.ts";
 import { getStreamEntry, listStreams } from "../store/streams.ts";
 import { listKeys } from "../store/keys.ts";
 import { listShares } from "../store/shares.ts";
 import { listSessions } from "../store/sessions.ts";
 import { listAudit } from "../store/audit.ts";
-import { NAME_RE } from "../store/kv.ts";
+import { NAME_RE } from "../core/names.ts";
 import { liveList } from "../api/live-list.ts";
 import { errorPage } from "./pages.ts";
 import { dashboardPage, streamAdminPage, type StreamRowAdmin, userAdminPage } from "./admin-pages.ts";
@@ -18,22 +18,26 @@ import type { AppDeps, Env } from "../http/context.ts";
 
 export function adminPageRoutes(deps: AppDeps) {
   const app = new Hono<Env>();
-  const kv = deps.kv;
+  const kv = deps.store;
+  const access = deps.access;
+  const may = async (c: Context<Env>, action: "administer" | "manage", path?: string) =>
+    (await access.authorize({ actor: c.get("actor"), action, path })).allow;
   app.use("/admin", requirePageLogin);
   app.use("/admin/*", requirePageLogin);
 
   app.get("/admin", async (c) => {
     const me = c.get("user")!;
-    if (!isAdmin(me) && me.role !== "streamer") {
+    if (!(await access.authorize({ actor: c.get("actor"), action: "dashboard" })).allow) {
       return c.html(errorPage(403, "Streamers and admins only."), 403);
     }
+    const admin = await may(c, "administer");
     const keys = await listKeys(kv);
-    const live = new Map((await liveList(deps, me)).streams.map((r) => [r.path, r]));
+    const live = new Map((await liveList(deps, c.get("actor"))).streams.map((r) => [r.path, r]));
     const rows: StreamRowAdmin[] = [];
     const seen = new Set<string>();
     for (const s of await listStreams(kv)) {
       seen.add(s.path);
-      if (!canManageStream(me, s)) continue;
+      if (!(await may(c, "manage", s.path))) continue;
       rows.push({
         path: s.path,
         registered: true,
@@ -42,7 +46,7 @@ export function adminPageRoutes(deps: AppDeps) {
         live: live.get(s.path) ?? null,
       });
     }
-    if (isAdmin(me)) {
+    if (admin) {
       for (const path of new Set(keys.map((k) => k.path))) {
         if (seen.has(path)) continue;
         rows.push({
@@ -55,7 +59,7 @@ export function adminPageRoutes(deps: AppDeps) {
       }
     }
     let users = null;
-    if (isAdmin(me)) {
+    if (admin) {
       const sessions = await listSessions(kv);
       users = (await listUsers(kv)).map((u) => ({
         ...u,
@@ -67,7 +71,7 @@ export function adminPageRoutes(deps: AppDeps) {
       csrf: csrfToken(c),
       users,
       streams: rows,
-      audit: isAdmin(me) ? await listAudit(kv, 50) : null,
+      audit: admin ? await listAudit(kv, 50) : null,
     }));
   });
 
@@ -80,14 +84,14 @@ export function adminPageRoutes(deps: AppDeps) {
       return c.html(
         errorPage(
           404,
-          isAdmin(me)
+          await may(c, "administer")
             ? `'${path}' is not registered as a stream yet: create it on the dashboard (same path) to manage it.`
             : "No such stream.",
         ),
         404,
       );
     }
-    if (!canManageStream(me, e.value)) {
+    if (!(await may(c, "manage", path))) {
       return c.html(errorPage(403, "Only admins and the stream's owner."), 403);
     }
     return c.html(streamAdminPage({
@@ -102,7 +106,7 @@ export function adminPageRoutes(deps: AppDeps) {
 
   app.get("/admin/users/:name", async (c) => {
     const me = c.get("user")!;
-    if (!isAdmin(me)) return c.html(errorPage(403, "Admins only."), 403);
+    if (!(await may(c, "administer"))) return c.html(errorPage(403, "Admins only."), 403);
     const e = await getUserEntry(kv, c.req.param("name"));
     if (!e.value) return c.html(errorPage(404, "No such user."), 404);
     return c.html(userAdminPage({

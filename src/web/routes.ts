@@ -1,12 +1,10 @@
 // Pages: home (stream list), player, the old /test page (now a redirect), and static assets.
 import { Hono } from "hono";
-import { csrfToken } from "../auth/csrf.ts";
+import { csrfToken } from "../http/csrf.ts";
 import { setCookie } from "hono/cookie";
-import { canPublish, watchDecision } from "../auth/permissions.ts";
-import { NAME_RE } from "../store/kv.ts";
-import { verifyShare } from "../store/shares.ts";
+import { NAME_RE } from "../core/names.ts";
 import { liveList } from "../api/live-list.ts";
-import { SHARE_COOKIE, SHARE_QUERY, shareTokenOf } from "../proxy/watch-access.ts";
+import { loginRedirect, SHARE_COOKIE, SHARE_QUERY } from "../http/session.ts";
 import { errorPage, playerPage } from "./pages.ts";
 import { homePage } from "./home-page.ts";
 import { adminPageRoutes } from "./admin-routes.ts";
@@ -35,7 +33,7 @@ export function webRoutes(deps: AppDeps, assets: Map<string, Asset>) {
   // Anyone may open the home page: without a login it lists the public streams.
   app.get("/", async (c) => {
     const user = c.get("user");
-    const { streams, mtxDown } = await liveList(deps, user);
+    const { streams, mtxDown } = await liveList(deps, c.get("actor"));
     return c.html(
       homePage({ user: user?.name ?? "", role: user?.role ?? "", csrf: csrfToken(c), streams, mtxDown }),
     );
@@ -46,27 +44,21 @@ export function webRoutes(deps: AppDeps, assets: Map<string, Asset>) {
   app.get("/watch/:path", async (c) => {
     const path = c.req.param("path");
     if (!NAME_RE.test(path)) return c.html(errorPage(404, "No such stream."), 404);
-    const token = shareTokenOf(c);
-    const d = await watchDecision(deps.kv, c.get("user"), path, token);
+    const actor = c.get("actor");
+    const d = await deps.access.authorize({ actor, action: "watch", path });
     if (!d.allow) {
-      if (d.status === 401 && !c.req.query(SHARE_QUERY)) {
-        const u = new URL(c.req.url);
-        return c.redirect(`/login?next=${encodeURIComponent(u.pathname + u.search)}`, 302);
-      }
+      if (d.status === 401 && !c.req.query(SHARE_QUERY)) return loginRedirect(c);
       const msg = c.req.query(SHARE_QUERY) ? "This share link is invalid, expired or revoked." : d.reason;
       return c.html(errorPage(d.status === 401 ? 401 : 403, msg), d.status === 401 ? 401 : 403);
     }
-    if (d.reason === "share link" && token && c.req.query(SHARE_QUERY)) {
-      const share = await verifyShare(deps.kv, path, token);
-      if (share) {
-        setCookie(c, SHARE_COOKIE, token, {
-          httpOnly: true,
-          sameSite: "Lax",
-          secure: c.get("https"),
-          path: "/",
-          maxAge: Math.max(1, Math.floor((share.expiresAt - Date.now()) / 1000)),
-        });
-      }
+    if (d.via === "share" && d.share && actor.kind === "share" && c.req.query(SHARE_QUERY)) {
+      setCookie(c, SHARE_COOKIE, actor.token, {
+        httpOnly: true,
+        sameSite: "Lax",
+        secure: c.get("secureCookies"),
+        path: "/",
+        maxAge: Math.max(1, Math.floor((d.share.expiresAt - deps.clock.now()) / 1000)),
+      });
     }
     const user = c.get("user");
     return c.html(
@@ -74,7 +66,7 @@ export function webRoutes(deps: AppDeps, assets: Map<string, Asset>) {
         path,
         user: user?.name ?? "",
         csrf: csrfToken(c),
-        canPublish: await canPublish(deps.kv, user, path),
+        canPublish: (await deps.access.authorize({ actor, action: "publish", path })).allow,
       }),
     );
   });

@@ -2,12 +2,12 @@
 // pick WebRTC or LL-HLS and say why. Asks MediaMTX's API (tracks of the path). The player also polls it
 // while on WebRTC to notice the end of the stream. (WebRTC viewers are counted by MediaMTX as readers.)
 import { Hono } from "hono";
-import { watchAccess } from "./access.ts";
-import { NAME_RE } from "../store/kv.ts";
-import { basicAuth } from "../mediamtx/secrets.ts";
-import { mediamtxUrls } from "../mediamtx/env.ts";
+import { NAME_RE } from "../core/names.ts";
+import { MtxError } from "../core/errors.ts";
+import { codecsOf, type RawPath } from "../mediamtx/client.ts";
 import { mediamtxUnavailable } from "../mediamtx/unavailable.ts";
 import type { AppDeps, Env } from "../http/context.ts";
+import { refusal } from "../http/refusal.ts";
 
 /** Codecs MediaMTX can send over WebRTC (internal/protocols/webrtc/from_stream.go). */
 const WEBRTC_VIDEO = ["AV1", "VP9", "VP8", "H265", "H264"];
@@ -42,25 +42,22 @@ export function describeTracks(path: string, codecs: string[]): MediaInfo {
   return { path, live: true, video, audio, webrtc, webrtcAudio, note };
 }
 
-export function mediaRoutes(deps: AppDeps) {
+export function mediaRoutes(deps: Pick<AppDeps, "access" | "mtx" | "mtxState">) {
   const app = new Hono<Env>();
-  const api = mediamtxUrls(deps.cfg).api;
   app.get("/api/streams/:path/media", async (c) => {
     const path = c.req.param("path");
     if (!NAME_RE.test(path)) return c.json({ error: "unknown stream path" }, 404);
-    const a = await watchAccess(deps, c, path);
-    if (!a.allow) return c.json({ error: a.reason }, a.status);
-    let res: Response;
+    const d = await deps.access.authorize({ actor: c.get("actor"), action: "watch", path });
+    if (!d.allow) return refusal(c, d);
+    let body: RawPath | null;
     try {
-      res = await fetch(`${api}/v3/paths/get/${path}`, {
-        headers: { authorization: basicAuth(deps.secrets) },
-        signal: AbortSignal.timeout(3000),
-      });
-    } catch {
-      return mediamtxUnavailable(deps);
+      body = await deps.mtx.rawPath(path);
+    } catch (e) {
+      if (e instanceof MtxError && e.kind === "unreachable") return mediamtxUnavailable(deps);
+      if (e instanceof MtxError) return c.json({ error: `MediaMTX API answered ${e.status}` }, 502);
+      throw e;
     }
-    if (res.status === 404) {
-      await res.body?.cancel();
+    if (!body) {
       const off: MediaInfo = {
         path,
         live: false,
@@ -72,18 +69,7 @@ export function mediaRoutes(deps: AppDeps) {
       };
       return c.json(off);
     }
-    if (!res.ok) {
-      await res.body?.cancel();
-      return c.json({ error: `MediaMTX API answered ${res.status}` }, 502);
-    }
-    const body = await res.json() as {
-      ready?: boolean;
-      available?: boolean;
-      tracks2?: { codec?: string }[];
-      tracks?: string[];
-    };
-    const codecs = body.tracks2?.map((t) => String(t.codec ?? "")) ?? body.tracks ?? [];
-    const info = describeTracks(path, codecs);
+    const info = describeTracks(path, codecsOf(body));
     info.live = !!(body.available ?? body.ready);
     if (!info.live) Object.assign(info, { webrtc: false, note: "offline" });
     return c.json(info, 200, { "cache-control": "no-store" });

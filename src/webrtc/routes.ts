@@ -10,18 +10,16 @@
 //   and the hook checks the key like any other publish; PATCH/DELETE need the same key.
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { csrfFailure } from "../auth/csrf.ts";
-import { NAME_RE } from "../store/kv.ts";
+import { csrfFailure } from "../http/csrf.ts";
+import { NAME_RE } from "../core/names.ts";
 import { basicAuth } from "../mediamtx/secrets.ts";
 import { mediamtxUrls } from "../mediamtx/env.ts";
 import { mediamtxUnavailable } from "../mediamtx/unavailable.ts";
 import type { AppDeps, Env } from "../http/context.ts";
-import { publishTickets } from "./tickets.ts";
-import { checkPublishKey } from "../auth/permissions.ts";
-import { PUBLISH_TICKET_PREFIX } from "../auth/hook.ts";
-import { publishAccess, watchAccess } from "./access.ts";
+import { refusal } from "../http/refusal.ts";
+import { PUBLISH_TICKET_PREFIX } from "../auth/publish-tickets.ts";
+import { HttpError } from "../core/errors.ts";
 import {
-  BodyError,
   fragProblem,
   MAX_FRAG_BYTES,
   MAX_SDP_BYTES,
@@ -42,7 +40,7 @@ async function upstreamError(res: Response): Promise<string> {
   return `MediaMTX answered ${res.status}`;
 }
 
-export function webrtcRoutes(deps: AppDeps) {
+export function webrtcRoutes(deps: Pick<AppDeps, "cfg" | "secrets" | "access" | "tickets" | "mtxState">) {
   const app = new Hono<Env>();
   const base = mediamtxUrls(deps.cfg).webrtc;
 
@@ -78,13 +76,18 @@ export function webrtcRoutes(deps: AppDeps) {
       if (key.startsWith(PUBLISH_TICKET_PREFIX) || !/^[A-Za-z0-9_-]+$/.test(key)) {
         return c.json({ error: "invalid stream key for this path" }, 401);
       }
-      if (checkKey && !(await checkPublishKey(deps.kv, path, key)).allow) {
-        return c.json({ error: "invalid stream key for this path" }, 401);
+      if (checkKey) {
+        const d = await deps.access.authorize({ actor: { kind: "key", key }, action: "publish", path }, {
+          cache: false,
+        });
+        if (!d.allow) return c.json({ error: "invalid stream key for this path" }, 401);
       }
       return null;
     }
-    const a = kind === "whep" ? await watchAccess(deps, c, path) : await publishAccess(deps, c, path);
-    if (!a.allow) return c.json({ error: a.reason }, a.status);
+    // WHEP: the watch rule (public streams need no login; unlisted ones accept a share link). WHIP from the
+    // browser: a logged-in admin or the stream's owner.
+    const d = await deps.access.authorize({ actor: c.get("actor"), action: kind === "whep" ? "watch" : "publish", path });
+    if (!d.allow) return refusal(c, d);
     const bad = csrfFailure(c, c.req.header("x-csrf-token"));
     if (bad) return c.json({ error: bad }, 403);
     return null;
@@ -104,7 +107,7 @@ export function webrtcRoutes(deps: AppDeps) {
       try {
         offer = await readLimited(c.req.raw, MAX_SDP_BYTES);
       } catch (e) {
-        if (e instanceof BodyError) return c.json({ error: e.message }, e.status);
+        if (e instanceof HttpError) return c.json({ error: e.message }, e.status);
         throw e;
       }
       const problem = sdpProblem(offer);
@@ -115,7 +118,7 @@ export function webrtcRoutes(deps: AppDeps) {
       if (key !== null) authorization = `Bearer ${key}`;
       else if (kind === "whip") {
         try {
-          ticket = await publishTickets.create(path, c.get("user")!.name);
+          ticket = await deps.tickets.create(path, c.get("user")!.name);
         } catch (e) {
           c.header("Retry-After", "5");
           return c.json({ error: (e as Error).message }, 503);
@@ -140,7 +143,7 @@ export function webrtcRoutes(deps: AppDeps) {
         return unreachable(e);
       } finally {
         // A ticket is good for this one request: MediaMTX asked the hook (spent) or never will.
-        if (ticket) await publishTickets.revoke(ticket);
+        if (ticket) await deps.tickets.revoke(ticket);
       }
       if (!res) return new Response(null, { status: 499 });
 
@@ -191,7 +194,7 @@ export function webrtcRoutes(deps: AppDeps) {
       try {
         frag = await readLimited(c.req.raw, MAX_FRAG_BYTES);
       } catch (e) {
-        if (e instanceof BodyError) return c.json({ error: e.message }, e.status);
+        if (e instanceof HttpError) return c.json({ error: e.message }, e.status);
         throw e;
       }
       const problem = fragProblem(frag);

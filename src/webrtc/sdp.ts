@@ -1,35 +1,33 @@
 // Checks on what browsers send to the WebRTC endpoints before anything reaches MediaMTX: bounded bodies,
 // a plausible SDP offer, a trickle-ICE fragment, and session ids in the form MediaMTX issues (UUIDs).
 
-import { BodyTooLarge, readBodyBytesCapped } from "../http/body.ts";
+import { readBodyBytesCapped } from "../core/body.ts";
+import { HttpError } from "../core/errors.ts";
 
 export const MAX_SDP_BYTES = 64 * 1024;
 export const MAX_FRAG_BYTES = 16 * 1024;
 export const SESSION_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export class BodyError extends Error {
-  constructor(readonly status: 400 | 413 | 415, message: string) {
-    super(message);
-  }
-}
-
-/** Reads a request body as text, refusing more than `max` bytes without buffering them. */
+/**
+ * Reads a request body as text, refusing more than `max` bytes without buffering them. Throws HttpError
+ * 413 (too large) or 400 (not UTF-8).
+ */
 export async function readLimited(req: Request, max: number): Promise<string> {
   const len = req.headers.get("content-length");
   if (len !== null && (!/^\d+$/.test(len) || Number(len) > max)) {
-    throw new BodyError(413, `body too large (max ${max} bytes)`);
+    throw new HttpError(413, `body too large (max ${max} bytes)`);
   }
   let all: Uint8Array;
   try {
     all = await readBodyBytesCapped(req, max);
   } catch (e) {
-    if (e instanceof BodyTooLarge) throw new BodyError(413, `body too large (max ${max} bytes)`);
+    if (e instanceof HttpError) throw new HttpError(413, `body too large (max ${max} bytes)`);
     throw e;
   }
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(all);
   } catch {
-    throw new BodyError(400, "body is not valid UTF-8");
+    throw new HttpError(400, "body is not valid UTF-8");
   }
 }
 

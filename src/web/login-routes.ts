@@ -1,17 +1,17 @@
 // Login and logout. New session id on every login (no fixation), rate limits per IP and per user name,
 // the same answer and similar timing for an unknown user and a wrong password.
 import { Hono } from "hono";
-import { csrfFailure, csrfToken } from "./csrf.ts";
-import { beginLoginAttempt, loginSucceeded } from "./ratelimit.ts";
-import { dummyHash, verifyPassword } from "./password.ts";
-import { SESSION_COOKIE, setSessionCookie } from "./session-mw.ts";
+import { csrfFailure, csrfToken } from "../http/csrf.ts";
+import { beginLoginAttempt, loginSucceeded } from "../auth/ratelimit.ts";
+import { dummyHash, verifyPassword } from "../core/password.ts";
+import { SESSION_COOKIE, setSessionCookie } from "../http/session.ts";
 import { createSession, deleteSession } from "../store/sessions.ts";
 import { getUser } from "../store/users.ts";
-import { loginPage } from "../web/pages.ts";
+import { loginPage } from "./pages.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 import { deleteCookie } from "hono/cookie";
-import { readBodyCapped } from "../http/body.ts";
-import { isKnownDevice, rememberDevice } from "./known-device.ts";
+import { readBodyCapped } from "../core/body.ts";
+import { isKnownDevice, rememberDevice } from "../http/known-device.ts";
 import { loginFailures } from "../metrics/registry.ts";
 
 const MAX_FORM = 16 * 1024;
@@ -44,7 +44,7 @@ async function readForm(req: Request): Promise<Record<string, string> | null> {
   return Object.fromEntries(new URLSearchParams(text));
 }
 
-export function authRoutes(deps: AppDeps) {
+export function loginRoutes(deps: Pick<AppDeps, "store" | "cfg">) {
   const app = new Hono<Env>();
 
   app.get("/login", (c) => {
@@ -68,9 +68,9 @@ export function authRoutes(deps: AppDeps) {
       );
     }
     const ip = c.get("clientIp");
-    const known = await isKnownDevice(c, deps.kv, user);
+    const known = await isKnownDevice(c, deps.store.kv, user);
     // Counted before the (slow) password check: parallel guesses cannot overrun the limit.
-    const wait = await beginLoginAttempt(deps.kv, deps.cfg.loginLimits, ip, user, known);
+    const wait = await beginLoginAttempt(deps.store.kv, deps.cfg.loginLimits, ip, user, known);
     if (wait > 0) {
       loginFailures.inc({ reason: "rate_limited" });
       c.header("Retry-After", String(wait));
@@ -84,7 +84,7 @@ export function authRoutes(deps: AppDeps) {
         429,
       );
     }
-    const u = await getUser(deps.kv, user);
+    const u = await getUser(deps.store, user);
     const ok = await verifyPassword(password, u?.passwordHash ?? await dummyHash());
     if (!u || !ok || u.disabled) {
       loginFailures.inc({ reason: "bad_credentials" });
@@ -93,9 +93,9 @@ export function authRoutes(deps: AppDeps) {
         401,
       );
     }
-    await loginSucceeded(deps.kv, ip, user);
-    await deleteSession(deps.kv, c.get("sessionToken")); // never reuse a pre-login session id
-    const token = await createSession(deps.kv, u.name, deps.cfg.sessionTtlSeconds);
+    await loginSucceeded(deps.store.kv, ip, user);
+    await deleteSession(deps.store, c.get("sessionToken")); // never reuse a pre-login session id
+    const token = await createSession(deps.store, u.name, deps.cfg.sessionTtlSeconds);
     setSessionCookie(c, deps, token);
     await rememberDevice(c, deps, u.name);
     return c.redirect(next, 303);
@@ -105,7 +105,7 @@ export function authRoutes(deps: AppDeps) {
     const form = await readForm(c.req.raw);
     const fail = csrfFailure(c, form?.csrf ?? c.req.header("x-csrf-token"));
     if (fail) return c.text(fail, 403);
-    await deleteSession(deps.kv, c.get("sessionToken"));
+    await deleteSession(deps.store, c.get("sessionToken"));
     deleteCookie(c, SESSION_COOKIE, { path: "/" });
     return c.redirect("/login", 303);
   });

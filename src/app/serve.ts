@@ -1,25 +1,27 @@
-// `livegate serve`: validates the config, opens KV, creates the first admin, starts the HTTP server and
-// MediaMTX (supervised), and stops both cleanly on Ctrl-C / SIGTERM.
-import { checkPortFree, type Config, prepareDataDir } from "./config/config.ts";
-import { checkUdpPortFree } from "./config/udp-port.ts";
-import { frontHandler } from "./http/front.ts";
-import { createApp } from "./http/app.ts";
-import { loadAssets } from "./web/assets.ts";
-import { openStore } from "./store/kv.ts";
-import { addUser, countUsers } from "./store/users.ts";
-import { createKey, listKeys } from "./store/keys.ts";
-import { ensureStream } from "./store/streams.ts";
-import { randomToken } from "./auth/bytes.ts";
-import { findMediamtx } from "./mediamtx/binary.ts";
-import { mediamtxConfigPath } from "./mediamtx/config-file.ts";
-import { makeSecrets } from "./mediamtx/secrets.ts";
-import { mediamtxEnv } from "./mediamtx/env.ts";
-import { Supervisor } from "./mediamtx/supervisor.ts";
-import { pidFilePath, reapStaleMediamtx } from "./mediamtx/pidfile.ts";
-import { mtxApi } from "./mediamtx/api.ts";
-import { DEFAULT_PATH } from "./web/routes.ts";
-import { applyRecordPaths } from "./recordings/path-config.ts";
-import { startOps } from "./events/ops.ts";
+// `livegate serve`, the composition root's entry: validates the config, opens the store, creates the first
+// admin, builds the services (services.ts) and the app (app.ts), starts the HTTP server and MediaMTX
+// (supervised) and the operations, and stops them all cleanly on Ctrl-C / SIGTERM.
+import { checkPortFree, type Config, prepareDataDir } from "../config/config.ts";
+import { checkUdpPortFree } from "../config/udp-port.ts";
+import { frontHandler } from "./front.ts";
+import { createApp } from "./app.ts";
+import { createServices } from "./services.ts";
+import { loadAssets } from "../web/assets.ts";
+import { openStore, type Store } from "../store/kv.ts";
+import { addUser, countUsers } from "../store/users.ts";
+import { createKey, listKeys } from "../store/keys.ts";
+import { ensureStream } from "../store/streams.ts";
+import { randomToken } from "../core/crypto.ts";
+import { findMediamtx } from "../mediamtx/binary.ts";
+import { mediamtxConfigPath } from "../mediamtx/config-file.ts";
+import { makeSecrets } from "../mediamtx/secrets.ts";
+import { mediamtxEnv } from "../mediamtx/env.ts";
+import { MtxClient } from "../mediamtx/client.ts";
+import { Supervisor } from "../mediamtx/supervisor.ts";
+import { pidFilePath, reapStaleMediamtx } from "../mediamtx/pidfile.ts";
+import { DEFAULT_PATH } from "../web/routes.ts";
+import { applyRecordPaths } from "../recordings/path-config.ts";
+import { startOps } from "../events/ops.ts";
 
 export interface Running {
   stop(): Promise<void>;
@@ -27,7 +29,7 @@ export interface Running {
 }
 
 /** Creates the admin (and a first stream key) on an empty database; prints the secrets once. */
-async function firstRun(kv: Deno.Kv, cfg: Config, out: (s: string) => void): Promise<void> {
+async function firstRun(kv: Store, cfg: Config, out: (s: string) => void): Promise<void> {
   if (await countUsers(kv) === 0) {
     const password = cfg.adminPassword ?? randomToken(12);
     await addUser(kv, "admin", password, "admin");
@@ -46,18 +48,13 @@ async function firstRun(kv: Deno.Kv, cfg: Config, out: (s: string) => void): Pro
   }
 }
 
-async function waitMediamtxReady(
-  cfg: Config,
-  secrets: Awaited<ReturnType<typeof makeSecrets>>,
-  ms: number,
-  exited: () => boolean,
-) {
+async function waitMediamtxReady(mtx: MtxClient, ms: number, exited: () => boolean) {
   const end = Date.now() + ms;
   let last = "";
   while (Date.now() < end) {
     if (exited()) throw new Error("MediaMTX exited while starting; its log above says why");
     try {
-      await mtxApi({ cfg, secrets }, "/v3/config/global/get", 1000);
+      await mtx.globalConfig(1000);
       return;
     } catch (e) {
       last = (e as Error).message;
@@ -101,7 +98,13 @@ export async function serve(cfg: Config, log: (s: string) => void = console.log)
 
   const secrets = await makeSecrets(cfg.mediamtx.manage ? undefined : Deno.env.get("LIVEGATE_MTX_SECRET"));
   let supervisor: Supervisor | undefined;
-  const deps = { kv, cfg, secrets, mtxState: () => supervisor?.state ?? "external" as const };
+  const deps = createServices({
+    store: kv,
+    cfg,
+    secrets,
+    log,
+    mtxState: () => supervisor?.state ?? "external",
+  });
   const app = createApp(deps, assets);
   const ac = new AbortController();
   const server = Deno.serve(
@@ -118,8 +121,8 @@ export async function serve(cfg: Config, log: (s: string) => void = console.log)
       log,
       pidFile: pidFilePath(cfg.dataDir),
       ready: () =>
-        waitMediamtxReady(cfg, secrets, 30_000, () => supervisor?.state === "restarting")
-          .then(() => applyRecordPaths(cfg, secrets)),
+        waitMediamtxReady(deps.mtx, 30_000, () => supervisor?.state === "restarting")
+          .then(() => applyRecordPaths(cfg, deps.mtx)),
     });
     try {
       supervisor.start();
@@ -128,7 +131,8 @@ export async function serve(cfg: Config, log: (s: string) => void = console.log)
       await supervisor.stop();
       ac.abort();
       await server.finished;
-      kv.close();
+      deps.close();
+      kv.kv.close();
       throw e;
     }
     log(
@@ -136,7 +140,7 @@ export async function serve(cfg: Config, log: (s: string) => void = console.log)
     );
   }
 
-  const ops = startOps({ kv, cfg, secrets }, supervisor, log);
+  const ops = startOps(deps, deps.metricSources, supervisor, log);
   let stopping: Promise<void> | undefined;
   const stop = () =>
     stopping ??= (async () => {
@@ -144,7 +148,8 @@ export async function serve(cfg: Config, log: (s: string) => void = console.log)
       await supervisor?.stop();
       ac.abort();
       await server.finished;
-      kv.close();
+      deps.close();
+      kv.kv.close();
     })();
   return { stop, finished: server.finished };
 }

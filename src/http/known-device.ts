@@ -3,9 +3,8 @@
 // The per-IP limit applies to it as to anyone. KV keeps only the token's SHA-256.
 import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
-import { randomToken, sha256Hex } from "./bytes.ts";
-import type { AppDeps, Env } from "../http/context.ts";
-import { secureCookie } from "./session-mw.ts";
+import { randomToken, sha256Hex } from "../core/crypto.ts";
+import type { AppDeps, Env } from "./context.ts";
 
 export const DEVICE_COOKIE = "lg_device";
 const TTL_SECONDS = 90 * 24 * 3600;
@@ -26,14 +25,14 @@ export async function isKnownDevice(c: Context<Env>, kv: Deno.Kv, user: string):
 }
 
 /** After a successful login: remember this browser for this user. */
-export async function rememberDevice(c: Context<Env>, deps: AppDeps, user: string): Promise<void> {
+export async function rememberDevice(c: Context<Env>, deps: Pick<AppDeps, "store">, user: string): Promise<void> {
   let token = getCookie(c, DEVICE_COOKIE);
   if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) token = randomToken(32);
-  await deps.kv.set(await key(user, token), true, { expireIn: TTL_SECONDS * 1000 });
+  await deps.store.kv.set(await key(user, token), true, { expireIn: TTL_SECONDS * 1000 });
   setCookie(c, DEVICE_COOKIE, token, {
     httpOnly: true,
     sameSite: "Strict",
-    secure: secureCookie(c, deps),
+    secure: c.get("secureCookies"),
     path: "/login",
     maxAge: TTL_SECONDS,
   });

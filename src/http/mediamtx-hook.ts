@@ -4,22 +4,17 @@
 // hookHandler() is the whole endpoint as a plain Request -> Response function (no Hono context), so it can
 // also be called before the Hono app (the way the HLS hot path is); hookRoutes() mounts it in the app.
 import { Hono } from "hono";
-import { safeEqualString } from "../auth/bytes.ts";
+import { safeEqualString } from "../core/crypto.ts";
+import { HttpError } from "../core/errors.ts";
+import { quoteForLog as q } from "../core/log.ts";
 import { decide, type HookDeps, parseHookBody } from "../auth/hook.ts";
-import { checkPublishKeyCached } from "../auth/permissions.ts";
-import { BodyTooLarge, readBodyCapped } from "../http/body.ts";
-import { publishTickets } from "../webrtc/tickets.ts";
-import { publishLedger } from "./publish-recheck.ts";
-import type { AppDeps, Env } from "../http/context.ts";
+import { readBodyCapped } from "../core/body.ts";
+import type { AppDeps, Env } from "./context.ts";
 import { hookDecisions } from "../metrics/registry.ts";
 
 const MAX_BODY = 64 * 1024;
 /** URL path prefix of the hook; the secret follows it. */
 export const HOOK_PREFIX = "/internal/mediamtx/auth/";
-const q = (s: string) =>
-  // deno-lint-ignore no-control-regex
-  s.slice(0, 200).replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (ch) =>
-    `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
 const KNOWN_ACTIONS = new Set(["publish", "read", "playback", "api", "metrics", "pprof"]);
 
 const JSON_HEADERS = { "content-type": "application/json" };
@@ -29,15 +24,11 @@ const OK = '{"ok":true}';
 
 /** The hook endpoint: `secret` is the URL path after HOOK_PREFIX (decoded). */
 export function hookHandler(
-  deps: Pick<AppDeps, "kv" | "secrets">,
+  deps: Pick<AppDeps, "secrets" | "access" | "ledger" | "log">,
 ): (req: Request, secret: string) => Promise<Response> {
-  const decideDeps: HookDeps = {
-    secrets: deps.secrets,
-    // Allowed decisions are reused for up to 2 s (src/auth/publish-cache.ts).
-    checkPublishKey: (path, key) => checkPublishKeyCached(deps.kv, path, key),
-    redeemPublishTicket: (path, ticket) => publishTickets.redeem(path, ticket),
-  };
-  const ledger = publishLedger(deps.kv);
+  // Allowed publish decisions are reused for up to 2 s by the door (src/auth/publish-cache.ts).
+  const decideDeps: HookDeps = { secrets: deps.secrets, access: deps.access };
+  const ledger = deps.ledger;
   return async (raw, secret) => {
     if (!safeEqualString(secret, deps.secrets.hook)) {
       await raw.body?.cancel().catch(() => {});
@@ -47,7 +38,7 @@ export function hookHandler(
     try {
       text = await readBodyCapped(raw, MAX_BODY);
     } catch (e) {
-      if (e instanceof BodyTooLarge) return json({ error: "body too large" }, 413);
+      if (e instanceof HttpError && e.status === 413) return json({ error: "body too large" }, 413);
       return json({ error: "could not read the body" }, 400);
     }
     let body: unknown;
@@ -66,7 +57,7 @@ export function hookHandler(
     // Remembered so the running publish can be checked again (publish-recheck.ts).
     if (d.grant && req.id) await ledger.record(req.id, req.path, d.grant);
     if (!d.allow && req.action === "publish") {
-      console.log(
+      deps.log(
         // Control characters escaped: these fields come from the publisher and must not forge log lines.
         `[livegate] refused publish to '${q(req.path)}' from ${q(req.ip)} (${q(req.protocol)}): ${d.reason}`,
       );

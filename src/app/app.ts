@@ -1,29 +1,29 @@
-// Builds the whole HTTP application. Used by the server and, in-process, by the tests (app.request).
+// The composition root's second half: the whole HTTP application, built from the services of
+// src/app/services.ts. Used by the server (serve.ts) and, in-process, by the tests (app.request).
 import { Hono } from "hono";
-import { HTTPException } from "hono/http-exception";
-import { authRoutes } from "../auth/routes.ts";
-import { loadSession } from "../auth/session-mw.ts";
-import { hookRoutes } from "../mediamtx/hook-route.ts";
+import { loginRoutes } from "../web/login-routes.ts";
+import { readActor } from "../http/session.ts";
+import { hookRoutes } from "../http/mediamtx-hook.ts";
 import { hlsRoutes } from "../proxy/hls.ts";
 import { adminApiRoutes } from "../api/admin.ts";
 import { streamApiRoutes } from "../api/streams.ts";
 import { httpMetrics } from "../metrics/http-mw.ts";
-import { metricsRoutes } from "../metrics/route.ts";
+import { metricsRoutes } from "../api/metrics-route.ts";
 import { recordingRoutes } from "../recordings/routes.ts";
 import { readyRoutes } from "./ready.ts";
 import { webrtcRoutes } from "../webrtc/routes.ts";
 import { mediaRoutes } from "../webrtc/media.ts";
-import { goLiveRoutes } from "../webrtc/golive-route.ts";
-import { validKeyPath } from "../auth/permissions.ts";
+import { goLiveRoutes } from "../web/golive-routes.ts";
 import { webRoutes } from "../web/routes.ts";
 import { errorPage } from "../web/pages.ts";
 import type { Asset } from "../web/assets.ts";
-import { clientInfo } from "./client.ts";
-import type { AppDeps, Env } from "./context.ts";
-import { storageProblem } from "../store/errors.ts";
-import { CSP, SECURITY_HEADERS } from "./security-headers.ts";
+import { clientInfo } from "../http/client.ts";
+import type { Env } from "../http/context.ts";
+import { CSP, SECURITY_HEADERS } from "../http/security-headers.ts";
+import { errorAnswer } from "./errors.ts";
+import type { Services } from "./services.ts";
 
-export function createApp(deps: AppDeps, assets: Map<string, Asset>) {
+export function createApp(deps: Services, assets: Map<string, Asset>) {
   const app = new Hono<Env>();
 
   app.use("*", httpMetrics());
@@ -40,21 +40,20 @@ export function createApp(deps: AppDeps, assets: Map<string, Asset>) {
   // Liveness and the compatibility API of the server livegate replaces.
   app.get("/health", (c) => c.text("OK"));
   app.route("/", readyRoutes(deps));
-  app.route("/", metricsRoutes(deps));
+  app.route("/", metricsRoutes(deps, deps.gauges));
   app.get("/api/stream/validate", async (c) => {
-    const token = c.req.query("token") ?? "";
-    const path = await validKeyPath(deps.kv, token);
+    const path = await deps.access.keyPath(c.req.query("token") ?? "");
     return path ? c.json({ valid: true, path }) : c.json({ valid: false }, 401);
   });
   app.route("/", hookRoutes(deps));
 
-  app.use("*", loadSession(deps));
+  app.use("*", readActor(deps));
   app.get("/api/me", (c) => {
     const u = c.get("user");
     return u ? c.json({ user: u.name, role: u.role }) : c.json({ error: "login required" }, 401);
   });
-  app.route("/", authRoutes(deps));
-  app.route("/", hlsRoutes(deps));
+  app.route("/", loginRoutes(deps));
+  app.route("/", hlsRoutes(deps, deps.hls));
   app.route("/", recordingRoutes(deps));
   app.route("/", adminApiRoutes(deps));
   app.route("/", streamApiRoutes(deps));
@@ -69,16 +68,6 @@ export function createApp(deps: AppDeps, assets: Map<string, Asset>) {
     }
     return c.html(errorPage(404, "Nothing here."), 404);
   });
-  app.onError((err, c) => {
-    if (err instanceof HTTPException) return c.json({ error: err.message }, err.status);
-    const storage = storageProblem(err);
-    if (storage) {
-      console.error(`[livegate] ${c.req.method} ${c.req.path}: storage: ${err.message}`);
-      c.header("Retry-After", "30");
-      return c.json({ error: `${storage}; changes cannot be saved right now (${err.message})` }, 503);
-    }
-    console.error(`[livegate] ${c.req.method} ${c.req.path}: ${err.stack ?? err}`);
-    return c.json({ error: "internal error" }, 500);
-  });
+  app.onError((err, c) => errorAnswer(err, c, deps));
   return app;
 }

@@ -1,6 +1,6 @@
 // Password hashing with PBKDF2-HMAC-SHA256 at OWASP's 600,000 iterations (WebCrypto, native code).
 // Stored as "pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>" so the cost can be raised later.
-import { b64decode, b64encode, timingSafeEqual } from "./bytes.ts";
+import { b64decode, b64encode, timingSafeEqual } from "./crypto.ts";
 
 export const PBKDF2_ITERATIONS = 600_000;
 const enc = new TextEncoder();

@@ -1,9 +1,14 @@
 // Publish tickets: how livegate vouches to MediaMTX's auth hook that a logged-in user may publish to one
 // path from the browser (WHIP). livegate creates a ticket only after checking the session, the CSRF token
-// and canPublish; it passes it to MediaMTX as the WHIP request's bearer token, and the hook accepts it
+// and the door's publish decision (access.ts); it passes it to MediaMTX as the WHIP request's bearer token, and the hook accepts it
 // once, for exactly that path, over WebRTC, within a few seconds. Only a hash is kept in memory.
-import { randomToken, sha256Hex } from "../auth/bytes.ts";
-import { PUBLISH_TICKET_PREFIX as TICKET_PREFIX } from "../auth/hook.ts";
+import type { Clock } from "../core/clock.ts";
+import { systemClock } from "../core/clock.ts";
+import { randomToken, sha256Hex } from "../core/crypto.ts";
+
+/** Prefix of browser publish tickets (never a stream key prefix). */
+export const PUBLISH_TICKET_PREFIX = "lgw_";
+const TICKET_PREFIX = PUBLISH_TICKET_PREFIX;
 
 export const TICKET_TTL_MS = 15_000;
 const MAX_TICKETS = 10_000;
@@ -16,7 +21,13 @@ interface Ticket {
 
 export class PublishTickets {
   #byHash = new Map<string, Ticket>();
-  constructor(private now: () => number = Date.now) {}
+  #clock: Clock;
+  constructor(clock: Clock = systemClock) {
+    this.#clock = clock;
+  }
+  private now(): number {
+    return this.#clock.now();
+  }
 
   async create(path: string, user: string): Promise<string> {
     this.#prune();
@@ -51,6 +62,3 @@ export class PublishTickets {
     for (const [h, t] of this.#byHash) if (t.expiresAt < now) this.#byHash.delete(h);
   }
 }
-
-/** The one ticket store of this livegate process (the hook and the WHIP proxy share it). */
-export const publishTickets = new PublishTickets();

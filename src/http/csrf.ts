@@ -2,8 +2,8 @@
 // be echoed in the form field "csrf" (or the X-CSRF-Token header), and a cross-site Origin is refused.
 import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
-import { randomToken, safeEqualString } from "./bytes.ts";
-import type { Env } from "../http/context.ts";
+import { randomToken, safeEqualString } from "../core/crypto.ts";
+import type { Env } from "./context.ts";
 
 export const CSRF_COOKIE = "lg_csrf";
 
@@ -15,7 +15,7 @@ export function csrfToken(c: Context<Env>): string {
   setCookie(c, CSRF_COOKIE, t, {
     httpOnly: true,
     sameSite: "Strict",
-    secure: c.get("secureCookies") ?? c.get("https"), // LIVEGATE_SECURE_COOKIES, like the session cookie
+    secure: c.get("secureCookies"), // LIVEGATE_SECURE_COOKIES, like the session cookie
     path: "/",
   });
   return t;

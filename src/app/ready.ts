@@ -1,10 +1,9 @@
 // GET /ready: readiness for load balancers and orchestrators. 200 when MediaMTX's API answers (livegate
 // can serve streams), 503 with the reason otherwise. /health stays pure liveness.
 import { Hono } from "hono";
-import { mtxApi } from "../mediamtx/api.ts";
-import type { AppDeps, Env } from "./context.ts";
+import type { AppDeps, Env } from "../http/context.ts";
 
-export function readyRoutes(deps: AppDeps) {
+export function readyRoutes(deps: Pick<AppDeps, "mtx" | "mtxState">) {
   const app = new Hono<Env>();
   app.get("/ready", async (c) => {
     const state = deps.mtxState();
@@ -13,7 +12,7 @@ export function readyRoutes(deps: AppDeps) {
       return c.json({ ready: false, mediamtx: state, error: `MediaMTX is ${state}` }, 503);
     }
     try {
-      await mtxApi(deps, "/v3/config/global/get", 1000);
+      await deps.mtx.globalConfig(1000);
       return c.json({ ready: true, mediamtx: state });
     } catch (e) {
       return c.json({

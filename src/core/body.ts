@@ -1,20 +1,21 @@
 // Reads a request body with a hard size cap. Content-Length alone is not enough: a chunked body has
 // none, and reading it with req.text() would buffer whatever the client sends.
 
-export class BodyTooLarge extends Error {
-  constructor(readonly limit: number) {
-    super(`body larger than ${limit} bytes`);
-  }
+import { HttpError } from "./errors.ts";
+
+/** The error for a body over `limit` bytes: HttpError 413. */
+export function bodyTooLarge(limit: number): HttpError {
+  return new HttpError(413, `body too large (more than ${limit} bytes)`);
 }
 
-/** The body as text, or throws BodyTooLarge as soon as more than `max` bytes arrived. */
+/** The body as text; throws HttpError 413 as soon as more than `max` bytes arrived. */
 export async function readBodyCapped(req: Request, max: number): Promise<string> {
   return new TextDecoder().decode(await readBodyBytesCapped(req, max));
 }
 
 /**
- * The body's bytes (of a request, or of an upstream response), or throws BodyTooLarge as soon as more
- * than `max` bytes arrived.
+ * The body's bytes (of a request, or of an upstream response); throws as soon as more
+ * than `max` bytes arrived (HttpError 413).
  */
 export async function readBodyBytesCapped(
   req: Request | Response,
@@ -23,14 +24,14 @@ export async function readBodyBytesCapped(
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > max) {
     await req.body?.cancel().catch(() => {});
-    throw new BodyTooLarge(max);
+    throw bodyTooLarge(max);
   }
   if (req.headers.has("content-length") && !req.headers.has("transfer-encoding")) {
     // A declared length (<= max, checked above) bounds the body: read it in one go, without touching
     // req.body first (creating the stream object makes bytes() read through it too). The stream reader
     // below showed as a ~3 ms p99 tail on the auth hook at one connection (BENCHMARKS.md).
     const bytes = await req.bytes();
-    if (bytes.byteLength > max) throw new BodyTooLarge(max);
+    if (bytes.byteLength > max) throw bodyTooLarge(max);
     return bytes as Uint8Array<ArrayBuffer>;
   }
   if (!req.body) return new Uint8Array();
@@ -43,7 +44,7 @@ export async function readBodyBytesCapped(
     size += value.byteLength;
     if (size > max) {
       await reader.cancel().catch(() => {});
-      throw new BodyTooLarge(max);
+      throw bodyTooLarge(max);
     }
     chunks.push(value);
   }

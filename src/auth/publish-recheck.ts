@@ -3,15 +3,16 @@
 // or given to another owner, whether through the API, the CLI in another process or a restored backup.
 // So the hook remembers what allowed each publish (MediaMTX's connection id -> the key's hash, or the user
 // of a browser publish ticket), and livegate checks every live publisher again with the rules of
-// permissions.ts against the store as it is now: every RECHECK_MS, and soon after any change made through
-// livegate (nudgePublishRecheck). A publisher no longer allowed is kicked; OBS and ffmpeg then retry and
-// are refused by the hook.
-import { sha256Hex } from "../auth/bytes.ts";
-import type { PublishGrant } from "../auth/hook.ts";
-import { grantRule } from "../auth/permissions.ts";
-import { clearPublishCache } from "../auth/publish-cache.ts";
-import { kickSource, livePaths } from "./live.ts";
-import type { AppDeps } from "../http/context.ts";
+// the door (access.ts publishGrant) against the store as it is now: every RECHECK_MS, and soon after the
+// store announces a change (PublishLedger.nudge, from src/app/invalidation.ts). A publisher no longer
+// allowed is kicked; OBS and ffmpeg then retry and are refused by the hook.
+import type { Clock } from "../core/clock.ts";
+import { sha256Hex } from "../core/crypto.ts";
+import type { Log } from "../core/log.ts";
+import type { PublishGrant } from "./hook.ts";
+import type { Access, Allowance } from "./access.ts";
+
+export type { Allowance };
 
 export const RECHECK_MS = 5000;
 /** After a nudge (a change through livegate), the recheck runs this soon (changes in bursts share one). */
@@ -20,9 +21,6 @@ const NUDGE_MS = 300;
  * forgotten after this long. */
 const GRACE_MS = 30_000;
 const MAX_ENTRIES = 10_000;
-
-/** What allowed a running publish, as remembered: a key only by its hash. */
-export type Allowance = { keyHash: string } | { user: string };
 
 interface Entry {
   path: string;
@@ -34,6 +32,11 @@ export class PublishLedger {
   #m = new Map<string, Entry>();
   /** Set by the running recheck loop: asks it for a run soon. */
   onNudge: (() => void) | undefined;
+
+  /** Asks for a recheck soon: something that allowed a publish may have changed. */
+  nudge(): void {
+    this.onNudge?.();
+  }
 
   /** Remembers what allowed MediaMTX connection `id` to publish to `path`. */
   async record(id: string, path: string, grant: PublishGrant, now = Date.now()): Promise<void> {
@@ -58,20 +61,6 @@ export class PublishLedger {
   }
 }
 
-const ledgers = new WeakMap<Deno.Kv, PublishLedger>();
-
-/** The ledger of the server using this store. */
-export function publishLedger(kv: Deno.Kv): PublishLedger {
-  let l = ledgers.get(kv);
-  if (!l) ledgers.set(kv, l = new PublishLedger());
-  return l;
-}
-
-/** Asks for a recheck soon: something may have changed (a state-changing request through livegate). */
-export function nudgePublishRecheck(kv: Deno.Kv): void {
-  ledgers.get(kv)?.onNudge?.();
-}
-
 export interface LiveSource {
   path: string;
   type: string;
@@ -79,7 +68,11 @@ export interface LiveSource {
 }
 
 export interface RecheckDeps {
-  kv: Deno.Kv;
+  ledger: PublishLedger;
+  /** Whether a running publish is still allowed (the door: Access.publishGrant). */
+  grant(path: string, allowance: Allowance): Promise<{ allow: boolean; reason: string }>;
+  /** Forgets the hook's cached publish decisions, so a reconnect meets the full check. */
+  clearPublishCache(): void;
   /** Publishers MediaMTX has now. */
   live(): Promise<LiveSource[]>;
   /** Ends one; false when it was already gone. */
@@ -96,7 +89,7 @@ export interface Ended {
 
 /** One recheck: kicks each live publisher whose allowance no longer holds; returns those ended. */
 export async function recheckPublishes(deps: RecheckDeps): Promise<Ended[]> {
-  const ledger = publishLedger(deps.kv);
+  const ledger = deps.ledger;
   if (!ledger.size) return [];
   const now = (deps.now ?? Date.now)();
   const live = new Map((await deps.live()).map((s) => [s.id, s]));
@@ -107,11 +100,11 @@ export async function recheckPublishes(deps: RecheckDeps): Promise<Ended[]> {
       if (now - e.at > GRACE_MS) ledger.drop(id);
       continue;
     }
-    const d = await grantRule(deps.kv, e.path, e.allowance);
+    const d = await deps.grant(e.path, e.allowance);
     if (d.allow) continue;
     ledger.drop(id);
     // A reconnect must meet the hook's full check, not a decision it reused (publish-cache.ts).
-    clearPublishCache(deps.kv);
+    deps.clearPublishCache();
     if (await deps.kick(src).catch(() => false)) {
       deps.log(`[livegate] ended the publish to '${e.path}' (${src.type} ${id}): ${d.reason}`);
       ended.push({ path: e.path, id, reason: d.reason });
@@ -122,19 +115,26 @@ export async function recheckPublishes(deps: RecheckDeps): Promise<Ended[]> {
 
 /** Runs recheckPublishes every RECHECK_MS and soon after each nudge, until stop(). */
 export function startPublishRecheck(
-  deps: Pick<AppDeps, "kv" | "cfg" | "secrets">,
-  log: (line: string) => void,
+  deps: {
+    ledger: PublishLedger;
+    access: Pick<Access, "publishGrant" | "clearCaches">;
+    /** Publishers MediaMTX has now (from the live-state poller). */
+    live(): Promise<LiveSource[]>;
+    kick(src: LiveSource): Promise<boolean>;
+    clock: Clock;
+  },
+  log: Log,
   intervalMs = RECHECK_MS,
 ) {
-  const ledger = publishLedger(deps.kv);
+  const ledger = deps.ledger;
   const rd: RecheckDeps = {
-    kv: deps.kv,
-    live: async () =>
-      (await livePaths(deps)).flatMap((p) =>
-        p.source ? [{ path: p.name, type: p.source.type, id: p.source.id }] : []
-      ),
-    kick: async (src) => (await kickSource(deps, src)) !== null,
+    ledger,
+    grant: (path, allowance) => deps.access.publishGrant(path, allowance),
+    clearPublishCache: () => deps.access.clearCaches(),
+    live: deps.live,
+    kick: deps.kick,
     log,
+    now: () => deps.clock.now(),
   };
   let timer: ReturnType<typeof setTimeout> | undefined;
   let dueAt = Infinity;

@@ -2,24 +2,15 @@
 // with the internal credential), in Prometheus text format. Access needs the bearer token
 // (LIVEGATE_METRICS_TOKEN) or a client IP on LIVEGATE_METRICS_ALLOW; with neither configured /metrics is off.
 import { Hono } from "hono";
-import { safeEqualString } from "../auth/bytes.ts";
-import { basicAuth } from "../mediamtx/secrets.ts";
-import { mediamtxUrls } from "../mediamtx/env.ts";
-import { ipAllowed } from "./ip-allow.ts";
-import { registry } from "./registry.ts";
+import type client from "prom-client";
+import { safeEqualString } from "../core/crypto.ts";
+import { ipAllowed } from "../metrics/ip-allow.ts";
+import { registry } from "../metrics/registry.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 
-async function mediamtxMetrics(deps: AppDeps): Promise<string> {
+async function mediamtxMetrics(deps: Pick<AppDeps, "mtx">): Promise<string> {
   try {
-    const res = await fetch(`${mediamtxUrls(deps.cfg).metrics}/metrics`, {
-      headers: { authorization: basicAuth(deps.secrets) },
-      signal: AbortSignal.timeout(3000),
-    });
-    if (!res.ok) {
-      await res.body?.cancel();
-      throw new Error(`status ${res.status}`);
-    }
-    const text = await res.text();
+    const text = await deps.mtx.metricsText();
     return "# HELP livegate_mediamtx_metrics_up 1 when MediaMTX's metrics below could be read\n" +
       "# TYPE livegate_mediamtx_metrics_up gauge\nlivegate_mediamtx_metrics_up 1\n" +
       "# MediaMTX metrics (names as MediaMTX exports them)\n" +
@@ -30,7 +21,8 @@ async function mediamtxMetrics(deps: AppDeps): Promise<string> {
   }
 }
 
-export function metricsRoutes(deps: AppDeps) {
+/** GET /metrics; `gauges` is the app's registry of scrape-time gauges (metrics/gauges.ts). */
+export function metricsRoutes(deps: Pick<AppDeps, "cfg" | "mtx">, gauges: client.Registry) {
   const app = new Hono<Env>();
   app.get("/metrics", async (c) => {
     const { token, allow } = deps.cfg.metrics;
@@ -48,7 +40,9 @@ export function metricsRoutes(deps: AppDeps) {
         bearer ? 403 : 401,
       );
     }
-    const own = await registry.metrics();
+    const counters = await registry.metrics();
+    const g = await gauges.metrics();
+    const own = counters + (counters.endsWith("\n") || !counters ? "" : "\n") + g;
     const body = own + (own.endsWith("\n") ? "" : "\n") + await mediamtxMetrics(deps);
     return c.body(body, 200, { "content-type": registry.contentType, "cache-control": "no-store" });
   });

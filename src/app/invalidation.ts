@@ -1,0 +1,52 @@
+// The one subscriber to the store's announced changes (src/core/changes.ts): it clears exactly the caches
+// that depend on what changed and asks the publish recheck to run soon. Nothing else clears a cache, and
+// nothing is cleared because of an HTTP method (a flood of anonymous POSTs changes nothing, so it clears
+// nothing and viewers stay on the HLS hot path).
+//
+//   change            session cache  HLS passes  watch decisions  publish decisions  publish recheck
+//   user              x              x           x                x                  x
+//   session (ended)   x              x
+//   stream            x              x           x                x                  x
+//   share             x              x           x
+//   key                                                           x                  x
+//   restore           x              x           x                x                  x
+// (A session being created changes nothing cached: only its end does.)
+import type { Change } from "../core/changes.ts";
+import type { AppDeps } from "../http/context.ts";
+
+/** Subscribes the app's caches to `deps.store.changes`; returns the unsubscribe function. */
+export function followChanges(deps: Pick<AppDeps, "store" | "caches" | "access" | "ledger">): () => void {
+  const clearMedia = () => deps.caches.clear();
+  const clearWatch = () => deps.access.watchCache.clear();
+  const clearPublish = () => deps.access.publishCache.clear();
+  const recheck = () => deps.ledger.nudge();
+  return deps.store.changes.subscribe((c: Change) => {
+    switch (c.kind) {
+      case "session":
+        if (c.op === "delete") clearMedia();
+        return;
+      case "share":
+        clearMedia();
+        clearWatch();
+        return;
+      case "key":
+        clearPublish();
+        recheck();
+        return;
+      case "user":
+        if (c.op === "create") return; // a new user holds nothing cached yet
+        clearMedia();
+        clearWatch();
+        clearPublish();
+        recheck();
+        return;
+      case "stream":
+      case "restore":
+        clearMedia();
+        clearWatch();
+        clearPublish();
+        recheck();
+        return;
+    }
+  });
+}

@@ -1,0 +1,323 @@
+// The one door for access: `authorize({ actor, action, path })` answers every "may this actor do this on
+// this stream" in livegate: MediaMTX's auth hook, HLS, WHEP/WHIP, recordings, the JSON API and the pages
+// all ask here (as MediaMTX's internal/auth/manager.go Authenticate does for its servers). It loads the
+// records the rules need, applies the pure rules of permissions.ts, and says whether the action is allowed,
+// *via* what, and when refused the status (401 when a credential would help, 403 otherwise) and a reason.
+//
+// The short decision caches wrap this door, not its callers: allowed watch decisions of media requests
+// (`cache: true`) and allowed publish-key decisions of the hook (publish-cache.ts) are reused for up to
+// TTL_MS and cleared when the store announces a change they depend on (src/app/invalidation.ts).
+import type { Clock } from "../core/clock.ts";
+import { sha256Hex } from "../core/crypto.ts";
+import { NAME_RE } from "../core/names.ts";
+import type { Store } from "../store/kv.ts";
+import { findKey, findKeyByHash, type StreamKey, touchKey } from "../store/keys.ts";
+import { type Share, verifyShare } from "../store/shares.ts";
+import { getStream, type Stream } from "../store/streams.ts";
+import type { User } from "../store/users.ts";
+import {
+  canList,
+  isAdmin,
+  isStreamerOrAdmin,
+  publishKeyRule,
+  publishRule,
+  type RuleDecision,
+  userPublishDenial,
+  watchRule,
+} from "./permissions.ts";
+import { PublishCache, TTL_MS } from "./publish-cache.ts";
+import type { PublishTickets } from "./publish-tickets.ts";
+import { TtlCache } from "./session-cache.ts";
+
+/**
+ * Who asks. A logged-in browser is a `user`; one that also presents a share link (?share= or the
+ * lg_share cookie) is a `share` actor carrying its user, if any. `key` is a stream key (by value, or
+ * `hashed`: its SHA-256 hex as the publish ledger keeps it), `ticket` a browser publish ticket livegate
+ * issued, `internal` livegate's own credential at MediaMTX.
+ */
+export type Actor =
+  | { kind: "anonymous" }
+  | { kind: "user"; user: User }
+  | { kind: "share"; token: string; user: User | null }
+  | { kind: "key"; key: string; hashed?: boolean }
+  | { kind: "ticket"; ticket: string }
+  | { kind: "internal" };
+
+/**
+ * What is asked:
+ *   watch       play the stream live (HLS, WHEP, the player page, media info)
+ *   publish     send the stream (key, ticket, or a logged-in owner/admin from the browser)
+ *   recordings  list, play and download the stream's recordings (a login is required; no share links)
+ *   manage      change the stream's settings, keys, share links, see its viewers, kick its publisher
+ *   moderate    act on the stream's audience (same people as manage)
+ *   list        see the stream in lists (unlisted ones only for admins and the owner)
+ *   dashboard   use the dashboard (streamers and admins; no path)
+ *   administer  users, sessions, audit log, stream creation and deletion (admins; no path)
+ *   mediamtx    MediaMTX's own read/playback/api/metrics actions (only livegate's internal credential)
+ */
+export type Action =
+  | "watch"
+  | "publish"
+  | "recordings"
+  | "manage"
+  | "moderate"
+  | "list"
+  | "dashboard"
+  | "administer"
+  | "mediamtx";
+
+export interface AccessRequest {
+  actor: Actor;
+  action: Action;
+  /** The stream path (not needed for dashboard and administer). */
+  path?: string;
+  /** The protocol a publish arrives over, as MediaMTX names it (publish tickets are WebRTC only). */
+  protocol?: string;
+}
+
+/** What allowed an action. */
+export type Via =
+  | "admin"
+  | "owner"
+  | "public"
+  | "login"
+  | "share"
+  | "key"
+  | "ticket"
+  | "internal"
+  | "role";
+
+export type Decision =
+  | {
+    allow: true;
+    via: Via;
+    reason: string;
+    /** via "share": the share link's record. */
+    share?: Share;
+    /** via "ticket": the user the ticket was issued to. */
+    user?: string;
+  }
+  | { allow: false; status: 401 | 403; reason: string };
+
+/** What allowed a running publish, as the publish ledger keeps it: a key only by its hash. */
+export type Allowance = { keyHash: string } | { user: string };
+
+export interface AccessDeps {
+  store: Store;
+  tickets: PublishTickets;
+  clock: Clock;
+}
+
+const deny = (status: 401 | 403, reason: string): Decision => ({ allow: false, status, reason });
+
+/** The user behind an actor (a share actor's logged-in user), or null. */
+export function userOf(actor: Actor): User | null {
+  return actor.kind === "user" ? actor.user : actor.kind === "share" ? actor.user : null;
+}
+
+/** The door. One per app, created by the composition root. */
+export class Access {
+  readonly publishCache = new PublishCache();
+  /** Allowed watch decisions of media requests, by user, path and share token (TTL_MS). */
+  readonly watchCache = new TtlCache<Decision>();
+  readonly #store: Store;
+  readonly #tickets: PublishTickets;
+  readonly #clock: Clock;
+
+  constructor(deps: AccessDeps) {
+    this.#store = deps.store;
+    this.#tickets = deps.tickets;
+    this.#clock = deps.clock;
+  }
+
+  /** Forgets every cached decision (the store announced a change they may depend on). */
+  clearCaches(): void {
+    this.watchCache.clear();
+    this.publishCache.clear();
+  }
+
+  /**
+   * The decision for `req`. With `cache` an allowed watch decision may come from (and goes to) the short
+   * decision cache (media requests); an allowed publish-key decision always may (the hook's hot path).
+   * Side effects: an allowed key records its last use; a publish ticket is spent. Throws only on storage
+   * failures (the store's errors).
+   */
+  async authorize(req: AccessRequest, opts: { cache?: boolean } = {}): Promise<Decision> {
+    const { actor, action } = req;
+    const path = req.path ?? "";
+    if (action === "mediamtx") {
+      return actor.kind === "internal"
+        ? { allow: true, via: "internal", reason: "livegate internal" }
+        : deny(403, "only allowed through livegate");
+    }
+    if (actor.kind === "internal") return { allow: true, via: "internal", reason: "livegate internal" };
+    if (action === "publish" && actor.kind === "key") return await this.#publishKey(path, actor, opts);
+    if (action === "publish" && actor.kind === "ticket") return await this.#publishTicket(path, actor, req);
+    const user = userOf(actor);
+    switch (action) {
+      case "administer":
+        if (!user) return deny(401, "login required");
+        return isAdmin(user) ? { allow: true, via: "admin", reason: "admin" } : deny(403, "admin role required");
+      case "dashboard":
+        if (!user) return deny(401, "login required");
+        return isStreamerOrAdmin(user)
+          ? { allow: true, via: "role", reason: user.role }
+          : deny(403, "streamer or admin role required");
+      case "watch":
+        return await this.#watch(path, actor, user, opts.cache ?? false);
+      case "recordings": {
+        // Recordings need a login (also for public streams); share links do not extend to them.
+        if (!user) return deny(401, "login required");
+        return ruleToDecision(watchRule(user, await this.#stream(path)));
+      }
+      case "list":
+        return canList(user, await this.#stream(path))
+          ? { allow: true, via: isAdmin(user) ? "admin" : "role", reason: "listed" }
+          : deny(user ? 403 : 401, "not listed");
+      case "publish":
+      case "manage":
+      case "moderate": {
+        if (!user) return deny(401, "login required");
+        const stream = await this.#stream(path);
+        if (!publishRule(user, stream)) {
+          return deny(
+            403,
+            action === "publish"
+              ? "not allowed to publish to this path"
+              : "only admins and the stream's owner may do this",
+          );
+        }
+        return isAdmin(user)
+          ? { allow: true, via: "admin", reason: "admin" }
+          : { allow: true, via: "owner", reason: "owner" };
+      }
+    }
+  }
+
+  async #stream(path: string): Promise<Stream | null> {
+    return NAME_RE.test(path) ? await getStream(this.#store, path) : null;
+  }
+
+  async #watch(path: string, actor: Actor, user: User | null, cache: boolean): Promise<Decision> {
+    const share = actor.kind === "share" ? actor.token : undefined;
+    const id = `${user?.name ?? ""}\n${path}\n${share ?? ""}`;
+    if (cache) {
+      const hit = this.watchCache.get(id, this.#clock.now());
+      if (hit) return hit;
+    }
+    const stream = await this.#stream(path);
+    let d = ruleToDecision(watchRule(user, stream, false));
+    if (!d.allow && share && stream?.visibility === "unlisted") {
+      const rec = await verifyShare(this.#store, path, share);
+      if (rec) d = ruleToDecision(watchRule(user, stream, true), rec);
+    }
+    if (cache && d.allow) this.watchCache.set(id, d, this.#clock.now());
+    return d;
+  }
+
+  async #publishTicket(path: string, actor: { ticket: string }, req: AccessRequest): Promise<Decision> {
+    if (req.protocol !== "webrtc") return deny(403, "publish tickets are for WebRTC only");
+    const user = await this.#tickets.redeem(path, actor.ticket);
+    return user
+      ? { allow: true, via: "ticket", reason: `browser publish by '${user}'`, user }
+      : deny(401, "invalid, used or expired publish ticket for this path");
+  }
+
+  /** The key owner's record and the stream record, read together (one KV round trip). */
+  async #ownerAndStream(k: StreamKey | null, path: string) {
+    const kv = this.#store.kv;
+    if (!k || !NAME_RE.test(path)) return { owner: undefined, stream: null };
+    if (!k.owner) return { owner: undefined, stream: await getStream(this.#store, path) };
+    const [u, s] = await kv.getMany<[User, Stream]>([["users", k.owner], ["streams", path]]);
+    return { owner: u.value, stream: s.value };
+  }
+
+  /**
+   * A publish with a stream key. Allowed decisions are reused for up to TTL_MS (publish-cache.ts: shared
+   * lookups in flight, refreshed ahead of expiry); refusals always read the store.
+   */
+  async #publishKey(path: string, actor: { key: string; hashed?: boolean }, opts: { cache?: boolean }) {
+    const key = actor.key;
+    if (!key || key.length > 256) return keyDecision(publishKeyRule(null, path, undefined, null));
+    const now = this.#clock.now();
+    const cache = this.publishCache;
+    // Read before the first await: a clear from here on must keep this lookup's result out of the cache.
+    const gen = cache.generation;
+    const hash = actor.hashed ? key : await sha256Hex(key);
+    const lookup = async () => {
+      const k = await findKeyByHash(this.#store, hash);
+      const { owner, stream } = await this.#ownerAndStream(k, path);
+      const d = publishKeyRule(k, path, owner, stream);
+      if (d.allow && k) cache.set(id, { key: k, reason: d.reason }, gen, now);
+      else cache.delete(id);
+      return { d, k };
+    };
+    const id = `${path}\n${hash}`;
+    if (opts.cache !== false && !actor.hashed) {
+      const hit = cache.entry(id, now);
+      if (hit) {
+        // Past half its life: read again in the background (publish-cache.ts), while this request uses it.
+        if (now - hit.at >= TTL_MS / 2) cache.once(id, gen, lookup).catch(() => {});
+        await touchKey(this.#store, hit.v.key, now);
+        return { allow: true, via: "key", reason: hit.v.reason } as Decision;
+      }
+    }
+    const { d, k } = actor.hashed
+      ? await (async () => {
+        const k = await findKeyByHash(this.#store, hash);
+        const { owner, stream } = await this.#ownerAndStream(k, path);
+        return { d: publishKeyRule(k, path, owner, stream), k };
+      })()
+      : await cache.once(id, gen, lookup);
+    if (d.allow && k && !actor.hashed) await touchKey(this.#store, k, now);
+    return keyDecision(d);
+  }
+
+  /**
+   * The "list" decision for records already loaded (lists of many streams read them in one go): whether
+   * `actor` sees `stream` (null: a path without a record) in lists. Same rule as authorize "list".
+   */
+  listed(actor: Actor, stream: Stream | null): boolean {
+    return actor.kind === "internal" || canList(userOf(actor), stream);
+  }
+
+  /**
+   * Whether a running publish is still allowed, by what allowed it when it started (a key's hash, or the
+   * user a browser publish ticket was issued to), read fresh from the store: no cache, nothing written.
+   * Used by the recheck of running publishes (publish-recheck.ts).
+   */
+  async publishGrant(path: string, allowance: Allowance): Promise<{ allow: boolean; reason: string }> {
+    if ("keyHash" in allowance) {
+      const k = await findKeyByHash(this.#store, allowance.keyHash);
+      if (!k) return { allow: false, reason: "its stream key was revoked" };
+      const { owner, stream } = await this.#ownerAndStream(k, path);
+      return publishKeyRule(k, path, owner, stream);
+    }
+    const name = allowance.user;
+    const [u, s] = await this.#store.kv.getMany<[User, Stream]>([["users", name], ["streams", path]]);
+    return userPublishDenial(u.value, name, `'${name}'`, path, s.value) ??
+      { allow: true, reason: `browser publish by '${name}'` };
+  }
+
+  /**
+   * The path a presented key may publish to right now (same rules as a publish), or null. No side
+   * effects (the key's last use is not recorded).
+   */
+  async keyPath(key: string): Promise<string | null> {
+    const k = await findKey(this.#store, key);
+    if (!k) return null;
+    const { owner, stream } = await this.#ownerAndStream(k, k.path);
+    return publishKeyRule(k, k.path, owner, stream).allow ? k.path : null;
+  }
+}
+
+function ruleToDecision(d: RuleDecision, share?: Share): Decision {
+  if (!d.allow) return d;
+  return d.via === "share" && share
+    ? { allow: true, via: d.via, reason: d.reason, share }
+    : { allow: true, via: d.via, reason: d.reason };
+}
+
+function keyDecision(d: { allow: boolean; reason: string }): Decision {
+  return d.allow ? { allow: true, via: "key", reason: d.reason } : deny(401, d.reason);
+}

@@ -1,0 +1,111 @@
+// livegate's scrape-time gauges (sessions, live streams, viewers, MediaMTX, recordings disk), read from the
+// sources of one app: each app gets its own registry of them (createGauges), merged with the process-wide
+// counters of registry.ts by the /metrics route. No module state.
+import client from "prom-client";
+
+/** What the scrape-time gauges read (set by the operations started with the server). Missing sources are
+ * simply not reported. */
+export interface MetricSources {
+  activeSessions?: () => Promise<number>;
+  streams?: () => { path: string; ready: boolean; readers: number; viewers: number }[] | undefined;
+  mediamtx?: () => { up: boolean; restarts: number };
+  disk?: () => Promise<
+    { paths: Record<string, number>; fs: { sizeBytes: number; freeBytes: number } | null }
+  >;
+}
+
+/** A registry with livegate's gauges reading `sources` at scrape time (set the sources' fields later). */
+export function createGauges(sources: MetricSources): client.Registry {
+  const reg = new client.Registry();
+  new client.Gauge({
+    name: "livegate_sessions_active",
+    help: "Login sessions that have not expired",
+    registers: [reg],
+    async collect() {
+      if (sources.activeSessions) this.set(await sources.activeSessions());
+    },
+  });
+
+  new client.Gauge({
+    name: "livegate_streams_live",
+    help: "Streams currently being published",
+    registers: [reg],
+    collect() {
+      const s = sources.streams?.();
+      if (s) this.set(s.filter((p) => p.ready).length);
+    },
+  });
+
+  new client.Gauge({
+    name: "livegate_stream_viewers",
+    help: "Viewers of each live stream as livegate's media proxies see them (active in the last 15 s)",
+    labelNames: ["path"] as const,
+    registers: [reg],
+    collect() {
+      this.reset();
+      for (const p of sources.streams?.() ?? []) if (p.ready) this.set({ path: p.path }, p.viewers);
+    },
+  });
+
+  new client.Gauge({
+    name: "livegate_stream_readers",
+    help: "Readers of each live stream as MediaMTX counts them (livegate's HLS proxy counts as one)",
+    labelNames: ["path"] as const,
+    registers: [reg],
+    collect() {
+      this.reset();
+      for (const p of sources.streams?.() ?? []) if (p.ready) this.set({ path: p.path }, p.readers);
+    },
+  });
+
+  new client.Gauge({
+    name: "livegate_mediamtx_up",
+    help: "1 when MediaMTX is running and ready, 0 otherwise",
+    registers: [reg],
+    collect() {
+      if (sources.mediamtx) this.set(sources.mediamtx().up ? 1 : 0);
+    },
+  });
+
+  new client.Gauge({
+    name: "livegate_mediamtx_restarts",
+    help: "Times livegate restarted MediaMTX since it started",
+    registers: [reg],
+    collect() {
+      if (sources.mediamtx) this.set(sources.mediamtx().restarts);
+    },
+  });
+
+  new client.Gauge({
+    name: "livegate_recordings_bytes",
+    help: "Bytes of recordings on disk, by stream path",
+    labelNames: ["path"] as const,
+    registers: [reg],
+    async collect() {
+      this.reset();
+      const d = await sources.disk?.();
+      for (const [path, bytes] of Object.entries(d?.paths ?? {})) this.set({ path }, bytes);
+    },
+  });
+
+  new client.Gauge({
+    name: "livegate_recordings_disk_free_bytes",
+    help: "Free bytes on the file system holding the recordings",
+    registers: [reg],
+    async collect() {
+      const d = await sources.disk?.();
+      if (d?.fs) this.set(d.fs.freeBytes);
+    },
+  });
+
+  new client.Gauge({
+    name: "livegate_recordings_disk_size_bytes",
+    help: "Size of the file system holding the recordings",
+    registers: [reg],
+    async collect() {
+      const d = await sources.disk?.();
+      if (d?.fs) this.set(d.fs.sizeBytes);
+    },
+  });
+  return reg;
+}
