@@ -60,7 +60,7 @@ export async function setupLoginUsers(rig: Rig): Promise<void> {
   try {
     for (let i = 0; i < USERS; i++) await addUser(kv, `legit${i}`, PW(i), "viewer");
   } finally {
-    kv.close();
+    kv.kv.close();
   }
 }
 

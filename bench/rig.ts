@@ -18,7 +18,7 @@ import { loadConfig } from "../src/config/config.ts";
 import { makeSecrets, type MtxSecrets } from "../src/mediamtx/secrets.ts";
 import { mediamtxEnv } from "../src/mediamtx/env.ts";
 import { findMediamtx } from "../src/mediamtx/binary.ts";
-import { randomToken } from "../src/auth/bytes.ts";
+import { randomToken } from "../src/core/crypto.ts";
 import { startClockSource } from "./clock_source.ts";
 import { startNginx } from "./nginx.ts";
 

@@ -31,7 +31,7 @@ export async function makeSessions(rig: Rig, n: number): Promise<string[]> {
     for (let i = 0; i < n; i++) out.push(`lg_session=${await createSession(kv, "admin", ttl)}`);
     return out;
   } finally {
-    kv.close();
+    kv.kv.close();
   }
 }
 

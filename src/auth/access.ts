@@ -157,7 +157,9 @@ export class Access {
     switch (action) {
       case "administer":
         if (!user) return deny(401, "login required");
-        return isAdmin(user) ? { allow: true, via: "admin", reason: "admin" } : deny(403, "admin role required");
+        return isAdmin(user)
+          ? { allow: true, via: "admin", reason: "admin" }
+          : deny(403, "admin role required");
       case "dashboard":
         if (!user) return deny(401, "login required");
         return isStreamerOrAdmin(user)

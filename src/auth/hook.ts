@@ -41,7 +41,6 @@ export interface HookDeps {
   access: Pick<Access, "authorize">;
 }
 
-
 const STRING_FIELDS = [
   "ip",
   "user",
@@ -101,9 +100,12 @@ export async function decide(r: HookRequest, deps: HookDeps): Promise<Decision> 
       const actor: Actor = key.startsWith(PUBLISH_TICKET_PREFIX)
         ? { kind: "ticket", ticket: key }
         : { kind: "key", key };
-      const d = await deps.access.authorize({ actor, action: "publish", path: r.path, protocol: r.protocol }, {
-        cache: true,
-      });
+      const d = await deps.access.authorize(
+        { actor, action: "publish", path: r.path, protocol: r.protocol },
+        {
+          cache: true,
+        },
+      );
       if (!d.allow) return { allow: false, reason: d.reason };
       return { allow: true, reason: d.reason, grant: d.via === "ticket" ? { user: d.user! } : { key } };
     }

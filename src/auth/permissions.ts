@@ -115,4 +115,3 @@ export function userPublishDenial(
   if (!publishRule(user, stream)) return { allow: false, reason: `'${name}' may not publish to '${path}'` };
   return null;
 }
-

@@ -31,7 +31,9 @@ export async function backupCmd(
 ): Promise<number> {
   const force = flags.force === true;
   try {
-    if (!file) throw new StoreError("invalid", `${cmd} needs a FILE (e.g. livegate ${cmd} /var/backups/livegate.kv)`);
+    if (!file) {
+      throw new StoreError("invalid", `${cmd} needs a FILE (e.g. livegate ${cmd} /var/backups/livegate.kv)`);
+    }
     if (cmd === "backup") {
       const { bytes } = await backupKv(cfg.dataDir, file, force);
       out(`backup written to ${file} (${bytes} bytes; holds password and key hashes: keep it private)`);

@@ -47,7 +47,6 @@ export interface Config extends OpsConfig {
   adminPassword?: string;
 }
 
-
 /** Every setting, its environment variable and its default (documented in the README). */
 export const ENV = {
   host: "LIVEGATE_HOST",

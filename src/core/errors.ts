@@ -65,7 +65,9 @@ export function storageFailure(e: unknown): StoreError | null {
   if (e instanceof StoreError) return e.kind === "unavailable" ? e : null;
   const msg = e instanceof Error ? e.message : String(e);
   for (const [re, text] of STORAGE_PATTERNS) {
-    if (re.test(msg)) return new StoreError("unavailable", `${text}; changes cannot be saved right now (${msg})`);
+    if (re.test(msg)) {
+      return new StoreError("unavailable", `${text}; changes cannot be saved right now (${msg})`);
+    }
   }
   return null;
 }

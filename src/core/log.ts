@@ -12,6 +12,6 @@ export const consoleLog: Log = (line) => console.log(line);
  */
 export function quoteForLog(s: string, max = 200): string {
   // deno-lint-ignore no-control-regex
-  return s.slice(0, max).replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (ch) =>
-    `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const re = /[\u0000-\u001f\u007f\u2028\u2029]/g;
+  return s.slice(0, max).replace(re, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }

@@ -33,7 +33,9 @@ export function startOps(
     access: deps.access,
     // The latest snapshot when it is fresh (a recheck right after a change polls again).
     live: async () =>
-      (await deps.live.get(0)).flatMap((p) => p.source ? [{ path: p.name, type: p.source.type, id: p.source.id }] : []),
+      (await deps.live.get(0)).flatMap((p) =>
+        p.source ? [{ path: p.name, type: p.source.type, id: p.source.id }] : []
+      ),
     kick: async (src) => (await deps.mtx.kick(src)) !== null,
     clock: deps.clock,
   }, log);

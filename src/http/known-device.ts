@@ -25,7 +25,11 @@ export async function isKnownDevice(c: Context<Env>, kv: Deno.Kv, user: string):
 }
 
 /** After a successful login: remember this browser for this user. */
-export async function rememberDevice(c: Context<Env>, deps: Pick<AppDeps, "store">, user: string): Promise<void> {
+export async function rememberDevice(
+  c: Context<Env>,
+  deps: Pick<AppDeps, "store">,
+  user: string,
+): Promise<void> {
   let token = getCookie(c, DEVICE_COOKIE);
   if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) token = randomToken(32);
   await deps.store.kv.set(await key(user, token), true, { expireIn: TTL_SECONDS * 1000 });

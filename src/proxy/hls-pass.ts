@@ -24,7 +24,11 @@ export interface Pass {
 const keyOf = (r: PassRequest) => `${r.token ?? ""}\n${r.share ?? ""}\n${r.ip}\n${r.path}`;
 
 export function grantPass(deps: Pick<AppDeps, "caches" | "clock">, r: PassRequest & Pass): void {
-  deps.caches.passes.set(keyOf(r), { viewer: r.viewer, sessionExpiresAt: r.sessionExpiresAt }, deps.clock.now());
+  deps.caches.passes.set(
+    keyOf(r),
+    { viewer: r.viewer, sessionExpiresAt: r.sessionExpiresAt },
+    deps.clock.now(),
+  );
 }
 
 /** The pass for this request, if one was granted within TTL_MS and its session has not expired. */

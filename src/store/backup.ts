@@ -39,7 +39,9 @@ export async function snapshot(src: string, dest: string): Promise<void> {
 /** `livegate backup FILE`: snapshot of dataDir/livegate.kv. Refuses to overwrite unless `force`. */
 export async function backupKv(dataDir: string, file: string, force = false): Promise<{ bytes: number }> {
   const src = join(dataDir, KV_FILE);
-  if (!(await exists(src))) throw new StoreError("invalid", `no database at ${src} (check LIVEGATE_DATA_DIR)`);
+  if (!(await exists(src))) {
+    throw new StoreError("invalid", `no database at ${src} (check LIVEGATE_DATA_DIR)`);
+  }
   const dest = resolve(file);
   if (!force && (await exists(dest))) {
     throw new StoreError("invalid", `${dest} already exists; pick a new name or pass --force`);
@@ -91,7 +93,9 @@ export async function inspectBackup(file: string): Promise<BackupInfo> {
       let users = 0, keys = 0;
       for await (const _ of kv.list({ prefix: ["users"] })) users++;
       for await (const _ of kv.list({ prefix: ["keys"] })) keys++;
-      if (users === 0) throw new StoreError("invalid", `${file} is not a livegate backup (it holds no users)`);
+      if (users === 0) {
+        throw new StoreError("invalid", `${file} is not a livegate backup (it holds no users)`);
+      }
       return { users, keys };
     } catch (e) {
       if (e instanceof StoreError) throw e;
@@ -120,7 +124,8 @@ export async function restoreKv(dataDir: string, file: string, force = false): P
   let previous: string | undefined;
   if (await exists(target)) {
     if (!force) {
-      throw new StoreError("invalid", 
+      throw new StoreError(
+        "invalid",
         `${target} already exists; pass --force to replace it (it is kept as ${KV_FILE}.before-restore-<time>)`,
       );
     }

@@ -100,7 +100,6 @@ export async function revokeKey(db: Store, id: string, audit?: AuditInput): Prom
  * not depend on how much of a guess matches a real key.
  */
 export async function findKey(db: Store, key: string): Promise<StreamKey | null> {
-  const kv = db.kv;
   if (!key || key.length > 256) return null;
   return await findKeyByHash(db, await sha256Hex(key));
 }

@@ -37,9 +37,15 @@ async function loadHmacKey(kv: Deno.Kv): Promise<CryptoKey> {
       .set(["meta", "share_secret"], randomToken(32)).commit();
     cur = await kv.get<string>(["meta", "share_secret"]);
   }
-  return await crypto.subtle.importKey("raw", enc.encode(cur.value!), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-  ]);
+  return await crypto.subtle.importKey(
+    "raw",
+    enc.encode(cur.value!),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    [
+      "sign",
+    ],
+  );
 }
 
 async function sign(db: Store, path: string, id: string, exp: string): Promise<string> {

@@ -141,7 +141,9 @@ export async function createStream(
   if (ownerEntry) op.check(ownerEntry);
   const res = await withAudit(op, audit).commit();
   if (!res.ok) {
-    if ((await getStream(db, path)) !== null) throw new StoreError("conflict", `stream '${path}' already exists`);
+    if ((await getStream(db, path)) !== null) {
+      throw new StoreError("conflict", `stream '${path}' already exists`);
+    }
     throw new StoreError("conflict", "the owner changed meanwhile; try again");
   }
   db.changes.emit({ kind: "stream", path, op: "create" });
@@ -201,7 +203,6 @@ export async function deleteStream(db: Store, path: string, audit?: AuditInput):
 
 /** Registers `path` as a private stream without owner unless it already exists (keys made from the CLI). */
 export async function ensureStream(db: Store, path: string, audit?: AuditInput): Promise<void> {
-  const kv = db.kv;
   if (await getStream(db, path)) return;
   try {
     await createStream(db, path, {}, audit);

@@ -104,7 +104,9 @@ export interface UserPatch {
 export function validateUserPatch(p: Record<string, unknown>): UserPatch {
   const out: UserPatch = {};
   if (p.role !== undefined) {
-    if (!ROLES.includes(p.role as Role)) throw new StoreError("invalid", `role must be one of ${ROLES.join(", ")}`);
+    if (!ROLES.includes(p.role as Role)) {
+      throw new StoreError("invalid", `role must be one of ${ROLES.join(", ")}`);
+    }
     out.role = p.role as Role;
   }
   if (p.disabled !== undefined) {

@@ -86,7 +86,11 @@ export function webrtcRoutes(deps: Pick<AppDeps, "cfg" | "secrets" | "access" | 
     }
     // WHEP: the watch rule (public streams need no login; unlisted ones accept a share link). WHIP from the
     // browser: a logged-in admin or the stream's owner.
-    const d = await deps.access.authorize({ actor: c.get("actor"), action: kind === "whep" ? "watch" : "publish", path });
+    const d = await deps.access.authorize({
+      actor: c.get("actor"),
+      action: kind === "whep" ? "watch" : "publish",
+      path,
+    });
     if (!d.allow) return refusal(c, d);
     const bad = csrfFailure(c, c.req.header("x-csrf-token"));
     if (bad) return c.json({ error: bad }, 403);

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ADMIN_PASSWORD, Client, publish, ROOT, run, startLivegate, stopProc, waitFor } from "./harness.ts";
 import { checkHlsPlays } from "./hls_check.ts";
-import { randomToken } from "../../src/auth/bytes.ts";
+import { randomToken } from "../../src/core/crypto.ts";
 import { findMediamtx } from "../../src/mediamtx/binary.ts";
 
 /** Parses KEY=value lines the way systemd's EnvironmentFile does for these simple values. */

@@ -4,13 +4,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { createApp } from "../../src/http/app.ts";
+import { createApp } from "../../src/app/app.ts";
+import { createServices } from "../../src/app/services.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import { makeSecrets } from "../../src/mediamtx/secrets.ts";
 import { createKey, listKeys } from "../../src/store/keys.ts";
 import { addUser, listUsers } from "../../src/store/users.ts";
-import { KV_FILE, openStore } from "../../src/store/kv.ts";
-import { storageProblem } from "../../src/store/errors.ts";
+import { KV_FILE, openStore, type Store } from "../../src/store/kv.ts";
+import { storageFailure } from "../../src/core/errors.ts";
 import { getSession } from "../../src/store/sessions.ts";
 import type { Asset } from "../../src/web/assets.ts";
 import { Jar, PASSWORD } from "../http/helpers.ts";
@@ -45,7 +46,7 @@ Deno.test({
   async fn() {
     const mnt = await Deno.makeTempDir({ prefix: "livegate-kvfault-" });
     await sh("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mnt);
-    let kv: Deno.Kv | undefined;
+    let kv: Store | undefined;
     try {
       kv = await openStore(mnt);
       await addUser(kv, "admin", PASSWORD, "admin");
@@ -53,7 +54,7 @@ Deno.test({
       const cfg = loadConfig({ LIVEGATE_DATA_DIR: mnt });
       const assets = new Map<string, Asset>();
       const secrets = await makeSecrets("kv");
-      let app = createApp({ kv, cfg, secrets, mtxState: () => "stopped" }, assets);
+      let app = createApp(createServices({ store: kv, cfg, secrets, mtxState: () => "stopped" }), assets);
       const viewer = new Jar(app, "192.0.2.80");
       assert.equal((await viewer.login("admin", PASSWORD)).status, 303);
       const session = viewer.cookies.get("lg_session")!;
@@ -108,8 +109,8 @@ Deno.test({
       // Read-only disk. The kernel refuses to remount a disk read-only while SQLite holds the file open for
       // writing, so this is the restart case: livegate's store cannot open and says so (serve refuses to start
       // naming LIVEGATE_DATA_DIR, next test); a disk the kernel forces read-only answers like the full disk
-      // (storageProblem maps SQLite's read-only and I/O errors, see the unit test below).
-      kv.close();
+      // (storageFailure maps SQLite's read-only and I/O errors, see the unit test below).
+      kv.kv.close();
       kv = undefined;
       await sh("mount", "-o", "remount,ro", mnt);
       await assert.rejects(() => openStore(mnt), (e: Error) => {
@@ -118,9 +119,12 @@ Deno.test({
       });
       await sh("mount", "-o", "remount,rw", mnt);
       kv = await openStore(mnt);
-      app = createApp({ kv, cfg, secrets: await makeSecrets("kv"), mtxState: () => "stopped" }, assets);
+      app = createApp(
+        createServices({ store: kv, cfg, secrets: await makeSecrets("kv"), mtxState: () => "stopped" }),
+        assets,
+      );
       assert.equal((await new Jar(app, "192.0.2.84").login("admin", PASSWORD)).status, 303, "works after rw");
-      kv.close();
+      kv.kv.close();
       kv = undefined;
 
       // No corruption: SQLite's own check, and every record is still there.
@@ -132,7 +136,7 @@ Deno.test({
       assert.deepEqual((await listUsers(kv)).map((u) => u.name), ["admin"]);
       assert.equal((await listKeys(kv, "live")).length, 1);
       const again = createApp(
-        { kv, cfg, secrets: await makeSecrets("kv"), mtxState: () => "stopped" },
+        createServices({ store: kv, cfg, secrets: await makeSecrets("kv"), mtxState: () => "stopped" }),
         assets,
       );
       const me = await again.request("http://localhost/api/me", {
@@ -141,7 +145,7 @@ Deno.test({
       assert.equal(me.status, 200, "the session from before the faults is still valid");
     } finally {
       try {
-        kv?.close();
+        kv?.kv.close();
       } catch { /* already closed */ }
       await run("umount", [mnt]);
       await Deno.remove(mnt, { recursive: true }).catch(() => {});
@@ -191,6 +195,6 @@ Deno.test("hardening: SQLite's storage errors become a clear 503 message", () =>
     ["Can not write to a read-only database.", /read-only disk/],
     ["disk I/O error", /cannot be written/],
   ];
-  for (const [msg, re] of cases) assert.match(storageProblem(new TypeError(msg)) ?? "", re, msg);
-  assert.equal(storageProblem(new Error("something else")), null);
+  for (const [msg, re] of cases) assert.match(storageFailure(new TypeError(msg))?.message ?? "", re, msg);
+  assert.equal(storageFailure(new Error("something else")), null);
 });

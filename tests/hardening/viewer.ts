@@ -4,7 +4,7 @@
 // the stream is back.
 import { join } from "node:path";
 import { createSession } from "../../src/store/sessions.ts";
-import { KV_FILE } from "../../src/store/kv.ts";
+import { KV_FILE, storeOf } from "../../src/store/kv.ts";
 import { type Livegate, startLivegate } from "../e2e/harness.ts";
 
 export class SimViewer {
@@ -68,13 +68,13 @@ export class SimViewer {
  * in PBKDF2; the form login itself is covered by the other tests.
  */
 export async function makeSessions(dataDir: string, user: string, n: number): Promise<string[]> {
-  const kv = await Deno.openKv(join(dataDir, KV_FILE));
+  const kv = storeOf(await Deno.openKv(join(dataDir, KV_FILE)));
   try {
     const out: string[] = [];
     for (let i = 0; i < n; i++) out.push(await createSession(kv, user, 3600));
     return out;
   } finally {
-    kv.close();
+    kv.kv.close();
   }
 }
 

@@ -1,6 +1,8 @@
 // In-process app for HTTP tests: memory KV, a fixed admin, no MediaMTX (its state reads "stopped").
-import { createApp } from "../../src/http/app.ts";
-import { frontHandler } from "../../src/http/front.ts";
+import { createApp } from "../../src/app/app.ts";
+import { frontHandler } from "../../src/app/front.ts";
+import { createServices } from "../../src/app/services.ts";
+import { storeOf } from "../../src/store/kv.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import { makeSecrets } from "../../src/mediamtx/secrets.ts";
 import { addUser } from "../../src/store/users.ts";
@@ -9,24 +11,38 @@ import type { Asset } from "../../src/web/assets.ts";
 export const PASSWORD = "http-test-password";
 
 export async function testApp(env: Record<string, string> = {}) {
-  const kv = await Deno.openKv(":memory:");
+  const kv = storeOf(await Deno.openKv(":memory:"));
   // Point MediaMTX's loopback ports at a closed port so upstream calls fail fast.
   const closed = () => {
     const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     l.close();
     return String((l.addr as Deno.NetAddr).port);
   };
-  const cfg = loadConfig({ LIVEGATE_MTX_HLS_PORT: closed(), LIVEGATE_MTX_API_PORT: closed(), ...env });
+  const hls = closed();
+  let api = closed();
+  while (api === hls) api = closed(); // two closed ports must differ (the config refuses a shared port)
+  const cfg = loadConfig({ LIVEGATE_MTX_HLS_PORT: hls, LIVEGATE_MTX_API_PORT: api, ...env });
   const secrets = await makeSecrets("http-test");
   await addUser(kv, "admin", PASSWORD, "admin");
   const assets = new Map<string, Asset>([
     ["player.js", { body: new TextEncoder().encode("//js"), type: "text/javascript", etag: '"x"' }],
   ]);
-  const deps = { kv, cfg, secrets, mtxState: () => "stopped" as const };
+  const deps = createServices({ store: kv, cfg, secrets, mtxState: () => "stopped" as const });
   const app = createApp(deps, assets);
-  // What Deno.serve runs in src/server.ts: the hook and the HLS hot path in front of the app.
+  // What Deno.serve runs in src/app/serve.ts: the hook and the HLS hot path in front of the app.
   const handler = frontHandler(deps, (req, info) => app.fetch(req, info));
-  return { app, handler, kv, cfg, secrets, close: () => kv.close() };
+  return {
+    app,
+    handler,
+    kv,
+    deps,
+    cfg,
+    secrets,
+    close: () => {
+      deps.close();
+      kv.kv.close();
+    },
+  };
 }
 
 type App = Awaited<ReturnType<typeof testApp>>["app"];

@@ -10,9 +10,9 @@ import { deleteSession } from "../../src/store/sessions.ts";
 import { addUser } from "../../src/store/users.ts";
 import { createStream } from "../../src/store/streams.ts";
 import { createShare } from "../../src/store/shares.ts";
-import { mediaCaches, TTL_MS } from "../../src/auth/session-cache.ts";
+import { TTL_MS } from "../../src/auth/session-cache.ts";
+import { storeOf } from "../../src/store/kv.ts";
 import { registry } from "../../src/metrics/registry.ts";
-import { viewerTracker } from "../../src/proxy/viewers.ts";
 
 const ALLOWED = [502, 503];
 
@@ -24,9 +24,10 @@ async function status(j: Jar, path: string, init: RequestInit = {}): Promise<num
 
 /** Ends the session out of band (as the CLI would) and drops the app's own media caches: only passes remain. */
 async function endSessionOutOfBand(t: Awaited<ReturnType<typeof testApp>>, token: string | undefined) {
-  await deleteSession(t.kv, token);
-  mediaCaches(t.kv).sessions.clear();
-  mediaCaches(t.kv).watch.clear();
+  // Another handle on the same database (its own change bus), as another process would have.
+  await deleteSession(storeOf(t.kv.kv), token);
+  t.deps.caches.sessions.clear();
+  t.deps.access.watchCache.clear();
 }
 
 async function loggedIn(t: Awaited<ReturnType<typeof testApp>>, ip = "203.0.113.7") {
@@ -52,7 +53,7 @@ Deno.test("hls hot path: a pass answers the viewer's next requests, with the app
     }
     assert.equal(again.headers.get("x-frame-options"), "DENY");
     // The viewer is still counted, as the same session.
-    const seen = viewerTracker(t.kv).viewers("live");
+    const seen = t.deps.viewers.viewers("live");
     assert.equal(seen.length, 1);
     assert.equal(seen[0].user, "admin");
     await new Promise((r) => setTimeout(r, TTL_MS + 100));

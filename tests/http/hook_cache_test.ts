@@ -42,7 +42,7 @@ async function admin(t: T): Promise<(path: string, method: string, body?: unknow
 
 /** A key whose record is removed behind livegate's back (as another process would; no cache clear). */
 async function removeOutOfBand(t: T, meta: { path: string; id: string; hash: string }) {
-  await t.kv.atomic().delete(["keys", meta.path, meta.id]).delete(["key_hash", meta.hash]).commit();
+  await t.kv.kv.atomic().delete(["keys", meta.path, meta.id]).delete(["key_hash", meta.hash]).commit();
 }
 
 Deno.test("http: hook cache - a key revoked through livegate stops the next publish", async () => {
@@ -89,17 +89,24 @@ Deno.test("http: hook cache - disabling the key's owner through livegate stops t
   }
 });
 
-Deno.test("http: hook cache - a kick (any state-changing request) clears it; out of band: within TTL_MS", async () => {
+Deno.test("http: hook cache - a change announced by the store clears it, a request that changes nothing does not; out of band: within TTL_MS", async () => {
   const t = await testApp();
   try {
     const api = await admin(t);
     await createStream(t.kv, "live", {});
     const a = await createKey(t.kv, "live", "a");
+    const other = await createKey(t.kv, "live", "other");
     assert.equal(await publish(t, a.key), 200);
     await removeOutOfBand(t, a.meta);
     assert.equal(await publish(t, a.key), 200, "still the cached decision: the cache is really in use");
-    // MediaMTX is down in these tests, so the kick answers 502, but it went through livegate.
+    // Requests that change nothing stored clear nothing (MediaMTX is down here: the kick answers 502; a
+    // failed login answers 401), whatever their HTTP method.
     assert.equal(await api("/api/streams/live/kick", "POST"), 502);
+    const anon = new Jar(t.app, "198.51.100.9");
+    assert.equal((await anon.login("admin", "wrong-password")).status, 401);
+    assert.equal(await publish(t, a.key), 200, "no change was announced: the cached decision stands");
+    // A key change through livegate is announced and clears the hook's cache.
+    assert.equal(await api(`/api/streams/live/keys/${other.meta.id}`, "DELETE"), 200);
     assert.equal(await publish(t, a.key), 401);
 
     // Nothing through livegate: the change reaches the hook within TTL_MS.

@@ -8,13 +8,14 @@ import { createKey, listKeys } from "../../src/store/keys.ts";
 import { getUser } from "../../src/store/users.ts";
 import { listAudit } from "../../src/store/audit.ts";
 import { createSession, listSessions } from "../../src/store/sessions.ts";
+import { storeOf } from "../../src/store/kv.ts";
 
 Deno.test("cli: stream add/set/list/del and user role/disable/enable", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const kv = storeOf(await Deno.openKv(":memory:"));
   try {
     const out: string[] = [];
     const o = (s: string) => out.push(s);
-    await kv.set(["users", "sam"], { name: "sam", role: "streamer", passwordHash: "x", created: 0 });
+    await kv.kv.set(["users", "sam"], { name: "sam", role: "streamer", passwordHash: "x", created: 0 });
     const p = parseArgs([
       "stream",
       "add",
@@ -66,6 +67,6 @@ Deno.test("cli: stream add/set/list/del and user role/disable/enable", async () 
     assert.ok(audit.length >= 6);
     assert.ok(audit.every((a) => a.actor === "cli"));
   } finally {
-    kv.close();
+    kv.kv.close();
   }
 });

@@ -1,6 +1,7 @@
 // The shipped Grafana dashboard is valid JSON and only queries metrics livegate actually exports.
 import assert from "node:assert/strict";
 import { enableProcessMetrics, registry } from "../../src/metrics/registry.ts";
+import { createGauges } from "../../src/metrics/gauges.ts";
 
 Deno.test("grafana dashboard: every livegate_* metric it queries exists", async () => {
   const dash = JSON.parse(
@@ -8,7 +9,10 @@ Deno.test("grafana dashboard: every livegate_* metric it queries exists", async 
   );
   assert.equal(dash.uid, "livegate");
   enableProcessMetrics();
-  const exported = new Set(registry.getMetricsAsArray().map((m) => m.name));
+  // The process-wide counters and an app's gauges, as the /metrics route writes them.
+  const exported = new Set(
+    [...registry.getMetricsAsArray(), ...createGauges({}).getMetricsAsArray()].map((m) => m.name),
+  );
   exported.add("livegate_mediamtx_metrics_up"); // written by the /metrics route itself
   const exprs: string[] = dash.panels.flatMap((p: { targets: { expr: string }[] }) =>
     p.targets.map((t) => t.expr)

@@ -7,19 +7,28 @@ import {
   presentedKey,
   PUBLISH_TICKET_PREFIX,
 } from "../../src/auth/hook.ts";
-import { PublishTickets } from "../../src/webrtc/tickets.ts";
+import { PublishTickets } from "../../src/auth/publish-tickets.ts";
+import { Access } from "../../src/auth/access.ts";
+import { ManualClock, systemClock } from "../../src/core/clock.ts";
 import { makeSecrets } from "../../src/mediamtx/secrets.ts";
-import { checkPublishKey } from "../../src/auth/permissions.ts";
 import { createKey } from "../../src/store/keys.ts";
 import { createStream } from "../../src/store/streams.ts";
 import { deleteUser, updateUser } from "../../src/store/users.ts";
+import { type Store, storeOf } from "../../src/store/kv.ts";
 
 const secrets = await makeSecrets("unit-test-master");
-const VALID_KEY = "lg_valid";
-const deps = {
-  secrets,
-  checkPublishKey: (path: string, key: string) => Promise.resolve(path === "live" && key === VALID_KEY),
-};
+/** The door over a memory store, with its own ticket store; its caches follow the store's changes (as the
+ * app wires them in src/app/invalidation.ts). */
+function doorOf(store: Store, tickets = new PublishTickets(), clock = systemClock): Access {
+  const door = new Access({ store, tickets, clock });
+  store.changes.subscribe(() => door.clearCaches());
+  return door;
+}
+const store = storeOf(await Deno.openKv(":memory:"));
+await createStream(store, "live", {});
+await createStream(store, "other", {});
+const VALID_KEY = (await createKey(store, "live", "unit")).key;
+const deps = { secrets, access: doorOf(store) };
 
 function req(over: Partial<HookRequest>): HookRequest {
   return {
@@ -106,9 +115,9 @@ Deno.test("hook: body validation", () => {
 });
 
 Deno.test("hook: browser publish ticket -> allowed once, for exactly that path, over WebRTC only", async () => {
-  let now = 1_000_000;
-  const tickets = new PublishTickets(() => now);
-  const d = { ...deps, redeemPublishTicket: (p: string, t: string) => tickets.redeem(p, t) };
+  const clock = new ManualClock(1_000_000);
+  const tickets = new PublishTickets(clock);
+  const d = { secrets, access: doorOf(store, tickets, clock) };
   const pub = (over: Partial<HookRequest>) =>
     decide(req({ action: "publish", protocol: "webrtc", ...over }), d);
 
@@ -127,11 +136,11 @@ Deno.test("hook: browser publish ticket -> allowed once, for exactly that path, 
   assert.equal((await pub({ token: t2 })).allow, false, "single use");
 
   const t3 = await tickets.create("live", "alice");
-  now += 60_000;
+  clock.advance(60_000);
   assert.equal((await pub({ token: t3 })).allow, false, "expired");
 
   assert.equal((await pub({ token: PUBLISH_TICKET_PREFIX + "forged" })).allow, false, "unknown ticket");
-  // Without a ticket store (e.g. a MediaMTX run elsewhere) tickets are never accepted.
+  // A ticket of another ticket store (another app, e.g. a MediaMTX run elsewhere) is never accepted.
   const t4 = await tickets.create("live", "alice");
   assert.equal((await decide(req({ action: "publish", protocol: "webrtc", token: t4 }), deps)).allow, false);
   // A ticket is no read credential.
@@ -146,10 +155,10 @@ Deno.test("hook: browser publish ticket -> allowed once, for exactly that path, 
 // Role x action rows with the real store and rules (src/auth/permissions.ts): who created the key, whether
 // they may publish to the path now, and the path the key belongs to.
 Deno.test("hook: publish role matrix with real keys (owner, other streamer, viewer, disabled, deleted, CLI)", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const kv = storeOf(await Deno.openKv(":memory:"));
   try {
     const mk = (name: string, role: string) =>
-      kv.set(["users", name], { name, role, passwordHash: "x", created: 0 });
+      kv.kv.set(["users", name], { name, role, passwordHash: "x", created: 0 });
     await mk("root", "admin");
     await mk("sam", "streamer");
     await mk("olga", "streamer");
@@ -160,7 +169,7 @@ Deno.test("hook: publish role matrix with real keys (owner, other streamer, view
     await createStream(kv, "olgas", { owner: "olga" });
     await createStream(kv, "gones", { owner: "gone" });
     await createStream(kv, "offs", { owner: "off" });
-    const hookDeps = { secrets, checkPublishKey: (p: string, k: string) => checkPublishKey(kv, p, k) };
+    const hookDeps = { secrets, access: doorOf(kv) };
     const pub = async (path: string, key: string) =>
       (await decide(req({ action: "publish", path, token: key, query: `token=${key}` }), hookDeps)).allow;
 
@@ -191,7 +200,7 @@ Deno.test("hook: publish role matrix with real keys (owner, other streamer, view
     await deleteUser(kv, "gone");
     assert.equal(await pub("gones", gone), false, "deleting a user removes their keys");
     assert.equal(
-      (await kv.get(["streams", "gones"])).value !== null,
+      (await kv.kv.get(["streams", "gones"])).value !== null,
       true,
       "the stream stays, without owner",
     );
@@ -204,6 +213,6 @@ Deno.test("hook: publish role matrix with real keys (owner, other streamer, view
     await updateUser(kv, "off", { role: "streamer" });
     assert.equal(await pub("offs", off), true, "rights restored");
   } finally {
-    kv.close();
+    kv.kv.close();
   }
 });

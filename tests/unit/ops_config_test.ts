@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ConfigError, loadConfig } from "../../src/config/config.ts";
 import { ipAllowed } from "../../src/metrics/ip-allow.ts";
-import { recordingEnv, recordsPath } from "../../src/recordings/mtx-env.ts";
+import { recordingEnv, recordsPath } from "../../src/mediamtx/record-env.ts";
 
 function err(fn: () => unknown): ConfigError {
   try {

@@ -4,8 +4,8 @@ import {
   PBKDF2_ITERATIONS,
   validatePassword,
   verifyPassword,
-} from "../../src/auth/password.ts";
-import { safeEqualString, timingSafeEqual } from "../../src/auth/bytes.ts";
+} from "../../src/core/password.ts";
+import { safeEqualString, timingSafeEqual } from "../../src/core/crypto.ts";
 
 Deno.test("password: PBKDF2 at OWASP's iteration count verifies the right password only", async () => {
   const h = await hashPassword("correct horse battery");

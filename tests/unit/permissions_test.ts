@@ -1,13 +1,7 @@
 // The rules in src/auth/permissions.ts as tables: role x visibility x allow-list for watching, role x
 // ownership for publishing/managing, and the publish-key rule (key path, key owner's current rights).
 import assert from "node:assert/strict";
-import {
-  canList,
-  publishKeyRule,
-  publishRule,
-  watchDecision,
-  watchRule,
-} from "../../src/auth/permissions.ts";
+import { canList, publishKeyRule, publishRule, watchRule } from "../../src/auth/permissions.ts";
 import type { User } from "../../src/store/users.ts";
 import type { Stream, Visibility } from "../../src/store/streams.ts";
 import {
@@ -22,6 +16,18 @@ import { deleteUser } from "../../src/store/users.ts";
 import { createSession, listSessions } from "../../src/store/sessions.ts";
 import { createShare, revokeShare } from "../../src/store/shares.ts";
 import type { StreamKey } from "../../src/store/keys.ts";
+import { Access } from "../../src/auth/access.ts";
+import { PublishTickets } from "../../src/auth/publish-tickets.ts";
+import { systemClock } from "../../src/core/clock.ts";
+import type { Store } from "../../src/store/kv.ts";
+
+/** The door's watch decision (src/auth/access.ts) for an anonymous viewer presenting `share` (if any). */
+async function watchDecision(store: Store, _user: null, path: string, share?: string) {
+  const door = new Access({ store, tickets: new PublishTickets(), clock: systemClock });
+  const actor = share ? { kind: "share" as const, token: share, user: null } : { kind: "anonymous" as const };
+  return await door.authorize({ actor, action: "watch", path });
+}
+import { storeOf } from "../../src/store/kv.ts";
 
 const u = (name: string, role: User["role"], disabled = false): User => ({
   name,
@@ -191,9 +197,9 @@ for (const [name, k, owner, want] of KEY_ROWS) {
 }
 
 Deno.test("permissions: share links - valid, other path, revoked, expired, forged", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const kv = storeOf(await Deno.openKv(":memory:"));
   try {
-    await kv.set(["users", "sam"], u("sam", "streamer"));
+    await kv.kv.set(["users", "sam"], u("sam", "streamer"));
     await createStream(kv, "show", { visibility: "unlisted", owner: "sam" });
     await createStream(kv, "other", { visibility: "unlisted" });
     await createStream(kv, "priv", { visibility: "private" });
@@ -217,14 +223,14 @@ Deno.test("permissions: share links - valid, other path, revoked, expired, forge
     await new Promise((r) => setTimeout(r, 20));
     assert.equal((await watchDecision(kv, null, "show", t3)).allow, false, "expired");
   } finally {
-    kv.close();
+    kv.kv.close();
   }
 });
 
 Deno.test("store: deleting a user with many keys and sessions, and a stream with many keys, is one transaction", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const kv = storeOf(await Deno.openKv(":memory:"));
   try {
-    await kv.set(["users", "sam"], u("sam", "streamer"));
+    await kv.kv.set(["users", "sam"], u("sam", "streamer"));
     await createStream(kv, "show", { owner: "sam" });
     await createStream(kv, "big", {});
     for (let i = 0; i < 150; i++) await createKey(kv, "show", `k${i}`, { owner: "sam" });
@@ -236,15 +242,15 @@ Deno.test("store: deleting a user with many keys and sessions, and a stream with
     await deleteStream(kv, "big");
     assert.equal((await listKeys(kv, "big")).length, 0);
   } finally {
-    kv.close();
+    kv.kv.close();
   }
 });
 
 Deno.test("store: a deleted user's name on allow-lists becomes deleted:NAME; a new user of that name gets no access", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const kv = storeOf(await Deno.openKv(":memory:"));
   try {
-    await kv.set(["users", "bob"], u("bob", "viewer"));
-    await kv.set(["users", "amy"], u("amy", "viewer"));
+    await kv.kv.set(["users", "bob"], u("bob", "viewer"));
+    await kv.kv.set(["users", "amy"], u("amy", "viewer"));
     await createStream(kv, "only-bob", { allow: ["bob"] });
     await createStream(kv, "bob-and-amy", { allow: ["amy", "bob"] });
     await createStream(kv, "amy-only", { allow: ["amy"] });
@@ -271,6 +277,6 @@ Deno.test("store: a deleted user's name on allow-lists becomes deleted:NAME; a n
     assert.throws(() => validatePatch({ allow: ["gone:bob"] }), /user names/);
     assert.deepEqual(allowDeleted(["amy"], "bob"), ["amy"]);
   } finally {
-    kv.close();
+    kv.kv.close();
   }
 });

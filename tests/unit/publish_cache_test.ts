@@ -1,10 +1,14 @@
-// The hook's cache of allowed publish-key decisions (src/auth/publish-cache.ts, checkPublishKeyCached):
+// The hook's cache of allowed publish-key decisions (src/auth/publish-cache.ts, used by the door's publish
+// decision for a stream key, src/auth/access.ts):
 // reused for at most TTL_MS; a change by another process (a second KV handle on the same file, as the CLI
 // opens it) takes effect within TTL_MS; a revocation in this process at once; a lookup racing a clear is
 // not stored; refusals are never cached.
 import assert from "node:assert/strict";
-import { checkPublishKeyCached } from "../../src/auth/permissions.ts";
-import { clearPublishCache, PublishCache, publishCache, TTL_MS } from "../../src/auth/publish-cache.ts";
+import { Access } from "../../src/auth/access.ts";
+import { PublishCache, TTL_MS } from "../../src/auth/publish-cache.ts";
+import { PublishTickets } from "../../src/auth/publish-tickets.ts";
+import { ManualClock } from "../../src/core/clock.ts";
+import { type Store, storeOf } from "../../src/store/kv.ts";
 import { createKey, findKey, revokeKey, TOUCH_EVERY_MS } from "../../src/store/keys.ts";
 import { createStream, deleteStream } from "../../src/store/streams.ts";
 import { addUser, updateUser } from "../../src/store/users.ts";
@@ -12,18 +16,37 @@ import { addUser, updateUser } from "../../src/store/users.ts";
 /** The server's KV and a second handle on the same file (another process, e.g. `livegate key revoke`). */
 async function twoHandles() {
   const dir = await Deno.makeTempDir({ prefix: "livegate-publish-cache-" });
-  const server = await Deno.openKv(`${dir}/kv.sqlite3`);
-  const cli = await Deno.openKv(`${dir}/kv.sqlite3`);
+  const server = storeOf(await Deno.openKv(`${dir}/kv.sqlite3`));
+  const cli = storeOf(await Deno.openKv(`${dir}/kv.sqlite3`));
+  const clock = new ManualClock(0);
+  const door = new Access({ store: server, tickets: new PublishTickets(clock), clock });
+  // As the app wires it (src/app/invalidation.ts): the server's announced changes clear the door's caches.
+  server.changes.subscribe(() => door.clearCaches());
+  doors.set(server, { door, clock });
   return {
     server,
     cli,
+    door,
     async close() {
-      server.close();
-      cli.close();
+      server.kv.close();
+      cli.kv.close();
       await Deno.remove(dir, { recursive: true });
     },
   };
 }
+
+const doors = new Map<Store, { door: Access; clock: ManualClock }>();
+
+/** The hook's publish decision for `key` on `path` at time `now` (ms), through the server's door. */
+async function checkPublishKeyCached(server: Store, path: string, key: string, now: number) {
+  const { door, clock } = doors.get(server)!;
+  clock.t = now;
+  const d = await door.authorize({ actor: { kind: "key", key }, action: "publish", path }, { cache: true });
+  return { allow: d.allow, reason: d.reason };
+}
+
+const clearPublishCache = (server: Store) => doors.get(server)!.door.publishCache.clear();
+const publishCache = (server: Store) => doors.get(server)!.door.publishCache;
 
 const T0 = 5_000_000;
 
@@ -70,18 +93,18 @@ Deno.test("checkPublishKeyCached: changes in this process stop publishing at onc
     await revokeKey(h.server, a.meta.id);
     assert.equal((await checkPublishKeyCached(h.server, "live", a.key, T0 + 1)).allow, false);
 
-    // Any other change: the HTTP layer clears the cache on every state-changing request (session-mw.ts).
+    // Any other change the store announces (here: a user disabled) clears the cache (src/app/invalidation.ts).
     await addUser(h.server, "sam", "sam-password-1", "streamer");
     await createStream(h.server, "cam", { owner: "sam" });
     const b = await createKey(h.server, "cam", "b", { owner: "sam" });
     assert.equal((await checkPublishKeyCached(h.server, "cam", b.key, T0)).allow, true);
-    await updateUser(h.server, "sam", { disabled: true });
+    await updateUser(h.cli, "sam", { disabled: true }); // another process: not announced here
     assert.equal(
       (await checkPublishKeyCached(h.server, "cam", b.key, T0 + 1)).allow,
       true,
       "without a clear the cached decision would still be used (this is what the clear is for)",
     );
-    clearPublishCache(h.server);
+    await updateUser(h.server, "sam", { role: "streamer" }); // announced by this process's store
     const d = await checkPublishKeyCached(h.server, "cam", b.key, T0 + 2);
     assert.equal(d.allow, false);
     assert.match(d.reason, /disabled/);
@@ -151,13 +174,13 @@ Deno.test("checkPublishKeyCached: concurrent lookups of one key share one set of
     const all = await Promise.all(
       Array.from({ length: 50 }, () => checkPublishKeyCached(h.server, "live", key, T0)),
     );
-    assert.ok(all.every((d) => d.allow));
+    assert.ok(all.every((d: { allow: boolean }) => d.allow));
     assert.equal(cache.lookups - before, 1, "one lookup for 50 requests arriving together");
     // Refusals are shared the same way (and still not kept).
     const bad = await Promise.all(
       Array.from({ length: 20 }, () => checkPublishKeyCached(h.server, "live", "lg_nope", T0)),
     );
-    assert.ok(bad.every((d) => !d.allow));
+    assert.ok(bad.every((d: { allow: boolean }) => !d.allow));
     assert.equal(cache.lookups - before, 2);
   } finally {
     await h.close();

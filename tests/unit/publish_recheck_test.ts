@@ -1,9 +1,13 @@
-// src/mediamtx/publish-recheck.ts: a running publish is checked again against the store as it is now (here
+// src/auth/publish-recheck.ts: a running publish is checked again against the store as it is now (here
 // changed through a second KV handle on the same file, as the CLI in another process changes it), and
 // kicked once what allowed it is gone. MediaMTX's side (live sources, kick) is given as functions here;
 // tests/e2e/publish_recheck_test.ts runs the same with real MediaMTX and ffmpeg.
 import assert from "node:assert/strict";
-import { type LiveSource, publishLedger, recheckPublishes } from "../../src/mediamtx/publish-recheck.ts";
+import { type LiveSource, PublishLedger, recheckPublishes } from "../../src/auth/publish-recheck.ts";
+import { Access } from "../../src/auth/access.ts";
+import { PublishTickets } from "../../src/auth/publish-tickets.ts";
+import { systemClock } from "../../src/core/clock.ts";
+import { storeOf } from "../../src/store/kv.ts";
 import { createKey, revokeKey } from "../../src/store/keys.ts";
 import { createStream, deleteStream, updateStream } from "../../src/store/streams.ts";
 import { addUser, deleteUser, updateUser } from "../../src/store/users.ts";
@@ -12,15 +16,19 @@ const PW = "a-long-enough-password";
 
 async function setup() {
   const dir = await Deno.makeTempDir({ prefix: "livegate-recheck-" });
-  const server = await Deno.openKv(`${dir}/kv.sqlite3`);
-  const cli = await Deno.openKv(`${dir}/kv.sqlite3`);
+  const server = storeOf(await Deno.openKv(`${dir}/kv.sqlite3`));
+  const cli = storeOf(await Deno.openKv(`${dir}/kv.sqlite3`));
+  const door = new Access({ store: server, tickets: new PublishTickets(), clock: systemClock });
+  const ledger = new PublishLedger();
   let live: LiveSource[] = [];
   const kicked: LiveSource[] = [];
   const logs: string[] = [];
   let now = 1_000_000;
   const recheck = () =>
     recheckPublishes({
-      kv: server,
+      ledger,
+      grant: (path, allowance) => door.publishGrant(path, allowance),
+      clearPublishCache: () => door.clearCaches(),
       live: () => Promise.resolve(live),
       kick: (s) => {
         kicked.push(s);
@@ -32,6 +40,7 @@ async function setup() {
   return {
     server,
     cli,
+    ledger,
     kicked,
     logs,
     setLive: (l: LiveSource[]) => live = l,
@@ -39,8 +48,8 @@ async function setup() {
     now: () => now,
     recheck,
     async close() {
-      server.close();
-      cli.close();
+      server.kv.close();
+      cli.kv.close();
       await Deno.remove(dir, { recursive: true });
     },
   };
@@ -53,7 +62,7 @@ Deno.test("recheck: a publish goes on while its key holds, and is kicked once th
   try {
     await createStream(t.server, "live", {});
     const { key, meta } = await createKey(t.server, "live", "obs");
-    const ledger = publishLedger(t.server);
+    const ledger = t.ledger;
     await ledger.record("c1", "live", { key }, t.now());
     t.setLive([rtmp("c1", "live")]);
     assert.deepEqual(await t.recheck(), []);
@@ -82,7 +91,7 @@ Deno.test("recheck: the key owner's deletion, disabling or demotion ends their p
     }
     await createStream(t.server, "admin-show", {});
     const adminKey = (await createKey(t.server, "admin-show", "obs")).key;
-    const ledger = publishLedger(t.server);
+    const ledger = t.ledger;
     for (const n of ["ann", "bob", "cat"]) await ledger.record(`c-${n}`, n, { key: keys[n] }, t.now());
     await ledger.record("c-admin", "admin-show", { key: adminKey }, t.now());
     t.setLive([
@@ -115,7 +124,7 @@ Deno.test("recheck: a browser publish (ticket) ends when its user may no longer 
     await addUser(t.server, "dee", PW, "streamer");
     await addUser(t.server, "eve", PW, "streamer");
     await createStream(t.server, "studio", { owner: "dee" });
-    const ledger = publishLedger(t.server);
+    const ledger = t.ledger;
     await ledger.record("w1", "studio", { user: "dee" }, t.now());
     t.setLive([{ id: "w1", path: "studio", type: "webRTCSession" }]);
     assert.deepEqual(await t.recheck(), []);
@@ -144,7 +153,7 @@ Deno.test("recheck: publishes that never went live are forgotten after a grace p
   try {
     await createStream(t.server, "live", {});
     const { key, meta } = await createKey(t.server, "live", "obs");
-    const ledger = publishLedger(t.server);
+    const ledger = t.ledger;
     // Allowed by the hook, but MediaMTX refused it (path busy) or it has not attached yet.
     await ledger.record("late", "live", { key }, t.now());
     // Another connection id on that path, and the same id on another path: neither is this publish.
@@ -164,7 +173,7 @@ Deno.test("recheck: publishes that never went live are forgotten after a grace p
 Deno.test("publish ledger: bounded, and the newest record of a connection wins", async () => {
   const t = await setup();
   try {
-    const ledger = publishLedger(t.server);
+    const ledger = t.ledger;
     for (let i = 0; i < 10_005; i++) await ledger.record(`c${i}`, "live", { user: "x" });
     assert.equal(ledger.size, 10_000);
     assert.equal(ledger.entries()[0][0], "c5", "the oldest went first");

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { createSession, deleteSession, getSession } from "../../src/store/sessions.ts";
 import { addUser, deleteUser } from "../../src/store/users.ts";
+import { storeOf } from "../../src/store/kv.ts";
 
 const TTL = 3600;
 
 Deno.test("session: valid until expiry, then gone", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const kv = storeOf(await Deno.openKv(":memory:"));
   try {
     const token = await createSession(kv, "alice", TTL);
     const now = Date.now();
@@ -13,12 +14,12 @@ Deno.test("session: valid until expiry, then gone", async () => {
     assert.equal(await getSession(kv, token, TTL, now + TTL * 1000 + 1), null, "expired");
     assert.equal(await getSession(kv, token, TTL, now), null, "deleted once seen expired");
   } finally {
-    kv.close();
+    kv.kv.close();
   }
 });
 
 Deno.test("session: sliding renewal past half its lifetime", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const kv = storeOf(await Deno.openKv(":memory:"));
   try {
     const token = await createSession(kv, "bob", TTL);
     const s0 = (await getSession(kv, token, TTL))!;
@@ -30,12 +31,12 @@ Deno.test("session: sliding renewal past half its lifetime", async () => {
     // Still valid past the original expiry thanks to renewal.
     assert.equal((await getSession(kv, token, TTL, s0.expiresAt + 1000))?.user, "bob");
   } finally {
-    kv.close();
+    kv.kv.close();
   }
 });
 
 Deno.test("session: logout deletes; unknown or oversized tokens are no session", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const kv = storeOf(await Deno.openKv(":memory:"));
   try {
     const token = await createSession(kv, "carol", TTL);
     await deleteSession(kv, token);
@@ -44,30 +45,30 @@ Deno.test("session: logout deletes; unknown or oversized tokens are no session",
     assert.equal(await getSession(kv, "x".repeat(1000), TTL), null);
     assert.equal(await getSession(kv, undefined, TTL), null);
   } finally {
-    kv.close();
+    kv.kv.close();
   }
 });
 
 Deno.test("session: deleting a user ends their sessions", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const kv = storeOf(await Deno.openKv(":memory:"));
   try {
     await addUser(kv, "dave", "password-1234", "viewer");
     const token = await createSession(kv, "dave", TTL);
     await deleteUser(kv, "dave");
     assert.equal(await getSession(kv, token, TTL), null);
   } finally {
-    kv.close();
+    kv.kv.close();
   }
 });
 
 Deno.test("session: KV stores only a hash of the token", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const kv = storeOf(await Deno.openKv(":memory:"));
   try {
     const token = await createSession(kv, "erin", TTL);
-    for await (const e of kv.list({ prefix: [] })) {
+    for await (const e of kv.kv.list({ prefix: [] })) {
       assert.ok(!JSON.stringify(e.key).includes(token) && !JSON.stringify(e.value).includes(token));
     }
   } finally {
-    kv.close();
+    kv.kv.close();
   }
 });

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { createKey, findKey, TOUCH_EVERY_MS, touchKey } from "../../src/store/keys.ts";
+import { storeOf } from "../../src/store/kv.ts";
 
 Deno.test("touchKey: records lastUsed, then at most once per TOUCH_EVERY_MS", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const kv = storeOf(await Deno.openKv(":memory:"));
   try {
     const { key } = await createKey(kv, "live", "t");
     const k0 = (await findKey(kv, key))!;
@@ -15,6 +16,6 @@ Deno.test("touchKey: records lastUsed, then at most once per TOUCH_EVERY_MS", as
     await touchKey(kv, k1, 1_000_000 + TOUCH_EVERY_MS);
     assert.equal((await findKey(kv, key))!.lastUsed, 1_000_000 + TOUCH_EVERY_MS);
   } finally {
-    kv.close();
+    kv.kv.close();
   }
 });
