@@ -3,7 +3,7 @@
 //
 //   deno task bench                       full run (~12 min)
 //   deno task bench --quick               short smoke run (~3 min; numbers only indicative)
-//   deno task bench --only=latency,proxy  a subset: latency, proxy, hook, scale, login
+//   deno task bench --only=latency,proxy  a subset: latency, proxy, hook, scale, login, flood
 //   deno task bench --viewers=100,500     viewer counts for the scale test
 //   deno task bench --write               also replace the results block in BENCHMARKS.md
 import { parseArgs } from "node:util";
@@ -16,13 +16,14 @@ import { hookBench, type HookRow } from "./hook.ts";
 import { bareScale, scale, type ScaleRow } from "./scale.ts";
 import type { MemorySample } from "./memory.ts";
 import { type LoginRow, loginScenario, setupLoginUsers } from "./login.ts";
+import { floodScenario } from "./post_flood.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
   options: {
     quick: { type: "boolean", default: false },
     write: { type: "boolean", default: false },
-    only: { type: "string", default: "latency,proxy,hook,scale,login" },
+    only: { type: "string", default: "latency,proxy,hook,scale,login,flood" },
     viewers: { type: "string" },
   },
 });
@@ -39,6 +40,7 @@ const D = quick
     scaleSec: 15,
     ramp: 5,
     loginSec: 6,
+    floodSec: 10,
   }
   : {
     latWarm: 30_000, // past RELAX_AFTER_MS (static/hls-config.ts): steady state after a start-up stall
@@ -49,6 +51,7 @@ const D = quick
     scaleSec: 60,
     ramp: 10,
     loginSec: 15,
+    floodSec: 30,
   };
 
 const log = (s: string) => console.error(s);
@@ -235,6 +238,29 @@ try {
           : `legit users still log in: ${pass(r.legitOk === r.legitAttempts && r.legitAttempts > 0)}`,
       );
     }
+  }
+  if (only.has("flood")) {
+    const n = 200, posts = 5000;
+    log(`viewers under a POST flood: ${n} viewers, ${D.floodSec} s without, then with ${posts} POST /login…`);
+    const r = await floodScenario(rig, n, posts, D.floodSec, D.ramp);
+    const p95 = (v: typeof r.quiet) => v.partFetch?.p95 ?? NaN;
+    const ratio = p95(r.flood) / p95(r.quiet);
+    add(
+      "Viewers under a POST flood",
+      `${n} LL-HLS viewers, ${D.floodSec}+${D.ramp} s; then the same with ${posts} anonymous POST /login`,
+      `without: ${r.quiet.errors} errors, ${r.quiet.stalls} stalls, part fetch p50 ${
+        f(r.quiet.partFetch?.p50)
+      } ms ` +
+        `p95 ${
+          f(p95(r.quiet))
+        } ms; with: ${r.flood.errors} errors, ${r.flood.stalls} stalls, part fetch p50 ${
+          f(r.flood.partFetch?.p50)
+        } ms p95 ${f(p95(r.flood))} ms; ${r.posts} POSTs in ${f(r.postSeconds, 1)} s ${
+          JSON.stringify(r.postStatus)
+        }`,
+      `part fetch p95 ${f(ratio, 2)}x without the POSTs`,
+      `p95 within 1.2x: ${pass(ratio <= 1.2)}`,
+    );
   }
 } finally {
   await rig.stop();

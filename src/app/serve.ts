@@ -64,6 +64,23 @@ async function waitMediamtxReady(mtx: MtxClient, ms: number, exited: () => boole
   throw new Error(`MediaMTX did not become ready in ${ms} ms (${last})`);
 }
 
+/** Throws ConfigError naming the first of MediaMTX's ports that is in use. */
+async function checkMediamtxPorts(cfg: Config): Promise<void> {
+  const p = cfg.mediamtx.ports;
+  checkPortFree("LIVEGATE_RTMP_PORT", "0.0.0.0", p.rtmp);
+  checkPortFree("LIVEGATE_RTSP_PORT", "0.0.0.0", p.rtsp);
+  checkPortFree("LIVEGATE_MTX_HLS_PORT", "127.0.0.1", p.hls);
+  checkPortFree("LIVEGATE_MTX_WEBRTC_PORT", "127.0.0.1", p.webrtc);
+  checkPortFree("LIVEGATE_MTX_API_PORT", "127.0.0.1", p.api);
+  checkPortFree("LIVEGATE_MTX_METRICS_PORT", "127.0.0.1", p.metrics);
+  checkPortFree("LIVEGATE_MTX_PLAYBACK_PORT", "127.0.0.1", p.playback);
+  await checkUdpPortFree("LIVEGATE_SRT_PORT", "0.0.0.0", p.srt);
+  await checkUdpPortFree("LIVEGATE_WEBRTC_UDP_PORT", "0.0.0.0", p.webrtcUdp);
+  if (cfg.mediamtx.webrtcTcpPort !== null) {
+    checkPortFree("LIVEGATE_WEBRTC_TCP_PORT", "0.0.0.0", cfg.mediamtx.webrtcTcpPort);
+  }
+}
+
 export async function serve(cfg: Config, log: (s: string) => void = console.log): Promise<Running> {
   await prepareDataDir(cfg);
   const bin = cfg.mediamtx.manage ? findMediamtx(cfg.mediamtx.bin) : "";
@@ -76,19 +93,16 @@ export async function serve(cfg: Config, log: (s: string) => void = console.log)
   }
   checkPortFree("LIVEGATE_PORT", cfg.host, cfg.port);
   if (cfg.mediamtx.manage) {
-    await reapStaleMediamtx(pidFilePath(cfg.dataDir), log);
-    const p = cfg.mediamtx.ports;
-    checkPortFree("LIVEGATE_RTMP_PORT", "0.0.0.0", p.rtmp);
-    checkPortFree("LIVEGATE_RTSP_PORT", "0.0.0.0", p.rtsp);
-    checkPortFree("LIVEGATE_MTX_HLS_PORT", "127.0.0.1", p.hls);
-    checkPortFree("LIVEGATE_MTX_WEBRTC_PORT", "127.0.0.1", p.webrtc);
-    checkPortFree("LIVEGATE_MTX_API_PORT", "127.0.0.1", p.api);
-    checkPortFree("LIVEGATE_MTX_METRICS_PORT", "127.0.0.1", p.metrics);
-    checkPortFree("LIVEGATE_MTX_PLAYBACK_PORT", "127.0.0.1", p.playback);
-    await checkUdpPortFree("LIVEGATE_SRT_PORT", "0.0.0.0", p.srt);
-    await checkUdpPortFree("LIVEGATE_WEBRTC_UDP_PORT", "0.0.0.0", p.webrtcUdp);
-    if (cfg.mediamtx.webrtcTcpPort !== null) {
-      checkPortFree("LIVEGATE_WEBRTC_TCP_PORT", "0.0.0.0", cfg.mediamtx.webrtcTcpPort);
+    const reaped = await reapStaleMediamtx(pidFilePath(cfg.dataDir), log);
+    // A MediaMTX just ended may take a moment to close its listeners: then the checks are retried for 5 s.
+    for (let attempt = 0;; attempt++) {
+      try {
+        await checkMediamtxPorts(cfg);
+        break;
+      } catch (e) {
+        if (reaped === null || attempt >= 50) throw e;
+        await new Promise((r) => setTimeout(r, 100));
+      }
     }
   }
   const assets = await loadAssets();
