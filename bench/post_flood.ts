@@ -1,8 +1,11 @@
 // Viewers under a flood of anonymous POSTs: N logged-in LL-HLS viewers (viewers.ts) watch while anonymous
 // clients send `POST /login` with wrong passwords from many addresses (X-Forwarded-For; the rig trusts the
-// loopback proxy), most of them answered 401 or 429. A POST that changes nothing stored must not clear any
-// cache (src/app/invalidation.ts): the viewers stay on the HLS hot path and their part-fetch times stay as
-// they are without the flood. The same viewer load is measured without and then with the flood.
+// loopback proxy), from another process (post_flood_client.ts); they are answered 401 or 429. A POST that
+// changes nothing stored must not clear any cache (src/app/invalidation.ts): the viewers stay on the HLS
+// hot path and their part-fetch times stay as they are without the flood. The same viewer load is
+// measured without and then with the flood.
+import { dirname, join } from "node:path";
+import { fileURLToPath as fromFileUrl } from "node:url";
 import type { Rig } from "./rig.ts";
 import { makeSessions } from "./scale.ts";
 import { runViewers, type ViewerStats } from "./viewers.ts";
@@ -15,36 +18,23 @@ export interface FloodRow {
   postSeconds: number;
 }
 
-/** Sends `total` anonymous wrong-password logins over about `seconds` with `concurrency` workers. */
-async function postFlood(base: string, total: number, seconds: number, concurrency: number) {
-  const status: Record<string, number> = {};
-  let sent = 0;
-  const t0 = performance.now();
-  const perWorker = Math.ceil(total / concurrency);
-  const gap = (seconds * 1000) / perWorker;
-  const worker = async (w: number) => {
-    for (let i = 0; i < perWorker && sent < total; i++) {
-      const due = t0 + i * gap;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      sent++;
-      const ip = `198.18.${w}.${i % 250}`;
-      try {
-        const r = await fetch(`${base}/login`, {
-          method: "POST",
-          redirect: "manual",
-          headers: { "content-type": "application/x-www-form-urlencoded", "x-forwarded-for": ip },
-          body: new URLSearchParams({ csrf: "x", user: "admin", password: `guess-${w}-${i}`, next: "/" }),
-        });
-        await r.body?.cancel();
-        status[r.status] = (status[r.status] ?? 0) + 1;
-      } catch {
-        status.error = (status.error ?? 0) + 1;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
-  return { status, seconds: (performance.now() - t0) / 1000 };
+/** Runs bench/post_flood_client.ts: `total` anonymous wrong-password logins over about `seconds`. */
+async function postFlood(base: string, total: number, seconds: number, workers: number) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      join(dirname(fromFileUrl(import.meta.url)), "post_flood_client.ts"),
+      base,
+      String(total),
+      String(seconds),
+      String(workers),
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  const j = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop() ?? "{}");
+  return { status: j.status as Record<string, number>, seconds: j.seconds as number };
 }
 
 /** `viewers` viewers for `seconds` (+ramp) without, then with `posts` anonymous POST /login meanwhile. */

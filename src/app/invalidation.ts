@@ -3,31 +3,38 @@
 // nothing is cleared because of an HTTP method (a flood of anonymous POSTs changes nothing, so it clears
 // nothing and viewers stay on the HLS hot path).
 //
-//   change            session cache  HLS passes  watch decisions  publish decisions  publish recheck
-//   user              x              x           x                x                  x
-//   session (ended)   x              x
-//   stream            x              x           x                x                  x
-//   share             x              x           x
+//   change            session cache  HLS passes  watch decisions  publish decisions  publish recheck  reader recheck
+//   user              x              x           x                x                  x                x
+//   session (ended)   x              x                                                                  x
+//   stream            x              x           x                x                  x                x
+//   share             x              x           x                                                    x
 //   key                                                           x                  x
-//   restore           x              x           x                x                  x
+//   restore           x              x           x                x                  x                x
 // (A session being created changes nothing cached: only its end does.)
 import type { Change } from "../core/changes.ts";
 import type { AppDeps } from "../http/context.ts";
 
 /** Subscribes the app's caches to `deps.store.changes`; returns the unsubscribe function. */
-export function followChanges(deps: Pick<AppDeps, "store" | "caches" | "access" | "ledger">): () => void {
+export function followChanges(
+  deps: Pick<AppDeps, "store" | "caches" | "access" | "ledger" | "readers">,
+): () => void {
   const clearMedia = () => deps.caches.clear();
   const clearWatch = () => deps.access.watchCache.clear();
   const clearPublish = () => deps.access.publishCache.clear();
   const recheck = () => deps.ledger.nudge();
+  const readers = () => deps.readers.nudge();
   return deps.store.changes.subscribe((c: Change) => {
     switch (c.kind) {
       case "session":
-        if (c.op === "delete") clearMedia();
+        if (c.op === "delete") {
+          clearMedia();
+          readers();
+        }
         return;
       case "share":
         clearMedia();
         clearWatch();
+        readers();
         return;
       case "key":
         clearPublish();
@@ -39,6 +46,7 @@ export function followChanges(deps: Pick<AppDeps, "store" | "caches" | "access" 
         clearWatch();
         clearPublish();
         recheck();
+        readers();
         return;
       case "stream":
       case "restore":
@@ -46,6 +54,7 @@ export function followChanges(deps: Pick<AppDeps, "store" | "caches" | "access" 
         clearWatch();
         clearPublish();
         recheck();
+        readers();
         return;
     }
   });

@@ -8,6 +8,7 @@ import { consoleLog, type Log } from "../core/log.ts";
 import { Access } from "../auth/access.ts";
 import { PublishLedger } from "../auth/publish-recheck.ts";
 import { PublishTickets } from "../auth/publish-tickets.ts";
+import { ReaderLedger } from "../auth/reader-recheck.ts";
 import { MediaCaches } from "../auth/session-cache.ts";
 import { ViewerTracker } from "../auth/viewers.ts";
 import { MtxClient } from "../mediamtx/client.ts";
@@ -64,6 +65,7 @@ export function createServices(inputs: ServiceInputs): Services {
     viewers: new ViewerTracker(),
     tickets,
     ledger: new PublishLedger(),
+    readers: new ReaderLedger(),
     mtxState: inputs.mtxState ?? (() => "external"),
   };
   const close = followChanges(deps);

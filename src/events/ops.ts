@@ -8,6 +8,7 @@ import type { AppDeps } from "../http/context.ts";
 import type { Supervisor } from "../mediamtx/supervisor.ts";
 import { StreamWatch } from "./stream-watch.ts";
 import { startPublishRecheck } from "../auth/publish-recheck.ts";
+import { startReaderRecheck } from "../auth/reader-recheck.ts";
 import { Webhooks } from "./webhooks.ts";
 
 /** How often the live-state poller asks MediaMTX for its paths (ms). */
@@ -17,7 +18,10 @@ const DISK_CHECK_MS = 60_000;
 
 /** Starts the operations of an app; `sources` are the app's metric sources (filled here, emptied on stop). */
 export function startOps(
-  deps: Pick<AppDeps, "store" | "cfg" | "mtx" | "live" | "access" | "ledger" | "viewers" | "clock">,
+  deps: Pick<
+    AppDeps,
+    "store" | "cfg" | "mtx" | "live" | "access" | "ledger" | "readers" | "viewers" | "clock" | "log"
+  >,
   sources: MetricSources,
   supervisor: Supervisor | undefined,
   log: (line: string) => void,
@@ -39,6 +43,26 @@ export function startOps(
     kick: async (src) => (await deps.mtx.kick(src)) !== null,
     clock: deps.clock,
   }, log);
+
+  // WebRTC readers and recording downloads whose access is gone are ended (reader-recheck.ts).
+  const readerRecheck = startReaderRecheck({
+    ledger: deps.readers,
+    store: deps.store,
+    access: deps.access,
+    clock: deps.clock,
+    log,
+    webrtcSessions: async () => {
+      const snap = deps.live.latest;
+      if (!snap || deps.clock.now() - snap.at > 10_000) return undefined;
+      return new Set(
+        snap.paths.flatMap((p) =>
+          [...p.readers, ...(p.source ? [p.source] : [])].filter((r) => r.type === "webRTCSession").map((r) =>
+            r.id
+          )
+        ),
+      );
+    },
+  });
 
   const viewers = deps.viewers;
   sources.streams = () =>
@@ -90,6 +114,7 @@ export function startOps(
     async stop() {
       clearInterval(diskTimer);
       await recheck.stop();
+      await readerRecheck.stop();
       await watch.stop();
       await deps.live.stop();
       await hooks.close();

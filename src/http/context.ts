@@ -8,6 +8,7 @@ import type { Access, Actor } from "../auth/access.ts";
 import type { MediaCaches } from "../auth/session-cache.ts";
 import type { PublishLedger } from "../auth/publish-recheck.ts";
 import type { PublishTickets } from "../auth/publish-tickets.ts";
+import type { ReaderLedger } from "../auth/reader-recheck.ts";
 import type { ViewerTracker } from "../auth/viewers.ts";
 import type { MtxClient } from "../mediamtx/client.ts";
 import type { LiveState } from "../mediamtx/live-state.ts";
@@ -37,6 +38,8 @@ export interface AppDeps {
   tickets: PublishTickets;
   /** What allowed each running publish (the recheck reads it). */
   ledger: PublishLedger;
+  /** WebRTC sessions and recording downloads with who started them (checked again, reader-recheck.ts). */
+  readers: ReaderLedger;
   /** MediaMTX's state as the supervisor sees it ("external" when livegate does not run it). */
   mtxState: () => MtxState | "external";
 }

@@ -14,6 +14,8 @@ import { getRange, listSpans, type Span } from "./playback.ts";
 import { playRecordingPage, recordingsIndexPage, recordingsPage } from "./page.ts";
 import { recordsPath } from "../mediamtx/record-env.ts";
 import { countedBody } from "../metrics/registry.ts";
+import { randomToken, sha256Hex } from "../core/crypto.ts";
+import type { Starter } from "../auth/reader-recheck.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
@@ -164,11 +166,33 @@ export function recordingRoutes(deps: AppDeps) {
     if (typeof span === "string") return c.json({ error: span }, 400);
     const format = c.req.query("format") ?? "fmp4";
     if (format !== "fmp4" && format !== "mp4") return c.json({ error: "format must be fmp4 or mp4" }, 400);
+    // The download is a reader like a WebRTC session: checked again while it runs, and ended (aborted)
+    // when its access goes (src/auth/reader-recheck.ts).
+    const ac = new AbortController();
+    const onGone = () => ac.abort();
+    c.req.raw.signal.addEventListener("abort", onGone, { once: true });
+    const readerId = `rec:${randomToken(12)}`;
+    const starter: Starter = { ip: c.get("clientIp") ?? "" };
+    const token = c.get("sessionToken");
+    if (token) starter.sessionId = await sha256Hex(token);
+    deps.readers.add(readerId, {
+      kind: "recording",
+      path,
+      starter,
+      action: "recordings",
+      at: deps.clock.now(),
+      end: () => Promise.resolve(ac.abort(new Error("access ended")) === undefined),
+    });
+    const done = () => {
+      deps.readers.drop(readerId);
+      c.req.raw.signal.removeEventListener("abort", onGone);
+    };
     let res: Response;
     try {
-      res = await getRange(deps, path, span.start, span.duration, format, c.req.raw.signal);
+      res = await getRange(deps, path, span.start, span.duration, format, ac.signal);
     } catch (e) {
-      if (c.req.raw.signal.aborted) return new Response(null, { status: 499 });
+      done();
+      if (ac.signal.aborted) return new Response(null, { status: 499 });
       if (e instanceof HttpError) return c.json({ error: e.message }, e.status === 404 ? 404 : 400);
       if (e instanceof MtxError) return c.json({ error: e.message }, 502);
       throw e;
@@ -184,7 +208,12 @@ export function recordingRoutes(deps: AppDeps) {
       const stamp = span.start.replace(/[^0-9A-Za-z]+/g, "-").replace(/-+$/, "");
       headers.set("content-disposition", `attachment; filename="${path}_${stamp}.mp4"`);
     }
-    return new Response(countedBody(res.body, "playback"), { status: 200, headers });
+    const body = countedBody(res.body, "playback")?.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({ flush: done }),
+    ) ?? null;
+    if (!body) done();
+    ac.signal.addEventListener("abort", done, { once: true });
+    return new Response(body, { status: 200, headers });
   });
 
   return app;

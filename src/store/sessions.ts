@@ -58,6 +58,13 @@ export async function getSession(
   return s;
 }
 
+/** A live session by its id (the SHA-256 of its cookie token); null when ended or expired. No renewal. */
+export async function getSessionById(db: Store, id: string, now = Date.now()): Promise<Session | null> {
+  if (!/^[0-9a-f]{64}$/.test(id)) return null;
+  const s = (await db.kv.get<Session>(["sessions", id])).value;
+  return s && s.expiresAt > now ? s : null;
+}
+
 export async function deleteSession(db: Store, token: string | undefined): Promise<void> {
   const kv = db.kv;
   if (!token || token.length > 128) return;

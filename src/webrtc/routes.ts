@@ -18,6 +18,8 @@ import { mediamtxUnavailable } from "../mediamtx/unavailable.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 import { refusal } from "../http/refusal.ts";
 import { PUBLISH_TICKET_PREFIX } from "../auth/publish-tickets.ts";
+import { sameStarter, type Starter } from "../auth/reader-recheck.ts";
+import { sha256Hex } from "../core/crypto.ts";
 import { HttpError } from "../core/errors.ts";
 import {
   fragProblem,
@@ -40,7 +42,9 @@ async function upstreamError(res: Response): Promise<string> {
   return `MediaMTX answered ${res.status}`;
 }
 
-export function webrtcRoutes(deps: Pick<AppDeps, "cfg" | "secrets" | "access" | "tickets" | "mtxState">) {
+export function webrtcRoutes(
+  deps: Pick<AppDeps, "cfg" | "secrets" | "access" | "tickets" | "mtxState" | "mtx" | "readers" | "clock">,
+) {
   const app = new Hono<Env>();
   const base = mediamtxUrls(deps.cfg).webrtc;
 
@@ -65,6 +69,28 @@ export function webrtcRoutes(deps: Pick<AppDeps, "cfg" | "secrets" | "access" | 
     if (kind !== "whip") return null;
     const m = /^Bearer (\S{1,200})$/.exec(c.req.header("authorization") ?? "");
     return m ? m[1] : null;
+  }
+
+  /** Who starts or controls a session with this request: login session id, share token, key hash, IP. */
+  async function starterOf(c: Context<Env>, kind: Kind): Promise<Starter> {
+    const key = bearerKey(c, kind);
+    if (key !== null) return { keyHash: await sha256Hex(key) };
+    const actor = c.get("actor");
+    const token = c.get("sessionToken");
+    const s: Starter = { ip: c.get("clientIp") ?? "" };
+    if (c.get("user") && token) s.sessionId = await sha256Hex(token);
+    if (actor.kind === "share") s.share = actor.token;
+    return s;
+  }
+
+  /**
+   * A PATCH/DELETE is for a session livegate started on this path for the same credential (a login
+   * session, share link, stream key, or for anonymous viewers the same address); anything else is
+   * "unknown session" (404), so session ids of others cannot be used, or even confirmed.
+   */
+  async function ownSession(c: Context<Env>, kind: Kind, path: string, session: string): Promise<boolean> {
+    const r = deps.readers.get(session);
+    return !!r && r.kind === kind && r.path === path && sameStarter(r.starter, await starterOf(c, kind));
   }
 
   /** Checks the permission (login first: 401), the path and the CSRF token; or the stream key. */
@@ -162,6 +188,21 @@ export function webrtcRoutes(deps: Pick<AppDeps, "cfg" | "secrets" | "access" | 
           location: `/${kind}/${path}/${loc[1]}`,
           "cache-control": "no-store",
         });
+        // Remembered with who started it: it is checked again while it runs (reader-recheck.ts), and only
+        // the same credential may change or end it.
+        const mtxId = res.headers.get("id") ?? undefined;
+        deps.readers.add(loc[1], {
+          kind,
+          path,
+          starter: await starterOf(c, kind),
+          action: kind === "whep" ? "watch" : "publish",
+          mtxId,
+          at: deps.clock.now(),
+          end: async () =>
+            mtxId
+              ? (await deps.mtx.kick({ type: "webRTCSession", id: mtxId }).catch(() => null)) !== null
+              : false,
+        });
         for (const h of ["etag", "accept-patch", "link"]) {
           const v = res.headers.get(h);
           if (v) out.set(h, v);
@@ -190,7 +231,9 @@ export function webrtcRoutes(deps: Pick<AppDeps, "cfg" | "secrets" | "access" | 
       const session = c.req.param("session");
       const denied = await guard(c, kind, path);
       if (denied) return denied;
-      if (!SESSION_RE.test(session)) return c.json({ error: "unknown session" }, 404);
+      if (!SESSION_RE.test(session) || !(await ownSession(c, kind, path, session))) {
+        return c.json({ error: "unknown session" }, 404);
+      }
       if (mediaType(c.req.raw) !== "application/trickle-ice-sdpfrag") {
         return c.json({ error: "Content-Type must be application/trickle-ice-sdpfrag" }, 415);
       }
@@ -236,7 +279,9 @@ export function webrtcRoutes(deps: Pick<AppDeps, "cfg" | "secrets" | "access" | 
       const session = c.req.param("session");
       const denied = await guard(c, kind, path);
       if (denied) return denied;
-      if (!SESSION_RE.test(session)) return c.json({ error: "unknown session" }, 404);
+      if (!SESSION_RE.test(session) || !(await ownSession(c, kind, path, session))) {
+        return c.json({ error: "unknown session" }, 404);
+      }
       let res: Response | null;
       try {
         res = await forward(c, `${base}/${path}/${kind}/${session}`, { method: "DELETE" });
@@ -245,6 +290,7 @@ export function webrtcRoutes(deps: Pick<AppDeps, "cfg" | "secrets" | "access" | 
       }
       if (!res) return new Response(null, { status: 499 });
       await res.body?.cancel();
+      if (res.ok || res.status === 404) deps.readers.drop(session);
       if (res.ok) return c.json({ ok: true });
       if (res.status === 404) return c.json({ error: "unknown session" }, 404);
       return c.json({ error: `MediaMTX answered ${res.status}` }, 502);

@@ -1,0 +1,248 @@
+// Access taken away ends everywhere, also for readers that never ask again: WebRTC (WHEP) sessions in
+// Chromium, with real MediaMTX and ffmpeg. Seven viewers play one unlisted stream over WebRTC at once (five
+// logged in and on its allow-list, two anonymous with share links); each revocation kind is applied to one
+// of them and that viewer's inbound RTP bytes must stop within the bound while the others keep receiving.
+// Also: WHEP session control (PATCH/DELETE) only by the credential that started the session.
+import assert from "node:assert/strict";
+import type { BrowserContext, Page } from "playwright-core";
+import { launchChromium } from "../e2e/chromium.ts";
+import { ADMIN_PASSWORD, Client, publish, startLivegate, stopProc, waitFor } from "../e2e/harness.ts";
+
+/** The bound this test holds livegate to: a reader whose access is gone stops receiving within it (ms). */
+const BOUND_MS = 5000;
+
+interface Viewer {
+  name: string;
+  client: Client;
+  ctx: BrowserContext;
+  page: Page;
+  location: string;
+  share?: string;
+}
+
+/** Starts a WHEP session from the page (raw RTCPeerConnection, video only) with the client's cookies. */
+async function startWhep(
+  page: Page,
+  url: string,
+  csrf: string,
+): Promise<{ status: number; location: string }> {
+  return await page.evaluate(async ({ url, csrf }) => {
+    const pc = new RTCPeerConnection();
+    pc.addTransceiver("video", { direction: "recvonly" });
+    await pc.setLocalDescription(await pc.createOffer());
+    await new Promise<void>((resolve) => {
+      if (pc.iceGatheringState === "complete") return resolve();
+      const t = setTimeout(resolve, 3000);
+      pc.addEventListener("icegatheringstatechange", () => {
+        if (pc.iceGatheringState === "complete") {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+    const r = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/sdp", "x-csrf-token": csrf },
+      body: pc.localDescription!.sdp,
+    });
+    const text = await r.text();
+    if (r.status !== 201) return { status: r.status, location: text };
+    await pc.setRemoteDescription({ type: "answer", sdp: text });
+    (globalThis as unknown as { pc: RTCPeerConnection }).pc = pc;
+    return { status: 201, location: r.headers.get("location") ?? "" };
+  }, { url, csrf });
+}
+
+/** Inbound RTP bytes of the page's WHEP session so far. */
+function bytesOf(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    const pc = (globalThis as unknown as { pc: RTCPeerConnection }).pc;
+    let b = 0;
+    (await pc.getStats()).forEach((s) => {
+      if (s.type === "inbound-rtp") b += (s as { bytesReceived?: number }).bytesReceived ?? 0;
+    });
+    return b;
+  });
+}
+
+/** Waits until the bytes grow; returns the count. */
+async function flowing(v: Viewer, what: string): Promise<number> {
+  const a = await bytesOf(v.page);
+  return await waitFor(`${v.name}: media flowing (${what})`, async () => {
+    const b = await bytesOf(v.page);
+    return b > a + 5000 ? b : undefined;
+  }, 20_000);
+}
+
+/** ms from `t0` to the last growth of the viewer's bytes, once they stood still for 1.5 s (max 15 s). */
+async function stopsAfter(v: Viewer, t0: number): Promise<number> {
+  let last = await bytesOf(v.page), lastGrowth = Date.now();
+  while (Date.now() - lastGrowth < 1500) {
+    if (Date.now() - t0 > 15_000) return Infinity;
+    await new Promise((r) => setTimeout(r, 200));
+    const b = await bytesOf(v.page);
+    if (b > last) {
+      last = b;
+      lastGrowth = Date.now();
+    }
+  }
+  return lastGrowth - t0;
+}
+
+Deno.test({
+  name:
+    "hardening: every revocation ends a running WebRTC reader within the bound; only its owner controls a session",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    const lg = await startLivegate();
+    const browser = await launchChromium();
+    const procs: Deno.ChildProcess[] = [];
+    const viewers: Viewer[] = [];
+    try {
+      const admin = new Client(lg.url);
+      assert.equal((await admin.login("admin", ADMIN_PASSWORD)).status, 303);
+      const names = ["logout", "revoked", "disabled", "deleted", "delisted"];
+      const passwords: Record<string, string> = {};
+      for (const n of names) {
+        const r = await admin.api("POST", "/api/users", { name: n, role: "viewer" });
+        assert.equal(r.status, 201, JSON.stringify(r.body));
+        passwords[n] = r.body.password;
+      }
+      assert.equal(
+        (await admin.api("PATCH", "/api/streams/live", { visibility: "unlisted", allow: names })).status,
+        200,
+      );
+      const shares: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const r = await admin.api("POST", "/api/streams/live/shares", { hours: 1, label: `s${i}` });
+        assert.equal(r.status, 201, JSON.stringify(r.body));
+        shares.push(r.body.token);
+      }
+      procs.push(publish(`rtmp://127.0.0.1:${lg.rtmpPort}/live?token=${lg.key}`, 300, { size: "320x180" }));
+      await waitFor("stream live", async () => {
+        const r = await admin.fetch("/api/streams/live/media");
+        return (await r.json()).live ? true : undefined;
+      }, 30_000);
+
+      const open = async (name: string, share?: string): Promise<Viewer> => {
+        const client = new Client(lg.url);
+        if (share) await (await client.fetch("/login")).body?.cancel(); // the CSRF cookie
+        else assert.equal((await client.login(name, passwords[name])).status, 303, name);
+        const ctx = await browser.newContext();
+        await ctx.addCookies([...client.cookies].map(([n, value]) => ({ name: n, value, url: lg.url })));
+        const page = await ctx.newPage();
+        await page.goto(`${lg.url}/health`);
+        const url = share ? `/whep/live?share=${encodeURIComponent(share)}` : "/whep/live";
+        const r = await startWhep(page, url, client.cookies.get("lg_csrf") ?? "");
+        assert.equal(r.status, 201, `${name}: ${r.location}`);
+        const v = { name, client, ctx, page, location: r.location, share };
+        viewers.push(v);
+        await flowing(v, "start");
+        return v;
+      };
+
+      const v: Record<string, Viewer> = {};
+      for (const n of names) v[n] = await open(n);
+      v.shareRevoked = await open("shareRevoked", shares[0]);
+      v.madePrivate = await open("madePrivate", shares[1]);
+
+      await t.step(
+        "session control: only the credential that started a session may change or end it",
+        async () => {
+          // Another logged-in viewer of the same stream, with its own valid CSRF token.
+          const other = v.revoked.client;
+          const target = v.logout.location;
+          const patch = await other.fetch(target, {
+            method: "PATCH",
+            headers: {
+              "content-type": "application/trickle-ice-sdpfrag",
+              "x-csrf-token": other.cookies.get("lg_csrf") ?? "",
+            },
+            body: "a=ice-ufrag:abcd\r\na=ice-pwd:efghijklmnopqrstuvwxyz\r\n",
+          });
+          assert.equal(patch.status, 404, "someone else's session is unknown to them");
+          await patch.body?.cancel();
+          const del = await other.fetch(target, {
+            method: "DELETE",
+            headers: { "x-csrf-token": other.cookies.get("lg_csrf") ?? "" },
+          });
+          assert.equal(del.status, 404);
+          await del.body?.cancel();
+          // A share-link viewer cannot end a logged-in viewer's session either.
+          const anon = v.shareRevoked.client;
+          const del2 = await anon.fetch(`${target}?share=${encodeURIComponent(shares[0])}`, {
+            method: "DELETE",
+            headers: { "x-csrf-token": anon.cookies.get("lg_csrf") ?? "" },
+          });
+          assert.equal(del2.status, 404);
+          await del2.body?.cancel();
+          await flowing(v.logout, "after the foreign DELETE");
+        },
+      );
+
+      const revocations: [string, () => Promise<void>][] = [
+        ["logout", async () => {
+          const r = await v.logout.client.fetch("/logout", {
+            method: "POST",
+            headers: { "content-type": "application/x-www-form-urlencoded" },
+            body: `csrf=${v.logout.client.cookies.get("lg_csrf")}`,
+          });
+          assert.equal(r.status, 303);
+        }],
+        ["revoked", async () => {
+          const s = await admin.api("GET", "/api/sessions?user=revoked");
+          assert.equal(s.body.sessions.length, 1);
+          assert.equal((await admin.api("DELETE", `/api/sessions/${s.body.sessions[0].id}`)).status, 200);
+        }],
+        ["disabled", async () => {
+          assert.equal((await admin.api("PATCH", "/api/users/disabled", { disabled: true })).status, 200);
+        }],
+        ["deleted", async () => {
+          assert.equal((await admin.api("DELETE", "/api/users/deleted")).status, 200);
+        }],
+        ["delisted", async () => {
+          const allow = ["logout", "revoked", "disabled", "deleted:deleted"];
+          assert.equal((await admin.api("PATCH", "/api/streams/live", { allow })).status, 200);
+        }],
+        ["shareRevoked", async () => {
+          const list = await admin.api("GET", "/api/streams/live/shares");
+          const id = shares[0].split(".")[0];
+          assert.ok(list.body.shares.some((s: { id: string }) => s.id === id));
+          assert.equal((await admin.api("DELETE", `/api/streams/live/shares/${id}`)).status, 200);
+        }],
+        ["madePrivate", async () => {
+          assert.equal(
+            (await admin.api("PATCH", "/api/streams/live", { visibility: "private" })).status,
+            200,
+          );
+        }],
+      ];
+      const measured: Record<string, number> = {};
+      for (const [name, revoke] of revocations) {
+        await t.step(
+          `${name}: the WebRTC reader stops within ${BOUND_MS} ms, the others play on`,
+          async () => {
+            const others = viewers.filter((x) => !(x.name in measured) && x.name !== name);
+            const t0 = Date.now();
+            await revoke();
+            const ms = await stopsAfter(v[name], t0);
+            measured[name] = ms;
+            assert.ok(ms <= BOUND_MS, `${name}: bytes still arriving ${ms} ms after the revocation`);
+            for (const o of others) await flowing(o, `after ${name}`);
+            assert.ok(
+              lg.logs.some((l) => /ended a WebRTC reader of 'live'/.test(l)),
+              "livegate logs the end of the reader",
+            );
+          },
+        );
+      }
+      console.log(`revocation -> WebRTC bytes stop after (ms): ${JSON.stringify(measured)}`);
+    } finally {
+      for (const x of viewers) await x.ctx.close().catch(() => {});
+      await browser.close();
+      for (const p of procs) await stopProc(p);
+      await lg.stop();
+    }
+  },
+});
