@@ -51,10 +51,10 @@ export function startOps(
     access: deps.access,
     clock: deps.clock,
     log,
-    webrtcSessions: async () => {
+    webrtcSessions: () => {
       const snap = deps.live.latest;
-      if (!snap || deps.clock.now() - snap.at > 10_000) return undefined;
-      return new Set(
+      if (!snap || deps.clock.now() - snap.at > 10_000) return Promise.resolve(undefined);
+      return Promise.resolve(new Set(
         snap.paths.flatMap((p) =>
           [...p.readers, ...(p.source ? [p.source] : [])].filter((r) => r.type === "webRTCSession").map((r) =>
             r.id
