@@ -54,13 +54,9 @@ export function startOps(
     webrtcSessions: () => {
       const snap = deps.live.latest;
       if (!snap || deps.clock.now() - snap.at > 10_000) return Promise.resolve(undefined);
-      return Promise.resolve(new Set(
-        snap.paths.flatMap((p) =>
-          [...p.readers, ...(p.source ? [p.source] : [])].filter((r) => r.type === "webRTCSession").map((r) =>
-            r.id
-          )
-        ),
-      );
+      const ids = snap.paths.flatMap((p) => [...p.readers, ...(p.source ? [p.source] : [])])
+        .filter((r) => r.type === "webRTCSession").map((r) => r.id);
+      return Promise.resolve(new Set(ids));
     },
   });
 
