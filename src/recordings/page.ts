@@ -31,7 +31,7 @@ function utc(start: string): string {
 function spanLinks(path: string, s: Span) {
   const fmp4 = downloadFormat(s) === "fmp4";
   return html`<a href="${playLink(path, s)}">Play</a> · <a href="${downloadLink(path, s)}" title="${
-    fmp4 ? "Fragmented MP4: starts at once; plays in browsers, VLC, mpv and QuickTime" : "MP4 file"
+    fmp4 ? "Fragmented MP4: starts at once; plays in browsers, VLC, mpv and ffmpeg" : "MP4 file"
   }">Download MP4${fmp4 ? " (fragmented)" : ""}</a>`;
 }
 
