@@ -11,6 +11,7 @@ const result = await esbuild.build({
     join(root, "static", "golive.ts"),
     join(root, "static", "home.ts"),
     join(root, "static", "admin.ts"),
+    join(root, "static", "recording.ts"),
   ],
   bundle: true,
   minify: true,

@@ -1,13 +1,14 @@
 // Detects streams starting and stopping from the snapshots of MediaMTX's path list that the live-state
 // poller takes (src/mediamtx/live-state.ts; no hook commands, no extra tools on the server), and turns them
-// into webhook events: stream.started, stream.stopped and, when the stream was
-// recorded, recording.finished with the recorded span(s) from the playback server. When MediaMTX dies
-// its streams count as stopped once the restarted MediaMTX answers.
+// into webhook events: stream.started, stream.stopped and, when the stream was recorded,
+// recording.finished with the recorded span(s) from the playback server and their download links. When
+// MediaMTX dies its streams count as stopped once the restarted MediaMTX answers.
 import type { LivePath } from "../mediamtx/client.ts";
 import type { Snapshot } from "../mediamtx/live-state.ts";
 import { streamEvents } from "../metrics/registry.ts";
 import { listSpans } from "../recordings/playback.ts";
 import { recordsPath } from "../mediamtx/record-env.ts";
+import { downloadLink, splitSpan } from "../recordings/range.ts";
 import type { AppDeps } from "../http/context.ts";
 import type { Webhooks } from "./webhooks.ts";
 
@@ -98,15 +99,12 @@ export class StreamWatch {
     streamEvents.inc({ event: "recording_finished" });
     this.hooks.emit("recording.finished", {
       path,
-      spans: spans.map((s) => ({
-        ...s,
-        downloadUrl: `${base}/recordings/${path}/media?${new URLSearchParams({
-          start: s.start,
-          duration: String(s.duration),
-          format: "mp4",
-          download: "1",
-        })}`,
-      })),
+      // downloadUrl: the whole span in one link (the first part for a span longer than 24 h, whose
+      // parts are listed too); links as the recordings page prints them (range.ts).
+      spans: spans.map((s) => {
+        const parts = splitSpan(s).map((p) => ({ ...p, downloadUrl: base + downloadLink(path, p) }));
+        return { ...s, downloadUrl: parts[0].downloadUrl, ...(parts.length > 1 ? { parts } : {}) };
+      }),
       pageUrl: `${base}/recordings/${path}`,
     });
   }

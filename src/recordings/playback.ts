@@ -2,6 +2,7 @@
 // internal credential: the `playback` action is only ever allowed through livegate.
 import { HttpError, MtxError } from "../core/errors.ts";
 import type { MtxClient } from "../mediamtx/client.ts";
+import { formatMs, formatTime, parseTime, secondsToMs } from "./range.ts";
 
 export interface Span {
   /** RFC 3339 start time as MediaMTX reports it. */
@@ -50,7 +51,30 @@ function playbackMessage(status: number, text: string): string {
   return `MediaMTX playback answered ${status}: ${msg}`.slice(0, 300);
 }
 
-/** Streams a recorded range (fMP4 for the browser, MP4 for download); the body is not buffered. */
+/**
+ * Whether anything is recorded in [start, start + duration s] (MediaMTX's /list with that window: it reads
+ * the segment headers only, so it answers in well under a second where /get in MP4 may take minutes).
+ * Throws HttpError 400 (bad start) or what listSpans throws.
+ */
+export async function rangeRecorded(
+  deps: Deps,
+  path: string,
+  start: string,
+  duration: number,
+): Promise<boolean> {
+  const t = parseTime(start);
+  if (t === null) throw new HttpError(400, "start must be an RFC 3339 time");
+  const end = formatTime(t + BigInt(secondsToMs(duration)) * 1_000_000n);
+  return (await listSpans(deps, path, start, end)).length > 0;
+}
+
+/**
+ * Streams a recorded range (fMP4 for the browser, MP4 for download); the body is not buffered. MediaMTX
+ * answers when it writes the first byte: for fMP4 within a second (it writes each 1 s part as it reads it),
+ * for MP4 only after indexing the whole range (muxer_mp4.go). Aborting `signal` closes the connection; an
+ * fMP4 body stops at MediaMTX's next write, an MP4 one after its indexing pass.
+ * Throws HttpError 404 (nothing recorded there) or 400, MtxError (MediaMTX failed), or the abort.
+ */
 export async function getRange(
   deps: Deps,
   path: string,
@@ -59,7 +83,7 @@ export async function getRange(
   format: "fmp4" | "mp4",
   signal: AbortSignal,
 ): Promise<Response> {
-  const q = new URLSearchParams({ path, start, duration: String(duration), format });
+  const q = new URLSearchParams({ path, start, duration: formatMs(secondsToMs(duration)), format });
   const res = await upstream(deps, `/get?${q}`, signal);
   if (res.ok) return res;
   const text = await res.text();

@@ -1,6 +1,7 @@
 // /recordings (index), /recordings/:path (spans + range download form), /recordings/:path/play (browser
-// player), /recordings/:path/media (the recorded range, proxied from MediaMTX's playback server and
-// streamed), /api/recordings/:path (JSON). Watch permission on the path is required for all of them.
+// player), /recordings/:path/media (GET/HEAD: the recorded range, proxied from MediaMTX's playback server
+// and streamed; answered within HEADER_WAIT_MS), /api/recordings/:path (JSON). Watch permission on the path
+// is required for all of them. Range syntax, limits and the links printed: range.ts.
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { csrfToken } from "../http/csrf.ts";
@@ -10,7 +11,8 @@ import { NAME_RE } from "../core/names.ts";
 import { HttpError, MtxError } from "../core/errors.ts";
 import { errorPage } from "../web/pages.ts";
 import { diskUsage } from "./disk.ts";
-import { getRange, listSpans, type Span } from "./playback.ts";
+import { getRange, listSpans, rangeRecorded, type Span } from "./playback.ts";
+import { MAX_MP4_SECONDS, parseRange } from "./range.ts";
 import { playRecordingPage, recordingsIndexPage, recordingsPage } from "./page.ts";
 import { recordsPath } from "../mediamtx/record-env.ts";
 import { countedBody } from "../metrics/registry.ts";
@@ -19,21 +21,14 @@ import type { Starter } from "../auth/reader-recheck.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
-/** Longest range one request may fetch. */
-export const MAX_RANGE_SECONDS = 24 * 3600;
+export { MAX_RANGE_SECONDS, parseRange } from "./range.ts";
 
-/** Validated ?start=&duration= or an error message. */
-export function parseRange(start: string | undefined, duration: string | undefined): Span | string {
-  if (!start) return "start is required (RFC 3339, e.g. 2026-01-02T15:04:05Z)";
-  if (!RFC3339.test(start) || Number.isNaN(Date.parse(start))) {
-    return "start must be an RFC 3339 time, e.g. 2026-01-02T15:04:05Z";
-  }
-  if (!duration) return "duration is required (seconds)";
-  if (!/^\d{1,6}(\.\d{1,6})?$/.test(duration)) return "duration must be a number of seconds";
-  const d = Number(duration);
-  if (d <= 0 || d > MAX_RANGE_SECONDS) return `duration must be between 0 and ${MAX_RANGE_SECONDS} seconds`;
-  return { start, duration: d };
-}
+/**
+ * How long a media request waits for MediaMTX's first byte before livegate sends its own 200 headers and
+ * streams the body when it comes: well under the 60 s a proxy waits for response headers (the shipped
+ * Caddyfile's response_header_timeout), whatever MediaMTX takes to start a range.
+ */
+export const HEADER_WAIT_MS = 5000;
 
 function retentionText(sec: number): string {
   if (sec === 0) return "ever (no automatic deletion)";
@@ -157,20 +152,60 @@ export function recordingRoutes(deps: AppDeps) {
     return c.html(playRecordingPage({ user: c.get("user")?.name ?? "", csrf: csrfToken(c), path, span }));
   });
 
+  // GET and HEAD (Hono answers HEAD with this handler and drops the body). Recorded media is made on the fly
+  // by MediaMTX, so its length is not known up front: no Content-Length, `Accept-Ranges: none` and a Range
+  // header is ignored (200 with the whole range; RFC 9110 section 14.2 allows it). Players seek by asking
+  // for a new range from the seek point (static/recording.ts).
   app.get("/recordings/:path/media", async (c) => {
     const path = c.req.param("path");
     if (!NAME_RE.test(path)) return c.json({ error: "invalid stream path" }, 400);
     const refused = await apiRefusal(deps, c, path);
     if (refused) return refused;
-    const span = parseRange(c.req.query("start"), c.req.query("duration"));
-    if (typeof span === "string") return c.json({ error: span }, 400);
     const format = c.req.query("format") ?? "fmp4";
     if (format !== "fmp4" && format !== "mp4") return c.json({ error: "format must be fmp4 or mp4" }, 400);
-    // The download is a reader like a WebRTC session: checked again while it runs, and ended (aborted)
-    // when its access goes (src/auth/reader-recheck.ts).
+    const span = parseRange(c.req.query("start"), c.req.query("duration"));
+    if (typeof span === "string") return c.json({ error: span }, 400);
+    if (format === "mp4" && span.duration > MAX_MP4_SECONDS) {
+      return c.json({
+        error: `format=mp4 ranges are at most ${MAX_MP4_SECONDS} s long (MediaMTX indexes the whole range ` +
+          `before its first byte); use format=fmp4 (fragmented MP4, starts at once) for up to 24 h`,
+      }, 400);
+    }
+    const headers = new Headers({
+      "content-type": "video/mp4",
+      "cache-control": "private, no-store",
+      "x-content-type-options": "nosniff",
+      "accept-ranges": "none",
+    });
+    if (c.req.query("download")) {
+      const stamp = span.start.replace(/[^0-9A-Za-z]+/g, "-").replace(/-+$/, "");
+      headers.set("content-disposition", `attachment; filename="${path}_${stamp}.mp4"`);
+    }
+    const failed = (e: unknown) => {
+      if (e instanceof HttpError) return c.json({ error: e.message }, e.status === 404 ? 404 : 400);
+      if (e instanceof MtxError) return c.json({ error: e.message }, 502);
+      throw e;
+    };
+    // The list check answers in well under a second; /get in MP4 only after indexing the range.
+    const recorded = rangeRecorded(deps, path, span.start, span.duration);
+    recorded.catch(() => {});
+    if (c.req.method === "HEAD") {
+      try {
+        if (!(await recorded)) return c.json({ error: "no recording in that time range" }, 404);
+      } catch (e) {
+        return failed(e);
+      }
+      return new Response(null, { status: 200, headers });
+    }
+
+    // Aborted when the viewer goes away (request signal) or stops reading (body cancelled): MediaMTX's
+    // connection is closed, so it stops at its next write.
     const ac = new AbortController();
-    const onGone = () => ac.abort();
-    c.req.raw.signal.addEventListener("abort", onGone, { once: true });
+    const reqSignal = c.req.raw.signal;
+    if (reqSignal.aborted) ac.abort();
+    else reqSignal.addEventListener("abort", () => ac.abort(), { once: true });
+    // The download is a reader like a WebRTC session: checked again while it runs, and ended (aborted) when
+    // its access goes (src/auth/reader-recheck.ts).
     const readerId = `rec:${randomToken(12)}`;
     const starter: Starter = { ip: c.get("clientIp") ?? "" };
     const token = c.get("sessionToken");
@@ -183,37 +218,59 @@ export function recordingRoutes(deps: AppDeps) {
       at: deps.clock.now(),
       end: () => Promise.resolve(ac.abort(new Error("access ended")) === undefined),
     });
-    const done = () => {
-      deps.readers.drop(readerId);
-      c.req.raw.signal.removeEventListener("abort", onGone);
-    };
-    let res: Response;
-    try {
-      res = await getRange(deps, path, span.start, span.duration, format, ac.signal);
-    } catch (e) {
-      done();
-      if (ac.signal.aborted) return new Response(null, { status: 499 });
-      if (e instanceof HttpError) return c.json({ error: e.message }, e.status === 404 ? 404 : 400);
-      if (e instanceof MtxError) return c.json({ error: e.message }, 502);
-      throw e;
-    }
-    const headers = new Headers({
-      "content-type": "video/mp4",
-      "cache-control": "private, no-store",
-      "x-content-type-options": "nosniff",
-    });
-    const len = res.headers.get("content-length");
-    if (len) headers.set("content-length", len);
-    if (c.req.query("download")) {
-      const stamp = span.start.replace(/[^0-9A-Za-z]+/g, "-").replace(/-+$/, "");
-      headers.set("content-disposition", `attachment; filename="${path}_${stamp}.mp4"`);
-    }
-    const body = countedBody(res.body, "playback")?.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({ flush: done }),
-    ) ?? null;
-    if (!body) done();
+    const done = () => deps.readers.drop(readerId);
     ac.signal.addEventListener("abort", done, { once: true });
-    return new Response(body, { status: 200, headers });
+    /** The body to send: counted, and the reader forgotten when it ends. */
+    const sent = (b: ReadableStream<Uint8Array> | null) => {
+      const out = countedBody(b, "playback")?.pipeThrough(new TransformStream({ flush: done })) ?? null;
+      if (!out) done();
+      return out;
+    };
+    const upstream = getRange(deps, path, span.start, span.duration, format, ac.signal);
+    upstream.catch(() => {});
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const first = await Promise.race([
+      upstream.then((res) => ({ res }), (error) => ({ error })),
+      new Promise<"slow">((r) => (timer = setTimeout(() => r("slow"), HEADER_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+    if (first !== "slow") {
+      if ("error" in first) {
+        done();
+        if (ac.signal.aborted) return new Response(null, { status: 499 });
+        return failed(first.error);
+      }
+      return new Response(sent(first.res.body), { status: 200, headers });
+    }
+    // MediaMTX is still preparing (an MP4 index, or a far seek into a long segment): answer now with what the
+    // list says, and stream the body once MediaMTX starts. A failure after this point ends the body early.
+    try {
+      if (!(await recorded)) {
+        ac.abort();
+        return c.json({ error: "no recording in that time range" }, 404);
+      }
+    } catch (e) {
+      ac.abort();
+      return failed(e);
+    }
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(ctl) {
+        try {
+          reader ??= (await upstream).body!.getReader();
+          const { done, value } = await reader.read();
+          if (done) ctl.close();
+          else ctl.enqueue(value);
+        } catch (e) {
+          ctl.error(e);
+        }
+      },
+      cancel() {
+        ac.abort();
+        reader?.cancel().catch(() => {});
+      },
+    });
+    return new Response(sent(body), { status: 200, headers });
   });
 
   return app;

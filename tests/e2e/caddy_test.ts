@@ -1,6 +1,7 @@
 // The top-level Caddyfile for real: Debian's caddy with its internal CA (no root, high ports, a temp data dir, no
 // trust-store install) in front of livegate with LIVEGATE_TRUST_PROXY=true. Login over HTTPS sets Secure
-// cookies, HTTP redirects to HTTPS, and LL-HLS (blocking reloads included) plays through Caddy.
+// cookies, HTTP redirects to HTTPS, LL-HLS (blocking reloads included) plays through Caddy, and every
+// recording link of a 25 h recording starts well before Caddy's response_header_timeout.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
@@ -15,6 +16,7 @@ import {
   waitFor,
 } from "./harness.ts";
 import { checkHlsPlays } from "./hls_check.ts";
+import { writeRecording } from "./synthetic_recording.ts";
 
 class HttpsClient extends Client {
   constructor(base: string, readonly client: Deno.HttpClient) {
@@ -112,7 +114,7 @@ Deno.test({
   sanitizeOps: false,
   async fn(t) {
     const dir = await Deno.makeTempDir({ prefix: "livegate-caddy-" });
-    const lg = await startLivegate({ LIVEGATE_TRUST_PROXY: "true" });
+    const lg = await startLivegate({ LIVEGATE_TRUST_PROXY: "true", LIVEGATE_RECORD_RETENTION: "3d" });
     let caddy: Caddy | undefined;
     let pub: Deno.ChildProcess | undefined;
     try {
@@ -153,6 +155,45 @@ Deno.test({
         const dres = await direct.login("admin", ADMIN_PASSWORD);
         assert.equal(dres.status, 303);
         for (const ck of dres.headers.getSetCookie()) assert.doesNotMatch(ck, /;\s*Secure/i);
+      });
+
+      await t.step("recording links of a 25 h recording start at once through Caddy", async () => {
+        const count = 25 * 60;
+        await writeRecording({
+          recordDir: join(lg.dataDir, "recordings"),
+          path: "live",
+          start: new Date(Date.now() - (count + 2) * 60_000),
+          count,
+          segmentSeconds: 60,
+          scratch: dir,
+        });
+        const page = await (await viewer.fetch("/recordings/live")).text();
+        const links = [...page.matchAll(/href="(\/recordings\/live\/media\?[^"]+)"/g)]
+          .map((m) => m[1].replaceAll("&amp;", "&"));
+        const first = new URL(links[0], c.https).searchParams;
+        // The page's links (two 12.5 h parts) and the longest MP4 range.
+        links.push(`/recordings/live/media?${new URLSearchParams({
+          start: first.get("start")!,
+          duration: "3600",
+          format: "mp4",
+        })}`);
+        assert.equal(links.length, 3, page);
+        for (const l of links) {
+          const t0 = performance.now();
+          const r = await viewer.fetch(l);
+          assert.equal(r.status, 200, l);
+          const reader = r.body!.getReader();
+          const { value } = await reader.read();
+          const ms = performance.now() - t0;
+          await reader.cancel();
+          assert.ok(value && value.byteLength > 0);
+          assert.ok(ms < 10_000, `${l}: first byte through Caddy after ${ms.toFixed(0)} ms`);
+        }
+        const head = await viewer.fetch(links[0], { method: "HEAD" });
+        assert.equal(head.status, 200);
+        assert.equal(head.headers.get("accept-ranges"), "none");
+        assert.equal(head.headers.get("content-length"), null);
+        await head.body?.cancel();
       });
 
       await t.step("a cross-site login POST through Caddy is refused", async () => {

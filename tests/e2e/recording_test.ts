@@ -7,6 +7,7 @@ import { ADMIN_PASSWORD, Client, needTool, publish, run, startLivegate, waitFor 
 import { startReceiver } from "./webhook_receiver.ts";
 import { parsePrometheus, sumOf } from "../prom_text.ts";
 import { launchChromium } from "./chromium.ts";
+import { mediamtxPid, openFilesUnder, rssMiB, writeRecording } from "./synthetic_recording.ts";
 
 const METRICS_TOKEN = "e2e-metrics-token-0123456789";
 const HOOK_SECRET = "e2e-webhook-secret-0123456789";
@@ -141,6 +142,27 @@ Deno.test({
         await badPath.body?.cancel();
       });
 
+      await t.step("the page's links and MediaMTX's own duration (any decimals) answer 200", async () => {
+        const page = await (await viewer.fetch("/recordings/live")).text();
+        const links = recordingLinks(page, "live");
+        assert.equal(links.length, 2, "Play and Download MP4");
+        for (const l of links) {
+          const r = await viewer.fetch(l);
+          assert.equal(r.status, 200, l);
+          await r.body?.cancel();
+        }
+        // The span's duration printed with 15 decimals, as float64 sums come out of MediaMTX.
+        const duration = `${spans[0].duration.toFixed(9)}000002`;
+        const r = await viewer.fetch(
+          `/recordings/live/media?${new URLSearchParams({ start: spans[0].start, duration, format: "mp4" })}`,
+        );
+        assert.equal(r.status, 200, `duration=${duration}`);
+        const file = join(tmp, "whole.mp4");
+        await Deno.writeFile(file, new Uint8Array(await r.arrayBuffer()));
+        const d = Number((await probe(file)).format.duration);
+        assert.ok(Math.abs(d - spans[0].duration) < 1, `ffprobe ${d} for a span of ${spans[0].duration}`);
+      });
+
       await t.step("download a 3 s range as MP4: ffprobe reads H.264 + AAC of about 3 s", async () => {
         const start = new Date(Date.parse(spans[0].start) + 2000).toISOString();
         const r = await viewer.fetch(
@@ -220,6 +242,12 @@ Deno.test({
         assert.equal(fs.length, 1);
         assert.ok(fs[0].duration > 6);
         assert.match(fs[0].downloadUrl, /\/recordings\/live\/media\?.*format=mp4/);
+        const dl = await viewer.fetch(
+          new URL(fs[0].downloadUrl).pathname + new URL(fs[0].downloadUrl).search,
+        );
+        assert.equal(dl.status, 200, fs[0].downloadUrl);
+        assert.match(dl.headers.get("content-disposition") ?? "", /^attachment/);
+        assert.ok((await dl.arrayBuffer()).byteLength > 100_000);
       });
 
       await t.step("/ready is 200; /metrics needs the token and parses as Prometheus text", async () => {
@@ -266,6 +294,257 @@ Deno.test({
       await lg.stop();
       await receiver.stop();
       await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    }
+  },
+});
+
+/** Reads a media response until `bytes` arrived (or it ended), then leaves; times the first byte. */
+async function sample(r: Response, bytes: number, t0: number) {
+  const reader = r.body!.getReader();
+  let got = 0, firstByteMs = NaN;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (!got) firstByteMs = performance.now() - t0;
+    got += value.byteLength;
+    if (got >= bytes) {
+      await reader.cancel();
+      break;
+    }
+  }
+  return { got, firstByteMs };
+}
+
+/** The links to /recordings/<path>/(play|media) on a page, HTML entities decoded. */
+function recordingLinks(page: string, path: string): string[] {
+  return [...page.matchAll(new RegExp(`href="(/recordings/${path}/(?:play|media)\\?[^"]+)"`, "g"))]
+    .map((m) => m[1].replaceAll("&amp;", "&"));
+}
+
+Deno.test({
+  name: "e2e/recording: a 25 h recording - links in parts all work, start at once, stop with the viewer, " +
+    "HEAD and Range, seeking in Chromium",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    const lg = await startLivegate({ LIVEGATE_RECORD_RETENTION: "3d" });
+    const scratch = await Deno.makeTempDir({ prefix: "livegate-longrec-" });
+    const recordDir = join(lg.dataDir, "recordings");
+    const viewer = new Client(lg.url);
+    try {
+      // 25 h of 60 s segments (hard links of one file), ending 2 min ago.
+      const count = 25 * 60;
+      await writeRecording({
+        recordDir,
+        path: "live",
+        start: new Date(Date.now() - (count + 2) * 60_000),
+        count,
+        segmentSeconds: 60,
+        scratch,
+      });
+      const mtx = mediamtxPid(lg.proc.pid);
+      assert.equal((await viewer.login("admin", ADMIN_PASSWORD)).status, 303);
+      const listed = await (await viewer.fetch("/api/recordings/live")).json();
+      assert.equal(listed.spans.length, 1, JSON.stringify(listed.spans));
+      const span = listed.spans[0] as { start: string; duration: number };
+      assert.ok(span.duration > 25 * 3600 - 1 && span.duration < 25 * 3600 + 2, String(span.duration));
+      const page = await (await viewer.fetch("/recordings/live")).text();
+      const links = recordingLinks(page, "live");
+      const media = links.filter((l) => l.includes("/media?"));
+
+      await t.step("the page offers the span in parts of at most 24 h with canonical numbers", () => {
+        assert.match(page, /in 2 parts/);
+        const parts = links.filter((l) => l.includes("/play?")).map((l) => new URL(l, lg.url).searchParams);
+        assert.equal(parts.length, 2);
+        let sum = 0;
+        for (const q of parts) {
+          assert.match(q.get("duration")!, /^\d+(\.\d{1,3})?$/);
+          assert.match(q.get("start")!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+          assert.ok(Number(q.get("duration")) <= 86400);
+          sum += Number(q.get("duration"));
+        }
+        assert.ok(Math.abs(sum - span.duration) < 0.01, `parts add up to the span: ${sum}`);
+        assert.equal(media.length, 2);
+      });
+
+      await t.step("every link on the page answers 200 and its media starts within 3 s", async () => {
+        for (const l of links) {
+          const t0 = performance.now();
+          const r = await viewer.fetch(l);
+          assert.equal(r.status, 200, l);
+          if (l.includes("/play?")) {
+            assert.match(await r.text(), /<video id="recording"/);
+            continue;
+          }
+          assert.equal(r.headers.get("content-type"), "video/mp4");
+          assert.equal(r.headers.get("accept-ranges"), "none");
+          const { got, firstByteMs } = await sample(r, 2_000_000, t0);
+          assert.ok(got >= 2_000_000, `${l}: ${got} bytes`);
+          assert.ok(firstByteMs < 3000, `${l}: first byte after ${firstByteMs.toFixed(0)} ms`);
+        }
+        // The download form's defaults (first part's start, 60 s, MP4).
+        const start = /name="start"[^>]*value="([^"]+)"/.exec(page)![1];
+        const duration = /name="duration"[^>]*value="([^"]+)"/.exec(page)![1];
+        const r = await viewer.fetch(
+          `/recordings/live/media?${new URLSearchParams({ start, duration, format: "mp4", download: "1" })}`,
+        );
+        assert.equal(r.status, 200);
+        await r.body?.cancel();
+      });
+
+      await t.step(
+        "durations as MediaMTX prints them (7+ decimals) are accepted; the MP4 is that long",
+        async () => {
+          const start = new Date(Date.parse(span.start) + 600_000).toISOString();
+          for (const duration of ["18.923000000000002", "46.787959183"]) {
+            const r = await viewer.fetch(
+              `/recordings/live/media?${new URLSearchParams({ start, duration, format: "mp4" })}`,
+            );
+            assert.equal(r.status, 200, `duration=${duration}`);
+            const file = join(scratch, "d.mp4");
+            await Deno.writeFile(file, new Uint8Array(await r.arrayBuffer()));
+            const d = Number((await probe(file)).format.duration);
+            assert.ok(Math.abs(d - Number(duration)) < 1.1, `duration=${duration}: ffprobe ${d}`);
+          }
+          const play = await viewer.fetch(
+            `/recordings/live/play?${new URLSearchParams({ start: span.start, duration: "46.787959183" })}`,
+          );
+          assert.equal(play.status, 200);
+          await play.body?.cancel();
+          // The whole 25 h span is more than one link takes: refused with the limit (the page splits it).
+          const whole = await viewer.fetch(
+            `/recordings/live/media?${new URLSearchParams({
+              start: span.start,
+              duration: String(span.duration),
+            })}`,
+          );
+          assert.equal(whole.status, 400);
+          assert.match((await whole.json()).error, /between 0 and 86400 seconds/);
+        },
+      );
+
+      await t.step(
+        "MP4 is limited to 1 h with a message; 24 h of fMP4 starts at once in bounded memory",
+        async () => {
+          const q = (duration: string, format: string) =>
+            `/recordings/live/media?${new URLSearchParams({ start: span.start, duration, format })}`;
+          const long = await viewer.fetch(q("86400", "mp4"));
+          assert.equal(long.status, 400);
+          assert.match((await long.json()).error, /format=mp4 ranges are at most 3600 s.*format=fmp4/);
+          const rss0 = rssMiB(mtx);
+          let t0 = performance.now();
+          const day = await sample(await viewer.fetch(q("86400", "fmp4")), 20_000_000, t0);
+          assert.ok(day.firstByteMs < 3000, `24 h fMP4: first byte after ${day.firstByteMs.toFixed(0)} ms`);
+          assert.ok(day.got >= 20_000_000);
+          t0 = performance.now();
+          const hour = await sample(await viewer.fetch(q("3600", "mp4")), 1_000_000, t0);
+          assert.ok(hour.firstByteMs < 10_000, `1 h MP4: first byte after ${hour.firstByteMs.toFixed(0)} ms`);
+          const grown = rssMiB(mtx) - rss0;
+          assert.ok(grown < 150, `MediaMTX grew by ${grown.toFixed(0)} MiB`);
+        },
+      );
+
+      await t.step("the viewer goes away: MediaMTX closes the recording within 3 s", async () => {
+        const dir = join(recordDir, "live");
+        for (const how of ["stops reading", "disconnects"]) {
+          const ac = new AbortController();
+          const r = await viewer.fetch(
+            `/recordings/live/media?${new URLSearchParams({ start: span.start, duration: "86400" })}`,
+            { signal: ac.signal },
+          );
+          const reader = r.body!.getReader();
+          await reader.read();
+          await waitFor(
+            "MediaMTX reading the recording",
+            () => Promise.resolve(openFilesUnder(mtx, dir) > 0 ? true : undefined),
+            3000,
+          );
+          if (how === "stops reading") await reader.cancel();
+          else ac.abort();
+          const t0 = Date.now();
+          await waitFor(
+            `MediaMTX closing its files after the viewer ${how}`,
+            () => Promise.resolve(openFilesUnder(mtx, dir) === 0 ? true : undefined),
+            3000,
+          );
+          console.log(`  viewer ${how}: MediaMTX closed the recording after ${Date.now() - t0} ms`);
+        }
+      });
+
+      await t.step(
+        "HEAD has GET's headers and no body; Range is answered honestly (no byte ranges)",
+        async () => {
+          const l = media.find((x) => x.includes("download=1"))!;
+          const get = await viewer.fetch(l);
+          await get.body?.cancel();
+          const head = await viewer.fetch(l, { method: "HEAD" });
+          assert.equal(head.status, 200);
+          for (const h of ["content-type", "accept-ranges", "content-disposition", "cache-control"]) {
+            assert.equal(head.headers.get(h), get.headers.get(h), h);
+          }
+          assert.equal(head.headers.get("content-length"), null, "no invented content-length: 0");
+          assert.equal((await head.arrayBuffer()).byteLength, 0);
+          const none = await viewer.fetch(
+            "/recordings/live/media?start=2001-01-01T00:00:00Z&duration=5&format=mp4",
+            { method: "HEAD" },
+          );
+          assert.equal(none.status, 404);
+          await none.body?.cancel();
+          const ranged = await viewer.fetch(l, { headers: { range: "bytes=0-1" } });
+          assert.equal(ranged.status, 200);
+          assert.equal(ranged.headers.get("accept-ranges"), "none");
+          assert.equal(ranged.headers.get("content-range"), null);
+          await ranged.body?.cancel();
+        },
+      );
+
+      await t.step("Chromium: seeking to 50 min plays from 50 min", async () => {
+        const browser = await launchChromium();
+        try {
+          const ctx = await browser.newContext();
+          await ctx.addCookies([...viewer.cookies].map(([name, value]) => ({ name, value, url: lg.url })));
+          const p = await ctx.newPage();
+          const play = links.find((l) => l.includes("/play?"))!;
+          await p.goto(lg.url + play);
+          const playing = (min: number) =>
+            p.waitForFunction(
+              (min) => {
+                const v = document.querySelector("video") as HTMLVideoElement;
+                return v.readyState >= 2 && v.currentTime > 1 && Number(v.dataset.offset) >= min
+                  ? Number(v.dataset.offset) + v.currentTime
+                  : false;
+              },
+              min,
+              { timeout: 30_000 },
+            );
+          await playing(0);
+          const requested: string[] = [];
+          p.on("request", (r) => r.url().includes("/media?") && requested.push(r.url()));
+          await p.evaluate(() => {
+            const s = document.getElementById("rec-seek") as HTMLInputElement;
+            s.value = "3000";
+            s.dispatchEvent(new Event("input"));
+            s.dispatchEvent(new Event("change"));
+          });
+          const pos = Number(await (await playing(3000)).jsonValue());
+          assert.ok(pos > 3000 && pos < 3030, `position after the seek: ${pos}`);
+          const q = new URL(requested.at(-1)!).searchParams;
+          const partStart = Date.parse(new URL(play, lg.url).searchParams.get("start")!);
+          assert.equal(Date.parse(q.get("start")!) - partStart, 3_000_000, "the new range starts at 50 min");
+          const shown = await p.textContent("#rec-time");
+          assert.match(shown ?? "", /^50:\d\d \/ 12:30:00$/);
+          // The arrow keys jump 10 s the same way.
+          await p.locator("video").click();
+          await p.keyboard.press("ArrowRight");
+          const pos2 = Number(await (await playing(pos + 9)).jsonValue());
+          assert.ok(pos2 > pos + 9 && pos2 < pos + 40, `position after ArrowRight from ${pos}: ${pos2}`);
+        } finally {
+          await browser.close();
+        }
+      });
+    } finally {
+      await lg.stop();
+      await Deno.remove(scratch, { recursive: true }).catch(() => {});
     }
   },
 });
