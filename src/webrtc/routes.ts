@@ -10,7 +10,10 @@
 //   and the hook checks the key like any other publish; PATCH/DELETE need the same key.
 import { Hono } from "hono";
 import type { Context } from "hono";
+import { getCookie } from "hono/cookie";
 import { csrfFailure } from "../http/csrf.ts";
+import { SESSION_COOKIE, SHARE_COOKIE } from "../http/session.ts";
+import type { Actor } from "../auth/access.ts";
 import { NAME_RE } from "../core/names.ts";
 import { basicAuth } from "../mediamtx/secrets.ts";
 import { mediamtxUrls } from "../mediamtx/env.ts";
@@ -64,18 +67,44 @@ export function webrtcRoutes(
     }
   }
 
-  /** A stream key sent by a WHIP client (OBS: "Bearer Token"), or null. */
-  function bearerKey(c: Context<Env>, kind: Kind): string | null {
-    if (kind !== "whip") return null;
-    const m = /^Bearer (\S{1,200})$/.exec(c.req.header("authorization") ?? "");
-    return m ? m[1] : null;
+  /**
+   * The bearer token of the Authorization header: the scheme in any case (RFC 9110 section 11.1: auth
+   * schemes are case-insensitive) and one token68 (RFC 6750 section 2.1); `error` for any other form;
+   * null without the header. WHIP (RFC 9725 section 4.5): the stream key (OBS: "Bearer Token"); WHEP: a
+   * share token.
+   */
+  function bearerOf(c: Context<Env>): { token: string } | { error: string } | null {
+    const h = c.req.header("authorization");
+    if (h === undefined) return null;
+    const m = /^bearer[ \t]+([A-Za-z0-9._~+\/-]{1,200}=*)[ \t]*$/i.exec(h);
+    return m ? { token: m[1] } : { error: "malformed Authorization header" };
   }
+
+  /** A stream key sent by a WHIP client, or null (no usable bearer token; WHEP). */
+  function bearerKey(c: Context<Env>, kind: Kind): string | null {
+    const b = bearerOf(c);
+    return kind === "whip" && b && "token" in b ? b.token : null;
+  }
+
+  /** Where a WHIP client puts the stream key (every refusal of a key says it). */
+  const KEY_HELP =
+    "send the stream key as 'Authorization: Bearer <KEY>' (OBS: Service WHIP, Bearer Token = the key)";
+
+  /** A 401 with the challenge RFC 9110 requires and a message saying what to send. */
+  function unauthorized(c: Context<Env>, error: string): Response {
+    c.header("WWW-Authenticate", 'Bearer realm="livegate"');
+    return c.json({ error }, 401);
+  }
+
+  /** Whether the request carries a credential in a cookie (then a CSRF token is required). */
+  const cookieCredential = (c: Context<Env>) =>
+    getCookie(c, SESSION_COOKIE) !== undefined || getCookie(c, SHARE_COOKIE) !== undefined;
 
   /** Who starts or controls a session with this request: login session id, share token, key hash, IP. */
   async function starterOf(c: Context<Env>, kind: Kind): Promise<Starter> {
     const key = bearerKey(c, kind);
     if (key !== null) return { keyHash: await sha256Hex(key) };
-    const actor = c.get("actor");
+    const actor = actorFor(c, kind);
     const token = c.get("sessionToken");
     const s: Starter = { ip: c.get("clientIp") ?? "" };
     if (c.get("user") && token) s.sessionId = await sha256Hex(token);
@@ -93,33 +122,61 @@ export function webrtcRoutes(
     return !!r && r.kind === kind && r.path === path && sameStarter(r.starter, await starterOf(c, kind));
   }
 
+  /** The request's actor; for WHEP a bearer token is a share link (a WHEP player given one). */
+  function actorFor(c: Context<Env>, kind: Kind): Actor {
+    const b = bearerOf(c);
+    if (kind === "whep" && b && "token" in b) return { kind: "share", token: b.token, user: c.get("user") };
+    return c.get("actor");
+  }
+
   /** Checks the permission (login first: 401), the path and the CSRF token; or the stream key. */
   async function guard(c: Context<Env>, kind: Kind, path: string, checkKey = true): Promise<Response | null> {
     if (!NAME_RE.test(path)) return c.json({ error: `unknown stream path '${path.slice(0, 64)}'` }, 404);
+    const bearer = bearerOf(c);
+    if (bearer && "error" in bearer) {
+      return unauthorized(
+        c,
+        `${bearer.error}: ${kind === "whip" ? KEY_HELP : "send 'Authorization: Bearer <share token>'"}`,
+      );
+    }
     const key = bearerKey(c, kind);
     if (key !== null) {
       // Not cookie-based, so no CSRF token; MediaMTX's hook checks the key on POST.
       if (key.startsWith(PUBLISH_TICKET_PREFIX) || !/^[A-Za-z0-9_-]+$/.test(key)) {
-        return c.json({ error: "invalid stream key for this path" }, 401);
+        return unauthorized(c, `invalid stream key for this path; ${KEY_HELP}`);
       }
       if (checkKey) {
         const d = await deps.access.authorize({ actor: { kind: "key", key }, action: "publish", path }, {
           cache: false,
         });
-        if (!d.allow) return c.json({ error: "invalid stream key for this path" }, 401);
+        if (!d.allow) return unauthorized(c, `invalid stream key for this path; ${KEY_HELP}`);
       }
       return null;
     }
     // WHEP: the watch rule (public streams need no login; unlisted ones accept a share link). WHIP from the
     // browser: a logged-in admin or the stream's owner.
     const d = await deps.access.authorize({
-      actor: c.get("actor"),
+      actor: actorFor(c, kind),
       action: kind === "whep" ? "watch" : "publish",
       path,
     });
-    if (!d.allow) return refusal(c, d);
-    const bad = csrfFailure(c, c.req.header("x-csrf-token"));
-    if (bad) return c.json({ error: bad }, 403);
+    if (!d.allow) {
+      if (kind === "whip" && d.status === 401) {
+        // A WHIP client without a login: say where the key goes (a key in ?token= is a common mistake).
+        return unauthorized(
+          c,
+          c.req.query("token") !== undefined
+            ? `the stream key goes in the Authorization header, not in ?token=: ${KEY_HELP}`
+            : `login required, or ${KEY_HELP}`,
+        );
+      }
+      return refusal(c, d);
+    }
+    // CSRF protects credentials a browser sends by itself (cookies); a request without any has none to abuse.
+    if (cookieCredential(c)) {
+      const bad = csrfFailure(c, c.req.header("x-csrf-token"));
+      if (bad) return c.json({ error: bad }, 403);
+    }
     return null;
   }
 
@@ -128,9 +185,12 @@ export function webrtcRoutes(
     app.post(`/${kind}/:path`, async (c) => {
       const path = c.req.param("path");
       const key = bearerKey(c, kind);
+      // A key is checked by MediaMTX's hook (which sees the client's address); its refusal is answered
+      // below with the message saying where the key goes.
       const denied = await guard(c, kind, path, false);
       if (denied) return denied;
       if (mediaType(c.req.raw) !== "application/sdp") {
+        c.header("Accept-Post", "application/sdp");
         return c.json({ error: "Content-Type must be application/sdp" }, 415);
       }
       let offer: string;
@@ -213,7 +273,7 @@ export function webrtcRoutes(
       if (res.status === 404) return c.json({ error: `stream '${path}' is offline or unknown` }, 404);
       if (res.status === 400 || res.status === 406) return c.json({ error: msg }, res.status);
       if (res.status === 401 && key !== null) {
-        return c.json({ error: "invalid stream key for this path" }, 401);
+        return unauthorized(c, `invalid stream key for this path; ${KEY_HELP}`);
       }
       if (res.status === 401) {
         console.error(`[livegate] MediaMTX refused ${kind} on '${path}': ${msg}`);
@@ -235,6 +295,7 @@ export function webrtcRoutes(
         return c.json({ error: "unknown session" }, 404);
       }
       if (mediaType(c.req.raw) !== "application/trickle-ice-sdpfrag") {
+        c.header("Accept-Patch", "application/trickle-ice-sdpfrag");
         return c.json({ error: "Content-Type must be application/trickle-ice-sdpfrag" }, 415);
       }
       let frag: string;
@@ -250,7 +311,11 @@ export function webrtcRoutes(
       try {
         res = await forward(c, `${base}/${path}/${kind}/${session}`, {
           method: "PATCH",
-          headers: { "content-type": "application/trickle-ice-sdpfrag" },
+          headers: {
+            "content-type": "application/trickle-ice-sdpfrag",
+            // RFC 9725 section 4.3: the client's If-Match (the ETag of the session, or "*") goes to MediaMTX.
+            ...(c.req.header("if-match") ? { "if-match": c.req.header("if-match")!.slice(0, 200) } : {}),
+          },
           body: frag,
         });
       } catch (e) {
@@ -296,7 +361,35 @@ export function webrtcRoutes(
       return c.json({ error: `MediaMTX answered ${res.status}` }, 502);
     });
 
-    app.all(`/${kind}/*`, (c) => c.json({ error: "method not allowed" }, 405));
+    // OPTIONS (RFC 9725 section 4.1 / CORS preflight): what the endpoint takes, and MediaMTX's ICE servers
+    // (Link headers, as its own WHEP OPTIONS answers them; the same servers serve WHIP).
+    app.options(`/${kind}/:path`, async (c) => {
+      const path = c.req.param("path");
+      if (!NAME_RE.test(path)) return c.json({ error: `unknown stream path '${path.slice(0, 64)}'` }, 404);
+      const headers = new Headers({ allow: "OPTIONS, POST", "accept-post": "application/sdp" });
+      try {
+        const r = await fetch(`${base}/${path}/whep`, {
+          method: "OPTIONS",
+          headers: { authorization: basicAuth(deps.secrets) },
+          signal: AbortSignal.timeout(3000),
+        });
+        await r.body?.cancel();
+        const link = r.headers.get("link");
+        if (r.ok && link) headers.set("link", link);
+      } catch { /* MediaMTX down: no ICE servers to announce */ }
+      return new Response(null, { status: 204, headers });
+    });
+
+    // Anything else: 405 with the methods that exist (RFC 9110 section 15.5.6).
+    app.all(`/${kind}/:path/:session`, (c) => {
+      c.header("Allow", "PATCH, DELETE");
+      return c.json({ error: "method not allowed: PATCH (trickle ICE) or DELETE (end) a session" }, 405);
+    });
+    app.all(`/${kind}/:path`, (c) => {
+      c.header("Allow", "OPTIONS, POST");
+      return c.json({ error: "method not allowed: POST an SDP offer (Content-Type: application/sdp)" }, 405);
+    });
+    app.all(`/${kind}/*`, (c) => c.json({ error: "not found" }, 404));
   }
   return app;
 }

@@ -277,8 +277,8 @@ Deno.test({
         try {
           const page = await ctx.newPage();
           await page.goto(`${lg.url}/health`);
-          const whip = (key: string) =>
-            page.evaluate(async (key) => {
+          const whip = (key: string, scheme = "Bearer") =>
+            page.evaluate(async ({ key, scheme }) => {
               const media = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
               const pc = new RTCPeerConnection();
               for (const tr of media.getTracks()) pc.addTransceiver(tr, { direction: "sendonly" });
@@ -286,7 +286,7 @@ Deno.test({
               await new Promise((r) => setTimeout(r, 500));
               const res = await fetch("/whip/live", {
                 method: "POST",
-                headers: { "content-type": "application/sdp", authorization: `Bearer ${key}` },
+                headers: { "content-type": "application/sdp", authorization: `${scheme} ${key}` },
                 body: pc.localDescription!.sdp,
               });
               const text = await res.text();
@@ -304,13 +304,17 @@ Deno.test({
                 "",
               ].join("\r\n");
               return { status: res.status, location: res.headers.get("location"), text, frag };
-            }, key);
+            }, { key, scheme });
           const wrong = await whip("lg_not_a_key");
           assert.equal(wrong.status, 401, wrong.text);
-          assert.match(wrong.text, /invalid stream key/);
+          assert.match(wrong.text, /invalid stream key.*Authorization: Bearer <KEY>/);
           const ticketLike = await whip("lgw_forged");
           assert.equal(ticketLike.status, 401);
-          const ok = await whip(lg.key);
+          const doubled = await whip(`Bearer ${lg.key}`);
+          assert.equal(doubled.status, 401, doubled.text);
+          assert.match(doubled.text, /Authorization: Bearer <KEY>/, "says where the key goes");
+          // The auth scheme is case-insensitive (RFC 9110 section 11.1): a lower-case "bearer" publishes.
+          const ok = await whip(lg.key, "bearer");
           assert.equal(ok.status, 201, ok.text);
           assert.match(ok.location ?? "", /^\/whip\/live\/[0-9a-f-]{36}$/);
           await waitFor("stream live from the key-authenticated WHIP client", async () => {
