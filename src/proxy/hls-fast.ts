@@ -69,6 +69,8 @@ export function withHlsFastPath(
     if (cookie.includes("%") || cookie.includes('"')) return next(req, info);
     const params = query ? queryParams(query) : NO_PARAMS;
     if (!params) return next(req, info);
+    // Playlists for a ?share= URL get the share added to their URIs by the route (hls.ts).
+    if (file.endsWith(".m3u8") && params.has(SHARE_QUERY)) return next(req, info);
     const remote = (info.remoteAddr as Deno.NetAddr).hostname ?? "unknown";
     const pass = findPass(deps, {
       token: cookieOf(cookie, SESSION_COOKIE),

@@ -3,13 +3,15 @@
 // identical requests of many viewers share one upstream request and media files are kept for a few
 // seconds (hls-shared.ts); Range requests are streamed straight through and aborted when the viewer leaves.
 // The route below checks access; a viewer's further requests within 2 s take the hot path (hls-fast.ts),
-// which answers through the same HlsProxy.
+// which answers through the same HlsProxy. Playlists asked for with ?share= get it added to every URI
+// (playlist-uris.ts), so external players given a share link can follow it.
 import { Hono } from "hono";
 import { proxy } from "hono/proxy";
 import { NAME_RE } from "../core/names.ts";
 import { watchCheck } from "./watch-check.ts";
 import { grantPass } from "./hls-pass.ts";
-import { shareTokenOf } from "../http/session.ts";
+import { SHARE_QUERY, shareTokenOf } from "../http/session.ts";
+import { withQueryParam } from "./playlist-uris.ts";
 import { mediamtxUrls } from "../mediamtx/env.ts";
 import { mediamtxUnavailable } from "../mediamtx/unavailable.ts";
 import { countedBody, proxyBytesOf } from "../metrics/registry.ts";
@@ -195,13 +197,23 @@ export function hlsRoutes(deps: Pick<AppDeps, "access" | "viewers" | "caches" | 
       sessionExpiresAt: c.get("session")?.expiresAt ?? Infinity,
     });
     const range = c.req.header("range");
-    return await hls.answer(
+    const res = await hls.answer(
       path,
       file,
       qs,
       range && range.length < 100 ? range : undefined,
       c.req.raw.signal,
     );
+    // A share link given to a player in the URL (?share=): every URI of the playlist carries it too, so the
+    // player's next requests (variant playlists, parts, segments) are allowed as this one was.
+    const share = c.req.query(SHARE_QUERY);
+    if (share !== undefined && file.endsWith(".m3u8") && res.status === 200) {
+      const body = withQueryParam(await res.text(), SHARE_QUERY, share);
+      const headers = new Headers(res.headers);
+      headers.set("content-length", String(new TextEncoder().encode(body).byteLength));
+      return new Response(body, { status: 200, headers });
+    }
+    return res;
   });
 
   app.all(
