@@ -40,6 +40,6 @@ export function errorAnswer(
     if (err.kind === "bad_request") return c.json({ error: err.message }, 400);
     return c.json({ error: err.message }, 502);
   }
-  console.error(`[livegate] ${c.req.method} ${c.req.path}: ${err.stack ?? err}`);
+  deps.log(`[livegate] ${c.req.method} ${c.req.path}: ${err.stack ?? err}`);
   return c.json({ error: "internal error" }, 500);
 }

@@ -12,6 +12,7 @@ import { addUser, countUsers } from "../store/users.ts";
 import { createKey, listKeys } from "../store/keys.ts";
 import { ensureStream } from "../store/streams.ts";
 import { randomToken } from "../core/crypto.ts";
+import { redacting } from "../core/log.ts";
 import { findMediamtx } from "../mediamtx/binary.ts";
 import { mediamtxConfigPath } from "../mediamtx/config-file.ts";
 import { makeSecrets } from "../mediamtx/secrets.ts";
@@ -81,7 +82,12 @@ async function checkMediamtxPorts(cfg: Config): Promise<void> {
   }
 }
 
-export async function serve(cfg: Config, log: (s: string) => void = console.log): Promise<Running> {
+/**
+ * Runs livegate. `log` gets every line livegate and MediaMTX write, behind redactSecrets (src/core/log.ts):
+ * no stream key, share token, ticket or password reaches it, whatever field it arrived in.
+ */
+export async function serve(cfg: Config, rawLog: (s: string) => void = console.log): Promise<Running> {
+  const log = redacting(rawLog);
   await prepareDataDir(cfg);
   const bin = cfg.mediamtx.manage ? findMediamtx(cfg.mediamtx.bin) : "";
   if (cfg.mediamtx.manage) {
@@ -108,7 +114,8 @@ export async function serve(cfg: Config, log: (s: string) => void = console.log)
   const assets = await loadAssets();
   const mtxConfig = cfg.mediamtx.manage ? await mediamtxConfigPath(cfg) : "";
   const kv = await openStore(cfg.dataDir);
-  await firstRun(kv, cfg, log);
+  // The first run's password and key are shown once on purpose: not redacted.
+  await firstRun(kv, cfg, rawLog);
 
   const secrets = await makeSecrets(cfg.mediamtx.manage ? undefined : Deno.env.get("LIVEGATE_MTX_SECRET"));
   let supervisor: Supervisor | undefined;

@@ -11,6 +11,21 @@ import { decide, type HookDeps, parseHookBody } from "../auth/hook.ts";
 import { readBodyCapped } from "../core/body.ts";
 import type { AppDeps, Env } from "./context.ts";
 import { hookDecisions } from "../metrics/registry.ts";
+import { NAME_RE } from "../core/names.ts";
+import { getStream } from "../store/streams.ts";
+import type { Store } from "../store/kv.ts";
+
+/** Where the key goes, for the log line of a publish to a path that is no stream (often a key in the path). */
+const PUBLISH_FORMS = "publish to rtmp://HOST:1935/<stream>?token=KEY, " +
+  "srt://HOST:8890?streamid=publish:<stream>::KEY or rtsp://HOST:8554/<stream>?token=KEY " +
+  "(the key never goes into the path)";
+
+/** Whether `path` is a stream livegate knows (a stream record, or keys made for it from the CLI). */
+async function registered(store: Store, path: string): Promise<boolean> {
+  if (await getStream(store, path)) return true;
+  for await (const _ of store.kv.list({ prefix: ["keys", path] }, { limit: 1 })) return true;
+  return false;
+}
 
 const MAX_BODY = 64 * 1024;
 /** URL path prefix of the hook; the secret follows it. */
@@ -24,7 +39,7 @@ const OK = '{"ok":true}';
 
 /** The hook endpoint: `secret` is the URL path after HOOK_PREFIX (decoded). */
 export function hookHandler(
-  deps: Pick<AppDeps, "secrets" | "access" | "ledger" | "log">,
+  deps: Pick<AppDeps, "secrets" | "access" | "ledger" | "log" | "store">,
 ): (req: Request, secret: string) => Promise<Response> {
   // Allowed publish decisions are reused for up to 2 s by the door (src/auth/publish-cache.ts).
   const decideDeps: HookDeps = { secrets: deps.secrets, access: deps.access };
@@ -57,9 +72,16 @@ export function hookHandler(
     // Remembered so the running publish can be checked again (publish-recheck.ts).
     if (d.grant && req.id) await ledger.record(req.id, req.path, d.grant);
     if (!d.allow && req.action === "publish") {
+      // The path comes from the publisher and may hold a key or password by mistake: only a registered
+      // stream path is logged (control characters escaped), and the line says which form to use instead.
+      const known = NAME_RE.test(req.path) && await registered(deps.store, req.path);
+      const where = known
+        ? `'${q(req.path)}'`
+        : `an unregistered path (${req.path.length} characters, not shown)`;
       deps.log(
-        // Control characters escaped: these fields come from the publisher and must not forge log lines.
-        `[livegate] refused publish to '${q(req.path)}' from ${q(req.ip)} (${q(req.protocol)}): ${d.reason}`,
+        `[livegate] refused publish to ${where} from ${q(req.ip)} (${q(req.protocol)}): ${d.reason}${
+          known ? "" : `; ${PUBLISH_FORMS}`
+        }`,
       );
     }
     return d.allow ? new Response(OK, { headers: JSON_HEADERS }) : json({ error: d.reason }, 401);

@@ -85,7 +85,7 @@ export class HlsProxy {
   readonly base: string;
   #templates = new WeakMap<Entry, Response>();
 
-  constructor(readonly deps: Pick<AppDeps, "cfg" | "secrets" | "mtxState">) {
+  constructor(readonly deps: Pick<AppDeps, "cfg" | "secrets" | "mtxState" | "log">) {
     this.base = mediamtxUrls(deps.cfg).hls;
     this.shared = new SharedFetch({ authorization: `Bearer ${deps.secrets.cdn}` });
   }

@@ -46,7 +46,10 @@ async function upstreamError(res: Response): Promise<string> {
 }
 
 export function webrtcRoutes(
-  deps: Pick<AppDeps, "cfg" | "secrets" | "access" | "tickets" | "mtxState" | "mtx" | "readers" | "clock">,
+  deps: Pick<
+    AppDeps,
+    "cfg" | "secrets" | "access" | "tickets" | "mtxState" | "mtx" | "readers" | "clock" | "log"
+  >,
 ) {
   const app = new Hono<Env>();
   const base = mediamtxUrls(deps.cfg).webrtc;
@@ -276,7 +279,7 @@ export function webrtcRoutes(
         return unauthorized(c, `invalid stream key for this path; ${KEY_HELP}`);
       }
       if (res.status === 401) {
-        console.error(`[livegate] MediaMTX refused ${kind} on '${path}': ${msg}`);
+        deps.log(`[livegate] MediaMTX refused ${kind} on '${path}': ${msg}`);
         return kind === "whip"
           ? c.json({ error: "MediaMTX refused the publish" }, 403)
           : c.json({ error: "MediaMTX refused livegate's read credential" }, 502);
