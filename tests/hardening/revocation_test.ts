@@ -2,11 +2,14 @@
 // Chromium, with real MediaMTX and ffmpeg. Seven viewers play one unlisted stream over WebRTC at once (five
 // logged in and on its allow-list, two anonymous with share links); each revocation kind is applied to one
 // of them and that viewer's inbound RTP bytes must stop within the bound while the others keep receiving.
-// Also: WHEP session control (PATCH/DELETE) only by the credential that started the session.
+// Also: WHEP session control (PATCH/DELETE) only by the credential that started the session, and a
+// recording download in progress ends when its viewer's access goes.
 import assert from "node:assert/strict";
 import type { BrowserContext, Page } from "playwright-core";
 import { launchChromium } from "../e2e/chromium.ts";
+import { join } from "node:path";
 import { ADMIN_PASSWORD, Client, publish, startLivegate, stopProc, waitFor } from "../e2e/harness.ts";
+import { writeRecording } from "../e2e/synthetic_recording.ts";
 
 /** The bound this test holds livegate to: a reader whose access is gone stops receiving within it (ms). */
 const BOUND_MS = 5000;
@@ -243,6 +246,72 @@ Deno.test({
       await browser.close();
       for (const p of procs) await stopProc(p);
       await lg.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "hardening: a recording download in progress ends when its viewer's access goes",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const lg = await startLivegate();
+    const scratch = await Deno.makeTempDir({ prefix: "livegate-rev-rec-" });
+    try {
+      // One hour of 60 s segments (hard links of one file), ending 2 min ago.
+      await writeRecording({
+        recordDir: join(lg.dataDir, "recordings"),
+        path: "live",
+        start: new Date(Date.now() - 62 * 60_000),
+        count: 60,
+        segmentSeconds: 60,
+        scratch,
+      });
+      const admin = new Client(lg.url);
+      assert.equal((await admin.login("admin", ADMIN_PASSWORD)).status, 303);
+      const made = await admin.api("POST", "/api/users", { name: "dora", role: "viewer" });
+      const viewer = new Client(lg.url);
+      assert.equal((await viewer.login("dora", made.body.password)).status, 303);
+      const spans = await (await viewer.fetch("/api/recordings/live")).json();
+      assert.equal(spans.spans.length, 1, JSON.stringify(spans));
+      const q = new URLSearchParams({ start: spans.spans[0].start, duration: "3500", format: "fmp4" });
+      const res = await viewer.fetch(`/recordings/live/media?${q}`);
+      assert.equal(res.status, 200);
+      // A slow reader until the revocation (the hour would take minutes), then as fast as it can, so what
+      // sat in socket buffers does not count as still being sent.
+      const reader = res.body!.getReader();
+      let bytes = 0, revokedAt = 0, endedAt = 0, error = "";
+      const reading = (async () => {
+        try {
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) break;
+            bytes += value.byteLength;
+            if (!revokedAt) await new Promise((r) => setTimeout(r, 50));
+          }
+        } catch (e) {
+          error = (e as Error).message;
+        }
+        endedAt = Date.now();
+      })();
+      await waitFor("download under way", () => Promise.resolve(bytes > 200_000 || undefined), 20_000);
+      revokedAt = Date.now();
+      assert.equal((await admin.api("PATCH", "/api/users/dora", { disabled: true })).status, 200);
+      await Promise.race([reading, new Promise((r) => setTimeout(r, 15_000))]);
+      assert.ok(endedAt > 0, `the download still runs 15 s after the account was disabled (${bytes} bytes)`);
+      const ms = endedAt - revokedAt;
+      console.log(
+        `recording download ended ${ms} ms after the revocation (${bytes} bytes, ${error || "closed"})`,
+      );
+      assert.ok(ms <= BOUND_MS, `ended after ${ms} ms`);
+      assert.ok(error, "the download was cut off, not completed");
+      assert.ok(
+        lg.logs.some((l) => /ended a recording download of 'live'/.test(l)),
+        "livegate logs the end of the download",
+      );
+    } finally {
+      await lg.stop();
+      await Deno.remove(scratch, { recursive: true }).catch(() => {});
     }
   },
 });
