@@ -2,14 +2,9 @@
 // internal credential: the `playback` action is only ever allowed through livegate.
 import { HttpError, MtxError } from "../core/errors.ts";
 import type { MtxClient } from "../mediamtx/client.ts";
-import { formatMs, formatTime, parseTime, secondsToMs } from "./range.ts";
+import { formatMs, formatTime, parseTime, secondsToMs, type Span } from "./range.ts";
 
-export interface Span {
-  /** RFC 3339 start time as MediaMTX reports it. */
-  start: string;
-  /** Seconds. */
-  duration: number;
-}
+export type { Span } from "./range.ts";
 
 /** Errors: HttpError 400 (MediaMTX refused the range as invalid) or 404 (nothing recorded there), MtxError. */
 type Deps = { mtx: Pick<MtxClient, "playback"> };

@@ -2,9 +2,17 @@
 // that one link can fetch, and the links livegate prints (pages, webhooks). Every link printed here is
 // accepted by parseRange: starts are printed in UTC with the fraction MediaMTX gave (up to ns), durations
 // in seconds with at most 3 decimals (rounded up to the next millisecond, so a range never ends early).
-import type { Span } from "./playback.ts";
 
 /** Longest fMP4 range (`format=fmp4`, streamed as MediaMTX reads it): 24 h. */
+
+/** A recorded time span. */
+export interface Span {
+  /** RFC 3339 start time as MediaMTX reports it. */
+  start: string;
+  /** Seconds. */
+  duration: number;
+}
+
 export const MAX_RANGE_SECONDS = 24 * 3600;
 /**
  * Longest progressive MP4 range (`format=mp4`): 1 h. MediaMTX's MP4 muxer indexes every sample of the range
