@@ -1,6 +1,6 @@
 // Who is watching what, as seen by livegate's media proxies. MediaMTX sees a single HLS reader (livegate as
 // its CDN), so viewer counts and per-viewer sessions are tracked here: a viewer counts while it fetched
-// something of the stream within the last WINDOW_MS. In memory only; one tracker per store (per app).
+// something of the stream within the last WINDOW_MS. In memory only; one tracker per app (services.ts).
 
 export const WINDOW_MS = 15_000;
 
@@ -46,13 +46,4 @@ export class ViewerTracker {
   drop(id: string): void {
     for (const m of this.#paths.values()) m.delete(id);
   }
-}
-
-const trackers = new WeakMap<Deno.Kv, ViewerTracker>();
-
-/** The tracker of the app using this store. */
-export function viewerTracker(kv: Deno.Kv): ViewerTracker {
-  let t = trackers.get(kv);
-  if (!t) trackers.set(kv, t = new ViewerTracker());
-  return t;
 }
