@@ -6,6 +6,7 @@ import { StoreError } from "../core/errors.ts";
 import { randomToken, sha256Hex } from "../core/crypto.ts";
 import { NAME_RE, type Store } from "./kv.ts";
 import { type AuditInput, withAudit } from "./audit.ts";
+import { checkText } from "./text.ts";
 
 export interface StreamKey {
   id: string;
@@ -35,9 +36,7 @@ export async function createKey(
 ): Promise<{ key: string; meta: StreamKey }> {
   const kv = db.kv;
   validatePath(path);
-  if (typeof name !== "string" || name.length < 1 || name.length > 64) {
-    throw new StoreError("invalid", "key name must be 1-64 characters");
-  }
+  checkText(name, "key name", 64, 1);
   const key = `lg_${randomToken(24)}`;
   const meta: StreamKey = {
     id: randomToken(6),
