@@ -4,7 +4,7 @@ import { serve } from "../app/serve.ts";
 import { openStore, type Store } from "../store/kv.ts";
 import { addUser, deleteUser, listUsers, type Role, setPassword } from "../store/users.ts";
 import { StoreError } from "../core/errors.ts";
-import { createKey, listKeys, revokeKey, validatePath } from "../store/keys.ts";
+import { createKey, listKeys, revokeKey, validateKeyName, validatePath } from "../store/keys.ts";
 import { randomToken } from "../core/crypto.ts";
 import { BACKUP_USAGE, backupCmd } from "./backup-cmd.ts";
 import { MEDIAMTX_USAGE, mediamtxCmd } from "./mediamtx-cmd.ts";
@@ -196,8 +196,10 @@ async function keyCmd(
   if (sub === "create") {
     if (!arg) throw new StoreError("invalid", "key create needs a PATH (e.g. live)");
     validatePath(arg);
+    // The name is checked before the stream is registered: a refused key leaves nothing behind.
+    const name = validateKeyName(typeof flags.name === "string" ? flags.name : "default");
     await ensureStream(kv, arg, { actor: "cli", action: "stream.create", target: arg });
-    const { key, meta } = await createKey(kv, arg, typeof flags.name === "string" ? flags.name : "default");
+    const { key, meta } = await createKey(kv, arg, name);
     const rtmp = `rtmp://${cfg.publishHost}:${cfg.mediamtx.ports.rtmp}/${arg}`;
     console.log(`key ${esc(meta.id)} for '${esc(arg)}' (shown once, store it now):`);
     console.log(key);

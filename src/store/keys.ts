@@ -28,6 +28,11 @@ export function validatePath(path: string): void {
   }
 }
 
+/** Checks a key's name: 1-64 characters, no control characters (store/text.ts). Throws StoreError. */
+export function validateKeyName(name: unknown): string {
+  return checkText(name, "key name", 64, 1);
+}
+
 export async function createKey(
   db: Store,
   path: string,
@@ -36,7 +41,7 @@ export async function createKey(
 ): Promise<{ key: string; meta: StreamKey }> {
   const kv = db.kv;
   validatePath(path);
-  checkText(name, "key name", 64, 1);
+  validateKeyName(name);
   const key = `lg_${randomToken(24)}`;
   const meta: StreamKey = {
     id: randomToken(6),
