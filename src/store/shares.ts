@@ -20,6 +20,12 @@ export interface Share {
   createdBy: string;
 }
 
+/**
+ * The revision of the links a user created: every new link writes it, and deleting the user (users.ts)
+ * checks it, so a link created while its creator is being deleted is not missed.
+ */
+export const creatorRevKey = (name: string): Deno.KvKey => ["shares_creator_rev", name];
+
 /** Lifetime bounds of a share link, in hours: 1 minute to 30 days. */
 export const MIN_SHARE_HOURS = 1 / 60;
 export const MAX_SHARE_HOURS = 24 * 30;
@@ -62,7 +68,7 @@ async function sign(db: Store, path: string, id: string, exp: string): Promise<s
 /**
  * A new share link for the unlisted stream `path`, valid for `hours` (MIN_SHARE_HOURS..MAX_SHARE_HOURS, i.e.
  * 1 minute to 720 h). Returns the token (shown once; only its record is kept) and the record.
- * Throws StoreError: invalid (hours, label, stream not unlisted), not_found, conflict.
+ * Throws StoreError: invalid (hours, label, stream not unlisted), not_found (stream, creator), conflict.
  */
 export async function createShare(
   db: Store,
@@ -85,6 +91,9 @@ export async function createShare(
   if (stream.value.visibility !== "unlisted") {
     throw new StoreError("invalid", "share links are for unlisted streams; set visibility to unlisted first");
   }
+  // The creator must exist now and not be deleted meanwhile (deleting a user deletes their links).
+  const creator = await kv.get(["users", opts.createdBy]);
+  if (!creator.value) throw new StoreError("not_found", `no user '${opts.createdBy}'`);
   const now = Date.now();
   const share: Share = {
     id: randomToken(6),
@@ -98,11 +107,13 @@ export async function createShare(
   const token = `${share.id}.${exp}.${await sign(db, path, share.id, exp)}`;
   // The stream must not change meanwhile (e.g. made private); the links' revision tells a concurrent
   // visibility change or delete that a link was added (streams.ts sharesRevKey).
-  const op = kv.atomic().check(stream).set(["shares", path, share.id], share, {
+  const op = kv.atomic().check(stream, creator).set(["shares", path, share.id], share, {
     expireIn: share.expiresAt - now,
-  }).set(sharesRevKey(path), share.id);
+  }).set(sharesRevKey(path), share.id).set(creatorRevKey(opts.createdBy), share.id);
   const res = await withAudit(op, opts.audit).commit();
-  if (!res.ok) throw new StoreError("conflict", "the stream changed meanwhile; try again");
+  if (!res.ok) {
+    throw new StoreError("conflict", "the stream or the link's creator changed meanwhile; try again");
+  }
   db.changes.emit({ kind: "share", path, id: share.id, op: "create" });
   return { token, share };
 }

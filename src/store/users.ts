@@ -5,6 +5,7 @@ import { NAME_RE, type Store } from "./kv.ts";
 import { type AuditInput, withAudit } from "./audit.ts";
 import { allowDeleted, type Stream } from "./streams.ts";
 import { devicePrefix } from "./devices.ts";
+import { creatorRevKey } from "./shares.ts";
 
 export type Role = "admin" | "streamer" | "viewer";
 export const ROLES: Role[] = ["admin", "streamer", "viewer"];
@@ -179,7 +180,8 @@ export async function deleteUser(db: Store, name: string, audit?: AuditInput): P
     }
     for await (const d of kv.list({ prefix: devicePrefix(name) })) op.delete(d.key);
     // Their share links: invalid anyway without them (permissions.ts), and must not come back for a new
-    // user created later with the same name.
+    // user created later with the same name. A link they create meanwhile fails this commit (tried again).
+    op.check(await kv.get(creatorRevKey(name))).delete(creatorRevKey(name));
     for await (const sh of kv.list<{ createdBy?: string }>({ prefix: ["shares"] })) {
       if (sh.value.createdBy === name) op.delete(sh.key);
     }

@@ -2,13 +2,15 @@
 // the top-level Caddyfile (test-only global options first, as in tests/e2e/caddy_test.ts) in front of an
 // in-process livegate; a share link is used every way a browser uses it (?share= on the page and on HLS,
 // the lg_share cookie, the Referer of the page's subresources, a login redirect carrying it in ?next=), and
-// the token must appear nowhere in Caddy's output while every request is logged (with share=REDACTED).
+// a stream key is sent to /api/stream/validate?token=. Neither may appear anywhere in Caddy's output, while
+// every request is logged (with share=REDACTED / token=REDACTED).
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { freePort, needTool, ROOT, waitFor } from "../e2e/harness.ts";
 import { testApp } from "../http/helpers.ts";
 import { createStream } from "../../src/store/streams.ts";
 import { createShare } from "../../src/store/shares.ts";
+import { createKey } from "../../src/store/keys.ts";
 
 Deno.test({
   name: "hardening: Caddy's access log never holds a share token (query, next=, Referer, Location, cookies)",
@@ -59,6 +61,7 @@ import ${join(ROOT, "Caddyfile")}
     try {
       await createStream(t.kv, "show", { visibility: "unlisted" });
       const { token } = await createShare(t.kv, "show", { hours: 1, createdBy: "admin" });
+      const { key } = await createKey(t.kv, "show", "validate");
       const secret = token.split(".")[2]; // the signature: what must never be written down
       const root = await waitFor("Caddy's internal root certificate", async () => {
         try {
@@ -89,6 +92,8 @@ import ${join(ROOT, "Caddyfile")}
         [`/hls/show/index.m3u8?_HLS_msn=3&share=${q}&_HLS_part=1`, {}],
         [`/login?next=${encodeURIComponent(`/watch/show?share=${token}`)}`, {}],
         [`/SHARE=${q}`, {}],
+        // The compatibility endpoint takes a stream key in the query.
+        [`/api/stream/validate?token=${key}`, {}],
       ];
       for (const [path, headers] of requests) await get(path, headers);
       // A redirect carrying the link in its Location (a page that wants a login).
@@ -102,6 +107,8 @@ import ${join(ROOT, "Caddyfile")}
         async () => (logged() >= requests.length + 3 ? true : undefined),
       );
       assert.ok(!out.includes(secret), `a share token reached Caddy's log:\n${out}`);
+      assert.ok(!out.includes(key.slice(3)), `a stream key reached Caddy's log:\n${out}`);
+      assert.match(out, /validate\?token=REDACTED/);
       const redacted = out.split("\n").filter((l) => l.includes("share=REDACTED")).length;
       assert.ok(redacted >= 4, `requests with a share link are logged, redacted (${redacted}):\n${out}`);
     } finally {

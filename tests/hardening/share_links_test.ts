@@ -6,7 +6,7 @@
 // hot path and the decision caches are part of every check.
 import assert from "node:assert/strict";
 import { Jar, PASSWORD, testApp } from "../http/helpers.ts";
-import { addUser } from "../../src/store/users.ts";
+import { addUser, deleteUser } from "../../src/store/users.ts";
 import { createStream, type Stream, updateStream } from "../../src/store/streams.ts";
 import { createShare, listShares } from "../../src/store/shares.ts";
 import { listAudit } from "../../src/store/audit.ts";
@@ -230,5 +230,27 @@ Deno.test("hardening: the lg_share cookie follows LIVEGATE_SECURE_COOKIES=always
     } finally {
       t.close();
     }
+  }
+});
+
+Deno.test("hardening: a link created while its creator is being deleted does not survive the deletion", async () => {
+  const t = await testApp();
+  try {
+    await createStream(t.kv, "show", { visibility: "unlisted" });
+    let created = 0;
+    for (let i = 0; i < 30; i++) {
+      await addUser(t.kv, "tmp", "tmp-password-123", "admin");
+      const [made] = await Promise.allSettled([
+        createShare(t.kv, "show", { hours: 1, createdBy: "tmp" }),
+        deleteUser(t.kv, "tmp"),
+      ]);
+      if (made.status === "fulfilled") created++;
+      assert.deepEqual(await listShares(t.kv, "show"), [], `round ${i}: no link of a deleted user left`);
+    }
+    assert.ok(created > 0, "some links were created in the race");
+    const none = await createShare(t.kv, "show", { hours: 1, createdBy: "nobody" }).catch((e) => e);
+    assert.match(String(none), /no user 'nobody'/);
+  } finally {
+    t.close();
   }
 });

@@ -104,7 +104,7 @@ Deno.test("Caddyfile adapts: unbuffered proxy to the env file's livegate port, n
   assert.match(text, /"host":\["stream\.example\.com"\]/);
   assert.deepEqual(json.apps.http.servers.srv0.listen, [":443"]);
   // The access log filters share-link tokens (issue 25; the real log is checked in
-  // tests/hardening/caddy_log_test.ts): the URI's share= value is replaced, Referer and Location left out.
+  // tests/hardening/caddy_log_test.ts): the URI's share= and token= values are replaced, Referer and Location left out.
   const access = Object.values(json.logging.logs as Record<string, { encoder?: { fields?: object } }>)
     .find((l) => l.encoder?.fields);
   assert.ok(access, `an access log with filtered fields: ${JSON.stringify(json.logging)}`);
@@ -114,7 +114,8 @@ Deno.test("Caddyfile adapts: unbuffered proxy to the env file's livegate port, n
   >;
   assert.equal(fields["request>uri"].filter, "regexp");
   assert.ok(new RegExp(fields["request>uri"].regexp!.replace("(?i)", ""), "i").test("/w?share=abc"));
-  assert.equal(fields["request>uri"].value, "share=REDACTED");
+  assert.ok(new RegExp(fields["request>uri"].regexp!.replace("(?i)", ""), "i").test("/v?token=lg_x"));
+  assert.equal(fields["request>uri"].value, "${1}=REDACTED");
   assert.equal(fields["request>headers>Referer"].filter, "delete");
   assert.equal(fields["resp_headers>Location"].filter, "delete");
 });
