@@ -28,7 +28,7 @@ export interface Stream {
 
 /**
  * The revision of a stream's share links: every new link writes it, and a change that removes all links
- * (leaving unlisted, deleting the stream) checks it, so a link created at the same moment is not missed.
+ * (a visibility change, deleting the stream) checks it, so a link created at the same moment is not missed.
  */
 export const sharesRevKey = (path: string): Deno.KvKey => ["shares_rev", path];
 

@@ -104,7 +104,7 @@ import ${join(ROOT, "Caddyfile")}
       const logged = () => out.split("\n").filter((l) => l.includes('"handled request"')).length;
       await waitFor(
         "all requests in the access log",
-        async () => (logged() >= requests.length + 3 ? true : undefined),
+        () => Promise.resolve(logged() >= requests.length + 3 ? true : undefined),
       );
       assert.ok(!out.includes(secret), `a share token reached Caddy's log:\n${out}`);
       assert.ok(!out.includes(key.slice(3)), `a stream key reached Caddy's log:\n${out}`);
