@@ -76,11 +76,12 @@ document.addEventListener("click", async (e) => {
 
 // Live panel on a stream page.
 const live = document.getElementById("live");
+/** A viewer as /api/streams/<path>/live reports it: id and ip only for admins. */
 interface Viewer {
-  id: string;
+  id?: string;
   kind: string;
   user: string | null;
-  ip: string;
+  ip?: string;
   since: number;
 }
 interface LiveInfo {
@@ -121,17 +122,20 @@ function renderLive(el: HTMLElement, d: LiveInfo) {
   );
   const table = document.createElement("table");
   table.className = "grid";
-  table.innerHTML =
-    "<thead><tr><th>Viewer</th><th>Kind</th><th>IP</th><th>Watching since</th><th></th></tr></thead>";
+  // Viewers' addresses and session ids come only to admins (the API leaves them out for owners).
+  const admin = !!el.dataset.admin;
+  table.innerHTML = `<thead><tr><th>Viewer</th><th>Kind</th>${
+    admin ? "<th>IP</th>" : ""
+  }<th>Watching since</th><th></th></tr></thead>`;
   const tb = document.createElement("tbody");
   for (const v of d.viewers) {
     const tr = document.createElement("tr");
     cell(tr, v.user ?? "(anonymous)");
     cell(tr, v.kind);
-    cell(tr, v.ip);
+    if (admin) cell(tr, v.ip ?? "");
     cell(tr, new Date(v.since).toLocaleTimeString());
     const td = cell(tr, "");
-    if (v.kind === "session" && el.dataset.admin) {
+    if (v.kind === "session" && admin && v.id) {
       const b = document.createElement("button");
       b.className = "link";
       b.textContent = "Revoke session";

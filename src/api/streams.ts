@@ -35,17 +35,18 @@ export function streamApiRoutes(deps: AppDeps) {
     (await access.authorize({ actor: c.get("actor"), action: "administer" })).allow;
   // Guards per route (not app.use): /api/streams/:path/media belongs to the WebRTC routes, with its own rules.
 
-  /** Loads the stream and asks the door whether the caller may manage it (admin or owner). */
+  /**
+   * Asks the door whether the caller may manage the stream (admin or owner), then loads it. The door
+   * answers first, so a caller who may not manage it gets the same refusal whether or not it exists; only
+   * admins learn that a path has no stream record (404).
+   */
   async function managed(c: Context<Env>): Promise<{ path: string; entry: Deno.KvEntry<Stream> }> {
     const path = c.req.param("path") ?? "";
     if (!NAME_RE.test(path)) throw new HttpError(400, "invalid stream path");
-    const entry = await getStreamEntry(kv, path);
-    if (!entry.value) {
-      if (!(await isAdminReq(c))) throw new HttpError(404, `no stream '${path}'`);
-      throw new HttpError(404, `no stream '${path}'; create it first (POST /api/streams)`);
-    }
     const d = await access.authorize({ actor: c.get("actor"), action: "manage", path });
     if (!d.allow) refuse(d);
+    const entry = await getStreamEntry(kv, path);
+    if (!entry.value) throw new HttpError(404, `no stream '${path}'; create it first (POST /api/streams)`);
     return { path, entry: entry as Deno.KvEntry<Stream> };
   }
 
@@ -151,7 +152,7 @@ export function streamApiRoutes(deps: AppDeps) {
         version: b.version as string | undefined,
         audit: auditOf(c, "stream.update", path, detail),
       });
-      return c.json({ stream: r.stream, version: r.version });
+      return c.json({ stream: r.stream, version: r.version, revokedShares: r.revokedShares });
     },
   );
 
@@ -224,18 +225,17 @@ export function streamApiRoutes(deps: AppDeps) {
     "/api/streams/:path/shares",
     apiGuard,
     async (c) => {
-      const { path, entry } = await managed(c);
-      if (entry.value.visibility !== "unlisted") {
-        throw new HttpError(400, "share links are for unlisted streams; set visibility to unlisted first");
-      }
+      const { path } = await managed(c);
       const b = await jsonBody(c);
-      const hours = b.hours === undefined ? 24 : b.hours;
+      const raw = b.hours === undefined ? 24 : b.hours;
+      const hours = typeof raw === "string" && raw.trim() !== "" ? Number(raw) : raw as number;
       const label = b.label === undefined ? "" : b.label;
+      // The store refuses a stream that is not unlisted, a lifetime out of range and a bad label (400).
       const { token, share } = await createShare(kv, path, {
-        hours: typeof hours === "string" ? Number(hours) : hours as number,
+        hours,
         label: label as string,
         createdBy: c.get("user")!.name,
-        audit: auditOf(c, "share.create", path, `${hours} h`),
+        audit: auditOf(c, "share.create", path, `${Number(hours)} h`),
       });
       const url = `${deps.cfg.publicUrl}/watch/${path}?share=${encodeURIComponent(token)}`;
       return c.json({ share, token, url }, 201);
@@ -253,14 +253,18 @@ export function streamApiRoutes(deps: AppDeps) {
     },
   );
 
-  // Live sessions: who publishes (address, protocol, codecs, bitrate) and who watches.
+  // Live sessions: who publishes (address, protocol, codecs, bitrate) and who watches. Viewers' network
+  // details (address, user agent) and session ids are for admins only; the owner sees who watches (user
+  // name or anonymous/share link, since when) and the MediaMTX readers by type.
   app.get(
     "/api/streams/:path/live",
     apiGuard,
     async (c) => {
       const { path } = await managed(c);
+      const admin = await isAdminReq(c);
       const live = await liveOf(path);
       const publisher = live?.online ? await deps.mtx.publisherOf(live).catch(() => null) : null;
+      const viewers = deps.viewers.viewers(path);
       return c.json({
         path,
         online: !!live?.online,
@@ -268,8 +272,10 @@ export function streamApiRoutes(deps: AppDeps) {
         codecs: live?.codecs ?? [],
         bitrate: live?.bitrate ?? null,
         publisher,
-        readers: live?.readers ?? [],
-        viewers: deps.viewers.viewers(path),
+        readers: admin ? live?.readers ?? [] : (live?.readers ?? []).map((r) => ({ type: r.type })),
+        viewers: admin
+          ? viewers
+          : viewers.map((v) => ({ kind: v.kind, user: v.user, since: v.since, lastSeen: v.lastSeen })),
       });
     },
   );

@@ -30,8 +30,13 @@ export function createApp(deps: Services, assets: Map<string, Asset>) {
   app.use("*", async (c, next) => {
     await next();
     for (const [k, v] of SECURITY_HEADERS) c.header(k, v);
-    if ((c.res.headers.get("content-type") ?? "").startsWith("text/html")) {
+    const type = c.res.headers.get("content-type") ?? "";
+    if (type.startsWith("text/html")) {
       c.header("Content-Security-Policy", CSP);
+      c.header("Cache-Control", "no-store");
+    } else if (type.startsWith("application/json") && !c.res.headers.has("cache-control")) {
+      // JSON answers are per user and some carry a secret shown once (a new stream key, share link or
+      // generated password): never kept by a browser or proxy cache.
       c.header("Cache-Control", "no-store");
     }
   });

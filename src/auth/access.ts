@@ -14,7 +14,7 @@ import type { Store } from "../store/kv.ts";
 import { findKey, findKeyByHash, type StreamKey, touchKey } from "../store/keys.ts";
 import { type Share, verifyShare } from "../store/shares.ts";
 import { getStream, type Stream } from "../store/streams.ts";
-import type { User } from "../store/users.ts";
+import { getUser, type User } from "../store/users.ts";
 import {
   canList,
   isAdmin,
@@ -22,6 +22,7 @@ import {
   publishKeyRule,
   publishRule,
   type RuleDecision,
+  shareCreatorDenial,
   userPublishDenial,
   watchRule,
 } from "./permissions.ts";
@@ -211,7 +212,10 @@ export class Access {
     let d = ruleToDecision(watchRule(user, stream, false));
     if (!d.allow && share && stream?.visibility === "unlisted") {
       const rec = await verifyShare(this.#store, path, share);
-      if (rec) d = ruleToDecision(watchRule(user, stream, true), rec);
+      // A link is only as good as its creator's right to share the stream now (permissions.ts).
+      if (rec && !shareCreatorDenial(await getUser(this.#store, rec.createdBy), rec.createdBy, stream)) {
+        d = ruleToDecision(watchRule(user, stream, true), rec);
+      }
     }
     if (cache && d.allow) this.watchCache.set(id, d, this.#clock.now());
     return d;

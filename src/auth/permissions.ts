@@ -7,6 +7,11 @@
 //   private   logged-in users (on the stream's allow-list when it has one);
 //   unlisted  like private, or anyone holding a valid share link (signed, expiring, revocable).
 // Admins and the stream's owner may always watch. A path without a stream record is private, without owner.
+// A share link is valid only while its creator may still share it (shareCreatorDenial): they exist, are not
+// disabled, and are an admin or the stream's owner at that moment.
+// Refusals do not tell whether a stream exists: anonymous callers get one answer (NO_LOGIN) for unlisted,
+// private and nonexistent streams alike, logged-in ones one answer (NOT_FOR_YOU) for "no such stream" and
+// "not on its viewer list".
 // Publishing with a key: the key must belong to that path; a key created by a user only works while that
 // user may still publish there (exists, not disabled, admin or the streamer owning the stream).
 //
@@ -15,6 +20,11 @@
 import type { User } from "../store/users.ts";
 import { DEFAULT_STREAM, type Stream } from "../store/streams.ts";
 import type { StreamKey } from "../store/keys.ts";
+
+/** The one refusal of a watch for callers without a login (whether or not the stream exists). */
+export const NO_LOGIN = "login required";
+/** The one refusal of a watch for logged-in callers (no such stream, or not allowed to watch it). */
+export const NOT_FOR_YOU = "no such stream, or not for you";
 
 /** A rule's answer: allowed with a reason, or refused with 401 (a credential would help) or 403. */
 export type RuleDecision =
@@ -57,24 +67,38 @@ export function watchRule(
   // must never widen who sees what is still live or recorded there.
   if (!stream) {
     return active(user)
-      ? { allow: false, status: 403, reason: "no such stream" }
-      : { allow: false, status: 401, reason: "login required" };
+      ? { allow: false, status: 403, reason: NOT_FOR_YOU }
+      : { allow: false, status: 401, reason: NO_LOGIN };
   }
   const s = stream;
   if (s.visibility === "public") return { allow: true, via: "public", reason: "public stream" };
   if (isOwner(user, stream)) return { allow: true, via: "owner", reason: "owner" };
   if (s.visibility === "unlisted" && shareValid) return { allow: true, via: "share", reason: "share link" };
-  if (!active(user)) {
-    return {
-      allow: false,
-      status: 401,
-      reason: s.visibility === "unlisted" ? "login or a valid share link required" : "login required",
-    };
-  }
+  // Same words whatever the visibility (and as for a path without a record): nothing to tell apart.
+  if (!active(user)) return { allow: false, status: 401, reason: NO_LOGIN };
   if (s.allow.length > 0 && !s.allow.includes(user.name)) {
-    return { allow: false, status: 403, reason: "you are not on this stream's viewer list" };
+    return { allow: false, status: 403, reason: NOT_FOR_YOU };
   }
   return { allow: true, via: "login", reason: "logged in" };
+}
+
+/**
+ * Why the creator of a share link (their current record: `creator`, named `name`) may no longer share
+ * `stream`, or null while they may: the same people who may manage it (exist, not disabled, admin or the
+ * stream's owner now). The door applies it to every share link it verifies, so a link ends with its
+ * creator's right to make it (disabled, demoted, deleted, or the stream given another owner).
+ */
+export function shareCreatorDenial(
+  creator: User | null | undefined,
+  name: string,
+  stream: Stream | null,
+): { allow: false; reason: string } | null {
+  if (!creator) return { allow: false, reason: `the link's creator '${name}' no longer exists` };
+  if (creator.disabled) return { allow: false, reason: `the link's creator '${name}' is disabled` };
+  if (!canManageStream(creator, stream)) {
+    return { allow: false, reason: `the link's creator '${name}' may no longer share this stream` };
+  }
+  return null;
 }
 
 /** Whether the stream shows up in lists for this user (unlisted ones only for admins and the owner). */

@@ -3,6 +3,7 @@
 import type { Config } from "../config/config.ts";
 import { livegateLoopbackHost } from "../mediamtx/env.ts";
 import { backupKv, restoreKv } from "../store/backup.ts";
+import { esc } from "./print.ts";
 import { StoreError } from "../core/errors.ts";
 
 export const BACKUP_USAGE =
@@ -36,7 +37,7 @@ export async function backupCmd(
     }
     if (cmd === "backup") {
       const { bytes } = await backupKv(cfg.dataDir, file, force);
-      out(`backup written to ${file} (${bytes} bytes; holds password and key hashes: keep it private)`);
+      out(`backup written to ${esc(file)} (${bytes} bytes; holds password and key hashes: keep it private)`);
       return 0;
     }
     if (await livegateRunning(cfg)) {
@@ -46,12 +47,12 @@ export async function backupCmd(
       );
     }
     const r = await restoreKv(cfg.dataDir, file, force);
-    out(`restored ${file} into ${cfg.dataDir}: ${r.users} users, ${r.keys} stream keys`);
-    if (r.previous) out(`the database it replaced is kept as ${r.previous}`);
+    out(`restored ${esc(file)} into ${esc(cfg.dataDir)}: ${r.users} users, ${r.keys} stream keys`);
+    if (r.previous) out(`the database it replaced is kept as ${esc(r.previous)}`);
     return 0;
   } catch (e) {
     if (e instanceof StoreError) {
-      console.error(`livegate: ${e.message}`);
+      console.error(`livegate: ${esc(e.message)}`);
       return 1;
     }
     throw e;

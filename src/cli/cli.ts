@@ -4,12 +4,13 @@ import { serve } from "../app/serve.ts";
 import { openStore, type Store } from "../store/kv.ts";
 import { addUser, deleteUser, listUsers, type Role, setPassword } from "../store/users.ts";
 import { StoreError } from "../core/errors.ts";
-import { createKey, listKeys, revokeKey, validatePath } from "../store/keys.ts";
+import { createKey, listKeys, revokeKey, validateKeyName, validatePath } from "../store/keys.ts";
 import { randomToken } from "../core/crypto.ts";
 import { BACKUP_USAGE, backupCmd } from "./backup-cmd.ts";
 import { MEDIAMTX_USAGE, mediamtxCmd } from "./mediamtx-cmd.ts";
 import { STREAM_FLAGS, STREAM_USAGE, streamCmd, userAdminCmd } from "./stream-cmd.ts";
 import { ensureStream } from "../store/streams.ts";
+import { esc, row } from "./print.ts";
 
 export const USAGE = `livegate — live streaming in front of MediaMTX
 
@@ -72,7 +73,7 @@ export async function runCli(
   try {
     p = parseArgs(args);
   } catch (e) {
-    console.error(`${(e as Error).message}\n\n${USAGE}`);
+    console.error(`${esc((e as Error).message)}\n\n${USAGE}`);
     return 2;
   }
   if (p.flags.help) {
@@ -85,7 +86,7 @@ export async function runCli(
   try {
     cfg = load(env, typeof p.flags.config === "string" ? p.flags.config : undefined);
   } catch (e) {
-    console.error(`livegate: ${(e as Error).message}`);
+    console.error(`livegate: ${esc((e as Error).message)}`);
     return 2;
   }
   const [cmd = "serve", sub, arg] = p.words;
@@ -115,16 +116,16 @@ export async function runCli(
         kv.kv.close();
       }
     }
-    console.error(`unknown command '${cmd}'\n\n${USAGE}`);
+    console.error(`unknown command '${esc(cmd)}'\n\n${USAGE}`);
     return 2;
   } catch (e) {
     if (
       e instanceof StoreError || e instanceof ConfigError
     ) {
-      console.error(`livegate: ${e.message}`);
+      console.error(`livegate: ${esc(e.message)}`);
       return 1;
     }
-    console.error(`livegate: ${(e as Error).message}`);
+    console.error(`livegate: ${esc((e as Error).message)}`);
     return 1;
   }
 }
@@ -156,9 +157,8 @@ async function userCmd(
 ) {
   if (sub === "list") {
     for (const u of await listUsers(kv)) {
-      console.log(
-        `${u.name}\t${u.role}${u.disabled ? "\tdisabled" : ""}\tcreated ${new Date(u.created).toISOString()}`,
-      );
+      const created = `created ${new Date(u.created).toISOString()}`;
+      console.log(u.disabled ? row(u.name, u.role, "disabled", created) : row(u.name, u.role, created));
     }
     return 0;
   }
@@ -167,20 +167,20 @@ async function userCmd(
     const role = (typeof flags.role === "string" ? flags.role : "viewer") as Role;
     const { password, generated } = await readPassword(flags);
     await addUser(kv, name, password, role);
-    console.log(`created user '${name}' (${role})`);
+    console.log(`created user '${esc(name)}' (${esc(role)})`);
     if (generated) console.log(`password: ${password}`);
     return 0;
   }
   if (sub === "passwd") {
     const { password, generated } = await readPassword(flags);
     await setPassword(kv, name, password);
-    console.log(`password of '${name}' changed; their sessions were ended`);
+    console.log(`password of '${esc(name)}' changed; their sessions and known devices were ended`);
     if (generated) console.log(`password: ${password}`);
     return 0;
   }
   if (sub === "del") {
     await deleteUser(kv, name);
-    console.log(`deleted user '${name}' and ended their sessions`);
+    console.log(`deleted user '${esc(name)}' and ended their sessions`);
     return 0;
   }
   throw new StoreError("invalid", `unknown 'user ${sub ?? ""}'; see livegate --help`);
@@ -196,10 +196,12 @@ async function keyCmd(
   if (sub === "create") {
     if (!arg) throw new StoreError("invalid", "key create needs a PATH (e.g. live)");
     validatePath(arg);
+    // The name is checked before the stream is registered: a refused key leaves nothing behind.
+    const name = validateKeyName(typeof flags.name === "string" ? flags.name : "default");
     await ensureStream(kv, arg, { actor: "cli", action: "stream.create", target: arg });
-    const { key, meta } = await createKey(kv, arg, typeof flags.name === "string" ? flags.name : "default");
+    const { key, meta } = await createKey(kv, arg, name);
     const rtmp = `rtmp://${cfg.publishHost}:${cfg.mediamtx.ports.rtmp}/${arg}`;
-    console.log(`key ${meta.id} for '${arg}' (shown once, store it now):`);
+    console.log(`key ${esc(meta.id)} for '${esc(arg)}' (shown once, store it now):`);
     console.log(key);
     console.log(`publish: ${rtmp}?token=${key}`);
     console.log(`OBS: Server ${rtmp}?token=${key}  Stream Key: (leave empty)`);
@@ -209,7 +211,7 @@ async function keyCmd(
     for (const k of await listKeys(kv, arg)) {
       const used = k.lastUsed ? new Date(k.lastUsed).toISOString() : "never";
       console.log(
-        `${k.id}\t${k.path}\t${k.name}\tcreated ${new Date(k.created).toISOString()}\tlast used ${used}`,
+        row(k.id, k.path, k.name, `created ${new Date(k.created).toISOString()}`, `last used ${used}`),
       );
     }
     return 0;
@@ -217,7 +219,7 @@ async function keyCmd(
   if (sub === "revoke") {
     if (!arg) throw new StoreError("invalid", "key revoke needs an ID (see key list)");
     const k = await revokeKey(kv, arg);
-    console.log(`revoked key ${k.id} of '${k.path}'`);
+    console.log(`revoked key ${esc(k.id)} of '${esc(k.path)}'`);
     return 0;
   }
   throw new StoreError("invalid", `unknown 'key ${sub ?? ""}'; see livegate --help`);

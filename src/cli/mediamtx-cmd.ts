@@ -5,6 +5,7 @@
 import type { Config } from "../config/config.ts";
 import { mediamtxEnv } from "../mediamtx/env.ts";
 import { makeSecrets } from "../mediamtx/secrets.ts";
+import { esc } from "./print.ts";
 
 export const MEDIAMTX_USAGE =
   `  livegate mediamtx env                   MTX_* lines for a separately run MediaMTX (LIVEGATE_MTX_SECRET)
@@ -22,7 +23,9 @@ export async function mediamtxCmd(
       return 0;
     } catch (e) {
       console.error(
-        `livegate: LIVEGATE_MEDIAMTX_CONFIG: cannot read ${cfg.mediamtx.configFile}: ${(e as Error).message}`,
+        `livegate: LIVEGATE_MEDIAMTX_CONFIG: cannot read ${esc(cfg.mediamtx.configFile)}: ${
+          esc((e as Error).message)
+        }`,
       );
       return 1;
     }
@@ -41,6 +44,6 @@ export async function mediamtxCmd(
     for (const [k, v] of Object.entries(vars)) out(`${k}=${v}`);
     return 0;
   }
-  console.error(`livegate: unknown 'mediamtx ${sub ?? ""}'; use 'mediamtx env' or 'mediamtx config'`);
+  console.error(`livegate: unknown 'mediamtx ${esc(sub ?? "")}'; use 'mediamtx env' or 'mediamtx config'`);
   return 2;
 }

@@ -13,6 +13,7 @@ import { updateUser, validateUserPatch } from "../store/users.ts";
 import type { AuditInput } from "../store/audit.ts";
 import type { Store } from "../store/kv.ts";
 import { StoreError } from "../core/errors.ts";
+import { esc, row } from "./print.ts";
 
 export const STREAM_USAGE =
   `  livegate stream add PATH [--title T] [--visibility private|public|unlisted] [--owner USER] [--allow a,b]
@@ -52,11 +53,9 @@ export async function streamCmd(
     const keys = await listKeys(kv);
     for (const s of await listStreams(kv)) {
       const n = keys.filter((k) => k.path === s.path).length;
-      out(
-        `${s.path}\t${s.visibility}\towner ${s.owner ?? "-"}\t${n} key(s)\t${s.title}${
-          s.allow.length ? `\tallow ${s.allow.join(",")}` : ""
-        }`,
-      );
+      const fields = [s.path, s.visibility, `owner ${s.owner ?? "-"}`, `${n} key(s)`, s.title];
+      if (s.allow.length) fields.push(`allow ${s.allow.join(",")}`);
+      out(row(...fields));
     }
     return 0;
   }
@@ -64,7 +63,7 @@ export async function streamCmd(
   if (sub === "add") {
     validateStreamPath(path);
     const s = await createStream(kv, path, patchFrom(flags), audit("stream.create", path));
-    out(`created stream '${s.path}' (${s.visibility}${s.owner ? `, owner ${s.owner}` : ""})`);
+    out(`created stream '${esc(s.path)}' (${esc(s.visibility)}${s.owner ? `, owner ${esc(s.owner)}` : ""})`);
     return 0;
   }
   if (sub === "set") {
@@ -72,17 +71,19 @@ export async function streamCmd(
     if (Object.keys(patch).length === 0) {
       throw new StoreError("invalid", "nothing to change: give --title, --visibility, --owner or --allow");
     }
-    const { stream } = await updateStream(kv, path, patch, { audit: audit("stream.update", path) });
+    const { stream, revokedShares } = await updateStream(kv, path, patch, {
+      audit: audit("stream.update", path),
+    });
     out(
-      `updated stream '${stream.path}' (${stream.visibility}${
-        stream.owner ? `, owner ${stream.owner}` : ""
-      })`,
+      `updated stream '${esc(stream.path)}' (${esc(stream.visibility)}${
+        stream.owner ? `, owner ${esc(stream.owner)}` : ""
+      })${revokedShares ? `; revoked its ${revokedShares} share link(s) (no longer unlisted)` : ""}`,
     );
     return 0;
   }
   if (sub === "del") {
     await deleteStream(kv, path, audit("stream.delete", path));
-    out(`deleted stream '${path}' with its keys and share links`);
+    out(`deleted stream '${esc(path)}' with its keys and share links`);
     return 0;
   }
   throw new StoreError("invalid", `unknown 'stream ${sub ?? ""}'; see livegate --help`);
@@ -100,6 +101,6 @@ export async function userAdminCmd(
   const { user } = await updateUser(kv, name, patch, {
     audit: audit("user.update", name, sub === "role" ? `role=${role}` : sub),
   });
-  out(`user '${user.name}': ${user.role}${user.disabled ? ", disabled (sessions ended)" : ""}`);
+  out(`user '${esc(user.name)}': ${esc(user.role)}${user.disabled ? ", disabled (sessions ended)" : ""}`);
   return 0;
 }

@@ -59,6 +59,22 @@ export async function diskUsage(cfg: Config): Promise<DiskUsage> {
   };
 }
 
+/**
+ * What one user may see of `disk`: the per-path figures of the paths in `visible` only (and their sum as
+ * the total), the file system's size/free space and the "almost full" flag only for admins (`admin`). A
+ * viewer learns nothing about streams they may not see, not even how much they recorded.
+ */
+export function diskFor(disk: DiskUsage, visible: Iterable<string>, admin: boolean): DiskUsage {
+  const paths: Record<string, number> = {};
+  for (const p of visible) if (Object.hasOwn(disk.paths, p)) paths[p] = disk.paths[p];
+  return {
+    paths,
+    totalBytes: Object.values(paths).reduce((a, b) => a + b, 0),
+    fs: admin ? disk.fs : null,
+    low: admin ? disk.low : false,
+  };
+}
+
 export function formatBytes(n: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let i = 0;

@@ -10,7 +10,7 @@ import type { Decision } from "../auth/access.ts";
 import { NAME_RE } from "../core/names.ts";
 import { HttpError, MtxError } from "../core/errors.ts";
 import { errorPage } from "../web/pages.ts";
-import { diskUsage } from "./disk.ts";
+import { diskFor, diskUsage } from "./disk.ts";
 import { getRange, listSpans, rangeRecorded, type Span } from "./playback.ts";
 import { MAX_MP4_SECONDS, parseRange } from "./range.ts";
 import { playRecordingPage, recordingsIndexPage, recordingsPage } from "./page.ts";
@@ -50,6 +50,11 @@ async function allowed(deps: AppDeps, c: Context<Env>, path: string): Promise<bo
   return NAME_RE.test(path) && (await access(deps, c, path)).allow;
 }
 
+/** Whether the caller is an admin (the door's "administer"): only admins see the disk's own figures. */
+async function isAdmin(deps: AppDeps, c: Context<Env>): Promise<boolean> {
+  return (await deps.access.authorize({ actor: c.get("actor"), action: "administer" })).allow;
+}
+
 /** JSON/media answer for a refused path: 401 without login, 403 otherwise. */
 async function apiRefusal(deps: AppDeps, c: Context<Env>, path: string): Promise<Response | null> {
   const d = await access(deps, c, path);
@@ -71,14 +76,14 @@ export function recordingRoutes(deps: AppDeps) {
   const app = new Hono<Env>();
 
   app.get("/recordings", requirePageLogin, async (c) => {
-    const disk = await diskUsage(deps.cfg);
+    const all = await diskUsage(deps.cfg);
     const paths = [];
-    for (const p of Object.keys(disk.paths).sort()) if (await allowed(deps, c, p)) paths.push(p);
+    for (const p of Object.keys(all.paths).sort()) if (await allowed(deps, c, p)) paths.push(p);
     return c.html(recordingsIndexPage({
       user: c.get("user")?.name ?? "",
       csrf: csrfToken(c),
       paths,
-      disk,
+      disk: diskFor(all, paths, await isAdmin(deps, c)),
       retention: retentionText(deps.cfg.recording.retentionSeconds),
     }));
   });
@@ -96,7 +101,7 @@ export function recordingRoutes(deps: AppDeps) {
       }
     }
     if (from && to && Date.parse(from) > Date.parse(to)) return c.json({ error: "start is after end" }, 400);
-    const disk = await diskUsage(deps.cfg);
+    const disk = diskFor(await diskUsage(deps.cfg), [path], await isAdmin(deps, c));
     try {
       const spans = await listSpans(deps, path, from, to);
       return c.json({
@@ -118,7 +123,7 @@ export function recordingRoutes(deps: AppDeps) {
     if (!NAME_RE.test(path)) return c.html(errorPage(404, "No such stream."), 404);
     const refused = await pageRefusal(deps, c, path);
     if (refused) return refused;
-    const disk = await diskUsage(deps.cfg);
+    const disk = diskFor(await diskUsage(deps.cfg), [path], await isAdmin(deps, c));
     let spans: Span[] = [];
     let error: string | undefined;
     try {

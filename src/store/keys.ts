@@ -6,6 +6,7 @@ import { StoreError } from "../core/errors.ts";
 import { randomToken, sha256Hex } from "../core/crypto.ts";
 import { NAME_RE, type Store } from "./kv.ts";
 import { type AuditInput, withAudit } from "./audit.ts";
+import { checkText } from "./text.ts";
 
 export interface StreamKey {
   id: string;
@@ -27,6 +28,11 @@ export function validatePath(path: string): void {
   }
 }
 
+/** Checks a key's name: 1-64 characters, no control characters (store/text.ts). Throws StoreError. */
+export function validateKeyName(name: unknown): string {
+  return checkText(name, "key name", 64, 1);
+}
+
 export async function createKey(
   db: Store,
   path: string,
@@ -35,9 +41,7 @@ export async function createKey(
 ): Promise<{ key: string; meta: StreamKey }> {
   const kv = db.kv;
   validatePath(path);
-  if (typeof name !== "string" || name.length < 1 || name.length > 64) {
-    throw new StoreError("invalid", "key name must be 1-64 characters");
-  }
+  validateKeyName(name);
   const key = `lg_${randomToken(24)}`;
   const meta: StreamKey = {
     id: randomToken(6),

@@ -1,11 +1,15 @@
 // Share links for unlisted streams: "watch for 24 h without an account". A link carries a signed token
 // `<id>.<expiry>.<HMAC>`; the HMAC key is a random secret kept in KV. A token is valid only while its
 // signature matches, it has not expired and its record ["shares", path, id] still exists, so deleting the
-// record revokes the link at once.
+// record revokes the link at once. Links exist only for unlisted streams: making the stream private or
+// public deletes them (streams.ts updateStream). The door also requires the link's creator to still be
+// allowed to share the stream (src/auth/permissions.ts shareCreatorDenial).
 import type { Store } from "./kv.ts";
 import { StoreError } from "../core/errors.ts";
 import { b64encode, randomToken, safeEqualString } from "../core/crypto.ts";
 import { type AuditInput, withAudit } from "./audit.ts";
+import { sharesRevKey, type Stream } from "./streams.ts";
+import { checkText } from "./text.ts";
 
 export interface Share {
   id: string;
@@ -16,6 +20,14 @@ export interface Share {
   createdBy: string;
 }
 
+/**
+ * The revision of the links a user created: every new link writes it, and deleting the user (users.ts)
+ * checks it, so a link created while its creator is being deleted is not missed.
+ */
+export const creatorRevKey = (name: string): Deno.KvKey => ["shares_creator_rev", name];
+
+/** Lifetime bounds of a share link, in hours: 1 minute to 30 days. */
+export const MIN_SHARE_HOURS = 1 / 60;
 export const MAX_SHARE_HOURS = 24 * 30;
 const enc = new TextEncoder();
 
@@ -53,6 +65,11 @@ async function sign(db: Store, path: string, id: string, exp: string): Promise<s
   return b64encode(new Uint8Array(mac)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
+/**
+ * A new share link for the unlisted stream `path`, valid for `hours` (MIN_SHARE_HOURS..MAX_SHARE_HOURS, i.e.
+ * 1 minute to 720 h). Returns the token (shown once; only its record is kept) and the record.
+ * Throws StoreError: invalid (hours, label, stream not unlisted), not_found (stream, creator), conflict.
+ */
 export async function createShare(
   db: Store,
   path: string,
@@ -60,15 +77,23 @@ export async function createShare(
 ): Promise<{ token: string; share: Share }> {
   const kv = db.kv;
   const hours = opts.hours;
-  if (typeof hours !== "number" || !Number.isFinite(hours) || hours <= 0 || hours > MAX_SHARE_HOURS) {
-    throw new StoreError("invalid", `hours must be a number between 0 and ${MAX_SHARE_HOURS}`);
+  if (
+    typeof hours !== "number" || !Number.isFinite(hours) || hours < MIN_SHARE_HOURS || hours > MAX_SHARE_HOURS
+  ) {
+    throw new StoreError(
+      "invalid",
+      `hours must be a number between 1 minute (${MIN_SHARE_HOURS.toFixed(4)}) and ${MAX_SHARE_HOURS} hours`,
+    );
   }
-  const label = opts.label ?? "";
-  if (typeof label !== "string" || label.length > 100) {
-    throw new StoreError("invalid", "label must be at most 100 characters");
-  }
-  const stream = await kv.get(["streams", path]);
+  const label = checkText(opts.label ?? "", "label", 100);
+  const stream = await kv.get<Stream>(["streams", path]);
   if (!stream.value) throw new StoreError("not_found", `no stream '${path}'`);
+  if (stream.value.visibility !== "unlisted") {
+    throw new StoreError("invalid", "share links are for unlisted streams; set visibility to unlisted first");
+  }
+  // The creator must exist now and not be deleted meanwhile (deleting a user deletes their links).
+  const creator = await kv.get(["users", opts.createdBy]);
+  if (!creator.value) throw new StoreError("not_found", `no user '${opts.createdBy}'`);
   const now = Date.now();
   const share: Share = {
     id: randomToken(6),
@@ -80,11 +105,15 @@ export async function createShare(
   };
   const exp = share.expiresAt.toString(36);
   const token = `${share.id}.${exp}.${await sign(db, path, share.id, exp)}`;
-  const op = kv.atomic().check(stream).set(["shares", path, share.id], share, {
+  // The stream must not change meanwhile (e.g. made private); the links' revision tells a concurrent
+  // visibility change or delete that a link was added (streams.ts sharesRevKey).
+  const op = kv.atomic().check(stream, creator).set(["shares", path, share.id], share, {
     expireIn: share.expiresAt - now,
-  });
+  }).set(sharesRevKey(path), share.id).set(creatorRevKey(opts.createdBy), share.id);
   const res = await withAudit(op, opts.audit).commit();
-  if (!res.ok) throw new StoreError("conflict", "the stream changed meanwhile; try again");
+  if (!res.ok) {
+    throw new StoreError("conflict", "the stream or the link's creator changed meanwhile; try again");
+  }
   db.changes.emit({ kind: "share", path, id: share.id, op: "create" });
   return { token, share };
 }

@@ -6,6 +6,7 @@
 import { StoreError } from "../core/errors.ts";
 import { NAME_RE, type Store } from "./kv.ts";
 import { type AuditInput, withAudit } from "./audit.ts";
+import { checkText } from "./text.ts";
 
 export type Visibility = "private" | "public" | "unlisted";
 export const VISIBILITIES: Visibility[] = ["private", "public", "unlisted"];
@@ -24,6 +25,12 @@ export interface Stream {
   allow: string[];
   created: number;
 }
+
+/**
+ * The revision of a stream's share links: every new link writes it, and a change that removes all links
+ * (a visibility change, deleting the stream) checks it, so a link created at the same moment is not missed.
+ */
+export const sharesRevKey = (path: string): Deno.KvKey => ["shares_rev", path];
 
 /** Prefix of an allow-list entry left by a deleted user (":" is never part of a user name). */
 export const DELETED_PREFIX = "deleted:";
@@ -67,10 +74,8 @@ export function validateStreamPath(path: unknown): string {
 export function validatePatch(p: Record<string, unknown>): StreamPatch {
   const out: StreamPatch = {};
   if (p.title !== undefined) {
-    if (typeof p.title !== "string" || p.title.length > 200) {
-      throw new StoreError("invalid", "title must be a string of at most 200 characters");
-    }
-    out.title = p.title.trim();
+    if (typeof p.title !== "string") throw new StoreError("invalid", "title must be a string");
+    out.title = checkText(p.title.trim(), "title", 200);
   }
   if (p.visibility !== undefined) {
     if (!VISIBILITIES.includes(p.visibility as Visibility)) {
@@ -150,12 +155,20 @@ export async function createStream(
   return s;
 }
 
+/**
+ * Changes a stream. A visibility change revokes all its share links in the same transaction (with an audit
+ * entry "share.revoke" next to the change's own): links exist only for unlisted streams, so leaving
+ * unlisted ends them and switching back later does not revive them (nor any left over from before this
+ * rule); `revokedShares` counts them. A share link created meanwhile makes the commit fail and
+ * the change is tried again (the links' revision key, sharesRevKey).
+ * Throws StoreError: not_found, conflict (with `version`, or after 20 tries).
+ */
 export async function updateStream(
   db: Store,
   path: string,
   patch: StreamPatch,
   opts: { version?: string; audit?: AuditInput } = {},
-): Promise<{ stream: Stream; version: string }> {
+): Promise<{ stream: Stream; version: string; revokedShares: number }> {
   const kv = db.kv;
   for (let attempt = 0; attempt < 20; attempt++) {
     const cur = await kv.get<Stream>(["streams", path]);
@@ -167,13 +180,36 @@ export async function updateStream(
     const ownerEntry = patch.owner !== undefined ? await checkOwner(kv, patch.owner) : null;
     const op = kv.atomic().check(cur).set(["streams", path], next);
     if (ownerEntry) op.check(ownerEntry);
+    const revoked: string[] = [];
+    if (cur.value.visibility !== next.visibility) {
+      op.check(await kv.get(sharesRevKey(path)));
+      for await (const e of kv.list({ prefix: ["shares", path] })) {
+        op.delete(e.key);
+        revoked.push(e.key[2] as string);
+      }
+      if (revoked.length && opts.audit) {
+        withAudit(op, {
+          ...opts.audit,
+          action: "share.revoke",
+          target: path,
+          detail: `${revoked.length} link(s): visibility ${cur.value.visibility} -> ${next.visibility}`,
+        });
+      }
+    }
     const res = await withAudit(op, opts.audit).commit();
     if (res.ok) {
       db.changes.emit({ kind: "stream", path, op: "update" });
-      return { stream: next, version: res.versionstamp };
+      for (const id of revoked) db.changes.emit({ kind: "share", path, id, op: "revoke" });
+      return { stream: next, version: res.versionstamp, revokedShares: revoked.length };
     }
     if (opts.version) {
-      throw new StoreError("conflict", `stream '${path}' was changed by someone else; reload and try again`);
+      // Our version still matches when only a share link was created meanwhile: try again.
+      if ((await kv.get(["streams", path])).versionstamp !== opts.version) {
+        throw new StoreError(
+          "conflict",
+          `stream '${path}' was changed by someone else; reload and try again`,
+        );
+      }
     }
   }
   throw new StoreError("conflict", `stream '${path}' is being changed by others; try again`);
@@ -191,6 +227,8 @@ export async function deleteStream(db: Store, path: string, audit?: AuditInput):
       op.delete(k.key).delete(["key_hash", k.value.hash]);
       if (k.value.owner) op.delete(["user_keys", k.value.owner, k.value.id]);
     }
+    // The links' revision: a share link created meanwhile fails this commit (tried again), none is left over.
+    op.check(await kv.get(sharesRevKey(path))).delete(sharesRevKey(path));
     for await (const s of kv.list({ prefix: ["shares", path] })) op.delete(s.key);
     const res = await withAudit(op, audit).commit();
     if (res.ok) {

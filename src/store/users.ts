@@ -4,6 +4,8 @@ import { hashPassword, validatePassword } from "../core/password.ts";
 import { NAME_RE, type Store } from "./kv.ts";
 import { type AuditInput, withAudit } from "./audit.ts";
 import { allowDeleted, type Stream } from "./streams.ts";
+import { devicePrefix } from "./devices.ts";
+import { creatorRevKey } from "./shares.ts";
 
 export type Role = "admin" | "streamer" | "viewer";
 export const ROLES: Role[] = ["admin", "streamer", "viewer"];
@@ -68,7 +70,8 @@ export async function addUser(
 
 /**
  * Sets a new password and, in the same transaction, ends the user's sessions (a reset is often done
- * because the old password leaked) — all but `keepSessionId` (the caller's own, when users change theirs).
+ * because the old password leaked) — all but `keepSessionId` (the caller's own, when users change theirs) —
+ * and forgets all their known devices (devices.ts; each browser gets a new one at its next login).
  */
 export async function setPassword(
   db: Store,
@@ -90,6 +93,8 @@ export async function setPassword(
       if (s.key[2] === keepSessionId) continue;
       op.delete(s.key).delete(["sessions", s.key[2] as string]);
     }
+    // Known devices are exempt from the per-user login limit: none survives a password change.
+    for await (const d of kv.list({ prefix: devicePrefix(name) })) op.delete(d.key);
     const res = await withAudit(op, audit).commit();
     if (res.ok) break;
   }
@@ -159,7 +164,8 @@ export async function getUserEntry(db: Store, name: string) {
 }
 
 /**
- * Deletes a user and, in the same transaction, their sessions and the stream keys they created; streams they
+ * Deletes a user and, in the same transaction, their sessions, known devices, share links and the stream
+ * keys they created; streams they
  * owned lose their owner (admins only from then on), and their name on viewer allow-lists becomes
  * "deleted:NAME" (streams.ts allowDeleted: no access for a later user of that name, no list left empty).
  */
@@ -171,6 +177,13 @@ export async function deleteUser(db: Store, name: string, audit?: AuditInput): P
     const op = kv.atomic().check(cur).delete(["users", name]);
     for await (const s of kv.list({ prefix: ["user_sessions", name] })) {
       op.delete(s.key).delete(["sessions", s.key[2] as string]);
+    }
+    for await (const d of kv.list({ prefix: devicePrefix(name) })) op.delete(d.key);
+    // Their share links: invalid anyway without them (permissions.ts), and must not come back for a new
+    // user created later with the same name. A link they create meanwhile fails this commit (tried again).
+    op.check(await kv.get(creatorRevKey(name))).delete(creatorRevKey(name));
+    for await (const sh of kv.list<{ createdBy?: string }>({ prefix: ["shares"] })) {
+      if (sh.value.createdBy === name) op.delete(sh.key);
     }
     for await (const ref of kv.list<string>({ prefix: ["user_keys", name] })) {
       const id = ref.key[2] as string;

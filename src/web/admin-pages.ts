@@ -180,9 +180,10 @@ export function streamAdminPage(opts: {
         <form data-api="${api}" data-method="PATCH" class="grid-form">
           <input type="hidden" name="version" value="${opts.version}">
           <label>Title <input name="title" maxlength="200" value="${s.title}"></label>
-          <label>Visibility <select name="visibility">${VISIBILITIES.map((v) =>
-            html`<option ${v === s.visibility ? "selected" : ""}>${v}</option>`
-          )}</select></label>
+          <label>Visibility <select name="visibility" title="changing it revokes all share links">${VISIBILITIES
+            .map((
+              v,
+            ) => html`<option ${v === s.visibility ? "selected" : ""}>${v}</option>`)}</select></label>
           ${admin
             ? html`<label>Owner <input name="owner" maxlength="64" value="${
               s.owner ?? ""
@@ -239,10 +240,13 @@ export function streamAdminPage(opts: {
           <p class="msg" role="status"></p>
         </form>
       </section>
-      ${s.visibility === "unlisted"
-        ? html`
-          <section class="card">
+      <section class="card">
             <h1>Share links</h1>
+            ${s.visibility === "unlisted" ? "" : html`
+              <p
+                class="muted">Share links are for unlisted streams; this one is ${s
+                  .visibility}. Changing the visibility revokes all share links.</p>
+            `}
             <table class="grid" id="shares-table">
               <thead>
                 <tr>
@@ -266,15 +270,17 @@ export function streamAdminPage(opts: {
                 `
               )}</tbody>
             </table>
-            <form data-api="${api}/shares" data-method="POST" data-show="url" class="grid-form">
-              <label>Valid for (hours) <input name="hours" data-type="number" value="24" required></label>
-              <label>Label <input name="label" maxlength="100" placeholder="for the press"></label>
-              <button type="submit">Create share link</button>
-              <p class="msg" role="status"></p>
-            </form>
+            ${s.visibility === "unlisted"
+              ? html`
+                <form data-api="${api}/shares" data-method="POST" data-show="url" class="grid-form">
+                  <label>Valid for (hours, 1 minute to 720 h) <input name="hours" data-type="number" value="24" required></label>
+                  <label>Label <input name="label" maxlength="100" placeholder="for the press"></label>
+                  <button type="submit">Create share link</button>
+                  <p class="msg" role="status"></p>
+                </form>
+              `
+              : ""}
           </section>
-        `
-        : ""}
     `,
   );
 }

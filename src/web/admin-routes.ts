@@ -79,20 +79,19 @@ export function adminPageRoutes(deps: AppDeps) {
     const me = c.get("user")!;
     const path = c.req.param("path");
     if (!NAME_RE.test(path)) return c.html(errorPage(404, "No such stream."), 404);
+    // The door first: who may not manage the stream gets one answer whether or not it exists.
+    if (!(await may(c, "manage", path))) {
+      return c.html(errorPage(403, "Only admins and the stream's owner."), 403);
+    }
     const e = await getStreamEntry(kv, path);
     if (!e.value) {
       return c.html(
         errorPage(
           404,
-          await may(c, "administer")
-            ? `'${path}' is not registered as a stream yet: create it on the dashboard (same path) to manage it.`
-            : "No such stream.",
+          `'${path}' is not registered as a stream yet: create it on the dashboard (same path) to manage it.`,
         ),
         404,
       );
-    }
-    if (!(await may(c, "manage", path))) {
-      return c.html(errorPage(403, "Only admins and the stream's owner."), 403);
     }
     return c.html(streamAdminPage({
       me,

@@ -1,10 +1,11 @@
 // Login and logout. New session id on every login (no fixation), rate limits per IP and per user name,
-// the same answer and similar timing for an unknown user and a wrong password.
+// the same answer and similar timing for an unknown user and a wrong password. Logout ends the session and
+// clears the session and share-link cookies.
 import { Hono } from "hono";
 import { csrfFailure, csrfToken } from "../http/csrf.ts";
 import { beginLoginAttempt, loginSucceeded } from "../auth/ratelimit.ts";
 import { dummyHash, verifyPassword } from "../core/password.ts";
-import { SESSION_COOKIE, setSessionCookie } from "../http/session.ts";
+import { SESSION_COOKIE, setSessionCookie, SHARE_COOKIE } from "../http/session.ts";
 import { createSession, deleteSession } from "../store/sessions.ts";
 import { getUser } from "../store/users.ts";
 import { loginPage } from "./pages.ts";
@@ -68,7 +69,7 @@ export function loginRoutes(deps: Pick<AppDeps, "store" | "cfg">) {
       );
     }
     const ip = c.get("clientIp");
-    const known = await isKnownDevice(c, deps.store.kv, user);
+    const known = await isKnownDevice(c, deps, user);
     // Counted before the (slow) password check: parallel guesses cannot overrun the limit.
     const wait = await beginLoginAttempt(deps.store.kv, deps.cfg.loginLimits, ip, user, known);
     if (wait > 0) {
@@ -106,7 +107,9 @@ export function loginRoutes(deps: Pick<AppDeps, "store" | "cfg">) {
     const fail = csrfFailure(c, form?.csrf ?? c.req.header("x-csrf-token"));
     if (fail) return c.text(fail, 403);
     await deleteSession(deps.store, c.get("sessionToken"));
-    deleteCookie(c, SESSION_COOKIE, { path: "/" });
+    deleteCookie(c, SESSION_COOKIE, { path: "/", secure: c.get("secureCookies") });
+    // A share link kept by the player page is dropped too: logging out leaves nothing to watch with.
+    deleteCookie(c, SHARE_COOKIE, { path: "/", secure: c.get("secureCookies") });
     return c.redirect("/login", 303);
   });
 

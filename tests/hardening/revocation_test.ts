@@ -1,7 +1,9 @@
 // Access taken away ends everywhere, also for readers that never ask again: WebRTC (WHEP) sessions in
-// Chromium, with real MediaMTX and ffmpeg. Seven viewers play one unlisted stream over WebRTC at once (five
-// logged in and on its allow-list, two anonymous with share links); each revocation kind is applied to one
-// of them and that viewer's inbound RTP bytes must stop within the bound while the others keep receiving.
+// Chromium, with real MediaMTX and ffmpeg. Nine viewers play one unlisted stream over WebRTC at once (five
+// logged in and on its allow-list, four anonymous with share links, two of them made by admins who are then
+// disabled or demoted: a link is only as valid as its creator's right to share); each revocation kind is
+// applied to one of them and that viewer's inbound RTP bytes must stop within the bound while the others
+// keep receiving.
 // Also: WHEP session control (PATCH/DELETE) only by the credential that started the session, and a
 // recording download in progress ends when its viewer's access goes.
 import assert from "node:assert/strict";
@@ -122,6 +124,17 @@ Deno.test({
         assert.equal(r.status, 201, JSON.stringify(r.body));
         shares.push(r.body.token);
       }
+      // Links made by two other admins: each ends with its creator's right to share (issue 25, medium).
+      const creatorShares: Record<string, string> = {};
+      for (const n of ["sharer1", "sharer2"]) {
+        const u = await admin.api("POST", "/api/users", { name: n, role: "admin" });
+        assert.equal(u.status, 201, JSON.stringify(u.body));
+        const c = new Client(lg.url);
+        assert.equal((await c.login(n, u.body.password)).status, 303);
+        const r = await c.api("POST", "/api/streams/live/shares", { hours: 1, label: n });
+        assert.equal(r.status, 201, JSON.stringify(r.body));
+        creatorShares[n] = r.body.token;
+      }
       procs.push(publish(`rtmp://127.0.0.1:${lg.rtmpPort}/live?token=${lg.key}`, 300, { size: "320x180" }));
       await waitFor("stream live", async () => {
         const r = await admin.fetch("/api/streams/live/media");
@@ -148,6 +161,8 @@ Deno.test({
       const v: Record<string, Viewer> = {};
       for (const n of names) v[n] = await open(n);
       v.shareRevoked = await open("shareRevoked", shares[0]);
+      v.creatorDisabled = await open("creatorDisabled", creatorShares.sharer1);
+      v.creatorDemoted = await open("creatorDemoted", creatorShares.sharer2);
       v.madePrivate = await open("madePrivate", shares[1]);
 
       await t.step(
@@ -213,6 +228,12 @@ Deno.test({
           const id = shares[0].split(".")[0];
           assert.ok(list.body.shares.some((s: { id: string }) => s.id === id));
           assert.equal((await admin.api("DELETE", `/api/streams/live/shares/${id}`)).status, 200);
+        }],
+        ["creatorDisabled", async () => {
+          assert.equal((await admin.api("PATCH", "/api/users/sharer1", { disabled: true })).status, 200);
+        }],
+        ["creatorDemoted", async () => {
+          assert.equal((await admin.api("PATCH", "/api/users/sharer2", { role: "viewer" })).status, 200);
         }],
         ["madePrivate", async () => {
           assert.equal(

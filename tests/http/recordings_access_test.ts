@@ -1,9 +1,10 @@
 // Who may see recordings (in-process, no MediaMTX): a login is required even for public streams, the
-// stream's viewer list applies, and bad ranges are refused with 400 before anything goes upstream.
+// stream's viewer list applies (refused in the same words as a stream that does not exist), and bad ranges are refused with 400 before anything goes upstream.
 import assert from "node:assert/strict";
 import { Jar, testApp } from "./helpers.ts";
 import { addUser } from "../../src/store/users.ts";
 import { createStream } from "../../src/store/streams.ts";
+import { NOT_FOR_YOU } from "../../src/auth/permissions.ts";
 
 Deno.test("recordings: login required (also for public streams); viewer list applies; bad input is 400", async () => {
   const t = await testApp({ LIVEGATE_MTX_PLAYBACK_PORT: "1" });
@@ -28,7 +29,11 @@ Deno.test("recordings: login required (also for public streams); viewer list app
     assert.equal((await bob.login("bob", "bob-password-123")).status, 303);
     const vip = await bob.req("/api/recordings/vip");
     assert.equal(vip.status, 403);
-    assert.match((await vip.json()).error, /viewer list/);
+    // Same words as for a stream that does not exist (issue 25: refusals do not tell existence apart).
+    assert.equal((await vip.json()).error, NOT_FOR_YOU);
+    const none = await bob.req("/api/recordings/no-such-stream");
+    assert.equal(none.status, 403);
+    assert.equal((await none.json()).error, NOT_FOR_YOU);
     assert.equal((await bob.req("/recordings/vip")).status, 403);
     const media = await bob.req("/recordings/vip/media?start=2026-01-01T00:00:00Z&duration=5");
     assert.equal(media.status, 403);

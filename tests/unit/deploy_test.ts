@@ -83,7 +83,7 @@ Deno.test("deploy/livegate.env.example: known settings only, no secret set, load
   assert.ok(cfg.publicUrl.startsWith("https://"));
 });
 
-Deno.test("Caddyfile adapts: unbuffered proxy to the env file's livegate port, no compression", async () => {
+Deno.test("Caddyfile adapts: unbuffered proxy to the env file's livegate port, no compression, share tokens kept out of the access log", async () => {
   const port = /^LIVEGATE_PORT=(\d+)$/m.exec(unit("livegate.env.example"))![1];
   const r = await run(needTool("caddy"), [
     "adapt",
@@ -103,4 +103,19 @@ Deno.test("Caddyfile adapts: unbuffered proxy to the env file's livegate port, n
   assert.doesNotMatch(text, /"handler":"encode"/, "compression would buffer the stream");
   assert.match(text, /"host":\["stream\.example\.com"\]/);
   assert.deepEqual(json.apps.http.servers.srv0.listen, [":443"]);
+  // The access log filters share-link tokens (issue 25; the real log is checked in
+  // tests/hardening/caddy_log_test.ts): the URI's share= and token= values are replaced, Referer and Location left out.
+  const access = Object.values(json.logging.logs as Record<string, { encoder?: { fields?: object } }>)
+    .find((l) => l.encoder?.fields);
+  assert.ok(access, `an access log with filtered fields: ${JSON.stringify(json.logging)}`);
+  const fields = access.encoder!.fields as Record<
+    string,
+    { filter: string; regexp?: string; value?: string }
+  >;
+  assert.equal(fields["request>uri"].filter, "regexp");
+  assert.ok(new RegExp(fields["request>uri"].regexp!.replace("(?i)", ""), "i").test("/w?share=abc"));
+  assert.ok(new RegExp(fields["request>uri"].regexp!.replace("(?i)", ""), "i").test("/v?token=lg_x"));
+  assert.equal(fields["request>uri"].value, "${1}=REDACTED");
+  assert.equal(fields["request>headers>Referer"].filter, "delete");
+  assert.equal(fields["resp_headers>Location"].filter, "delete");
 });

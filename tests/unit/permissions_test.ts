@@ -1,7 +1,14 @@
 // The rules in src/auth/permissions.ts as tables: role x visibility x allow-list for watching, role x
 // ownership for publishing/managing, and the publish-key rule (key path, key owner's current rights).
 import assert from "node:assert/strict";
-import { canList, publishKeyRule, publishRule, watchRule } from "../../src/auth/permissions.ts";
+import {
+  canList,
+  NO_LOGIN,
+  NOT_FOR_YOU,
+  publishKeyRule,
+  publishRule,
+  watchRule,
+} from "../../src/auth/permissions.ts";
 import type { User } from "../../src/store/users.ts";
 import type { Stream, Visibility } from "../../src/store/streams.ts";
 import {
@@ -134,8 +141,8 @@ for (const [row, cols] of Object.entries(WATCH)) {
 }
 
 Deno.test("permissions: a path without a stream record (never registered or deleted) is admins only", () => {
-  assert.deepEqual(watchRule(null, null), { allow: false, status: 401, reason: "login required" });
-  assert.deepEqual(watchRule(USERS.viewer, null), { allow: false, status: 403, reason: "no such stream" });
+  assert.deepEqual(watchRule(null, null), { allow: false, status: 401, reason: NO_LOGIN });
+  assert.deepEqual(watchRule(USERS.viewer, null), { allow: false, status: 403, reason: NOT_FOR_YOU });
   assert.equal(watchRule(USERS.owner, null).allow, false);
   assert.equal(watchRule(USERS.admin, null).allow, true);
   assert.equal(publishRule(USERS.admin, null), true);
@@ -200,9 +207,10 @@ Deno.test("permissions: share links - valid, other path, revoked, expired, forge
   const kv = storeOf(await Deno.openKv(":memory:"));
   try {
     await kv.kv.set(["users", "sam"], u("sam", "streamer"));
+    await kv.kv.set(["users", "root"], u("root", "admin"));
     await createStream(kv, "show", { visibility: "unlisted", owner: "sam" });
     await createStream(kv, "other", { visibility: "unlisted" });
-    await createStream(kv, "priv", { visibility: "private" });
+    await createStream(kv, "priv", { visibility: "unlisted" });
     const { token, share } = await createShare(kv, "show", { hours: 1, createdBy: "sam" });
     assert.equal((await watchDecision(kv, null, "show", token)).allow, true);
     assert.equal((await watchDecision(kv, null, "other", token)).allow, false, "token is bound to its path");
@@ -211,17 +219,27 @@ Deno.test("permissions: share links - valid, other path, revoked, expired, forge
     const [id, , mac] = token.split(".");
     const longer = `${id}.${(Date.now() + 1e9).toString(36)}.${mac}`;
     assert.equal((await watchDecision(kv, null, "show", longer)).allow, false, "extended expiry");
-    // A share link of a private stream does not open it.
+    // A share link of a private stream does not open it (a record left from before visibility changes
+    // revoked links: written here behind the store's back).
     const { token: t2 } = await createShare(kv, "priv", { hours: 1, createdBy: "root" });
+    assert.equal((await watchDecision(kv, null, "priv", t2)).allow, true, "while unlisted");
+    const priv = (await kv.kv.get<Stream>(["streams", "priv"])).value!;
+    await kv.kv.set(["streams", "priv"], { ...priv, visibility: "private" });
     assert.equal((await watchDecision(kv, null, "priv", t2)).allow, false);
     await revokeShare(kv, "show", share.id);
     const d = await watchDecision(kv, null, "show", token);
     assert.equal(d.allow, false, "revoked");
     assert.equal((d as { status: number }).status, 401);
-    // Expired: a tiny lifetime.
-    const { token: t3 } = await createShare(kv, "show", { hours: 0.0000005, createdBy: "sam" });
-    await new Promise((r) => setTimeout(r, 20));
-    assert.equal((await watchDecision(kv, null, "show", t3)).allow, false, "expired");
+    // Expired: the shortest lifetime (1 minute), then the clock moved past it.
+    const { token: t3 } = await createShare(kv, "show", { hours: 1 / 60, createdBy: "sam" });
+    assert.equal((await watchDecision(kv, null, "show", t3)).allow, true, "not yet expired");
+    const realNow = Date.now;
+    Date.now = () => realNow() + 61_000;
+    try {
+      assert.equal((await watchDecision(kv, null, "show", t3)).allow, false, "expired");
+    } finally {
+      Date.now = realNow;
+    }
   } finally {
     kv.kv.close();
   }
