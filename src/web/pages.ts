@@ -59,7 +59,10 @@ export function playerPage(opts: { path: string; user: string; csrf: string; can
     html`<section class="player">
   <div class="stage">
     <video id="video" playsinline autoplay controls></video>
-    <div id="overlay" class="overlay">Connecting…</div>
+    <div id="overlay" class="overlay"><div class="message">
+      <p id="overlay-text">Connecting…</p>
+      <details id="overlay-more" class="hidden"><summary>Details</summary><p id="overlay-detail"></p></details>
+    </div></div>
   </div>
   <div class="bar">
     <h1>${opts.path}</h1>
