@@ -21,12 +21,22 @@ export class FrameWatch {
   #marks = new Map<string, number>();
   #presentedAtStart = 0;
 
+  #video: HTMLVideoElement & { requestVideoFrameCallback?: (cb: () => void) => number };
+  /** Bumped at each (re)arm: a callback of an older chain neither counts nor asks again. */
+  #chain = 0;
+
   constructor(video: HTMLVideoElement) {
-    const v = video as HTMLVideoElement & {
-      requestVideoFrameCallback?: (cb: () => void) => number;
-    };
+    this.#video = video;
+    this.#arm();
+  }
+
+  /** Asks for frame callbacks (again: a new source may drop pending ones). */
+  #arm(): void {
+    const v = this.#video;
     if (typeof v.requestVideoFrameCallback !== "function") return;
+    const chain = ++this.#chain;
     const onFrame = () => {
+      if (chain !== this.#chain) return;
       this.presented++;
       this.progress();
       v.requestVideoFrameCallback!(onFrame);
@@ -42,6 +52,7 @@ export class FrameWatch {
     this.progressCount = 0;
     this.#presentedAtStart = this.presented;
     this.#marks.clear();
+    this.#arm();
   }
 
   /** Records progress now. */
@@ -71,7 +82,7 @@ export class FrameWatch {
    * (a camera sending 1 frame every 2 s still counts as playing).
    */
   stallMs(now = performance.now()): number {
-    const floor = document.hidden ? 2500 : 1000;
+    const floor = globalThis.document?.hidden ? 2500 : 1000;
     const frames = this.presented - this.#presentedAtStart;
     const count = frames >= 3 ? frames : this.progressCount;
     if (!this.firstProgressAt || count < 3) return Math.max(floor, 2000);

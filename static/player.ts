@@ -153,6 +153,8 @@ interface Session {
   packetsAt: number;
   /** performance.now() of the last look at the stream's media info while stalled, 0 = none. */
   checkedAt: number;
+  /** MediaMTX ended this WebRTC session (handled once). */
+  ended: boolean;
   /** Message over the picture while playing (sound only), null for none. */
   liveMessage: PlayerMessage | null;
 }
@@ -160,7 +162,7 @@ let session: Session | null = null;
 
 function beginSession(gen: number, info: MediaInfo, hasVideo: boolean, liveMessage: PlayerMessage | null) {
   const now = performance.now();
-  session = { gen, info, hasVideo, at: now, packets: 0, packetsAt: now, checkedAt: 0, liveMessage };
+  session = { gen, info, hasVideo, at: now, packets: 0, packetsAt: now, checkedAt: 0, ended: false, liveMessage };
   watch.reset();
 }
 
@@ -320,6 +322,13 @@ async function run(fast = false) {
       if (gen !== generation) return s.close();
       rtc = s;
       beginSession(gen, info, !!info.video, null);
+      const mine = session!;
+      const dtls = s.pc.getReceivers()[0]?.transport;
+      dtls?.addEventListener("statechange", () => {
+        if (rtc === s && session === mine && (dtls.state === "closed" || dtls.state === "failed")) {
+          void onRtcEnded(mine);
+        }
+      });
       s.pc.addEventListener("connectionstatechange", () => {
         if (rtc !== s || gen !== generation) return;
         if (s.pc.connectionState === "failed" || s.pc.connectionState === "closed") {
@@ -397,13 +406,13 @@ function onHlsError(gen: number, info: MediaInfo, data: ErrorData) {
 }
 
 /**
- * Looks at the media info once (not more often than every 2 s): restarts at once when the stream went
+ * Looks at the media info once (not more often than every 1 s): restarts at once when the stream went
  * offline or restarted since this session began. Returns whether it restarted.
  */
 async function checkStream(gen: number): Promise<boolean> {
   const s = session;
   const now = performance.now();
-  if (!s || s.gen !== gen || now - s.checkedAt < 2000) return false;
+  if (!s || s.gen !== gen || now - s.checkedAt < 1000) return false;
   s.checkedAt = now;
   const r = await probe();
   if (gen !== generation || session !== s) return false;
@@ -420,6 +429,39 @@ async function checkStream(gen: number): Promise<boolean> {
     return true;
   }
   return false;
+}
+
+/**
+ * Whether MediaMTX ended the WebRTC session: its DTLS close (Chromium then keeps connectionState
+ * "connected" until ICE times out, 15 s and more) or no RTP packet for RTC_DEAD_MS.
+ */
+function rtcEnded(s: Session, r: RtcSession, now: number): boolean {
+  const dtls = r.pc.getReceivers()[0]?.transport?.state;
+  return dtls === "closed" || dtls === "failed" ||
+    (now - s.at >= RTC_DEAD_MS && now - s.packetsAt >= RTC_DEAD_MS);
+}
+
+/**
+ * MediaMTX ended the WebRTC session (once per session). It does so when the publisher goes (then the
+ * stream is offline or restarted: start again at once), and right after the start for H.264/H.265 with
+ * B-frames (internal/protocols/webrtc/from_stream.go: "WebRTC doesn't support H264 streams with
+ * B-frames"): then LL-HLS, saying why.
+ */
+async function onRtcEnded(s: Session) {
+  if (s.ended) return;
+  s.ended = true;
+  s.checkedAt = 0;
+  if (await checkStream(s.gen) || session !== s) return;
+  if (watch.firstProgressAt) return restart("the WebRTC session ended", { failure: true, fast: true });
+  const label = codecLabel(s.info.video ?? "");
+  leaveWebrtc(
+    s,
+    "WebRTC ended before the first picture",
+    s.info.video === "H264" || s.info.video === "H265"
+      ? `WebRTC stopped before the first picture: ${label} with B-frames cannot go over WebRTC. Playing LL-HLS.`
+      : "WebRTC stopped before the first picture. Playing LL-HLS.",
+    true,
+  );
 }
 
 /** Shows LIVE (and the sound-only message, if any) once the session shows progress. */
@@ -472,25 +514,11 @@ async function tick() {
     state.failures = 0;
     codecFailures = 0;
   }
+  if (rtc && rtcEnded(s, rtc, now)) return void onRtcEnded(s);
   if (!watch.firstProgressAt) {
     // Starting: no picture yet.
     if (rtc) {
-      const label = codecLabel(s.info.video ?? "");
-      if (now - s.at >= RTC_DEAD_MS && now - s.packetsAt >= RTC_DEAD_MS) {
-        // MediaMTX ended the session right away: for H.264/H.265 it does so on B-frames
-        // (internal/protocols/webrtc/from_stream.go: "WebRTC doesn't support H264 streams with B-frames").
-        const bframes = s.info.video === "H264" || s.info.video === "H265";
-        if (!(await checkStream(s.gen))) {
-          leaveWebrtc(
-            s,
-            "WebRTC ended before the first picture",
-            bframes
-              ? `WebRTC stopped before the first picture: ${label} with B-frames cannot go over WebRTC. Playing LL-HLS.`
-              : "WebRTC stopped before the first picture. Playing LL-HLS.",
-            true,
-          );
-        }
-      } else if (s.hasVideo && now - s.at >= RTC_FIRST_FRAME_MS) {
+      if (s.hasVideo && now - s.at >= RTC_FIRST_FRAME_MS) {
         leaveWebrtc(
           s,
           "no picture over WebRTC",
@@ -515,9 +543,6 @@ async function tick() {
     if (rtc.pc.connectionState !== "connected") {
       // The network between browser and MediaMTX broke: LL-HLS (plain HTTPS) for this page.
       leaveWebrtc(s, "WebRTC stalled", "WebRTC stalled on this network; playing LL-HLS.", false);
-    } else if (now - s.packetsAt >= RTC_DEAD_MS) {
-      // Connected, but MediaMTX sends nothing any more: it ended this session. A new one.
-      restart("the WebRTC session ended", { failure: true, fast: true });
     } else if (idle >= 4000) {
       leaveWebrtc(s, "WebRTC stalled", "WebRTC sends no picture any more; playing LL-HLS.", false);
     }
