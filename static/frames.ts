@@ -4,8 +4,7 @@
 // nothing there; new frames do. Also the wait between retries after failures.
 
 /** Wait (ms) before retry number `failures` + 1 after failed sessions: 0.5, 1, 2, 4, 8, 15, 15 … s. */
-export const retryDelay = (failures: number): number =>
-  Math.min(500 * 2 ** Math.max(0, failures), 15_000);
+export const retryDelay = (failures: number): number => Math.min(500 * 2 ** Math.max(0, failures), 15_000);
 
 /** Frame-progress bookkeeping for one playback session (reset when the player starts a new one). */
 export class FrameWatch {

@@ -8,14 +8,25 @@
 import Hls, { type ErrorData } from "hls.js";
 import { LL_HLS_CONFIG, RELAX_AFTER_MS, relaxLatencyAfterStalls } from "./hls-config.ts";
 import { HttpError, type RtcSession, rtcStats, startWhep } from "./whep.ts";
-import { codecLabel, hlsCanDecode, type PlayerMessage, playable, webrtcCanDecode } from "./codecs.ts";
+import { codecLabel, hlsCanDecode, playable, type PlayerMessage, webrtcCanDecode } from "./codecs.ts";
 import { FrameWatch, retryDelay } from "./frames.ts";
 
 const video = document.getElementById("video") as HTMLVideoElement;
 const overlay = document.getElementById("overlay")!;
-const overlayText = document.getElementById("overlay-text") ?? overlay;
-const overlayMore = document.getElementById("overlay-more");
-const overlayDetail = document.getElementById("overlay-detail");
+// The overlay's message, and its details on demand (a <details> the viewer opens).
+const overlayText = document.createElement("p");
+const overlayDetail = document.createElement("p");
+const overlayMore = document.createElement("details");
+{
+  const summary = document.createElement("summary");
+  summary.textContent = "Details";
+  overlayMore.append(summary, overlayDetail);
+  overlayMore.classList.add("hidden");
+  overlayText.textContent = overlay.textContent;
+  const box = document.createElement("div");
+  box.append(overlayText, overlayMore);
+  overlay.replaceChildren(box);
+}
 const statusEl = document.getElementById("status")!;
 const latencyEl = document.getElementById("latency")!;
 const unmuteBtn = document.getElementById("unmute") as HTMLButtonElement;
@@ -82,8 +93,8 @@ function setStatus(s: Status, message: string, detail = "") {
   statusEl.textContent = s === "live" ? "LIVE" : s;
   statusEl.className = `badge ${s === "live" ? "live" : ""}`;
   overlayText.textContent = message;
-  if (overlayDetail) overlayDetail.textContent = detail;
-  overlayMore?.classList.toggle("hidden", !detail);
+  overlayDetail.textContent = detail;
+  overlayMore.classList.toggle("hidden", !detail);
   overlay.classList.toggle("hidden", !message);
 }
 
@@ -162,7 +173,17 @@ let session: Session | null = null;
 
 function beginSession(gen: number, info: MediaInfo, hasVideo: boolean, liveMessage: PlayerMessage | null) {
   const now = performance.now();
-  session = { gen, info, hasVideo, at: now, packets: 0, packetsAt: now, checkedAt: 0, ended: false, liveMessage };
+  session = {
+    gen,
+    info,
+    hasVideo,
+    at: now,
+    packets: 0,
+    packetsAt: now,
+    checkedAt: 0,
+    ended: false,
+    liveMessage,
+  };
   watch.reset();
 }
 
@@ -344,8 +365,12 @@ async function run(fast = false) {
         location.href = `/login?next=${encodeURIComponent(location.pathname)}`;
         return;
       }
-      if (err instanceof HttpError && err.status === 404) return restart("stream went offline", { fast: true });
-      if (forced === "webrtc" || !can.hls) return restart(`WebRTC did not start: ${err.message}`, { failure: true });
+      if (err instanceof HttpError && err.status === 404) {
+        return restart("stream went offline", { fast: true });
+      }
+      if (forced === "webrtc" || !can.hls) {
+        return restart(`WebRTC did not start: ${err.message}`, { failure: true });
+      }
       state.fallbacks++;
       state.webrtcError = err.message;
       webrtcBroken = true;

@@ -59,10 +59,7 @@ export function playerPage(opts: { path: string; user: string; csrf: string; can
     html`<section class="player">
   <div class="stage">
     <video id="video" playsinline autoplay controls></video>
-    <div id="overlay" class="overlay"><div class="message">
-      <p id="overlay-text">Connecting…</p>
-      <details id="overlay-more" class="hidden"><summary>Details</summary><p id="overlay-detail"></p></details>
-    </div></div>
+    <div id="overlay" class="overlay">Connecting…</div>
   </div>
   <div class="bar">
     <h1>${opts.path}</h1>

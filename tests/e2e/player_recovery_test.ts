@@ -158,66 +158,80 @@ Deno.test({
           assert.equal(m.video, "H265");
           const v = await openPlayer(ctx, lg);
           const t0 = v.openedAt;
-          await waitFor("H.265 message", async () => (await v.state()).status === "error" || undefined, 10_000);
+          await waitFor(
+            "H.265 message",
+            async () => (await v.state()).status === "error" || undefined,
+            10_000,
+          );
           const shownAfter = Date.now() - t0;
           await sleep(window);
           const s = await v.state();
           const overlay = await v.page.textContent("#overlay") ?? "";
           assert.match(s.message, /This browser cannot play H\.265 \(HEVC\) video\./);
           assert.match(overlay, /cannot play H\.265/);
-          assert.match(overlay, /Streamer: send H\.264 video without B-frames/, "the streamer's fix, on demand");
+          assert.match(
+            overlay,
+            /Streamer: send H\.264 video without B-frames/,
+            "the streamer's fix, on demand",
+          );
           assert.equal(s.status, "error");
           assert.ok(s.starts <= 1 && s.fatalErrors === 0, `no restarts: ${JSON.stringify(s)}`);
           // Page, stylesheet, script, one media info; nothing more (it looks again every 15 s).
           const n = v.requestsBetween(t0, Date.now());
           assert.ok(n <= 6, `requests in ${Date.now() - t0} ms: ${n}`);
           assert.equal((await v.probe()).frames, 0);
-          report.push(`H.265+${audio}: message ${shownAfter} ms after opening, ${n} requests in ${Date.now() - t0} ms`);
+          report.push(
+            `H.265+${audio}: message ${shownAfter} ms after opening, ${n} requests in ${Date.now() - t0} ms`,
+          );
           await v.page.close();
         }
       });
 
-      await t.step("hls.js failing on a codec (a browser that claims H.265): a few tries, then the message", async () => {
-        // This page's MediaSource says yes to H.265 but Chromium cannot decode it: hls.js fails for real.
-        const page = await ctx.newPage();
-        await page.addInitScript(() => {
-          const real = MediaSource.isTypeSupported.bind(MediaSource);
-          MediaSource.isTypeSupported = (type: string) => /hvc1|hev1/.test(type) || real(type);
-        });
-        const requests: number[] = [];
-        page.on("request", () => requests.push(Date.now()));
-        const starts: number[] = [];
-        const t0 = Date.now();
-        await page.goto(`${lg.url}/watch/live`);
-        const state = () => page.evaluate(() => (globalThis as unknown as { livegate: PlayerState }).livegate);
-        let last = 0;
-        await waitFor("message after retries", async () => {
+      await t.step(
+        "hls.js failing on a codec (a browser that claims H.265): a few tries, then the message",
+        async () => {
+          // This page's MediaSource says yes to H.265 but Chromium cannot decode it: hls.js fails for real.
+          const page = await ctx.newPage();
+          await page.addInitScript(() => {
+            const real = MediaSource.isTypeSupported.bind(MediaSource);
+            MediaSource.isTypeSupported = (type: string) => /hvc1|hev1/.test(type) || real(type);
+          });
+          const requests: number[] = [];
+          page.on("request", () => requests.push(Date.now()));
+          const starts: number[] = [];
+          const t0 = Date.now();
+          await page.goto(`${lg.url}/watch/live`);
+          const state = () =>
+            page.evaluate(() => (globalThis as unknown as { livegate: PlayerState }).livegate);
+          let last = 0;
+          await waitFor("message after retries", async () => {
+            const s = await state();
+            if (s.starts > last) {
+              starts.push(Date.now());
+              last = s.starts;
+            }
+            return s.status === "error" ? true : undefined;
+          }, 20_000);
+          const shown = Date.now();
+          await sleep(5000);
           const s = await state();
-          if (s.starts > last) {
-            starts.push(Date.now());
-            last = s.starts;
-          }
-          return s.status === "error" ? true : undefined;
-        }, 20_000);
-        const shown = Date.now();
-        await sleep(5000);
-        const s = await state();
-        assert.match(s.message, /This browser cannot play this stream's H\.265 \(HEVC\) video\./);
-        assert.ok(s.starts >= 2 && s.starts <= 3, `a few tries: ${s.starts}`);
-        assert.equal(s.fatalErrors, s.starts, "one fatal hls.js error per try");
-        // The waits between tries grow (0.5 s, then 1 s, plus the time each try takes).
-        const gaps = starts.slice(1).map((x, i) => x - starts[i]);
-        assert.ok(gaps.every((g) => g >= 400), `tries spaced out: ${gaps}`);
-        const during = requests.filter((x) => x <= shown).length;
-        const after = requests.filter((x) => x > shown).length;
-        assert.ok(during <= 80, `requests until the message: ${during}`);
-        assert.ok(after <= 1, `requests in the 5 s after the message: ${after}`);
-        report.push(
-          `hls.js codec failure: ${s.starts} tries (gaps ${gaps} ms), message after ${shown - t0} ms, ` +
-            `${during} requests, then ${after} in 5 s`,
-        );
-        await page.close();
-      });
+          assert.match(s.message, /This browser cannot play this stream's H\.265 \(HEVC\) video\./);
+          assert.ok(s.starts >= 2 && s.starts <= 3, `a few tries: ${s.starts}`);
+          assert.equal(s.fatalErrors, s.starts, "one fatal hls.js error per try");
+          // The waits between tries grow (0.5 s, then 1 s, plus the time each try takes).
+          const gaps = starts.slice(1).map((x, i) => x - starts[i]);
+          assert.ok(gaps.every((g) => g >= 400), `tries spaced out: ${gaps}`);
+          const during = requests.filter((x) => x <= shown).length;
+          const after = requests.filter((x) => x > shown).length;
+          assert.ok(during <= 80, `requests until the message: ${during}`);
+          assert.ok(after <= 1, `requests in the 5 s after the message: ${after}`);
+          report.push(
+            `hls.js codec failure: ${s.starts} tries (gaps ${gaps} ms), message after ${shown - t0} ms, ` +
+              `${during} requests, then ${after} in 5 s`,
+          );
+          await page.close();
+        },
+      );
 
       await t.step("MPEG-2 video (no browser gets it from MediaMTX): sound only, and says so", async () => {
         await goLive(srt, { format: "mpegts", extra: ["-c:v", "mpeg2video", "-bf", "0"] });
@@ -229,34 +243,50 @@ Deno.test({
         const s = await v.state();
         assert.match(s.message, /No picture: MPEG-1\/2 video cannot play in a web browser\. Sound only\./);
         assert.match(await v.page.textContent("#overlay") ?? "", /No picture/);
-        const tA = await v.page.evaluate(() => (document.getElementById("video") as HTMLVideoElement).currentTime);
+        const tA = await v.page.evaluate(() =>
+          (document.getElementById("video") as HTMLVideoElement).currentTime
+        );
         await sleep(1500);
-        const tB = await v.page.evaluate(() => (document.getElementById("video") as HTMLVideoElement).currentTime);
+        const tB = await v.page.evaluate(() =>
+          (document.getElementById("video") as HTMLVideoElement).currentTime
+        );
         assert.ok(tB - tA > 0.8, `the sound plays (${tA} -> ${tB})`);
         await v.page.close();
       });
 
       for (const [name, url, format] of [["SRT", srt, "mpegts"], ["RTSP", rtsp, "rtsp"]] as const) {
-        await t.step(`H.264 with B-frames over ${name} (Opus, a WebRTC candidate): LL-HLS within 10 s`, async () => {
-          await goLive(url, { format, audio: "opus", extra: ["-bf", "2"] });
-          const v = await openPlayer(ctx, lg);
-          const t0 = v.openedAt;
-          const playing = await waitPlaying(v, "playing after B-frames", 15_000);
-          const s = await v.state();
-          assert.equal(s.mode, "hls");
-          assert.equal(s.fallbacks, 1);
-          assert.match(s.note, /WebRTC stopped before the first picture: H\.264 with B-frames cannot go over WebRTC/);
-          assert.match(await v.page.textContent("#note") ?? "", /B-frames/);
-          assert.match(await v.page.textContent("#mode") ?? "", /LL-HLS/);
-          assert.ok(playing - t0 <= 10_000, `playing after ${playing - t0} ms`);
-          const n = v.requestsBetween(t0, playing);
-          report.push(`B-frames over ${name}: LL-HLS playing ${playing - t0} ms after opening, ${n} requests`);
-          await v.page.close();
-        });
+        await t.step(
+          `H.264 with B-frames over ${name} (Opus, a WebRTC candidate): LL-HLS within 10 s`,
+          async () => {
+            await goLive(url, { format, audio: "opus", extra: ["-bf", "2"] });
+            const v = await openPlayer(ctx, lg);
+            const t0 = v.openedAt;
+            const playing = await waitPlaying(v, "playing after B-frames", 15_000);
+            const s = await v.state();
+            assert.equal(s.mode, "hls");
+            assert.equal(s.fallbacks, 1);
+            assert.match(
+              s.note,
+              /WebRTC stopped before the first picture: H\.264 with B-frames cannot go over WebRTC/,
+            );
+            assert.match(await v.page.textContent("#note") ?? "", /B-frames/);
+            assert.match(await v.page.textContent("#mode") ?? "", /LL-HLS/);
+            assert.ok(playing - t0 <= 10_000, `playing after ${playing - t0} ms`);
+            const n = v.requestsBetween(t0, playing);
+            report.push(
+              `B-frames over ${name}: LL-HLS playing ${playing - t0} ms after opening, ${n} requests`,
+            );
+            await v.page.close();
+          },
+        );
       }
 
       /** Kills the publisher and restarts it 2 s later, noting when (ms) in `times`. */
-      const restartPublisher = async (url: string, opts: PublishOptions, times: { killed: number; restarted: number }) => {
+      const restartPublisher = async (
+        url: string,
+        opts: PublishOptions,
+        times: { killed: number; restarted: number },
+      ) => {
         times.killed = Date.now();
         await stopProc(pub!);
         await sleep(2000 - (Date.now() - times.killed));
@@ -283,8 +313,12 @@ Deno.test({
             if (restarted() && p.last > restarted()) return { newFrameAt: p.last, maxFrozenLive };
           }
           // LIVE shown while no frame came for more than 0.5 s.
-          if (s.status === "live" && now - lastFrame > 500) maxFrozenLive = Math.max(maxFrozenLive, now - lastFrame);
-          timeline.push(`${now % 100_000} ${s.status} frames ${p.frames} (${now - p.last} ms ago) starts ${s.starts}`);
+          if (s.status === "live" && now - lastFrame > 500) {
+            maxFrozenLive = Math.max(maxFrozenLive, now - lastFrame);
+          }
+          timeline.push(
+            `${now % 100_000} ${s.status} frames ${p.frames} (${now - p.last} ms ago) starts ${s.starts}`,
+          );
           await sleep(100);
         }
         throw new Error("no new frames within 30 s after the publisher restarted");
@@ -299,40 +333,51 @@ Deno.test({
         ] as const
       ) {
         const ingest = url === rtmp ? "RTMP" : url === srt ? "SRT" : "RTSP";
-        await t.step(`${ingest} publisher restarts within 2 s, viewer on ${mode}: new frames soon`, async () => {
-          await goLive(url, opts);
-          const v = await openPlayer(ctx, lg);
-          await waitPlaying(v, `playing on ${mode}`);
-          await sleep(2000);
-          assert.equal((await v.state()).mode, mode);
-          const startsBefore = (await v.state()).starts;
-          const old = await since(admin);
-          const times = { killed: 0, restarted: 0, backLive: 0 };
-          timeline.length = 0;
-          const recovery = watchRecovery(v, () => times.restarted);
-          await restartPublisher(url, opts, times);
-          times.backLive = await waitNewPublish(admin, old, 15_000);
-          const { newFrameAt, maxFrozenLive } = await recovery;
-          const s = await v.state();
-          assert.equal(s.mode, mode, "back on the same transport");
-          assert.equal(s.starts, startsBefore + 1, "one new session, no retry loop");
-          await waitFor("LIVE again", async () => (await v.state()).status === "live" || undefined, 5000);
-          const requests = v.requestsBetween(times.killed, newFrameAt);
-          const fromRestart = newFrameAt - times.restarted;
-          const fromBack = newFrameAt - times.backLive;
-          report.push(
-            `${ingest} restart, ${mode}: new frames ${newFrameAt - times.killed} ms after the kill, ${fromRestart} ms ` +
-              `after the restart, ${fromBack} ms after MediaMTX had the stream again; LIVE over a frozen ` +
-              `frame at most ${maxFrozenLive} ms; ${requests} requests during the outage`,
-          );
-          assert.ok(maxFrozenLive <= 2000, `LIVE over a frozen frame for ${maxFrozenLive} ms:\n${timeline.join("\n")}`);
-          // MediaMTX's RTMP reader reads 2 s of stream before the path is ready (gortmplib analyzePeriod):
-          // the player's part is from then on.
-          assert.ok(fromBack <= 3000, `new frames ${fromBack} ms after the stream was back`);
-          assert.ok(fromRestart <= (url === rtmp ? 6000 : 4000), `new frames ${fromRestart} ms after restart`);
-          assert.ok(requests <= 60, `requests during the outage: ${requests}`);
-          await v.page.close();
-        });
+        await t.step(
+          `${ingest} publisher restarts within 2 s, viewer on ${mode}: new frames soon`,
+          async () => {
+            await goLive(url, opts);
+            const v = await openPlayer(ctx, lg);
+            await waitPlaying(v, `playing on ${mode}`);
+            await sleep(2000);
+            assert.equal((await v.state()).mode, mode);
+            const startsBefore = (await v.state()).starts;
+            const old = await since(admin);
+            const times = { killed: 0, restarted: 0, backLive: 0 };
+            timeline.length = 0;
+            const recovery = watchRecovery(v, () => times.restarted);
+            await restartPublisher(url, opts, times);
+            times.backLive = await waitNewPublish(admin, old, 15_000);
+            const { newFrameAt, maxFrozenLive } = await recovery;
+            const s = await v.state();
+            assert.equal(s.mode, mode, "back on the same transport");
+            assert.equal(s.starts, startsBefore + 1, "one new session, no retry loop");
+            await waitFor("LIVE again", async () => (await v.state()).status === "live" || undefined, 5000);
+            const requests = v.requestsBetween(times.killed, newFrameAt);
+            const fromRestart = newFrameAt - times.restarted;
+            const fromBack = newFrameAt - times.backLive;
+            report.push(
+              `${ingest} restart, ${mode}: new frames ${
+                newFrameAt - times.killed
+              } ms after the kill, ${fromRestart} ms ` +
+                `after the restart, ${fromBack} ms after MediaMTX had the stream again; LIVE over a frozen ` +
+                `frame at most ${maxFrozenLive} ms; ${requests} requests during the outage`,
+            );
+            assert.ok(
+              maxFrozenLive <= 2000,
+              `LIVE over a frozen frame for ${maxFrozenLive} ms:\n${timeline.join("\n")}`,
+            );
+            // MediaMTX's RTMP reader reads 2 s of stream before the path is ready (gortmplib analyzePeriod):
+            // the player's part is from then on.
+            assert.ok(fromBack <= 3000, `new frames ${fromBack} ms after the stream was back`);
+            assert.ok(
+              fromRestart <= (url === rtmp ? 6000 : 4000),
+              `new frames ${fromRestart} ms after restart`,
+            );
+            assert.ok(requests <= 60, `requests during the outage: ${requests}`);
+            await v.page.close();
+          },
+        );
       }
       console.log(`player recovery:\n  ${report.join("\n  ")}`);
     } finally {
