@@ -328,11 +328,9 @@ Deno.test({
         const [mode, url, opts] of [
           ["webrtc", rtsp, { format: "rtsp", audio: "opus" }],
           ["hls", rtmp, {}],
-          // MediaMTX notices a killed SRT publisher only when the new one takes over (overridePublisher).
-          ["hls", srt, { format: "mpegts" }],
         ] as const
       ) {
-        const ingest = url === rtmp ? "RTMP" : url === srt ? "SRT" : "RTSP";
+        const ingest = url === rtmp ? "RTMP" : "RTSP";
         await t.step(
           `${ingest} publisher restarts within 2 s, viewer on ${mode}: new frames soon`,
           async () => {
