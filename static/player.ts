@@ -1,13 +1,32 @@
 // The livegate player: WebRTC (WHEP through livegate, sub-second) when the stream's codecs allow it, else
-// or when WebRTC fails to start or stalls, LL-HLS through livegate's /hls proxy with hls.js. Shows which
-// one it is on and why, "offline" until the stream goes live, reconnects after errors and stalls, and shows
-// the current latency. ?mode=hls or ?mode=webrtc forces one.
-import Hls from "hls.js";
+// or when WebRTC fails to start, ends before the first picture or stalls, LL-HLS through livegate's /hls
+// proxy with hls.js. Shows which one it is on and why, "offline" until the stream goes live, and the
+// current latency. It checks what this browser can decode before playing (codecs.ts) and says so instead
+// of retrying a stream it cannot play; it watches for new frames (frames.ts), not the clock, and starts a
+// new session as soon as the stream is back after the publisher restarted. Retries after failures wait
+// longer each time (0.5, 1, 2 … 15 s). ?mode=hls or ?mode=webrtc forces one.
+import Hls, { type ErrorData } from "hls.js";
 import { LL_HLS_CONFIG, RELAX_AFTER_MS, relaxLatencyAfterStalls } from "./hls-config.ts";
 import { HttpError, type RtcSession, rtcStats, startWhep } from "./whep.ts";
+import { codecLabel, hlsCanDecode, playable, type PlayerMessage, webrtcCanDecode } from "./codecs.ts";
+import { FrameWatch, retryDelay } from "./frames.ts";
 
 const video = document.getElementById("video") as HTMLVideoElement;
 const overlay = document.getElementById("overlay")!;
+// The overlay's message, and its details on demand (a <details> the viewer opens).
+const overlayText = document.createElement("p");
+const overlayDetail = document.createElement("p");
+const overlayMore = document.createElement("details");
+{
+  const summary = document.createElement("summary");
+  summary.textContent = "Details";
+  overlayMore.append(summary, overlayDetail);
+  overlayMore.classList.add("hidden");
+  overlayText.textContent = overlay.textContent;
+  const box = document.createElement("div");
+  box.append(overlayText, overlayMore);
+  overlay.replaceChildren(box);
+}
 const statusEl = document.getElementById("status")!;
 const latencyEl = document.getElementById("latency")!;
 const unmuteBtn = document.getElementById("unmute") as HTMLButtonElement;
@@ -19,6 +38,25 @@ const csrf = document.body.dataset.csrf ??
 const forced = new URLSearchParams(location.search).get("mode");
 const src = `/hls/${encodeURIComponent(path)}/index.m3u8`;
 
+/** Connected WebRTC that receives no RTP packet for this long (ms) was ended by MediaMTX. */
+const RTC_DEAD_MS = 2000;
+/** Connected WebRTC with packets but no decoded frame this long (ms): WebRTC cannot show this stream. */
+const RTC_FIRST_FRAME_MS = 8000;
+/** LL-HLS without a frame this long (ms) after it started counts as a failed start. */
+const HLS_FIRST_FRAME_MS = 20_000;
+/** A stalled LL-HLS session that has not recovered by itself after this long (ms) is restarted. */
+const HLS_STALL_RESTART_MS = 8000;
+/** A session that played this long (ms) was a success: the retry backoff starts again from zero. */
+const STEADY_MS = 5000;
+/** Codec-kind hls.js failures (incompatible codecs, decode errors before any frame) before giving up. */
+const CODEC_TRIES = 3;
+/** hls.js errors that mean the browser cannot decode what the stream carries. */
+const CODEC_ERRORS = new Set<string>([
+  Hls.ErrorDetails.MANIFEST_INCOMPATIBLE_CODECS_ERROR,
+  Hls.ErrorDetails.BUFFER_ADD_CODEC_ERROR,
+  Hls.ErrorDetails.BUFFER_INCOMPATIBLE_CODECS_ERROR,
+]);
+
 type Status = "connecting" | "offline" | "live" | "reconnecting" | "error";
 /** Exposed for tests and for curious viewers (window.livegate in the console). */
 const state = {
@@ -26,44 +64,75 @@ const state = {
   mode: "hls" as "hls" | "native" | "webrtc",
   latency: NaN,
   fatalErrors: 0,
+  /** Playback sessions started (each WebRTC or LL-HLS attempt after the stream was found live). */
   starts: 0,
   lastError: "",
   /** Why the player is not on WebRTC (codecs, failure), empty on WebRTC. */
   note: "",
-  /** Times WebRTC failed to start or stalled and the player fell back to LL-HLS. */
+  /** Times WebRTC failed to start, ended before the first picture or stalled, and LL-HLS took over. */
   fallbacks: 0,
   webrtcError: "",
   /** WebRTC audio received (packets, energy): what proves sound arrives on WebRTC. */
   audioPackets: 0,
   audioEnergy: 0,
+  /** Consecutive sessions that failed before playing steadily; sets the wait before the next try. */
+  failures: 0,
+  /** Wait (ms) before the pending retry, 0 when none is pending. */
+  retryInMs: 0,
+  /** What the overlay says when the stream cannot play (fully) in this browser, "" otherwise. */
+  message: "",
+  /** Times the picture stopped while playing (new frames stopped coming). */
+  stalls: 0,
+  /** Video frames presented since the page loaded (requestVideoFrameCallback). */
+  frames: 0,
 };
 (globalThis as unknown as { livegate: typeof state }).livegate = state;
 
-function setStatus(s: Status, message: string) {
+function setStatus(s: Status, message: string, detail = "") {
   state.status = s;
   statusEl.textContent = s === "live" ? "LIVE" : s;
   statusEl.className = `badge ${s === "live" ? "live" : ""}`;
-  overlay.textContent = message;
-  overlay.classList.toggle("hidden", s === "live");
+  overlayText.textContent = message;
+  overlayDetail.textContent = detail;
+  overlayMore.classList.toggle("hidden", !detail);
+  overlay.classList.toggle("hidden", !message);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Asks livegate whether the stream is live, offline, or the login expired (401). */
-async function probe(): Promise<"online" | "offline" | "login" | "down"> {
+interface MediaInfo {
+  live: boolean;
+  video: string | null;
+  audio: string | null;
+  webrtc: boolean;
+  webrtcAudio: boolean;
+  hlsVideo: boolean;
+  note: string;
+  since: string | null;
+}
+
+type Probe =
+  | { kind: "online"; info: MediaInfo }
+  | { kind: "offline" | "login" | "down" };
+
+/** Asks livegate what the stream carries and whether it is live; "login" when the session expired (401). */
+async function probe(): Promise<Probe> {
   try {
     const res = await fetch(`/api/streams/${encodeURIComponent(path)}/media`, {
       cache: "no-store",
       credentials: "same-origin",
     });
-    if (res.status === 401) return "login";
+    if (res.status === 401) return { kind: "login" };
     if (!res.ok) {
       await res.body?.cancel();
-      return res.status === 404 || res.status === 403 ? "offline" : "down";
+      return { kind: res.status === 404 || res.status === 403 ? "offline" : "down" };
     }
-    return (await res.json()).live ? "online" : "offline";
+    const info = await res.json() as MediaInfo;
+    // Older servers send no hlsVideo: MediaMTX's LL-HLS carries H.264, H.265, VP9 and AV1.
+    info.hlsVideo ??= ["H264", "H265", "VP9", "AV1"].includes(info.video ?? "");
+    return info.live ? { kind: "online", info } : { kind: "offline" };
   } catch {
-    return "down";
+    return { kind: "down" };
   }
 }
 
@@ -71,8 +140,52 @@ let hls: Hls | null = null;
 let stopRelax: (() => void) | null = null;
 let rtc: RtcSession | null = null;
 let generation = 0;
-/** Set when WebRTC failed on this page: later restarts go straight to LL-HLS. */
+/** Set when WebRTC failed on this page (network): later restarts go straight to LL-HLS. */
 let webrtcBroken = false;
+/** The publish (`since`) whose WebRTC ended before the first picture: LL-HLS until the stream restarts. */
+let webrtcOffFor: string | null = null;
+/** Why WebRTC is not used any more, for the note line. */
+let webrtcNote = "";
+/** hls.js failures of the codec kind in a row. */
+let codecFailures = 0;
+let messageTimer: ReturnType<typeof setTimeout> | undefined;
+const watch = new FrameWatch(video);
+
+/** The running playback session. */
+interface Session {
+  gen: number;
+  info: MediaInfo;
+  /** The stream has video the browser shows (frames are the proof of progress), not sound only. */
+  hasVideo: boolean;
+  /** performance.now() when it started (WebRTC: connected). */
+  at: number;
+  /** WebRTC: RTP packets received so far and when that number last grew. */
+  packets: number;
+  packetsAt: number;
+  /** performance.now() of the last look at the stream's media info while stalled, 0 = none. */
+  checkedAt: number;
+  /** MediaMTX ended this WebRTC session (handled once). */
+  ended: boolean;
+  /** Message over the picture while playing (sound only), null for none. */
+  liveMessage: PlayerMessage | null;
+}
+let session: Session | null = null;
+
+function beginSession(gen: number, info: MediaInfo, hasVideo: boolean, liveMessage: PlayerMessage | null) {
+  const now = performance.now();
+  session = {
+    gen,
+    info,
+    hasVideo,
+    at: now,
+    packets: 0,
+    packetsAt: now,
+    checkedAt: 0,
+    ended: false,
+    liveMessage,
+  };
+  watch.reset();
+}
 
 function setMode(mode: typeof state.mode, note: string) {
   state.mode = mode;
@@ -84,42 +197,28 @@ function setMode(mode: typeof state.mode, note: string) {
   }
 }
 
-interface MediaInfo {
-  live: boolean;
-  webrtc: boolean;
-  webrtcAudio: boolean;
-  note: string;
-}
-
-/** What the stream carries and whether WebRTC can play it (null when unknown). */
-async function mediaInfo(): Promise<MediaInfo | null> {
-  try {
-    const res = await fetch(`/api/streams/${encodeURIComponent(path)}/media`, {
-      cache: "no-store",
-      credentials: "same-origin",
-    });
-    if (!res.ok) {
-      await res.body?.cancel();
-      return null;
-    }
-    return await res.json();
-  } catch {
-    return null;
-  }
-}
-
-async function waitUntilOnline(): Promise<void> {
+/**
+ * Polls until the stream is live and returns its media info (null when a newer run took over). `fast`
+ * after the picture stopped: the publisher is likely back within seconds, so it looks every 0.5 s for
+ * 10 s before slowing down to every 1-3 s.
+ */
+async function waitUntilOnline(gen: number, fast: boolean): Promise<MediaInfo | null> {
+  const t0 = performance.now();
   for (let i = 0;; i++) {
     const r = await probe();
-    if (r === "online") return;
-    if (r === "login") {
+    if (gen !== generation) return null;
+    if (r.kind === "online") return r.info;
+    if (r.kind === "login") {
       location.href = `/login?next=${encodeURIComponent(location.pathname)}`;
       await sleep(60_000);
+      continue;
     }
-    if (r === "offline") {
-      setStatus("offline", "Stream is offline. It starts here by itself when it goes live.");
-    } else if (r === "down") setStatus("reconnecting", "Server not reachable, retrying…");
-    await sleep(Math.min(1000 + i * 250, 3000));
+    const recent = fast && performance.now() - t0 < 10_000;
+    if (r.kind === "offline") {
+      if (recent) setStatus("reconnecting", "The stream was interrupted. Waiting for it to come back…");
+      else setStatus("offline", "Stream is offline. It starts here by itself when it goes live.");
+    } else setStatus("reconnecting", "Server not reachable, retrying…");
+    await sleep(recent ? 500 : Math.min(1000 + i * 250, 3000));
   }
 }
 
@@ -141,6 +240,8 @@ unmuteBtn.addEventListener("click", () => {
 });
 
 function stopPlayback() {
+  clearTimeout(messageTimer);
+  session = null;
   stopRelax?.();
   stopRelax = null;
   hls?.destroy();
@@ -150,37 +251,109 @@ function stopPlayback() {
   video.srcObject = null;
 }
 
-function restart(reason: string) {
+/**
+ * Ends the session and starts again. `failure`: the session failed before playing steadily, so the next
+ * try waits retryDelay(failures). `fast`: the stream was interrupted (publisher restart), look for it often.
+ */
+function restart(reason: string, opts: { failure?: boolean; fast?: boolean } = {}) {
   state.lastError = reason;
   stopPlayback();
-  setStatus("reconnecting", `Reconnecting… (${reason})`);
-  run();
+  const gen = ++generation;
+  const delay = opts.failure ? retryDelay(state.failures++) : 0;
+  state.retryInMs = delay;
+  setStatus(
+    "reconnecting",
+    delay ? `Reconnecting in ${Math.round(delay / 1000)} s…` : "Reconnecting…",
+    reason,
+  );
+  if (!delay) return void run(opts.fast);
+  setTimeout(() => {
+    if (gen !== generation) return;
+    state.retryInMs = 0;
+    run(opts.fast);
+  }, delay);
 }
 
-async function run() {
+/**
+ * Stops and shows `msg` (the stream cannot play in this browser). Looks at the media info every 15 s and
+ * starts again when the stream ends, restarts or changes codecs.
+ */
+function showMessage(gen: number, info: MediaInfo, msg: PlayerMessage) {
+  stopPlayback();
+  state.message = msg.text;
+  setStatus("error", msg.text, msg.detail);
+  const check = async () => {
+    if (gen !== generation) return;
+    const r = await probe();
+    if (gen !== generation) return;
+    const same = r.kind === "online" && r.info.since === info.since && r.info.video === info.video &&
+      r.info.audio === info.audio;
+    if (!same && r.kind !== "down") {
+      state.message = "";
+      state.failures = 0;
+      codecFailures = 0;
+      return void run();
+    }
+    messageTimer = setTimeout(check, 15_000);
+  };
+  messageTimer = setTimeout(check, 15_000);
+}
+
+/** WebRTC cannot show this stream (or this network): LL-HLS takes over, with `note` saying why. */
+function leaveWebrtc(s: Session, reason: string, note: string, becauseOfStream: boolean) {
+  if (forced === "webrtc" || !playableHere(s.info).hls) return restart(reason, { failure: true });
+  state.fallbacks++;
+  state.webrtcError = reason;
+  webrtcNote = note;
+  if (becauseOfStream) webrtcOffFor = s.info.since ?? "";
+  else webrtcBroken = true;
+  restart(reason);
+}
+
+const playableHere = (info: MediaInfo) => playable(info, (c) => hlsCanDecode(c, video));
+
+async function run(fast = false) {
   const gen = ++generation;
-  await waitUntilOnline();
-  if (gen !== generation) return;
+  const info = await waitUntilOnline(gen, fast);
+  if (!info || gen !== generation) return;
   state.starts++;
   setStatus("connecting", "Starting…");
-  const info = await mediaInfo();
-  if (gen !== generation) return;
-  let note = info?.note ?? "";
-  const wantWebrtc = forced !== "hls" && typeof RTCPeerConnection !== "undefined" && !!info?.webrtc &&
-    (info.webrtcAudio || forced === "webrtc") && (!webrtcBroken || forced === "webrtc");
+  const can = playableHere(info);
+  if (can.message && !can.soundOnly) return showMessage(gen, info, can.message);
+  state.message = can.message?.text ?? "";
+  // A new publish may have fixed what made WebRTC end early (B-frames): try WebRTC again.
+  if (webrtcOffFor !== null && webrtcOffFor !== (info.since ?? "")) webrtcOffFor = null;
+  const webrtcOff = webrtcBroken || webrtcOffFor !== null;
+  let note = info.note ?? "";
+  const wantWebrtc = forced !== "hls" && typeof RTCPeerConnection !== "undefined" && can.webrtc &&
+    (info.webrtcAudio || forced === "webrtc" || !can.hls) && (!webrtcOff || forced === "webrtc");
   if (wantWebrtc) {
     try {
       setMode(
         "webrtc",
-        info!.webrtcAudio ? "" : "WebRTC forced: this stream's audio cannot play over WebRTC.",
+        info.webrtcAudio
+          ? ""
+          : forced === "webrtc"
+          ? "WebRTC forced: this stream's audio cannot play over WebRTC."
+          : `This browser can play the video only over WebRTC, which cannot carry the ${
+            codecLabel(info.audio ?? "")
+          } audio: no sound.`,
       );
       const s = await startWhep(video, path, csrf);
       if (gen !== generation) return s.close();
       rtc = s;
+      beginSession(gen, info, !!info.video, null);
+      const mine = session!;
+      const dtls = s.pc.getReceivers()[0]?.transport;
+      dtls?.addEventListener("statechange", () => {
+        if (rtc === s && session === mine && (dtls.state === "closed" || dtls.state === "failed")) {
+          void onRtcEnded(mine);
+        }
+      });
       s.pc.addEventListener("connectionstatechange", () => {
         if (rtc !== s || gen !== generation) return;
         if (s.pc.connectionState === "failed" || s.pc.connectionState === "closed") {
-          restart(`WebRTC connection ${s.pc.connectionState}`);
+          restart(`WebRTC connection ${s.pc.connectionState}`, { failure: true });
         }
       });
       await tryPlay();
@@ -192,16 +365,24 @@ async function run() {
         location.href = `/login?next=${encodeURIComponent(location.pathname)}`;
         return;
       }
-      if (err instanceof HttpError && err.status === 404) return restart("stream went offline");
+      if (err instanceof HttpError && err.status === 404) {
+        return restart("stream went offline", { fast: true });
+      }
+      if (forced === "webrtc" || !can.hls) {
+        return restart(`WebRTC did not start: ${err.message}`, { failure: true });
+      }
       state.fallbacks++;
       state.webrtcError = err.message;
       webrtcBroken = true;
+      webrtcNote = `WebRTC failed earlier (${err.message}); playing LL-HLS.`;
       note = `WebRTC did not start (${err.message}); playing LL-HLS instead.`;
     }
-  } else if (webrtcBroken && info?.webrtc && !note) {
-    note = `WebRTC failed earlier (${state.webrtcError}); playing LL-HLS.`;
-  } else if (forced === "hls") note = "LL-HLS chosen with ?mode=hls.";
-  else if (info?.webrtc && typeof RTCPeerConnection === "undefined") note = "This browser has no WebRTC.";
+  } else if (webrtcOff && info.webrtc && !info.note) note = webrtcNote;
+  else if (forced === "hls") note = "LL-HLS chosen with ?mode=hls.";
+  else if (info.webrtc && typeof RTCPeerConnection === "undefined") note = "This browser has no WebRTC.";
+  else if (info.video && info.webrtc && !webrtcCanDecode(info.video) && !note) {
+    note = `This browser cannot receive ${codecLabel(info.video)} over WebRTC; playing LL-HLS.`;
+  }
   setMode("hls", note);
   // Wake MediaMTX's HLS muxer for the stream before hls.js asks (this request waits until it is ready).
   await fetch(src, { cache: "no-store", credentials: "same-origin" }).then((r) => r.body?.cancel(), () => {});
@@ -209,17 +390,17 @@ async function run() {
   if (Hls.isSupported()) {
     state.mode = "hls";
     hls = new Hls(LL_HLS_CONFIG);
+    beginSession(gen, info, !can.soundOnly && !!info.video, can.soundOnly ? can.message : null);
     stopRelax = relaxLatencyAfterStalls(hls, video, LL_HLS_CONFIG.liveSyncDuration, RELAX_AFTER_MS);
     hls.on(Hls.Events.ERROR, (_e, data) => {
-      if (!data.fatal) return;
-      state.fatalErrors++;
-      if (gen === generation) restart(`${data.type}: ${data.details}`);
+      if (gen === generation) onHlsError(gen, info, data);
     });
     hls.on(Hls.Events.MANIFEST_PARSED, () => tryPlay());
     hls.loadSource(src);
     hls.attachMedia(video);
   } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
     state.mode = "native";
+    beginSession(gen, info, !can.soundOnly && !!info.video, can.soundOnly ? can.message : null);
     video.src = src;
     video.addEventListener("loadedmetadata", () => tryPlay(), { once: true });
   } else {
@@ -227,51 +408,177 @@ async function run() {
   }
 }
 
-video.addEventListener("playing", () => setStatus("live", ""));
+function onHlsError(gen: number, info: MediaInfo, data: ErrorData) {
+  if (!data.fatal) {
+    // The playlist is gone (MediaMTX closed the stream's muxer): the publisher stopped or restarted.
+    if (data.type === Hls.ErrorTypes.NETWORK_ERROR && data.response?.code === 404) void checkStream(gen);
+    return;
+  }
+  state.fatalErrors++;
+  const reason = `${data.type}: ${data.details}`;
+  const codecKind = CODEC_ERRORS.has(data.details) ||
+    (data.type === Hls.ErrorTypes.MEDIA_ERROR && !watch.firstProgressAt);
+  if (codecKind && ++codecFailures >= CODEC_TRIES) {
+    const label = codecLabel(info.video ?? info.audio ?? "");
+    return showMessage(gen, info, {
+      text: `This browser cannot play this stream's ${label} ${info.video ? "video" : "audio"}.`,
+      detail: `LL-HLS failed ${codecFailures} times with "${data.details}". Another browser or device may ` +
+        "play it. Streamer: send H.264 video without B-frames (OBS: Video Encoder x264; ffmpeg: " +
+        "-c:v libx264 -bf 0) and AAC or Opus audio.",
+    });
+  }
+  restart(reason, { failure: true });
+}
+
+/**
+ * Looks at the media info once (not more often than every 1 s): restarts at once when the stream went
+ * offline or restarted since this session began. Returns whether it restarted.
+ */
+async function checkStream(gen: number): Promise<boolean> {
+  const s = session;
+  const now = performance.now();
+  if (!s || s.gen !== gen || now - s.checkedAt < 1000) return false;
+  s.checkedAt = now;
+  const r = await probe();
+  if (gen !== generation || session !== s) return false;
+  if (r.kind === "login") {
+    location.href = `/login?next=${encodeURIComponent(location.pathname)}`;
+    return true;
+  }
+  if (r.kind !== "online") {
+    restart(r.kind === "down" ? "server not reachable" : "stream went offline", { fast: true });
+    return true;
+  }
+  if (r.info.since !== s.info.since || r.info.video !== s.info.video || r.info.audio !== s.info.audio) {
+    restart("the stream restarted", { fast: true });
+    return true;
+  }
+  return false;
+}
+
+/**
+ * Whether MediaMTX ended the WebRTC session: its DTLS close (Chromium then keeps connectionState
+ * "connected" until ICE times out, 15 s and more) or no RTP packet for RTC_DEAD_MS.
+ */
+function rtcEnded(s: Session, r: RtcSession, now: number): boolean {
+  const dtls = r.pc.getReceivers()[0]?.transport?.state;
+  return dtls === "closed" || dtls === "failed" ||
+    (now - s.at >= RTC_DEAD_MS && now - s.packetsAt >= RTC_DEAD_MS);
+}
+
+/**
+ * MediaMTX ended the WebRTC session (once per session). It does so when the publisher goes (then the
+ * stream is offline or restarted: start again at once), and right after the start for H.264/H.265 with
+ * B-frames (internal/protocols/webrtc/from_stream.go: "WebRTC doesn't support H264 streams with
+ * B-frames"): then LL-HLS, saying why.
+ */
+async function onRtcEnded(s: Session) {
+  if (s.ended) return;
+  s.ended = true;
+  s.checkedAt = 0;
+  if (await checkStream(s.gen) || session !== s) return;
+  if (watch.firstProgressAt) return restart("the WebRTC session ended", { failure: true, fast: true });
+  const label = codecLabel(s.info.video ?? "");
+  leaveWebrtc(
+    s,
+    "WebRTC ended before the first picture",
+    s.info.video === "H264" || s.info.video === "H265"
+      ? `WebRTC stopped before the first picture: ${label} with B-frames cannot go over WebRTC. Playing LL-HLS.`
+      : "WebRTC stopped before the first picture. Playing LL-HLS.",
+    true,
+  );
+}
+
+/** Shows LIVE (and the sound-only message, if any) once the session shows progress. */
+function setLive() {
+  const m = session?.liveMessage;
+  setStatus("live", m?.text ?? "", m?.detail ?? "");
+}
+
+video.addEventListener("playing", () => {
+  // A WebRTC stream "plays" as soon as audio arrives; LIVE waits for the first picture.
+  if (session && (!session.hasVideo || watch.firstProgressAt)) setLive();
+});
 video.addEventListener("error", () => {
-  if (state.mode === "native") restart("media error");
+  if (state.mode === "native" && session) restart("media error", { failure: true });
 });
 
-// On WebRTC nothing else reaches livegate while playing: poll the media info and restart when the stream
-// has ended.
-setInterval(async () => {
-  if (!rtc || state.mode !== "webrtc") return;
-  const info = await mediaInfo();
-  if (rtc && info && !info.live) restart("stream ended");
+// Every 5 s: has the stream ended or restarted? (On WebRTC nothing else reaches livegate while playing.)
+setInterval(() => {
+  if (session && state.status === "live") void checkStream(session.gen);
 }, 5000);
 
-// Latency display and stall watchdog.
-let lastTime = -1;
-let stalledFor = 0;
-setInterval(() => {
+/** One look at the session (every 0.5 s): progress, first picture, stalls. */
+async function tick() {
+  const s = session;
+  if (!s || s.gen !== generation) return;
   if (rtc) {
-    rtcStats(rtc.pc).then((st) => {
-      state.latency = isFinite(st.latency) ? st.latency : NaN;
-      state.audioPackets = st.audioPackets;
-      state.audioEnergy = st.audioEnergy;
-    }, () => {});
+    const st = await rtcStats(rtc.pc).catch(() => null);
+    if (!st || session !== s) return;
+    state.latency = isFinite(st.latency) ? st.latency : NaN;
+    state.audioPackets = st.audioPackets;
+    state.audioEnergy = st.audioEnergy;
+    if (s.hasVideo) watch.counter("framesDecoded", st.framesDecoded);
+    else watch.counter("audioPackets", st.audioPackets);
+    const packets = st.audioPackets + st.videoPackets;
+    if (packets > s.packets) {
+      s.packets = packets;
+      s.packetsAt = performance.now();
+    }
   } else {
     const lat = hls?.latency;
     state.latency = typeof lat === "number" && isFinite(lat) ? lat : NaN;
+    // LL-HLS: the media clock stops when data stops, so it is progress where no frames are counted
+    // (sound only, or a hidden tab that presents no frames).
+    if (!s.hasVideo || document.hidden) watch.counter("mediaTime", Math.floor(video.currentTime * 10));
   }
+  state.frames = watch.presented;
+  const now = performance.now();
+  const idle = watch.idleMs(now);
+  if (watch.playingMs(now) >= STEADY_MS && (state.failures || codecFailures)) {
+    state.failures = 0;
+    codecFailures = 0;
+  }
+  if (rtc && rtcEnded(s, rtc, now)) return void onRtcEnded(s);
+  if (!watch.firstProgressAt) {
+    // Starting: no picture yet.
+    if (rtc) {
+      if (s.hasVideo && now - s.at >= RTC_FIRST_FRAME_MS) {
+        leaveWebrtc(
+          s,
+          "no picture over WebRTC",
+          `WebRTC delivered no picture within ${RTC_FIRST_FRAME_MS / 1000} s. Playing LL-HLS.`,
+          true,
+        );
+      }
+    } else if (idle >= HLS_FIRST_FRAME_MS) restart("no picture from LL-HLS", { failure: true });
+    return;
+  }
+  if (idle < watch.stallMs(now) || video.paused) {
+    if (state.status !== "live" && state.status !== "error" && !video.paused && idle < 1000) setLive();
+    return;
+  }
+  // The picture stopped: no LIVE badge over a frozen frame.
+  if (state.status === "live") {
+    state.stalls++;
+    setStatus("reconnecting", "The stream was interrupted. Reconnecting…", "No new frames arrive.");
+  }
+  if (await checkStream(s.gen) || session !== s) return;
+  if (rtc) {
+    if (rtc.pc.connectionState !== "connected") {
+      // The network between browser and MediaMTX broke: LL-HLS (plain HTTPS) for this page.
+      leaveWebrtc(s, "WebRTC stalled", "WebRTC stalled on this network; playing LL-HLS.", false);
+    } else if (idle >= 4000) {
+      leaveWebrtc(s, "WebRTC stalled", "WebRTC sends no picture any more; playing LL-HLS.", false);
+    }
+  } else if (idle >= HLS_STALL_RESTART_MS) restart("stalled", { failure: true });
+}
+
+setInterval(() => {
+  void tick();
   latencyEl.textContent = isFinite(state.latency)
     ? `latency ${state.latency.toFixed(state.mode === "webrtc" ? 2 : 1)} s`
     : "latency –";
-  if (state.status === "live" && !video.paused) {
-    stalledFor = video.currentTime === lastTime ? stalledFor + 0.5 : 0;
-    if (rtc && stalledFor >= 4) {
-      // WebRTC stalled: fall back to LL-HLS for this page.
-      stalledFor = 0;
-      state.fallbacks++;
-      state.webrtcError = "stalled";
-      webrtcBroken = true;
-      restart("WebRTC stalled");
-    } else if (stalledFor >= 8) {
-      stalledFor = 0;
-      restart("stalled");
-    }
-  }
-  lastTime = video.currentTime;
 }, 500);
 
 run();

@@ -126,6 +126,9 @@ export interface RtcStats {
   audioPackets: number;
   /** Sum of squared audio levels received (0 for silence). */
   audioEnergy: number;
+  videoPackets: number;
+  /** Video frames decoded so far: what proves pictures arrive (the video clock advances without them). */
+  framesDecoded: number;
 }
 
 export async function rtcStats(pc: RTCPeerConnection): Promise<RtcStats> {
@@ -134,8 +137,12 @@ export async function rtcStats(pc: RTCPeerConnection): Promise<RtcStats> {
   let rtt = 0;
   let audioPackets = 0;
   let audioEnergy = 0;
+  let videoPackets = 0;
+  let framesDecoded = 0;
   stats.forEach((r) => {
     if (r.type === "inbound-rtp" && r.kind === "video") {
+      videoPackets += r.packetsReceived ?? 0;
+      framesDecoded += r.framesDecoded ?? 0;
       if (r.framesDecoded > 0 && typeof r.totalProcessingDelay === "number") {
         jitter = r.totalProcessingDelay / r.framesDecoded;
       } else if (r.jitterBufferEmittedCount > 0) jitter = r.jitterBufferDelay / r.jitterBufferEmittedCount;
@@ -148,5 +155,5 @@ export async function rtcStats(pc: RTCPeerConnection): Promise<RtcStats> {
       rtt = r.currentRoundTripTime;
     }
   });
-  return { latency: jitter + rtt / 2, audioPackets, audioEnergy };
+  return { latency: jitter + rtt / 2, audioPackets, audioEnergy, videoPackets, framesDecoded };
 }

@@ -58,6 +58,7 @@ export interface RawPath {
   available?: boolean;
   onlineTime?: string | null;
   readyTime?: string | null;
+  availableTime?: string | null;
   inboundBytes?: number;
   bytesReceived?: number;
   source?: MtxConn | null;

@@ -1,6 +1,7 @@
 // GET /api/streams/<path>/media: what a stream carries and whether WebRTC can deliver it, so the player can
-// pick WebRTC or LL-HLS and say why. Asks MediaMTX's API (tracks of the path). The player also polls it
-// while on WebRTC to notice the end of the stream. (WebRTC viewers are counted by MediaMTX as readers.)
+// pick WebRTC or LL-HLS and say why, or say that nothing can carry the video to a browser. Asks MediaMTX's API
+// (tracks of the path). The player also polls it to notice the end or a restart of the stream (`since`).
+// (WebRTC viewers are counted by MediaMTX as readers.)
 import { Hono } from "hono";
 import { NAME_RE } from "../core/names.ts";
 import { MtxError } from "../core/errors.ts";
@@ -13,6 +14,8 @@ import { refusal } from "../http/refusal.ts";
 const WEBRTC_VIDEO = ["AV1", "VP9", "VP8", "H265", "H264"];
 const WEBRTC_AUDIO = ["Opus", "G722", "G711", "LPCM"];
 const VIDEO = [...WEBRTC_VIDEO, "MPEG-4 Video", "MPEG-1/2 Video", "M-JPEG"];
+/** Video codecs MediaMTX's HLS muxer carries; it skips other video tracks (internal/protocols/hls/from_stream.go). */
+const HLS_VIDEO = ["AV1", "VP9", "H265", "H264"];
 
 export interface MediaInfo {
   path: string;
@@ -23,8 +26,15 @@ export interface MediaInfo {
   webrtc: boolean;
   /** WebRTC also carries its audio (false when there is audio WebRTC cannot carry, e.g. AAC). */
   webrtcAudio: boolean;
+  /** MediaMTX's LL-HLS carries this stream's video (false: HLS would be sound only, or nothing). */
+  hlsVideo: boolean;
   /** Human explanation when WebRTC cannot carry everything. */
   note: string;
+  /**
+   * When the current publish became available (ISO time from MediaMTX's `availableTime`), null when offline:
+   * a new value means the publisher restarted, so the player starts a new session instead of waiting.
+   */
+  since: string | null;
 }
 
 export function describeTracks(path: string, codecs: string[]): MediaInfo {
@@ -39,7 +49,8 @@ export function describeTracks(path: string, codecs: string[]): MediaInfo {
     note =
       `The audio is ${name}, which WebRTC cannot carry (it needs Opus); playing LL-HLS to keep the sound.`;
   }
-  return { path, live: true, video, audio, webrtc, webrtcAudio, note };
+  const hlsVideo = video !== null && HLS_VIDEO.includes(video);
+  return { path, live: true, video, audio, webrtc, webrtcAudio, hlsVideo, note, since: null };
 }
 
 export function mediaRoutes(deps: Pick<AppDeps, "access" | "mtx" | "mtxState">) {
@@ -65,13 +76,16 @@ export function mediaRoutes(deps: Pick<AppDeps, "access" | "mtx" | "mtxState">) 
         audio: null,
         webrtc: false,
         webrtcAudio: false,
+        hlsVideo: false,
         note: "offline",
+        since: null,
       };
       return c.json(off);
     }
     const info = describeTracks(path, codecsOf(body));
     info.live = !!(body.available ?? body.ready);
-    if (!info.live) Object.assign(info, { webrtc: false, note: "offline" });
+    if (info.live) info.since = body.availableTime ?? body.readyTime ?? null;
+    else Object.assign(info, { webrtc: false, note: "offline" });
     return c.json(info, 200, { "cache-control": "no-store" });
   });
   return app;

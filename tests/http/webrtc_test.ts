@@ -99,4 +99,10 @@ Deno.test("webrtc: which codecs WebRTC can carry, and what the player is told", 
   const mpeg4 = describeTracks("live", ["MPEG-4 Video", "Opus"]);
   assert.equal(mpeg4.webrtc, false);
   assert.match(mpeg4.note, /cannot carry MPEG-4 Video/);
+  // What MediaMTX's LL-HLS carries: the player says "sound only" for the rest.
+  assert.deepEqual([aac.hlsVideo, mpeg4.hlsVideo, describeTracks("live", ["H265"]).hlsVideo], [
+    true,
+    false,
+    true,
+  ]);
 });
