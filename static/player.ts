@@ -57,7 +57,7 @@ const CODEC_ERRORS = new Set<string>([
   Hls.ErrorDetails.BUFFER_INCOMPATIBLE_CODECS_ERROR,
 ]);
 
-type Status = "connecting" | "offline" | "live" | "reconnecting" | "error";
+type Status = "connecting" | "offline" | "live" | "reconnecting" | "error" | "ended";
 /** Exposed for tests and for curious viewers (window.livegate in the console). */
 const state = {
   status: "connecting" as Status,
@@ -113,7 +113,17 @@ interface MediaInfo {
 
 type Probe =
   | { kind: "online"; info: MediaInfo }
-  | { kind: "offline" | "login" | "down" };
+  | { kind: "offline" | "login" | "down" }
+  | { kind: "denied"; message: string };
+
+/** How this page may watch (the server's answer when it rendered the page): "share" for a share link. */
+const via = document.body.dataset.via ?? "";
+// A share link's token is in a cookie now: keep it out of the address bar and the history.
+if (new URLSearchParams(location.search).has("share")) {
+  const u = new URL(location.href);
+  u.searchParams.delete("share");
+  history.replaceState(history.state, "", u.pathname + u.search + u.hash);
+}
 
 /** Asks livegate what the stream carries and whether it is live; "login" when the session expired (401). */
 async function probe(): Promise<Probe> {
@@ -122,7 +132,17 @@ async function probe(): Promise<Probe> {
       cache: "no-store",
       credentials: "same-origin",
     });
+    // Access taken away while watching: a share link revoked or expired (401 for its anonymous viewer), or
+    // this account no longer allowed (403). Say so and stop; nothing will change by retrying.
+    if (res.status === 401 && via === "share") {
+      await res.body?.cancel();
+      return { kind: "denied", message: "This share link has been revoked or has expired." };
+    }
     if (res.status === 401) return { kind: "login" };
+    if (res.status === 403) {
+      await res.body?.cancel();
+      return { kind: "denied", message: "You may no longer watch this stream." };
+    }
     if (!res.ok) {
       await res.body?.cancel();
       return { kind: res.status === 404 || res.status === 403 ? "offline" : "down" };
@@ -208,6 +228,10 @@ async function waitUntilOnline(gen: number, fast: boolean): Promise<MediaInfo | 
     const r = await probe();
     if (gen !== generation) return null;
     if (r.kind === "online") return r.info;
+    if (r.kind === "denied") {
+      denied(r.message);
+      return null;
+    }
     if (r.kind === "login") {
       location.href = `/login?next=${encodeURIComponent(location.pathname)}`;
       await sleep(60_000);
@@ -441,6 +465,10 @@ async function checkStream(gen: number): Promise<boolean> {
   s.checkedAt = now;
   const r = await probe();
   if (gen !== generation || session !== s) return false;
+  if (r.kind === "denied") {
+    denied(r.message);
+    return true;
+  }
   if (r.kind === "login") {
     location.href = `/login?next=${encodeURIComponent(location.pathname)}`;
     return true;
@@ -487,6 +515,13 @@ async function onRtcEnded(s: Session) {
       : "WebRTC stopped before the first picture. Playing LL-HLS.",
     true,
   );
+}
+
+/** Access ended: playback stops for good, with the reason (a reload shows what is allowed now). */
+function denied(message: string) {
+  generation++;
+  stopPlayback();
+  setStatus("ended", message, "The stream's owner or an admin changed who may watch. Reload to try again.");
 }
 
 /** Shows LIVE (and the sound-only message, if any) once the session shows progress. */

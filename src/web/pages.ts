@@ -53,7 +53,10 @@ export function loginPage(opts: { csrf: string; next: string; error?: string; us
   );
 }
 
-export function playerPage(opts: { path: string; user: string; csrf: string; canPublish?: boolean }) {
+/** The player page; `via` says how this viewer may watch (the door's answer: "share" for a share link). */
+export function playerPage(
+  opts: { path: string; user: string; csrf: string; canPublish?: boolean; via?: string },
+) {
   return layout(
     opts.path,
     html`<section class="player">
@@ -72,7 +75,11 @@ export function playerPage(opts: { path: string; user: string; csrf: string; can
   <p id="note" class="note hidden" role="status"></p>
 </section>
 <script type="module" src="/static/player.js"></script>`,
-    { user: opts.user, csrf: opts.csrf, bodyData: `data-path="${opts.path}" data-csrf="${opts.csrf}"` },
+    {
+      user: opts.user,
+      csrf: opts.csrf,
+      bodyData: `data-path="${opts.path}" data-csrf="${opts.csrf}" data-via="${opts.via ?? ""}"`,
+    },
   );
 }
 

@@ -67,6 +67,7 @@ export function webRoutes(deps: AppDeps, assets: Map<string, Asset>) {
         user: user?.name ?? "",
         csrf: csrfToken(c),
         canPublish: (await deps.access.authorize({ actor, action: "publish", path })).allow,
+        via: d.via,
       }),
     );
   });

@@ -336,3 +336,80 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "hardening: the player says why when access ends, stops, and keeps no share token in the address bar",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const lg = await startLivegate();
+    const browser = await launchChromium();
+    const pub = publish(`rtmp://127.0.0.1:${lg.rtmpPort}/live?token=${lg.key}`, 120, { size: "320x180" });
+    try {
+      const admin = new Client(lg.url);
+      assert.equal((await admin.login("admin", ADMIN_PASSWORD)).status, 303);
+      const made = await admin.api("POST", "/api/users", { name: "vic", role: "viewer" });
+      assert.equal(
+        (await admin.api("PATCH", "/api/streams/live", { visibility: "unlisted", allow: ["vic"] })).status,
+        200,
+      );
+      const share = await admin.api("POST", "/api/streams/live/shares", { hours: 1 });
+      const token: string = share.body.token;
+      await waitFor("stream live", async () => {
+        const r = await admin.fetch("/api/streams/live/media");
+        return (await r.json()).live ? true : undefined;
+      }, 30_000);
+      const state = (page: Page) =>
+        page.evaluate(() => (globalThis as unknown as { livegate: { status: string } }).livegate.status);
+      const overlay = (page: Page) =>
+        page.evaluate(() => document.getElementById("overlay")?.textContent ?? "");
+
+      // A share-link viewer (anonymous) and a logged-in viewer on the allow-list, both in the real player.
+      const shareCtx = await browser.newContext();
+      const sharePage = await shareCtx.newPage();
+      const requests: number[] = [];
+      sharePage.on("request", () => requests.push(Date.now()));
+      await sharePage.goto(`${lg.url}/watch/live?share=${encodeURIComponent(token)}`);
+      await waitFor(
+        "share viewer live",
+        async () => (await state(sharePage)) === "live" || undefined,
+        30_000,
+      );
+      assert.equal(new URL(sharePage.url()).searchParams.has("share"), false, "no token in the address bar");
+
+      const vic = new Client(lg.url);
+      assert.equal((await vic.login("vic", made.body.password)).status, 303);
+      const vicCtx = await browser.newContext();
+      await vicCtx.addCookies([...vic.cookies].map(([name, value]) => ({ name, value, url: lg.url })));
+      const vicPage = await vicCtx.newPage();
+      await vicPage.goto(`${lg.url}/watch/live?mode=webrtc`);
+      await waitFor("vic live on WebRTC", async () => (await state(vicPage)) === "live" || undefined, 30_000);
+
+      // The link is revoked: the share viewer is told, and its player stops asking.
+      const id = token.split(".")[0];
+      assert.equal((await admin.api("DELETE", `/api/streams/live/shares/${id}`)).status, 200);
+      await waitFor(
+        "share viewer told",
+        async () => (await state(sharePage)) === "ended" || undefined,
+        15_000,
+      );
+      assert.match(await overlay(sharePage), /share link has been revoked or has expired/);
+      const stoppedAt = Date.now();
+      await new Promise((r) => setTimeout(r, 5000));
+      const later = requests.filter((t) => t > stoppedAt + 500).length;
+      assert.ok(later <= 1, `${later} requests after the player stopped`);
+
+      // vic is taken off the allow-list: told on the WebRTC page, not sent to the login page.
+      assert.equal((await admin.api("PATCH", "/api/streams/live", { allow: ["nobody-else"] })).status, 200);
+      await waitFor("vic told", async () => (await state(vicPage)) === "ended" || undefined, 15_000);
+      assert.match(await overlay(vicPage), /You may no longer watch this stream/);
+      assert.match(vicPage.url(), /\/watch\/live/);
+      await shareCtx.close();
+      await vicCtx.close();
+    } finally {
+      await browser.close();
+      await stopProc(pub);
+      await lg.stop();
+    }
+  },
+});
