@@ -2,10 +2,8 @@
 // with the internal credential), in Prometheus text format. Access needs the bearer token
 // (LIVEGATE_METRICS_TOKEN) or a client IP on LIVEGATE_METRICS_ALLOW; with neither configured /metrics is off.
 import { Hono } from "hono";
-import type client from "prom-client";
 import { safeEqualString } from "../core/crypto.ts";
 import { ipAllowed } from "../metrics/ip-allow.ts";
-import { registry } from "../metrics/registry.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 
 async function mediamtxMetrics(deps: Pick<AppDeps, "mtx">): Promise<string> {
@@ -21,8 +19,9 @@ async function mediamtxMetrics(deps: Pick<AppDeps, "mtx">): Promise<string> {
   }
 }
 
-/** GET /metrics; `gauges` is the app's registry of scrape-time gauges (metrics/gauges.ts). */
-export function metricsRoutes(deps: Pick<AppDeps, "cfg" | "mtx">, gauges: client.Registry) {
+/** GET /metrics: the app's metrics (deps.metrics), then MediaMTX's own. */
+export function metricsRoutes(deps: Pick<AppDeps, "cfg" | "mtx" | "metrics">) {
+  const registry = deps.metrics.registry;
   const app = new Hono<Env>();
   app.get("/metrics", async (c) => {
     const { token, allow } = deps.cfg.metrics;
@@ -40,9 +39,7 @@ export function metricsRoutes(deps: Pick<AppDeps, "cfg" | "mtx">, gauges: client
         bearer ? 403 : 401,
       );
     }
-    const counters = await registry.metrics();
-    const g = await gauges.metrics();
-    const own = counters + (counters.endsWith("\n") || !counters ? "" : "\n") + g;
+    const own = await registry.metrics();
     const body = own + (own.endsWith("\n") ? "" : "\n") + await mediamtxMetrics(deps);
     return c.body(body, 200, { "content-type": registry.contentType, "cache-control": "no-store" });
   });

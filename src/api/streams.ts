@@ -23,6 +23,7 @@ import { liveList } from "./live-list.ts";
 import { adminOnly, apiGuard, auditOf, jsonBody } from "./common.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 import { refuse } from "../http/refusal.ts";
+import { publicBase, publishHostOf } from "../http/client.ts";
 
 const publicKey = ({ hash: _h, ...k }: StreamKey) => k;
 
@@ -193,7 +194,7 @@ export function streamApiRoutes(deps: AppDeps) {
         owner: user.name,
         audit: auditOf(c, "key.create", path, name),
       });
-      const rtmp = `rtmp://${deps.cfg.publishHost}:${deps.cfg.mediamtx.ports.rtmp}/${path}?token=${key}`;
+      const rtmp = `rtmp://${publishHostOf(c, deps)}:${deps.cfg.mediamtx.ports.rtmp}/${path}?token=${key}`;
       return c.json({ key, meta: publicKey(meta), publishUrl: rtmp }, 201);
     },
   );
@@ -237,7 +238,7 @@ export function streamApiRoutes(deps: AppDeps) {
         createdBy: c.get("user")!.name,
         audit: auditOf(c, "share.create", path, `${Number(hours)} h`),
       });
-      const url = `${deps.cfg.publicUrl}/watch/${path}?share=${encodeURIComponent(token)}`;
+      const url = `${publicBase(c, deps)}/watch/${path}?share=${encodeURIComponent(token)}`;
       return c.json({ share, token, url }, 201);
     },
   );

@@ -26,7 +26,7 @@ import type { Services } from "./services.ts";
 export function createApp(deps: Services, assets: Map<string, Asset>) {
   const app = new Hono<Env>();
 
-  app.use("*", httpMetrics());
+  app.use("*", httpMetrics(deps.metrics));
   app.use("*", async (c, next) => {
     await next();
     for (const [k, v] of SECURITY_HEADERS) c.header(k, v);
@@ -45,7 +45,7 @@ export function createApp(deps: Services, assets: Map<string, Asset>) {
   // Liveness and the compatibility API of the server livegate replaces.
   app.get("/health", (c) => c.text("OK"));
   app.route("/", readyRoutes(deps));
-  app.route("/", metricsRoutes(deps, deps.gauges));
+  app.route("/", metricsRoutes(deps));
   app.get("/api/stream/validate", async (c) => {
     const path = await deps.access.keyPath(c.req.query("token") ?? "");
     return path ? c.json({ valid: true, path }) : c.json({ valid: false }, 401);

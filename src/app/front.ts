@@ -21,7 +21,7 @@ export function frontHandler(deps: Services, app: ServeHandler): ServeHandler {
       const m = HOOK_URL_RE.exec(req.url);
       if (m && !m[1].includes("%")) {
         const t0 = performance.now();
-        return hook(req, m[1]).then((res) => answered(res, "POST", HOOK_ROUTE, t0));
+        return hook(req, m[1]).then((res) => answered(deps.metrics, res, "POST", HOOK_ROUTE, t0));
       }
     }
     if (req.method === "HEAD") return Promise.resolve(next(req, info)).then(headResponse);

@@ -15,12 +15,11 @@ import { MtxClient } from "../mediamtx/client.ts";
 import { LiveState } from "../mediamtx/live-state.ts";
 import type { MtxSecrets } from "../mediamtx/secrets.ts";
 import type { MtxState } from "../mediamtx/supervisor.ts";
-import { createGauges, type MetricSources } from "../metrics/gauges.ts";
+import { Metrics } from "../metrics/registry.ts";
 import type { Store } from "../store/kv.ts";
 import type { AppDeps } from "../http/context.ts";
 import { HlsProxy } from "../proxy/hls.ts";
 import { followChanges } from "./invalidation.ts";
-import type client from "prom-client";
 
 export interface ServiceInputs {
   store: Store;
@@ -37,10 +36,6 @@ export interface ServiceInputs {
 export interface Services extends AppDeps {
   /** The app's one HLS proxy (shared upstream fetches and kept media files). */
   hls: HlsProxy;
-  /** What the app's scrape-time gauges read (filled by the operations, src/events/ops.ts). */
-  metricSources: MetricSources;
-  /** The app's registry of gauges (merged into /metrics). */
-  gauges: client.Registry;
   /** Stops following the store's changes. */
   close(): void;
 }
@@ -51,7 +46,6 @@ export function createServices(inputs: ServiceInputs): Services {
   const { store, cfg, secrets } = inputs;
   const mtx = inputs.mtx ?? new MtxClient(cfg, secrets, clock);
   const tickets = new PublishTickets(clock);
-  const metricSources: MetricSources = {};
   const deps: AppDeps = {
     store,
     cfg,
@@ -65,6 +59,7 @@ export function createServices(inputs: ServiceInputs): Services {
     viewers: new ViewerTracker(),
     tickets,
     ledger: new PublishLedger(),
+    metrics: new Metrics(),
     readers: new ReaderLedger(),
     mtxState: inputs.mtxState ?? (() => "external"),
   };
@@ -72,8 +67,6 @@ export function createServices(inputs: ServiceInputs): Services {
   return {
     ...deps,
     hls: new HlsProxy(deps),
-    metricSources,
-    gauges: createGauges(metricSources),
     close,
   };
 }

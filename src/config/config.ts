@@ -25,8 +25,12 @@ export interface Config extends OpsConfig {
   port: number;
   dataDir: string;
   publicUrl: string;
+  /** Whether LIVEGATE_PUBLIC_URL was set; unset, links use the host the browser reached livegate on. */
+  publicUrlSet: boolean;
   /** Host name printed in publish URLs (the machine streamers reach). */
   publishHost: string;
+  /** Whether LIVEGATE_PUBLISH_HOST was set (unset: the public URL's host, or the reached host). */
+  publishHostSet: boolean;
   mediamtx: {
     bin: string;
     configFile: string;
@@ -195,7 +199,8 @@ export function loadConfig(
   } catch {
     throw new ConfigError(pu.name, `'${publicUrl}' is not an http(s) URL`);
   }
-  const publishHost = String(get(ENV.publishHost, "publishHost").value ?? new URL(publicUrl).hostname);
+  const ph = get(ENV.publishHost, "publishHost");
+  const publishHost = String(ph.value ?? new URL(publicUrl).hostname);
 
   const bin = get(ENV.mediamtxBin, "mediamtx.bin");
   const cf = get(ENV.mediamtxConfig, "mediamtx.configFile");
@@ -221,7 +226,9 @@ export function loadConfig(
     port,
     dataDir,
     publicUrl,
+    publicUrlSet: pu.value !== undefined,
     publishHost,
+    publishHostSet: ph.value !== undefined,
     mediamtx: {
       bin: String(bin.value ?? ""),
       configFile,

@@ -1,8 +1,6 @@
 // Starts what runs beside the HTTP server for operations: the live-state poller (src/mediamtx/live-state.ts)
 // and what follows it (webhooks through the stream watcher, the recheck of running publishes), the metric
 // sources of the app's gauges, and the low-disk warning for recordings. stop() ends them all.
-import { enableProcessMetrics } from "../metrics/registry.ts";
-import type { MetricSources } from "../metrics/gauges.ts";
 import { diskUsage, formatBytes } from "../recordings/disk.ts";
 import type { AppDeps } from "../http/context.ts";
 import type { Supervisor } from "../mediamtx/supervisor.ts";
@@ -20,15 +18,30 @@ const DISK_CHECK_MS = 60_000;
 export function startOps(
   deps: Pick<
     AppDeps,
-    "store" | "cfg" | "mtx" | "live" | "access" | "ledger" | "readers" | "viewers" | "clock" | "log"
+    | "store"
+    | "cfg"
+    | "mtx"
+    | "live"
+    | "access"
+    | "ledger"
+    | "readers"
+    | "viewers"
+    | "clock"
+    | "log"
+    | "metrics"
   >,
-  sources: MetricSources,
   supervisor: Supervisor | undefined,
   log: (line: string) => void,
 ) {
   const { cfg } = deps;
-  enableProcessMetrics();
-  const hooks = new Webhooks({ urls: cfg.webhooks.urls, secret: cfg.webhooks.secret ?? "", log });
+  const sources = deps.metrics.sources;
+  deps.metrics.enableProcessMetrics();
+  const hooks = new Webhooks({
+    urls: cfg.webhooks.urls,
+    secret: cfg.webhooks.secret ?? "",
+    log,
+    metrics: deps.metrics,
+  });
   const watch = new StreamWatch(deps, hooks, { log, intervalMs: POLL_MS });
   watch.start();
   deps.live.start(POLL_MS);

@@ -5,7 +5,6 @@
 // MediaMTX dies its streams count as stopped once the restarted MediaMTX answers.
 import type { LivePath } from "../mediamtx/client.ts";
 import type { Snapshot } from "../mediamtx/live-state.ts";
-import { streamEvents } from "../metrics/registry.ts";
 import { listSpans } from "../recordings/playback.ts";
 import { recordsPath } from "../mediamtx/record-env.ts";
 import { downloadLink, splitSpan } from "../recordings/range.ts";
@@ -29,7 +28,7 @@ export class StreamWatch {
   #log: (line: string) => void;
 
   constructor(
-    private deps: Pick<AppDeps, "cfg" | "mtx" | "live">,
+    private deps: Pick<AppDeps, "cfg" | "mtx" | "live" | "metrics">,
     private hooks: Webhooks,
     opts: StreamWatchOptions = {},
   ) {
@@ -53,7 +52,7 @@ export class StreamWatch {
       if (this.#live.has(name)) continue;
       this.#live.set(name, { since: now });
       this.#log(`[livegate] stream '${name}' started`);
-      streamEvents.inc({ event: "started" });
+      this.deps.metrics.streamEvents.inc({ event: "started" });
       this.hooks.emit("stream.started", { path: name, startedAt: now.toISOString() });
     }
     for (const [name, { since }] of [...this.#live]) {
@@ -61,7 +60,7 @@ export class StreamWatch {
       this.#live.delete(name);
       const seconds = Math.round((now.getTime() - since.getTime()) / 100) / 10;
       this.#log(`[livegate] stream '${name}' stopped after ${seconds} s`);
-      streamEvents.inc({ event: "stopped" });
+      this.deps.metrics.streamEvents.inc({ event: "stopped" });
       this.hooks.emit("stream.stopped", {
         path: name,
         startedAt: since.toISOString(),
@@ -96,7 +95,7 @@ export class StreamWatch {
     }
     if (spans.length === 0) return;
     const base = this.deps.cfg.publicUrl;
-    streamEvents.inc({ event: "recording_finished" });
+    this.deps.metrics.streamEvents.inc({ event: "recording_finished" });
     this.hooks.emit("recording.finished", {
       path,
       // downloadUrl: the whole span in one link (the first part for a span longer than 24 h, whose

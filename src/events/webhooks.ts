@@ -2,7 +2,7 @@
 // "<timestamp>.<body>" (header X-Livegate-Signature: sha256=<hex>, X-Livegate-Timestamp: unix seconds),
 // retried with exponential backoff on network errors, timeouts, 408, 429 and 5xx. emit() only queues:
 // nothing on the request path (auth hook, pages) ever waits for a receiver.
-import { webhookDeliveries } from "../metrics/registry.ts";
+import type { Metrics } from "../metrics/registry.ts";
 
 export interface WebhookEvent {
   /** stream.started | stream.stopped | recording.finished */
@@ -28,6 +28,8 @@ export interface WebhookOptions {
   /** Events waiting beyond this are dropped (oldest first) so a dead receiver cannot exhaust memory. */
   maxQueue?: number;
   log?: (line: string) => void;
+  /** Where delivery results are counted (the app's metrics). */
+  metrics?: Pick<Metrics, "webhookDeliveries">;
 }
 
 const enc = new TextEncoder();
@@ -58,9 +60,13 @@ export class Webhooks {
   #closed = false;
   #inflight = new Set<Promise<void>>();
   #aborts = new Set<AbortController>();
-  readonly opts: Required<WebhookOptions>;
+  readonly opts: Required<Omit<WebhookOptions, "metrics">>;
+  /** Counts a delivery attempt's result (livegate_webhook_deliveries_total; nothing without metrics). */
+  readonly #count: (labels: { event: string; result: string }) => void;
 
-  constructor(opts: WebhookOptions) {
+  constructor({ metrics, ...opts }: WebhookOptions) {
+    const deliveries = metrics?.webhookDeliveries;
+    this.#count = deliveries ? (l) => deliveries.inc(l) : () => {};
     this.opts = {
       attempts: 8,
       baseDelayMs: 1000,
@@ -81,7 +87,7 @@ export class Webhooks {
     for (const url of this.opts.urls) this.#queue.push({ event, url, attempt: 1, due: now });
     while (this.#queue.length > this.opts.maxQueue) {
       const d = this.#queue.shift()!;
-      webhookDeliveries.inc({ event: d.event.type, result: "dropped" });
+      this.#count({ event: d.event.type, result: "dropped" });
       this.opts.log(`[livegate] webhook queue full: dropped ${d.event.type} for ${d.url}`);
     }
     this.#schedule(now);
@@ -153,7 +159,7 @@ export class Webhooks {
       });
       await res.body?.cancel();
       if (res.ok) {
-        webhookDeliveries.inc({ event: d.event.type, result: "ok" });
+        this.#count({ event: d.event.type, result: "ok" });
         return;
       }
       problem = `answered ${res.status}`;
@@ -167,7 +173,7 @@ export class Webhooks {
     if (this.#closed) return;
     if (retry && d.attempt < this.opts.attempts) {
       const delay = Math.min(this.opts.baseDelayMs * 2 ** (d.attempt - 1), this.opts.maxDelayMs);
-      webhookDeliveries.inc({ event: d.event.type, result: "retry" });
+      this.#count({ event: d.event.type, result: "retry" });
       this.opts.log(
         `[livegate] webhook ${d.event.type} to ${d.url} ${problem}; retry ${d.attempt}/${
           this.opts.attempts - 1
@@ -177,7 +183,7 @@ export class Webhooks {
       this.#queue.push({ ...d, attempt: d.attempt + 1, due });
       this.#schedule(due);
     } else {
-      webhookDeliveries.inc({ event: d.event.type, result: "failed" });
+      this.#count({ event: d.event.type, result: "failed" });
       this.opts.log(`[livegate] webhook ${d.event.type} to ${d.url} failed for good: ${problem}`);
     }
   }

@@ -11,6 +11,7 @@ import type { PublishTickets } from "../auth/publish-tickets.ts";
 import type { ReaderLedger } from "../auth/reader-recheck.ts";
 import type { ViewerTracker } from "../auth/viewers.ts";
 import type { MtxClient } from "../mediamtx/client.ts";
+import type { Metrics } from "../metrics/registry.ts";
 import type { LiveState } from "../mediamtx/live-state.ts";
 import type { MtxSecrets } from "../mediamtx/secrets.ts";
 import type { MtxState } from "../mediamtx/supervisor.ts";
@@ -40,6 +41,8 @@ export interface AppDeps {
   ledger: PublishLedger;
   /** WebRTC sessions and recording downloads with who started them (checked again, reader-recheck.ts). */
   readers: ReaderLedger;
+  /** The app's Prometheus metrics (counters, and the gauges' sources). */
+  metrics: Metrics;
   /** MediaMTX's state as the supervisor sees it ("external" when livegate does not run it). */
   mtxState: () => MtxState | "external";
 }

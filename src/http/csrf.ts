@@ -11,6 +11,14 @@ export const CSRF_COOKIE = "lg_csrf";
 export function csrfToken(c: Context<Env>): string {
   const cur = getCookie(c, CSRF_COOKIE);
   if (cur && /^[A-Za-z0-9_-]{43}$/.test(cur)) return cur;
+  return rotateCsrf(c);
+}
+
+/**
+ * Issues a fresh CSRF token (cookie) and returns it. Called at login, so a token planted in the browser
+ * before (a cookie set by a neighbouring site) is never the one of a logged-in session.
+ */
+export function rotateCsrf(c: Context<Env>): string {
   const t = randomToken(32);
   setCookie(c, CSRF_COOKIE, t, {
     httpOnly: true,

@@ -10,7 +10,6 @@ import { quoteForLog as q } from "../core/log.ts";
 import { decide, type HookDeps, parseHookBody } from "../auth/hook.ts";
 import { readBodyCapped } from "../core/body.ts";
 import type { AppDeps, Env } from "./context.ts";
-import { hookDecisions } from "../metrics/registry.ts";
 import { NAME_RE } from "../core/names.ts";
 import { getStream } from "../store/streams.ts";
 import type { Store } from "../store/kv.ts";
@@ -39,7 +38,7 @@ const OK = '{"ok":true}';
 
 /** The hook endpoint: `secret` is the URL path after HOOK_PREFIX (decoded). */
 export function hookHandler(
-  deps: Pick<AppDeps, "secrets" | "access" | "ledger" | "log" | "store">,
+  deps: Pick<AppDeps, "secrets" | "access" | "ledger" | "log" | "store" | "metrics">,
 ): (req: Request, secret: string) => Promise<Response> {
   // Allowed publish decisions are reused for up to 2 s by the door (src/auth/publish-cache.ts).
   const decideDeps: HookDeps = { secrets: deps.secrets, access: deps.access };
@@ -65,7 +64,7 @@ export function hookHandler(
     const req = parseHookBody(body);
     if (typeof req === "string") return json({ error: req }, 400);
     const d = await decide(req, decideDeps);
-    hookDecisions.inc({
+    deps.metrics.hookDecisions.inc({
       action: KNOWN_ACTIONS.has(req.action) ? req.action : "other",
       result: d.allow ? "allow" : "deny",
     });

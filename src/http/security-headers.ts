@@ -1,6 +1,6 @@
 // Headers every livegate response carries (set by app.ts's middleware, and by answered() for the handlers in
 // front of the app: src/http/front.ts). HTML pages also get the CSP below and no-store.
-import { recordRequest } from "../metrics/http-mw.ts";
+import type { Metrics } from "../metrics/registry.ts";
 
 export const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
   ["X-Content-Type-Options", "nosniff"],
@@ -28,8 +28,14 @@ export function secured(res: Response): Response {
 }
 
 /** A response answered in front of the app: the same headers and request metrics as through the app. */
-export function answered(res: Response, method: string, route: string, t0: number): Response {
+export function answered(
+  metrics: Metrics,
+  res: Response,
+  method: string,
+  route: string,
+  t0: number,
+): Response {
   secured(res);
-  recordRequest(method, route, res.status, t0);
+  metrics.recordRequest(method, route, res.status, t0);
   return res;
 }

@@ -15,8 +15,7 @@ export interface MetricSources {
 }
 
 /** A registry with livegate's gauges reading `sources` at scrape time (set the sources' fields later). */
-export function createGauges(sources: MetricSources): client.Registry {
-  const reg = new client.Registry();
+export function createGauges(sources: MetricSources, reg = new client.Registry()): client.Registry {
   new client.Gauge({
     name: "livegate_sessions_active",
     help: "Login sessions that have not expired",

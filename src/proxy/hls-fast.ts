@@ -12,7 +12,6 @@ import { FILE_RE, type HlsProxy, upstreamQuery } from "./hls.ts";
 import { findPass } from "./hls-pass.ts";
 import { SESSION_COOKIE, SHARE_COOKIE, SHARE_QUERY } from "../http/session.ts";
 import { clientIpOf } from "../http/client.ts";
-import { recordRequest } from "../metrics/http-mw.ts";
 import type { AppDeps, ServeHandler } from "../http/context.ts";
 
 /** A cookie's value as the app reads it (hono's parse: the first one of that name), or undefined. */
@@ -46,7 +45,7 @@ const ROUTE = "/hls/:path/:file";
 
 /** `next` behind the HLS hot path. */
 export function withHlsFastPath(
-  deps: Pick<AppDeps, "cfg" | "caches" | "clock" | "viewers">,
+  deps: Pick<AppDeps, "cfg" | "caches" | "clock" | "viewers" | "metrics">,
   hls: HlsProxy,
   next: ServeHandler,
 ): ServeHandler {
@@ -54,7 +53,7 @@ export function withHlsFastPath(
 
   // HlsProxy's answers carry the security headers already: they are sent as they are.
   const finish = (res: Response, t0: number) => {
-    recordRequest("GET", ROUTE, res.status, t0);
+    deps.metrics.recordRequest("GET", ROUTE, res.status, t0);
     return res;
   };
 

@@ -14,7 +14,6 @@ import { SHARE_QUERY, shareTokenOf } from "../http/session.ts";
 import { withQueryParam } from "./playlist-uris.ts";
 import { mediamtxUrls } from "../mediamtx/env.ts";
 import { mediamtxUnavailable } from "../mediamtx/unavailable.ts";
-import { countedBody, proxyBytesOf } from "../metrics/registry.ts";
 import { type Entry, SharedFetch } from "./hls-shared.ts";
 import { secured, SECURITY_HEADERS } from "../http/security-headers.ts";
 import type { AppDeps, Env } from "../http/context.ts";
@@ -52,8 +51,6 @@ function clientHeaders(file: string, get: (h: string) => string | null): [string
   return out;
 }
 
-const hlsBytes = proxyBytesOf("hls");
-
 const jsonError = (status: number, error: string) => Response.json({ error }, { status });
 
 /** The upstream query string for an HLS request (LL-HLS blocking parameters only), or an error message. */
@@ -85,7 +82,10 @@ export class HlsProxy {
   readonly base: string;
   #templates = new WeakMap<Entry, Response>();
 
-  constructor(readonly deps: Pick<AppDeps, "cfg" | "secrets" | "mtxState" | "log">) {
+  readonly #bytes: { n: number };
+
+  constructor(readonly deps: Pick<AppDeps, "cfg" | "secrets" | "mtxState" | "log" | "metrics">) {
+    this.#bytes = deps.metrics.proxyBytesOf("hls");
     this.base = mediamtxUrls(deps.cfg).hls;
     this.shared = new SharedFetch({ authorization: `Bearer ${deps.secrets.cdn}` });
   }
@@ -151,7 +151,7 @@ export class HlsProxy {
       t = new Response(e.body.byteLength ? e.body : null, { status: e.status, headers });
       this.#templates.set(e, t);
     }
-    hlsBytes.n += e.body.byteLength;
+    this.#bytes.n += e.body.byteLength;
     return t.clone();
   }
 
@@ -165,8 +165,8 @@ export class HlsProxy {
     // Deno streams it natively instead of pumping every chunk through JS (see BENCHMARKS.md).
     const len = Number(res.headers.get("content-length") ?? "x");
     let body: ReadableStream<Uint8Array> | null = res.body;
-    if (body && Number.isSafeInteger(len) && len >= 0) hlsBytes.n += len;
-    else body = countedBody(body, "hls");
+    if (body && Number.isSafeInteger(len) && len >= 0) this.#bytes.n += len;
+    else body = this.deps.metrics.countedBody(body, "hls");
     return new Response(body, {
       status: res.status,
       headers: clientHeaders(file, (h) => res.headers.get(h)),

@@ -15,7 +15,6 @@ import { getRange, listSpans, rangeRecorded, type Span } from "./playback.ts";
 import { MAX_MP4_SECONDS, parseRange } from "./range.ts";
 import { playRecordingPage, recordingsIndexPage, recordingsPage } from "./page.ts";
 import { recordsPath } from "../mediamtx/record-env.ts";
-import { countedBody } from "../metrics/registry.ts";
 import { randomToken, sha256Hex } from "../core/crypto.ts";
 import type { Starter } from "../auth/reader-recheck.ts";
 import type { AppDeps, Env } from "../http/context.ts";
@@ -227,7 +226,8 @@ export function recordingRoutes(deps: AppDeps) {
     ac.signal.addEventListener("abort", done, { once: true });
     /** The body to send: counted, and the reader forgotten when it ends. */
     const sent = (b: ReadableStream<Uint8Array> | null) => {
-      const out = countedBody(b, "playback")?.pipeThrough(new TransformStream({ flush: done })) ?? null;
+      const out =
+        deps.metrics.countedBody(b, "playback")?.pipeThrough(new TransformStream({ flush: done })) ?? null;
       if (!out) done();
       return out;
     };

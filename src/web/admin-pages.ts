@@ -36,13 +36,17 @@ export function dashboardPage(opts: {
   users: (User & { sessions: number })[] | null;
   streams: StreamRowAdmin[];
   audit: AuditEntry[] | null;
+  /** Setup warnings for admins (public URL unset, plain HTTP from the network), shown as a banner. */
+  warnings?: string[];
 }) {
   const admin = opts.me.role === "admin";
   return page(
     "Dashboard",
     opts.me,
     opts.csrf,
-    html`<section class="card">
+    html`${
+      (opts.warnings ?? []).map((w) => html`<p class="error banner" role="alert">${w}</p>`)
+    }<section class="card">
   <div class="row-between"><h1>Streams</h1><a href="/">Home</a></div>
   <table class="grid" id="streams-table">
     <thead><tr><th>Path</th><th>Title</th><th>Visibility</th><th>Owner</th><th>Keys</th><th>State</th></tr></thead>

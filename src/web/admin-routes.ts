@@ -3,6 +3,7 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { csrfToken } from "../http/csrf.ts";
+import { publicBase, reachedOnLoopback } from "../http/client.ts";
 import { requirePageLogin } from "../http/session.ts";
 import { getUserEntry, listUsers } from "../store/users.ts";
 import { getStreamEntry, listStreams } from "../store/streams.ts";
@@ -66,7 +67,26 @@ export function adminPageRoutes(deps: AppDeps) {
         sessions: sessions.filter((s) => s.user === u.name).length,
       }));
     }
+    // Setup problems a newcomer would not notice from the page itself (README: Install on a server).
+    const warnings: string[] = [];
+    if (admin && !reachedOnLoopback(c, deps)) {
+      if (!deps.cfg.publicUrlSet) {
+        warnings.push(
+          `LIVEGATE_PUBLIC_URL is not set: links on these pages use the address you reached livegate on ` +
+            `(${publicBase(c, deps)}), but webhooks and the command line still say ${deps.cfg.publicUrl}. ` +
+            "Set LIVEGATE_PUBLIC_URL (e.g. https://stream.example.org) in livegate's environment.",
+        );
+      }
+      if (!c.get("https")) {
+        warnings.push(
+          "This page came over plain HTTP from the network: passwords, stream keys and share links cross it " +
+            "unencrypted. Put livegate behind HTTPS (the Caddyfile in the repository does it) and keep port " +
+            `${deps.cfg.port} closed to the internet.`,
+        );
+      }
+    }
     return c.html(dashboardPage({
+      warnings,
       me,
       csrf: csrfToken(c),
       users,

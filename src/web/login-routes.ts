@@ -2,7 +2,7 @@
 // the same answer and similar timing for an unknown user and a wrong password. Logout ends the session and
 // clears the session and share-link cookies.
 import { Hono } from "hono";
-import { csrfFailure, csrfToken } from "../http/csrf.ts";
+import { csrfFailure, csrfToken, rotateCsrf } from "../http/csrf.ts";
 import { beginLoginAttempt, loginSucceeded } from "../auth/ratelimit.ts";
 import { dummyHash, verifyPassword } from "../core/password.ts";
 import { SESSION_COOKIE, setSessionCookie, SHARE_COOKIE } from "../http/session.ts";
@@ -13,7 +13,6 @@ import type { AppDeps, Env } from "../http/context.ts";
 import { deleteCookie } from "hono/cookie";
 import { readBodyCapped } from "../core/body.ts";
 import { isKnownDevice, rememberDevice } from "../http/known-device.ts";
-import { loginFailures } from "../metrics/registry.ts";
 
 const MAX_FORM = 16 * 1024;
 
@@ -45,7 +44,8 @@ async function readForm(req: Request): Promise<Record<string, string> | null> {
   return Object.fromEntries(new URLSearchParams(text));
 }
 
-export function loginRoutes(deps: Pick<AppDeps, "store" | "cfg">) {
+export function loginRoutes(deps: Pick<AppDeps, "store" | "cfg" | "metrics">) {
+  const loginFailures = deps.metrics.loginFailures;
   const app = new Hono<Env>();
 
   app.get("/login", (c) => {
@@ -98,6 +98,7 @@ export function loginRoutes(deps: Pick<AppDeps, "store" | "cfg">) {
     await deleteSession(deps.store, c.get("sessionToken")); // never reuse a pre-login session id
     const token = await createSession(deps.store, u.name, deps.cfg.sessionTtlSeconds);
     setSessionCookie(c, deps, token);
+    rotateCsrf(c); // a CSRF token the browser had before the login (maybe planted) ends with it
     await rememberDevice(c, deps, u.name);
     return c.redirect(next, 303);
   });

@@ -413,3 +413,28 @@ Deno.test("attack: brute force in parallel cannot overrun the limits (attempts a
     t.close();
   }
 });
+
+Deno.test("attack: a CSRF token planted before the login is not the logged-in session's (rotated at login)", async () => {
+  const t = await testApp();
+  try {
+    const victim = new Jar(t.app, "192.0.2.21");
+    const planted = "P".repeat(43); // e.g. set by a neighbouring site on a shared parent domain
+    victim.cookies.set("lg_csrf", planted);
+    assert.equal((await victim.login("admin", PASSWORD, { csrf: planted })).status, 303);
+    const now = victim.cookies.get("lg_csrf")!;
+    assert.notEqual(now, planted, "the token was rotated at login");
+    const write = async (token: string, path: string) => {
+      const r = await victim.req("/api/streams", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-csrf-token": token },
+        body: JSON.stringify({ path }),
+      });
+      await r.body?.cancel();
+      return r.status;
+    };
+    assert.equal(await write(planted, "planted"), 403, "the planted token no longer matches the browser's");
+    assert.equal(await write(now, "fresh"), 201);
+  } finally {
+    t.close();
+  }
+});

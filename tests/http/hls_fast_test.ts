@@ -12,7 +12,6 @@ import { createStream } from "../../src/store/streams.ts";
 import { createShare } from "../../src/store/shares.ts";
 import { TTL_MS } from "../../src/auth/session-cache.ts";
 import { storeOf } from "../../src/store/kv.ts";
-import { registry } from "../../src/metrics/registry.ts";
 
 const ALLOWED = [502, 503];
 
@@ -137,7 +136,9 @@ Deno.test("hls hot path: its answers are counted in the request metrics under th
   try {
     const j = await loggedIn(t);
     const count = async () => {
-      const m = (await registry.getMetricsAsJSON()).find((x) => x.name === "livegate_http_requests_total");
+      const m = (await t.deps.metrics.registry.getMetricsAsJSON()).find((x) =>
+        x.name === "livegate_http_requests_total"
+      );
       return (m?.values ?? [])
         .filter((v) => v.labels.route === "/hls/:path/:file")
         .reduce((a, v) => a + v.value, 0);

@@ -1,18 +1,16 @@
 // The shipped Grafana dashboard is valid JSON and only queries metrics livegate actually exports.
 import assert from "node:assert/strict";
-import { enableProcessMetrics, registry } from "../../src/metrics/registry.ts";
-import { createGauges } from "../../src/metrics/gauges.ts";
+import { Metrics } from "../../src/metrics/registry.ts";
 
 Deno.test("grafana dashboard: every livegate_* metric it queries exists", async () => {
   const dash = JSON.parse(
     await Deno.readTextFile(new URL("../../deploy/grafana/livegate.json", import.meta.url)),
   );
   assert.equal(dash.uid, "livegate");
-  enableProcessMetrics();
-  // The process-wide counters and an app's gauges, as the /metrics route writes them.
-  const exported = new Set(
-    [...registry.getMetricsAsArray(), ...createGauges({}).getMetricsAsArray()].map((m) => m.name),
-  );
+  const metrics = new Metrics();
+  metrics.enableProcessMetrics();
+  // An app's counters, gauges and process metrics, as the /metrics route writes them.
+  const exported = new Set(metrics.registry.getMetricsAsArray().map((m) => m.name));
   exported.add("livegate_mediamtx_metrics_up"); // written by the /metrics route itself
   const exprs: string[] = dash.panels.flatMap((p: { targets: { expr: string }[] }) =>
     p.targets.map((t) => t.expr)
