@@ -13,14 +13,21 @@ export const ADMIN_PASSWORD = "e2e-admin-password";
 const handedOut = new Set<number>();
 
 export function freePort(): number {
+  // Below the kernel's ephemeral range (32768+): a port handed out by "port 0", or taken by any outgoing
+  // connection of another test file running in parallel, can be in use again by the time MediaMTX binds
+  // it (seen as "bind: address already in use"). Random, so parallel test files rarely pick the same one,
+  // and checked free on all addresses (RTMP/RTSP listen on 0.0.0.0).
   for (;;) {
-    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const p = (l.addr as Deno.NetAddr).port;
-    l.close();
-    if (!handedOut.has(p)) {
-      handedOut.add(p);
-      return p;
+    const p = 20_000 + Math.floor(Math.random() * 12_000);
+    if (handedOut.has(p)) continue;
+    try {
+      Deno.listen({ hostname: "0.0.0.0", port: p }).close();
+      Deno.listen({ hostname: "127.0.0.1", port: p }).close();
+    } catch {
+      continue;
     }
+    handedOut.add(p);
+    return p;
   }
 }
 
