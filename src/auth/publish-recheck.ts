@@ -9,6 +9,7 @@
 import type { Clock } from "../core/clock.ts";
 import { sha256Hex } from "../core/crypto.ts";
 import type { Log } from "../core/log.ts";
+import { startRecheckLoop } from "../core/recheck-loop.ts";
 import type { PublishGrant } from "./hook.ts";
 import type { Access, Allowance } from "./access.ts";
 
@@ -136,38 +137,13 @@ export function startPublishRecheck(
     log,
     now: () => deps.clock.now(),
   };
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let dueAt = Infinity;
-  let running: Promise<void> | undefined;
-  let stopped = false;
-  // Runs in `ms` unless a run is already due sooner (so a stream of nudges cannot put it off).
-  const schedule = (ms: number) => {
-    const at = Date.now() + ms;
-    if (stopped || (timer !== undefined && at >= dueAt)) return;
-    clearTimeout(timer);
-    dueAt = at;
-    timer = setTimeout(() => {
-      timer = undefined;
-      dueAt = Infinity;
-      tick();
-    }, ms);
-  };
-  const tick = () => {
-    if (running) return schedule(NUDGE_MS);
-    // MediaMTX down or restarting: nothing is published then; the next tick tries again.
-    running = recheckPublishes(rd).then(() => {}, () => {}).finally(() => {
-      running = undefined;
-      schedule(intervalMs);
-    });
-  };
-  ledger.onNudge = () => schedule(NUDGE_MS);
-  schedule(intervalMs);
+  // MediaMTX down or restarting: nothing is published then; the next run tries again.
+  const loop = startRecheckLoop(() => recheckPublishes(rd), intervalMs, NUDGE_MS);
+  ledger.onNudge = loop.nudge;
   return {
     async stop() {
-      stopped = true;
-      clearTimeout(timer);
       ledger.onNudge = undefined;
-      await running;
+      await loop.stop();
     },
   };
 }

@@ -8,6 +8,7 @@
 // credential that created it.
 import type { Clock } from "../core/clock.ts";
 import type { Log } from "../core/log.ts";
+import { startRecheckLoop } from "../core/recheck-loop.ts";
 import type { Store } from "../store/kv.ts";
 import { getSessionById } from "../store/sessions.ts";
 import { getUser } from "../store/users.ts";
@@ -148,37 +149,16 @@ export function startReaderRecheck(
   deps: Parameters<typeof recheckReaders>[0],
   intervalMs = RECHECK_MS,
 ) {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let dueAt = Infinity;
-  let running: Promise<void> | undefined;
-  let stopped = false;
-  const schedule = (ms: number) => {
-    const at = Date.now() + ms;
-    if (stopped || (timer !== undefined && at >= dueAt)) return;
-    clearTimeout(timer);
-    dueAt = at;
-    timer = setTimeout(() => {
-      timer = undefined;
-      dueAt = Infinity;
-      tick();
-    }, ms);
-  };
-  const tick = () => {
-    if (running) return schedule(NUDGE_MS);
-    running = (deps.ledger.size ? recheckReaders(deps).then(() => {}) : Promise.resolve()).catch(() => {})
-      .finally(() => {
-        running = undefined;
-        schedule(intervalMs);
-      });
-  };
-  deps.ledger.onNudge = () => schedule(NUDGE_MS);
-  schedule(intervalMs);
+  const loop = startRecheckLoop(
+    () => deps.ledger.size ? recheckReaders(deps) : Promise.resolve(),
+    intervalMs,
+    NUDGE_MS,
+  );
+  deps.ledger.onNudge = loop.nudge;
   return {
     async stop() {
-      stopped = true;
-      clearTimeout(timer);
       deps.ledger.onNudge = undefined;
-      await running;
+      await loop.stop();
     },
   };
 }
