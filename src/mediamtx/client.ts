@@ -85,7 +85,8 @@ export class MtxClient {
   }
 
   /**
-   * One request to a MediaMTX listener; the Response whatever its status. Throws MtxError "unreachable"
+   * One request to a MediaMTX listener (with livegate's internal credential unless `headers` carry another
+   * authorization); the Response whatever its status, redirects not followed. Throws MtxError "unreachable"
    * when there is no answer within `timeoutMs` (0: no timeout, e.g. for a streamed download that ends
    * with `signal`), or the signal's reason when the abort `signal` fires.
    */
@@ -102,6 +103,7 @@ export class MtxClient {
         headers: { authorization: this.#auth, ...init.headers },
         body: init.body,
         signal,
+        redirect: "manual",
       });
     } catch (e) {
       if (init.signal?.aborted) throw init.signal.reason;

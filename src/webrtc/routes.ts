@@ -15,8 +15,6 @@ import { csrfFailure } from "../http/csrf.ts";
 import { SESSION_COOKIE, SHARE_COOKIE } from "../http/session.ts";
 import type { Actor } from "../auth/access.ts";
 import { NAME_RE } from "../core/names.ts";
-import { basicAuth } from "../mediamtx/secrets.ts";
-import { mediamtxUrls } from "../mediamtx/env.ts";
 import { mediamtxUnavailable } from "../mediamtx/unavailable.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 import { refusal } from "../http/refusal.ts";
@@ -52,18 +50,19 @@ export function webrtcRoutes(
   >,
 ) {
   const app = new Hono<Env>();
-  const base = mediamtxUrls(deps.cfg).webrtc;
+  const base = deps.mtx.urls.webrtc;
 
   const unreachable = (e: unknown) =>
     mediamtxUnavailable(deps, `WebRTC upstream error: ${(e as Error).message}`);
 
-  async function forward(c: Context<Env>, url: string, init: RequestInit): Promise<Response | null> {
+  /** The request to MediaMTX's WebRTC listener (the one MediaMTX client); null when the browser left. */
+  async function forward(
+    c: Context<Env>,
+    url: string,
+    init: { method: string; headers?: Record<string, string>; body?: string },
+  ): Promise<Response | null> {
     try {
-      return await fetch(url, {
-        ...init,
-        redirect: "manual",
-        signal: AbortSignal.any([c.req.raw.signal, AbortSignal.timeout(UPSTREAM_TIMEOUT_MS)]),
-      });
+      return await deps.mtx.request(url, { ...init, signal: c.req.raw.signal }, UPSTREAM_TIMEOUT_MS);
     } catch (e) {
       if (c.req.raw.signal.aborted) return null;
       throw e;
@@ -206,8 +205,9 @@ export function webrtcRoutes(
       const problem = sdpProblem(offer);
       if (problem) return c.json({ error: problem }, 400);
 
+      // WHEP: livegate's internal read credential (the client's default); WHIP: the key or a ticket.
       let ticket = "";
-      let authorization = basicAuth(deps.secrets);
+      let authorization: string | undefined;
       if (key !== null) authorization = `Bearer ${key}`;
       else if (kind === "whip") {
         try {
@@ -223,7 +223,7 @@ export function webrtcRoutes(
         res = await forward(c, `${base}/${path}/${kind}`, {
           method: "POST",
           headers: {
-            authorization,
+            ...(authorization ? { authorization } : {}),
             "content-type": "application/sdp",
             "user-agent": (c.req.header("user-agent") ?? "").slice(0, 300),
             // MediaMTX trusts this from loopback only (MTX_WEBRTCTRUSTEDPROXIES), so its hook and API see the
@@ -371,11 +371,7 @@ export function webrtcRoutes(
       if (!NAME_RE.test(path)) return c.json({ error: `unknown stream path '${path.slice(0, 64)}'` }, 404);
       const headers = new Headers({ allow: "OPTIONS, POST", "accept-post": "application/sdp" });
       try {
-        const r = await fetch(`${base}/${path}/whep`, {
-          method: "OPTIONS",
-          headers: { authorization: basicAuth(deps.secrets) },
-          signal: AbortSignal.timeout(3000),
-        });
+        const r = await deps.mtx.request(`${base}/${path}/whep`, { method: "OPTIONS" });
         await r.body?.cancel();
         const link = r.headers.get("link");
         if (r.ok && link) headers.set("link", link);
