@@ -5,8 +5,8 @@
 // a stream key is sent to /api/stream/validate?token=. Neither may appear anywhere in Caddy's output, while
 // every request is logged (with share=REDACTED / token=REDACTED).
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { freePort, needTool, ROOT, waitFor } from "../e2e/harness.ts";
+import { freePort, waitFor } from "../e2e/harness.ts";
+import { startCaddy } from "../e2e/caddy.ts";
 import { testApp } from "../http/helpers.ts";
 import { createStream } from "../../src/store/streams.ts";
 import { createShare } from "../../src/store/shares.ts";
@@ -21,67 +21,20 @@ Deno.test({
     const t = await testApp({ LIVEGATE_TRUST_PROXY: "true" });
     const port = freePort();
     const server = Deno.serve({ hostname: "127.0.0.1", port, onListen() {} }, t.handler);
-    const httpsPort = freePort();
-    const storage = join(dir, "caddy-data");
-    const conf = join(dir, "Caddyfile.test");
-    await Deno.writeTextFile(
-      conf,
-      `{
-	admin off
-	local_certs
-	skip_install_trust
-	http_port ${freePort()}
-	https_port ${httpsPort}
-	storage file_system {
-		root ${storage}
-	}
-}
-import ${join(ROOT, "Caddyfile")}
-`,
-    );
-    const proc = new Deno.Command(needTool("caddy"), {
-      args: ["run", "--config", conf, "--adapter", "caddyfile"],
-      env: {
-        LIVEGATE_DOMAIN: "localhost",
-        LIVEGATE_UPSTREAM: `127.0.0.1:${port}`,
-        HOME: dir,
-        XDG_DATA_HOME: join(dir, "xdg-data"),
-        XDG_CONFIG_HOME: join(dir, "xdg-config"),
-      },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    let out = "";
-    const dec = new TextDecoder();
-    const pumps = [proc.stdout, proc.stderr].map(async (s) => {
-      for await (const b of s) out += dec.decode(b, { stream: true });
-    });
-    let client: Deno.HttpClient | undefined;
+    const caddy = await startCaddy(dir, `127.0.0.1:${port}`);
+    const out = () => caddy.logs.join("");
+    const client = caddy.client;
     try {
       await createStream(t.kv, "show", { visibility: "unlisted" });
       const { token } = await createShare(t.kv, "show", { hours: 1, createdBy: "admin" });
       const { key } = await createKey(t.kv, "show", "validate");
       const secret = token.split(".")[2]; // the signature: what must never be written down
-      const root = await waitFor("Caddy's internal root certificate", async () => {
-        try {
-          return await Deno.readTextFile(join(storage, "pki", "authorities", "local", "root.crt"));
-        } catch {
-          return undefined;
-        }
-      }, 20_000);
-      client = Deno.createHttpClient({ caCerts: [root] });
-      const base = `https://localhost:${httpsPort}`;
+      const base = caddy.https;
       const get = async (path: string, headers: Record<string, string> = {}) => {
         const r = await fetch(base + path, { client, headers, redirect: "manual" });
         await r.body?.cancel();
         return r;
       };
-      await waitFor(
-        "Caddy serving HTTPS",
-        async () => ((await get("/health")).status === 200 ? true : undefined),
-      );
-
       const q = encodeURIComponent(token);
       const page = await get(`/watch/show?share=${q}`);
       assert.equal(page.status, 200);
@@ -101,23 +54,19 @@ import ${join(ROOT, "Caddyfile")}
       assert.equal(redirect.status, 302);
       assert.ok((redirect.headers.get("location") ?? "").includes(secret), "the Location did carry it");
 
-      const logged = () => out.split("\n").filter((l) => l.includes('"handled request"')).length;
+      const logged = () => out().split("\n").filter((l) => l.includes('"handled request"')).length;
       await waitFor(
         "all requests in the access log",
         () => Promise.resolve(logged() >= requests.length + 3 ? true : undefined),
       );
-      assert.ok(!out.includes(secret), `a share token reached Caddy's log:\n${out}`);
-      assert.ok(!out.includes(key.slice(3)), `a stream key reached Caddy's log:\n${out}`);
-      assert.match(out, /validate\?token=REDACTED/);
-      const redacted = out.split("\n").filter((l) => l.includes("share=REDACTED")).length;
-      assert.ok(redacted >= 4, `requests with a share link are logged, redacted (${redacted}):\n${out}`);
+      assert.ok(!out().includes(secret), `a share token reached Caddy's log:\n${out()}`);
+      assert.ok(!out().includes(key.slice(3)), `a stream key reached Caddy's log:\n${out()}`);
+      assert.match(out(), /validate\?token=REDACTED/);
+      const redacted = out().split("\n").filter((l) => l.includes("share=REDACTED")).length;
+      assert.ok(redacted >= 4, `requests with a share link are logged, redacted (${redacted}):\n${out()}`);
     } finally {
-      client?.close();
-      try {
-        proc.kill("SIGTERM");
-      } catch { /* gone */ }
-      await proc.status;
-      await Promise.allSettled(pumps);
+      client.close();
+      await caddy.stop();
       await server.shutdown();
       t.close();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
