@@ -29,6 +29,49 @@ function formBody(form: HTMLFormElement): Record<string, unknown> {
   return out;
 }
 
+/** One labelled value with a Copy button. */
+function copyField(label: string, value: string): HTMLElement {
+  const line = document.createElement("div");
+  const code = document.createElement("code");
+  code.textContent = value;
+  const btn = document.createElement("button");
+  btn.type = "button";
+  btn.className = "link";
+  btn.textContent = "Copy";
+  btn.setAttribute("aria-label", `Copy ${label}`);
+  btn.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(value);
+      btn.textContent = "Copied";
+    } catch {
+      btn.textContent = "Select and copy by hand";
+    }
+  });
+  line.append(`${label}: `, code, " ", btn);
+  return line;
+}
+
+/** The "Connect OBS" fields of a new key (Server and Stream Key, and the WHIP variant), with Copy buttons. */
+function connectLines(connect: unknown): HTMLElement[] {
+  const c = connect as
+    | { obs?: { server: string; streamKey: string }; whip?: { server: string; bearerToken: string } }
+    | undefined;
+  if (!c?.obs || !c.whip) return [];
+  const head = (t: string) => {
+    const p = document.createElement("p");
+    p.textContent = t;
+    return p;
+  };
+  return [
+    head("OBS: Settings → Stream → Service “Custom…”"),
+    copyField("Server", c.obs.server),
+    copyField("Stream Key", c.obs.streamKey),
+    head("For sub-second latency: Service “WHIP”"),
+    copyField("WHIP Server", c.whip.server),
+    copyField("Bearer Token", c.whip.bearerToken),
+  ];
+}
+
 for (const form of Array.from(document.querySelectorAll<HTMLFormElement>("form[data-api]"))) {
   const msg = form.querySelector(".msg");
   form.addEventListener("submit", async (e) => {
@@ -47,6 +90,7 @@ for (const form of Array.from(document.querySelectorAll<HTMLFormElement>("form[d
             line.append(`${k}: `, code);
             return [line];
           }),
+          ...connectLines(data.connect),
           "Shown once. Reload the page to see the updated list.",
         );
         return;

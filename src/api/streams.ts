@@ -194,8 +194,17 @@ export function streamApiRoutes(deps: AppDeps) {
         owner: user.name,
         audit: auditOf(c, "key.create", path, name),
       });
-      const rtmp = `rtmp://${publishHostOf(c, deps)}:${deps.cfg.mediamtx.ports.rtmp}/${path}?token=${key}`;
-      return c.json({ key, meta: publicKey(meta), publishUrl: rtmp }, 201);
+      const server = `rtmp://${publishHostOf(c, deps)}:${deps.cfg.mediamtx.ports.rtmp}`;
+      // What to paste into OBS (Settings -> Stream): the RTMP form that works with MediaMTX v1.20.1 (the key
+      // after the path, README "Publishing"), and WHIP for sub-second latency (RFC 9725: Bearer Token).
+      const connect = {
+        obs: { server, streamKey: `${path}?token=${key}` },
+        whip: { server: `${publicBase(c, deps)}/whip/${path}`, bearerToken: key },
+      };
+      return c.json(
+        { key, meta: publicKey(meta), publishUrl: `${server}/${path}?token=${key}`, connect },
+        201,
+      );
     },
   );
 

@@ -52,6 +52,12 @@ Deno.test({
       await page.waitForSelector('form[data-api="/api/streams/studio/keys"] .msg.secret code');
       const key = (await kf.locator(".msg code").first().textContent())!.trim();
       assert.match(key, /^lg_/);
+      // Ready for OBS: Server and Stream Key (and the WHIP variant), each with a Copy button.
+      const msgText = (await kf.locator(".msg").textContent()) ?? "";
+      assert.match(msgText, /Server: rtmp:\/\/127\.0\.0\.1:\d+ Copy/);
+      assert.ok(msgText.includes(`Stream Key: studio?token=${key} Copy`), msgText);
+      assert.ok(msgText.includes(`Bearer Token: ${key} Copy`), msgText);
+      assert.equal(await kf.locator('.msg button[aria-label="Copy Stream Key"]').count(), 1);
 
       // The home page without login lists the public stream as offline, then LIVE without a reload.
       const guestCtx = await browser.newContext();

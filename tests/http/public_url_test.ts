@@ -46,6 +46,11 @@ Deno.test("public URL: unset -> the reached host (and forwarded scheme/host behi
     const key = await a.api("POST", "/api/streams/live/keys", { name: "obs" });
     assert.equal(key.status, 201);
     assert.match(key.body.publishUrl, /^rtmp:\/\/stream\.example\.org:\d+\/live\?token=lg_/);
+    // What OBS needs, ready to paste: Server + Stream Key (the working RTMP form), and WHIP.
+    assert.match(key.body.connect.obs.server, /^rtmp:\/\/stream\.example\.org:\d+$/);
+    assert.equal(key.body.connect.obs.streamKey, `live?token=${key.body.key}`);
+    assert.equal(key.body.connect.whip.server, "http://stream.example.org:3000/whip/live");
+    assert.equal(key.body.connect.whip.bearerToken, key.body.key);
     const share = await a.api("POST", "/api/streams/live/shares", { hours: 1 });
     assert.match(share.body.url, /^http:\/\/stream\.example\.org:3000\/watch\/live\?share=/);
     // Over plain HTTP from the network: both warnings on the dashboard.
