@@ -45,9 +45,29 @@ function preferH264(t: RTCRtpTransceiver) {
   t.setCodecPreferences([...h264, ...caps.filter((c) => c.mimeType.toLowerCase() !== "video/h264")]);
 }
 
+/** Whether someone (OBS, another browser) is live on this path now; false when it cannot be told. */
+async function liveNow(): Promise<boolean> {
+  try {
+    const r = await fetch(`/api/streams/${encodeURIComponent(path)}/media`, { cache: "no-store" });
+    return r.ok && (await r.json()).live === true;
+  } catch {
+    return false;
+  }
+}
+
 async function start(source: "camera" | "screen") {
   errorEl.classList.add("hidden");
   state.error = "";
+  // A new publish replaces the one running (MediaMTX hands the path over): ask first.
+  if (
+    await liveNow() &&
+    !confirm(
+      `'${path}' is live right now (from OBS or another browser). Going live here replaces that stream for every viewer. Go live anyway?`,
+    )
+  ) {
+    state.status = "kept";
+    return;
+  }
   show("connecting", "Starting…");
   try {
     media = source === "camera"
@@ -86,6 +106,18 @@ function stop() {
   media = null;
   preview.srcObject = null;
   if (state.status !== "error") show("idle", "Stopped. Pick a source to go live again.");
+}
+
+// Browsers give camera and microphone only to secure pages (HTTPS, or http://localhost): say so before trying.
+if (!globalThis.isSecureContext || !navigator.mediaDevices) {
+  state.status = "insecure";
+  state.error =
+    "Going live from the browser needs HTTPS (or http://localhost on this computer): browsers give " +
+    "pages on plain HTTP no camera, microphone or screen. Open this page over https://, or publish with OBS.";
+  errorEl.textContent = state.error;
+  errorEl.classList.remove("hidden");
+  cameraBtn.disabled = screenBtn.disabled = true;
+  overlay.textContent = "Needs HTTPS.";
 }
 
 cameraBtn.addEventListener("click", () => start("camera"));

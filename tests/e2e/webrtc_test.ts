@@ -211,6 +211,25 @@ Deno.test({
           );
           console.log(`    browser WHIP publish: video ${m.video} (negotiated ${codec}), audio ${m.audio}`);
 
+          // A second go-live page on the same path asks before replacing the live publish; declining keeps it.
+          const ctx3 = await browser.newContext();
+          const other = await ctx3.newPage();
+          await login(other, lg.url, "admin", ADMIN_PASSWORD, "/go-live/live");
+          let asked = "";
+          other.once("dialog", (d) => {
+            asked = d.message();
+            d.dismiss().catch(() => {});
+          });
+          await other.click("#camera");
+          await waitFor("asked before replacing", () => Promise.resolve(asked || undefined), 10_000);
+          assert.match(asked, /'live' is live right now.*replaces that stream/);
+          const kept = await other.evaluate(() =>
+            (globalThis as unknown as { livegateGoLive: { status: string } }).livegateGoLive.status
+          );
+          assert.equal(kept, "kept");
+          assert.equal((await goState()).status, "live", "the first publish goes on");
+          await ctx3.close();
+
           const viewer = await ctx2.newPage();
           const errors: string[] = [];
           viewer.on("pageerror", (e) => errors.push(String(e)));
@@ -235,6 +254,25 @@ Deno.test({
         } finally {
           await ctx1.close();
           await ctx2.close();
+        }
+      });
+
+      await t.step("go-live over plain HTTP says it needs HTTPS before trying", async () => {
+        // A name that is not localhost (so the page is not a secure context), resolved to this machine.
+        const insecure = await launchChromium(["--host-resolver-rules=MAP livegate.test 127.0.0.1"]);
+        try {
+          const page = await insecure.newPage();
+          const base = lg.url.replace("127.0.0.1", "livegate.test");
+          await login(page, base, "admin", ADMIN_PASSWORD, "/go-live/live");
+          const st = await page.evaluate(() =>
+            (globalThis as unknown as { livegateGoLive: { status: string; error: string } }).livegateGoLive
+          );
+          assert.equal(st.status, "insecure");
+          assert.match(st.error, /needs HTTPS \(or http:\/\/localhost/);
+          assert.equal(await page.isDisabled("#camera"), true);
+          assert.match(await page.textContent("#error") ?? "", /publish with OBS/);
+        } finally {
+          await insecure.close();
         }
       });
 
