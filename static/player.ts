@@ -5,6 +5,7 @@
 // of retrying a stream it cannot play; it watches for new frames (frames.ts), not the clock, and starts a
 // new session as soon as the stream is back after the publisher restarted. Retries after failures wait
 // longer each time (0.5, 1, 2 … 15 s). ?mode=hls or ?mode=webrtc forces one.
+import type { MediaInfo } from "../src/webrtc/media.ts"; // the answer of /api/streams/<path>/media
 import Hls, { type ErrorData } from "hls.js";
 import { LL_HLS_CONFIG, RELAX_AFTER_MS, relaxLatencyAfterStalls } from "./hls-config.ts";
 import { HttpError, type RtcSession, rtcStats, startWhep } from "./whep.ts";
@@ -99,17 +100,6 @@ function setStatus(s: Status, message: string, detail = "") {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface MediaInfo {
-  live: boolean;
-  video: string | null;
-  audio: string | null;
-  webrtc: boolean;
-  webrtcAudio: boolean;
-  hlsVideo: boolean;
-  note: string;
-  since: string | null;
-}
 
 type Probe =
   | { kind: "online"; info: MediaInfo }

@@ -32,15 +32,14 @@ import { TtlCache } from "./session-cache.ts";
 
 /**
  * Who asks. A logged-in browser is a `user`; one that also presents a share link (?share= or the
- * lg_share cookie) is a `share` actor carrying its user, if any. `key` is a stream key (by value, or
- * `hashed`: its SHA-256 hex as the publish ledger keeps it), `ticket` a browser publish ticket livegate
- * issued, `internal` livegate's own credential at MediaMTX.
+ * lg_share cookie) is a `share` actor carrying its user, if any. `key` is a stream key, `ticket` a
+ * browser publish ticket livegate issued, `internal` livegate's own credential at MediaMTX.
  */
 export type Actor =
   | { kind: "anonymous" }
   | { kind: "user"; user: User }
   | { kind: "share"; token: string; user: User | null }
-  | { kind: "key"; key: string; hashed?: boolean }
+  | { kind: "key"; key: string }
   | { kind: "ticket"; ticket: string }
   | { kind: "internal" };
 
@@ -152,7 +151,7 @@ export class Access {
         : deny(403, "only allowed through livegate");
     }
     if (actor.kind === "internal") return { allow: true, via: "internal", reason: "livegate internal" };
-    if (action === "publish" && actor.kind === "key") return await this.#publishKey(path, actor, opts);
+    if (action === "publish" && actor.kind === "key") return await this.#publishKey(path, actor.key, opts);
     if (action === "publish" && actor.kind === "ticket") return await this.#publishTicket(path, actor, req);
     const user = userOf(actor);
     switch (action) {
@@ -238,28 +237,32 @@ export class Access {
     return { owner: u.value, stream: s.value };
   }
 
+  /** The publish rule for the key with SHA-256 `hash` on `path`, with the records it read (no cache). */
+  async #keyRule(hash: string, path: string) {
+    const k = await findKeyByHash(this.#store, hash);
+    const { owner, stream } = await this.#ownerAndStream(k, path);
+    return { d: publishKeyRule(k, path, owner, stream), k };
+  }
+
   /**
-   * A publish with a stream key. Allowed decisions are reused for up to TTL_MS (publish-cache.ts: shared
-   * lookups in flight, refreshed ahead of expiry); refusals always read the store.
+   * A publish with a stream key. Allowed decisions are reused for up to TTL_MS unless `cache` is false
+   * (publish-cache.ts: shared lookups in flight, refreshed ahead of expiry); refusals always read the store.
    */
-  async #publishKey(path: string, actor: { key: string; hashed?: boolean }, opts: { cache?: boolean }) {
-    const key = actor.key;
+  async #publishKey(path: string, key: string, opts: { cache?: boolean }) {
     if (!key || key.length > 256) return keyDecision(publishKeyRule(null, path, undefined, null));
     const now = this.#clock.now();
     const cache = this.publishCache;
     // Read before the first await: a clear from here on must keep this lookup's result out of the cache.
     const gen = cache.generation;
-    const hash = actor.hashed ? key : await sha256Hex(key);
-    const lookup = async () => {
-      const k = await findKeyByHash(this.#store, hash);
-      const { owner, stream } = await this.#ownerAndStream(k, path);
-      const d = publishKeyRule(k, path, owner, stream);
-      if (d.allow && k) cache.set(id, { key: k, reason: d.reason }, gen, now);
-      else cache.delete(id);
-      return { d, k };
-    };
+    const hash = await sha256Hex(key);
     const id = `${path}\n${hash}`;
-    if (opts.cache !== false && !actor.hashed) {
+    const lookup = async () => {
+      const r = await this.#keyRule(hash, path);
+      if (r.d.allow && r.k) cache.set(id, { key: r.k, reason: r.d.reason }, gen, now);
+      else cache.delete(id);
+      return r;
+    };
+    if (opts.cache !== false) {
       const hit = cache.entry(id, now);
       if (hit) {
         // Past half its life: read again in the background (publish-cache.ts), while this request uses it.
@@ -268,14 +271,8 @@ export class Access {
         return { allow: true, via: "key", reason: hit.v.reason } as Decision;
       }
     }
-    const { d, k } = actor.hashed
-      ? await (async () => {
-        const k = await findKeyByHash(this.#store, hash);
-        const { owner, stream } = await this.#ownerAndStream(k, path);
-        return { d: publishKeyRule(k, path, owner, stream), k };
-      })()
-      : await cache.once(id, gen, lookup);
-    if (d.allow && k && !actor.hashed) await touchKey(this.#store, k, now);
+    const { d, k } = await cache.once(id, gen, lookup);
+    if (d.allow && k) await touchKey(this.#store, k, now);
     return keyDecision(d);
   }
 
@@ -294,10 +291,8 @@ export class Access {
    */
   async publishGrant(path: string, allowance: Allowance): Promise<{ allow: boolean; reason: string }> {
     if ("keyHash" in allowance) {
-      const k = await findKeyByHash(this.#store, allowance.keyHash);
-      if (!k) return { allow: false, reason: "its stream key was revoked" };
-      const { owner, stream } = await this.#ownerAndStream(k, path);
-      return publishKeyRule(k, path, owner, stream);
+      const { d, k } = await this.#keyRule(allowance.keyHash, path);
+      return k ? d : { allow: false, reason: "its stream key was revoked" };
     }
     const name = allowance.user;
     const [u, s] = await this.#store.kv.getMany<[User, Stream]>([["users", name], ["streams", path]]);

@@ -118,7 +118,7 @@ export async function recheckPublishes(deps: RecheckDeps): Promise<Ended[]> {
 export function startPublishRecheck(
   deps: {
     ledger: PublishLedger;
-    access: Pick<Access, "publishGrant" | "clearCaches">;
+    access: Pick<Access, "publishGrant" | "publishCache">;
     /** Publishers MediaMTX has now (from the live-state poller). */
     live(): Promise<LiveSource[]>;
     kick(src: LiveSource): Promise<boolean>;
@@ -131,7 +131,7 @@ export function startPublishRecheck(
   const rd: RecheckDeps = {
     ledger,
     grant: (path, allowance) => deps.access.publishGrant(path, allowance),
-    clearPublishCache: () => deps.access.clearCaches(),
+    clearPublishCache: () => deps.access.publishCache.clear(),
     live: deps.live,
     kick: deps.kick,
     log,

@@ -86,9 +86,11 @@ export class ReaderLedger {
   }
 }
 
-/** The actor a starter is now: its session's user if the session still exists and the user is active. */
+/**
+ * The actor a viewer's starter is now: its session's user if the session still exists and the user is
+ * active, with its share token. (Publishers, started by a key, are the publish recheck's.)
+ */
 export async function actorNow(store: Store, s: Starter, now: number): Promise<Actor> {
-  if (s.keyHash) return { kind: "key", key: s.keyHash, hashed: true };
   let user = null;
   if (s.sessionId) {
     const session = await getSessionById(store, s.sessionId, now);

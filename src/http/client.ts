@@ -46,18 +46,24 @@ const HOST_RE =
   /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 /**
- * The base URL for links livegate hands out (share links, the player): LIVEGATE_PUBLIC_URL when set, else
- * the scheme and host the browser reached livegate on (behind a trusted proxy on this host: its
- * X-Forwarded-Host), so a link made on a server reached at https://stream.example.org never says
- * localhost. A malformed host falls back to the configured default.
+ * The scheme and host the browser reached livegate on (behind a trusted proxy on this host: its
+ * X-Forwarded-Host), or null when the Host is malformed.
  */
-export function publicBase(c: Context<Env>, deps: Pick<AppDeps, "cfg">): string {
-  if (deps.cfg.publicUrlSet) return deps.cfg.publicUrl;
+function reachedBase(c: Context<Env>, deps: Pick<AppDeps, "cfg">): string | null {
   const remote = remoteAddr(c);
   const fwd = deps.cfg.trustProxy && isLoopback(remote) ? c.req.header("x-forwarded-host") : undefined;
   const host = (fwd ?? c.req.header("host") ?? "").split(",")[0].trim();
-  if (!HOST_RE.test(host)) return deps.cfg.publicUrl;
-  return `${c.get("https") ? "https" : "http"}://${host}`;
+  return HOST_RE.test(host) ? `${c.get("https") ? "https" : "http"}://${host}` : null;
+}
+
+/**
+ * The base URL for links livegate hands out (share links, the player): LIVEGATE_PUBLIC_URL when set, else
+ * the scheme and host the browser reached livegate on (reachedBase), so a link made on a server reached at
+ * https://stream.example.org never says localhost. A malformed host falls back to the configured default.
+ */
+export function publicBase(c: Context<Env>, deps: Pick<AppDeps, "cfg">): string {
+  if (deps.cfg.publicUrlSet) return deps.cfg.publicUrl;
+  return reachedBase(c, deps) ?? deps.cfg.publicUrl;
 }
 
 /** The host streamers publish to: LIVEGATE_PUBLISH_HOST when set, else the public base's host name. */
@@ -68,6 +74,6 @@ export function publishHostOf(c: Context<Env>, deps: Pick<AppDeps, "cfg">): stri
 
 /** Whether the request reached livegate on a loopback name or address (localhost, 127.x, [::1]). */
 export function reachedOnLoopback(c: Context<Env>, deps: Pick<AppDeps, "cfg">): boolean {
-  const h = new URL(publicBase(c, { cfg: { ...deps.cfg, publicUrlSet: false } })).hostname;
+  const h = new URL(reachedBase(c, deps) ?? deps.cfg.publicUrl).hostname;
   return h === "localhost" || h.startsWith("127.") || h === "[::1]";
 }

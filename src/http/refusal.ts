@@ -22,8 +22,8 @@ export function refuse(d: Refusal): never {
 export function pageRefusal(
   c: Context<Env>,
   d: Refusal,
-  page: (status: number, message: string) => string | Promise<string>,
+  page: (status: number, message: string) => Parameters<Context<Env>["html"]>[0],
 ): Response | Promise<Response> {
   if (d.status === 401) return loginRedirect(c);
-  return (async () => c.html(await page(403, d.reason), 403))();
+  return c.html(page(403, d.reason), 403);
 }

@@ -199,13 +199,6 @@ export class MtxClient {
     };
   }
 
-  /** One connection or session of a collection (e.g. webrtcsessions) by id, raw; null when gone. */
-  async conn(type: string, id: string): Promise<Record<string, unknown> | null> {
-    const coll = COLLECTIONS[type];
-    if (!coll) return null;
-    return await this.api("GET", `/v3/${coll}/get/${encodeURIComponent(id)}`);
-  }
-
   /**
    * Kicks whoever publishes to `path`. Returns the kicked source, or null when the path is not being
    * published (or its source cannot be kicked, e.g. a pulled source).

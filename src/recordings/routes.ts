@@ -10,6 +10,7 @@ import type { Decision } from "../auth/access.ts";
 import { NAME_RE } from "../core/names.ts";
 import { HttpError, MtxError } from "../core/errors.ts";
 import { errorPage } from "../web/pages.ts";
+import { pageRefusal, refusal } from "../http/refusal.ts";
 import { diskFor, diskUsage } from "./disk.ts";
 import { getRange, listSpans, rangeRecorded, type Span } from "./playback.ts";
 import { MAX_MP4_SECONDS, parseRange } from "./range.ts";
@@ -54,21 +55,16 @@ async function isAdmin(deps: AppDeps, c: Context<Env>): Promise<boolean> {
   return (await deps.access.authorize({ actor: c.get("actor"), action: "administer" })).allow;
 }
 
-/** JSON/media answer for a refused path: 401 without login, 403 otherwise. */
+/** JSON/media answer for a refused path (http/refusal.ts), or null when allowed. */
 async function apiRefusal(deps: AppDeps, c: Context<Env>, path: string): Promise<Response | null> {
   const d = await access(deps, c, path);
-  return d.allow ? null : c.json({ error: d.reason }, d.status);
+  return d.allow ? null : refusal(c, d);
 }
 
-/** Page answer for a refused path: to the login page without login, 403 otherwise. */
-async function pageRefusal(deps: AppDeps, c: Context<Env>, path: string): Promise<Response | null> {
+/** Page answer for a refused path (http/refusal.ts: the login page or a 403 page), or null when allowed. */
+async function refusedPage(deps: AppDeps, c: Context<Env>, path: string): Promise<Response | null> {
   const d = await access(deps, c, path);
-  if (d.allow) return null;
-  if (d.status === 401) {
-    const u = new URL(c.req.url);
-    return c.redirect(`/login?next=${encodeURIComponent(u.pathname + u.search)}`, 302);
-  }
-  return c.html(errorPage(403, d.reason), 403);
+  return d.allow ? null : await pageRefusal(c, d, errorPage);
 }
 
 export function recordingRoutes(deps: AppDeps) {
@@ -120,7 +116,7 @@ export function recordingRoutes(deps: AppDeps) {
   app.get("/recordings/:path", async (c) => {
     const path = c.req.param("path");
     if (!NAME_RE.test(path)) return c.html(errorPage(404, "No such stream."), 404);
-    const refused = await pageRefusal(deps, c, path);
+    const refused = await refusedPage(deps, c, path);
     if (refused) return refused;
     const disk = diskFor(await diskUsage(deps.cfg), [path], await isAdmin(deps, c));
     let spans: Span[] = [];
@@ -149,7 +145,7 @@ export function recordingRoutes(deps: AppDeps) {
   app.get("/recordings/:path/play", async (c) => {
     const path = c.req.param("path");
     if (!NAME_RE.test(path)) return c.html(errorPage(404, "No such stream."), 404);
-    const refused = await pageRefusal(deps, c, path);
+    const refused = await refusedPage(deps, c, path);
     if (refused) return refused;
     const span = parseRange(c.req.query("start"), c.req.query("duration"));
     if (typeof span === "string") return c.html(errorPage(400, span), 400);

@@ -46,7 +46,7 @@ async function upstreamError(res: Response): Promise<string> {
 export function webrtcRoutes(
   deps: Pick<
     AppDeps,
-    "cfg" | "secrets" | "access" | "tickets" | "mtxState" | "mtx" | "readers" | "clock" | "log"
+    "access" | "tickets" | "mtxState" | "mtx" | "readers" | "clock" | "log"
   >,
 ) {
   const app = new Hono<Env>();
