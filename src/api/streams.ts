@@ -7,7 +7,6 @@ import {
   createStream,
   deleteStream,
   getStreamEntry,
-  listStreams,
   type Stream,
   validatePatch,
   validateStreamPath,
@@ -20,6 +19,7 @@ import { NAME_RE } from "../core/names.ts";
 import { HttpError, MtxError } from "../core/errors.ts";
 import type { LivePath } from "../mediamtx/client.ts";
 import { liveList } from "./live-list.ts";
+import { managedStreams } from "./managed-streams.ts";
 import { adminOnly, apiGuard, auditOf, jsonBody } from "./common.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 import { refuse } from "../http/refusal.ts";
@@ -76,25 +76,14 @@ export function streamApiRoutes(deps: AppDeps) {
     async (c) => {
       const d = await access.authorize({ actor: c.get("actor"), action: "dashboard" });
       if (!d.allow) refuse(d);
-      const isAdmin = await isAdminReq(c);
-      const keys = await listKeys(kv);
-      const out = [];
-      const seen = new Set<string>();
-      for (const s of await listStreams(kv)) {
-        seen.add(s.path);
-        if (!(await access.authorize({ actor: c.get("actor"), action: "manage", path: s.path })).allow) {
-          continue;
-        }
-        out.push({ ...s, registered: true, keys: keys.filter((k) => k.path === s.path).length });
-      }
-      if (isAdmin) {
-        // Paths that only have (CLI) keys: private, admins only, until registered.
-        for (const path of new Set(keys.map((k) => k.path))) {
-          if (seen.has(path)) continue;
-          out.push({ path, registered: false, keys: keys.filter((k) => k.path === path).length });
-        }
-      }
-      return c.json({ streams: out });
+      const rows = await managedStreams(deps, c.get("actor"), await isAdminReq(c));
+      return c.json({
+        streams: rows.map((r) =>
+          r.stream
+            ? { ...r.stream, registered: true, keys: r.keys }
+            : { path: r.path, registered: false, keys: r.keys }
+        ),
+      });
     },
   );
 

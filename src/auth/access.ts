@@ -285,6 +285,14 @@ export class Access {
   }
 
   /**
+   * The "manage" decision for a record already loaded (lists of many streams): whether `actor` may manage
+   * `stream`. Same rule as authorize "manage".
+   */
+  manages(actor: Actor, stream: Stream | null): boolean {
+    return actor.kind === "internal" || publishRule(userOf(actor), stream);
+  }
+
+  /**
    * Whether a running publish is still allowed, by what allowed it when it started (a key's hash, or the
    * user a browser publish ticket was issued to), read fresh from the store: no cache, nothing written.
    * Used by the recheck of running publishes (publish-recheck.ts).

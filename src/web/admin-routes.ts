@@ -6,13 +6,14 @@ import { csrfToken } from "../http/csrf.ts";
 import { publicBase, reachedOnLoopback } from "../http/client.ts";
 import { requirePageLogin } from "../http/session.ts";
 import { getUserEntry, listUsers } from "../store/users.ts";
-import { getStreamEntry, listStreams } from "../store/streams.ts";
+import { getStreamEntry } from "../store/streams.ts";
 import { listKeys } from "../store/keys.ts";
 import { listShares } from "../store/shares.ts";
 import { listSessions } from "../store/sessions.ts";
 import { listAudit } from "../store/audit.ts";
 import { NAME_RE } from "../core/names.ts";
 import { liveList } from "../api/live-list.ts";
+import { managedStreams } from "../api/managed-streams.ts";
 import { errorPage } from "./pages.ts";
 import { dashboardPage, streamAdminPage, type StreamRowAdmin, userAdminPage } from "./admin-pages.ts";
 import type { AppDeps, Env } from "../http/context.ts";
@@ -32,33 +33,12 @@ export function adminPageRoutes(deps: AppDeps) {
       return c.html(errorPage(403, "Streamers and admins only."), 403);
     }
     const admin = await may(c, "administer");
-    const keys = await listKeys(kv);
     const live = new Map((await liveList(deps, c.get("actor"))).streams.map((r) => [r.path, r]));
-    const rows: StreamRowAdmin[] = [];
-    const seen = new Set<string>();
-    for (const s of await listStreams(kv)) {
-      seen.add(s.path);
-      if (!(await may(c, "manage", s.path))) continue;
-      rows.push({
-        path: s.path,
-        registered: true,
-        stream: s,
-        keys: keys.filter((k) => k.path === s.path).length,
-        live: live.get(s.path) ?? null,
-      });
-    }
-    if (admin) {
-      for (const path of new Set(keys.map((k) => k.path))) {
-        if (seen.has(path)) continue;
-        rows.push({
-          path,
-          registered: false,
-          stream: null,
-          keys: keys.filter((k) => k.path === path).length,
-          live: live.get(path) ?? null,
-        });
-      }
-    }
+    const rows: StreamRowAdmin[] = (await managedStreams(deps, c.get("actor"), admin)).map((r) => ({
+      ...r,
+      registered: r.stream !== null,
+      live: live.get(r.path) ?? null,
+    }));
     let users = null;
     if (admin) {
       const sessions = await listSessions(kv);
