@@ -23,6 +23,13 @@ export function followChanges(
   const clearPublish = () => deps.access.publishCache.clear();
   const recheck = () => deps.ledger.nudge();
   const readers = () => deps.readers.nudge();
+  const everything = () => {
+    clearMedia();
+    clearWatch();
+    clearPublish();
+    recheck();
+    readers();
+  };
   return deps.store.changes.subscribe((c: Change) => {
     switch (c.kind) {
       case "session":
@@ -41,20 +48,11 @@ export function followChanges(
         recheck();
         return;
       case "user":
-        if (c.op === "create") return; // a new user holds nothing cached yet
-        clearMedia();
-        clearWatch();
-        clearPublish();
-        recheck();
-        readers();
+        if (c.op !== "create") everything(); // a new user holds nothing cached yet
         return;
       case "stream":
       case "restore":
-        clearMedia();
-        clearWatch();
-        clearPublish();
-        recheck();
-        readers();
+        everything();
         return;
     }
   });
