@@ -95,6 +95,13 @@ for (const form of Array.from(document.querySelectorAll<HTMLFormElement>("form[d
         );
         return;
       }
+      // An answer with a message (e.g. "Password changed") is shown in place; the form is emptied.
+      if (typeof data.message === "string" && msg) {
+        msg.className = "msg ok";
+        msg.textContent = data.message;
+        form.reset();
+        return;
+      }
       location.reload();
     } catch (err) {
       if (msg) {
@@ -103,6 +110,26 @@ for (const form of Array.from(document.querySelectorAll<HTMLFormElement>("form[d
       }
     }
   });
+}
+
+// Times the server wrote in UTC (<time datetime>) are shown in the viewer's local time.
+for (const t of Array.from(document.querySelectorAll<HTMLTimeElement>("time[datetime]"))) {
+  const d = new Date(t.dateTime);
+  if (!Number.isNaN(d.getTime())) {
+    t.textContent = d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  }
+}
+
+/** An error shown next to the button that caused it (instead of an alert box). */
+function buttonError(btn: HTMLElement, text: string) {
+  let el = btn.nextElementSibling as HTMLElement | null;
+  if (!el?.classList.contains("btn-msg")) {
+    el = document.createElement("span");
+    el.className = "msg error btn-msg";
+    el.setAttribute("role", "alert");
+    btn.after(el);
+  }
+  el.textContent = ` ${text}`;
 }
 
 document.addEventListener("click", async (e) => {
@@ -114,7 +141,7 @@ document.addEventListener("click", async (e) => {
     if (btn.dataset.redirect) location.href = btn.dataset.redirect;
     else location.reload();
   } catch (err) {
-    alert((err as Error).message);
+    buttonError(btn, (err as Error).message);
   }
 });
 

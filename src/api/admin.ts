@@ -1,6 +1,8 @@
 // Admin JSON API: users (create, role, reset password, disable, delete), login sessions (list, revoke) and
 // the audit log. Admins only; writes need the CSRF header; every change is audited in the same transaction.
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
+import { createPasswordLink } from "../store/password-links.ts";
+import { publicBase } from "../http/client.ts";
 import { kickLostPublishes, userPublishPaths } from "./lost-publish.ts";
 import { randomToken } from "../core/crypto.ts";
 import { HttpError } from "../core/errors.ts";
@@ -52,16 +54,25 @@ export function adminApiRoutes(deps: AppDeps) {
       const b = await jsonBody(c);
       const role = (b.role ?? "viewer") as Role;
       if (!ROLES.includes(role)) throw new HttpError(400, `role must be one of ${ROLES.join(", ")}`);
-      const generated = b.password === undefined || b.password === "";
-      const password = generated ? randomToken(12) : b.password;
+      if (b.invite !== undefined && typeof b.invite !== "boolean") {
+        throw new HttpError(400, "invite must be true or false");
+      }
+      const invite = b.invite === true;
+      if (invite && b.password) throw new HttpError(400, "send either invite or a password, not both");
+      // An invited user gets an unusable random password and a link to set their own.
+      const generated = !invite && (b.password === undefined || b.password === "");
+      const password = invite ? randomToken(32) : generated ? randomToken(12) : b.password;
       if (typeof password !== "string") throw new HttpError(400, "password must be a string");
       const u = await addUser(
         kv,
         b.name as string,
         password,
         role,
-        auditOf(c, "user.create", String(b.name), role),
+        auditOf(c, "user.create", String(b.name), invite ? `${role} invite` : role),
       );
+      if (invite) {
+        return c.json({ user: publicUser(u), ...await passwordLink(c, u.name, "user.invite") }, 201);
+      }
       return c.json({ user: publicUser(u), ...(generated ? { password } : {}) }, 201);
     },
   );
@@ -123,6 +134,26 @@ export function adminApiRoutes(deps: AppDeps) {
       return c.json({ ok: true, ...(generated ? { password } : {}) });
     },
   );
+
+  // A set-password link (7 days, once) instead of a password to pass on by hand; the old link stops working.
+  app.post("/api/users/:name/password-link", async (c) => {
+    const name = c.req.param("name") ?? "";
+    return c.json(await passwordLink(c, name, "user.password_link"));
+  });
+
+  async function passwordLink(c: Context<Env>, name: string, action: string) {
+    const { token, expiresAt } = await createPasswordLink(
+      kv,
+      name,
+      deps.clock.now(),
+      undefined,
+      auditOf(c, action, name),
+    );
+    return {
+      setPasswordUrl: `${publicBase(c, deps)}/set-password?token=${token}`,
+      expiresAt: new Date(expiresAt).toISOString(),
+    };
+  }
 
   app.delete(
     "/api/users/:name",

@@ -6,6 +6,8 @@ import { readActor } from "../http/session.ts";
 import { hookRoutes } from "../http/mediamtx-hook.ts";
 import { hlsRoutes } from "../proxy/hls.ts";
 import { adminApiRoutes } from "../api/admin.ts";
+import { accountApiRoutes } from "../api/account.ts";
+import { accountRoutes } from "../web/account-routes.ts";
 import { streamApiRoutes } from "../api/streams.ts";
 import { httpMetrics } from "../metrics/http-mw.ts";
 import { metricsRoutes } from "../api/metrics-route.ts";
@@ -61,6 +63,8 @@ export function createApp(deps: Services, assets: Map<string, Asset>) {
   app.route("/", hlsRoutes(deps, deps.hls));
   app.route("/", recordingRoutes(deps));
   app.route("/", adminApiRoutes(deps));
+  app.route("/", accountApiRoutes(deps));
+  app.route("/", accountRoutes(deps));
   app.route("/", streamApiRoutes(deps));
   app.route("/", webrtcRoutes(deps));
   app.route("/", mediaRoutes(deps));

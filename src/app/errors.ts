@@ -26,6 +26,11 @@ export function errorAnswer(
     return c.json({ error: storage.message }, 503);
   }
   if (err instanceof StoreError) return c.json({ error: err.message }, STORE_STATUS[err.kind]);
+  // A name from the request too long to be a KV key (Deno KV: keys up to 2 KiB) cannot name anything that
+  // exists: the store functions check their names, this catches any that does not.
+  if (err instanceof TypeError && /^Key too large/.test(err.message)) {
+    return c.json({ error: "no such item (name too long)" }, 404);
+  }
   if (err instanceof MtxError) {
     if (err.kind === "unreachable") {
       const state = deps.mtxState();

@@ -6,16 +6,31 @@ import { type AuditInput, withAudit } from "./audit.ts";
 
 export interface Session {
   user: string;
+  /** ms since the epoch. */
   created: number;
   expiresAt: number;
+  /** The browser and system it was made from, e.g. "Chrome 156 on Linux" (no IP address is kept). */
+  device?: string;
+  /** Last request seen with it, ms since the epoch, kept to within TOUCH_MS (not written on every request). */
+  lastUsed?: number;
 }
 
-export async function createSession(db: Store, user: string, ttlSeconds: number): Promise<string> {
+/** How stale a session's `lastUsed` may get before a request writes it again (5 min). */
+export const TOUCH_MS = 5 * 60_000;
+
+/** A new session for `user`; returns its cookie token (KV keeps only its SHA-256). */
+export async function createSession(
+  db: Store,
+  user: string,
+  ttlSeconds: number,
+  meta: { device?: string } = {},
+): Promise<string> {
   const kv = db.kv;
   const token = randomToken(32);
   const id = await sha256Hex(token);
   const now = Date.now();
-  const s: Session = { user, created: now, expiresAt: now + ttlSeconds * 1000 };
+  const s: Session = { user, created: now, expiresAt: now + ttlSeconds * 1000, lastUsed: now };
+  if (meta.device) s.device = meta.device.slice(0, 120);
   const ms = ttlSeconds * 1000;
   await kv.atomic().set(["sessions", id], s, { expireIn: ms }).set(["user_sessions", user, id], true, {
     expireIn: ms,
@@ -25,8 +40,8 @@ export async function createSession(db: Store, user: string, ttlSeconds: number)
 }
 
 /**
- * Looks up a session; renews it (sliding expiry) once less than half its lifetime is left.
- * `now` is injectable for tests.
+ * Looks up a session; renews it (sliding expiry) once less than half its lifetime is left, and notes its
+ * last use when that is older than TOUCH_MS. `now` is injectable for tests.
  */
 export async function getSession(
   db: Store,
@@ -45,15 +60,17 @@ export async function getSession(
     return null;
   }
   const ms = ttlSeconds * 1000;
-  if (s.expiresAt - now < ms / 2) {
-    const renewed = { ...s, expiresAt: now + ms };
+  const renew = s.expiresAt - now < ms / 2;
+  if (renew || now - (s.lastUsed ?? s.created) > TOUCH_MS) {
+    const next = { ...s, lastUsed: now, ...(renew ? { expiresAt: now + ms } : {}) };
+    const left = next.expiresAt - now;
     try {
-      await kv.atomic().check(e).set(["sessions", id], renewed, { expireIn: ms })
-        .set(["user_sessions", s.user, id], true, { expireIn: ms }).commit();
+      await kv.atomic().check(e).set(["sessions", id], next, { expireIn: left })
+        .set(["user_sessions", s.user, id], true, { expireIn: left }).commit();
     } catch {
       return s; // cannot write (full or read-only disk): still valid, renewed on a later request
     }
-    return renewed;
+    return next;
   }
   return s;
 }
@@ -79,7 +96,7 @@ export interface SessionInfo extends Session {
   id: string;
 }
 
-/** All live sessions (optionally of one user); `id` is the SHA-256 of the cookie token. */
+/** All live sessions (optionally of one user); `id` is the SHA-256 of the cookie token. Unordered. */
 export async function listSessions(db: Store, user?: string): Promise<SessionInfo[]> {
   const kv = db.kv;
   const out: SessionInfo[] = [];

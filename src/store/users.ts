@@ -81,6 +81,7 @@ export async function setPassword(
   keepSessionId?: string,
 ): Promise<void> {
   const kv = db.kv;
+  if (!NAME_RE.test(name)) throw new StoreError("not_found", "no such user");
   if (typeof password !== "string") throw new StoreError("invalid", "password must be a string");
   const bad = validatePassword(password);
   if (bad) throw new StoreError("invalid", bad);
@@ -132,6 +133,7 @@ export async function updateUser(
   opts: { version?: string; audit?: AuditInput } = {},
 ): Promise<{ user: User; version: string }> {
   const kv = db.kv;
+  if (!NAME_RE.test(name)) throw new StoreError("not_found", "no such user");
   for (let attempt = 0; attempt < 20; attempt++) {
     const cur = await kv.get<User>(["users", name]);
     if (!cur.value) throw new StoreError("not_found", `no user '${name}'`);
@@ -158,8 +160,9 @@ export async function updateUser(
   throw new StoreError("conflict", `user '${name}' is being changed by others; try again`);
 }
 
-export async function getUserEntry(db: Store, name: string) {
+export async function getUserEntry(db: Store, name: string): Promise<Deno.KvEntryMaybe<User>> {
   const kv = db.kv;
+  if (!NAME_RE.test(name)) return { key: ["users", name], value: null, versionstamp: null };
   return await kv.get<User>(["users", name]);
 }
 
@@ -171,6 +174,7 @@ export async function getUserEntry(db: Store, name: string) {
  */
 export async function deleteUser(db: Store, name: string, audit?: AuditInput): Promise<void> {
   const kv = db.kv;
+  if (!NAME_RE.test(name)) throw new StoreError("not_found", "no such user");
   for (let attempt = 0; attempt < 10; attempt++) {
     const cur = await kv.get<User>(["users", name]);
     if (!cur.value) throw new StoreError("not_found", `no user '${name}'`);

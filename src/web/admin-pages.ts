@@ -79,7 +79,12 @@ export function dashboardPage(opts: {
             <label>Visibility <select name="visibility">${VISIBILITIES.map((v) =>
               html`<option>${v}</option>`
             )}</select></label>
-            <label>Owner (streamer) <input name="owner" maxlength="64" placeholder="none: admins only"></label>
+            <label>Owner (streamer) <input name="owner" maxlength="64" placeholder="none: admins only" list="user-names" autocomplete="off"></label>
+            ${opts.users
+              ? html`<datalist id="user-names">${
+                opts.users.map((u) => html`<option value="${u.name}"></option>`)
+              }</datalist>`
+              : ""}
             <button type="submit">Create stream</button>
             <p class="msg" role="status"></p>
           </form>
@@ -115,8 +120,11 @@ ${
               )}</tbody>
             </table>
             <h2>New user</h2>
-            <form data-api="/api/users" data-method="POST" data-show="password" class="grid-form">
+            <form data-api="/api/users" data-method="POST" data-show="password setPasswordUrl expiresAt"
+              class="grid-form">
               <label>Name <input name="name" required maxlength="64"></label>
+              <label
+                class="check"><input type="checkbox" name="invite" checked> Give them a link to set their own password (works once, 7 days)</label>
               <label>Role <select name="role">${ROLES.map((r) =>
                 html`<option ${r === "viewer" ? "selected" : ""}>${r}</option>`
               )}</select></label>
@@ -320,6 +328,11 @@ export function userAdminPage(opts: {
         <form data-api="${api}/password" data-method="POST" data-show="password" class="grid-form">
           <label>New password <input name="password" type="password" maxlength="1024" placeholder="empty: generate one" autocomplete="new-password"></label>
           <button type="submit">Reset password</button>
+          <p class="msg" role="status"></p>
+        </form>
+        <form data-api="${api}/password-link" data-method="POST" data-show="setPasswordUrl expiresAt"
+          class="grid-form">
+          <button type="submit">Make a set-password link</button>
           <p class="msg" role="status"></p>
         </form>
         <p><button class="danger" data-api="${api}" data-method="DELETE" data-confirm="Delete ${u

@@ -13,6 +13,7 @@ import type { AppDeps, Env } from "../http/context.ts";
 import { deleteCookie } from "hono/cookie";
 import { readBodyCapped } from "../core/body.ts";
 import { isKnownDevice, rememberDevice } from "../http/known-device.ts";
+import { deviceOf } from "../http/device.ts";
 
 const MAX_FORM = 16 * 1024;
 
@@ -25,7 +26,8 @@ export function safeNext(next: unknown): string {
   return next;
 }
 
-async function readForm(req: Request): Promise<Record<string, string> | null> {
+/** A small login-style form body (urlencoded or multipart, ≤ 16 KiB); null when it is anything else. */
+export async function readForm(req: Request): Promise<Record<string, string> | null> {
   const len = Number(req.headers.get("content-length") ?? "0");
   if (len > MAX_FORM) return null;
   const type = req.headers.get("content-type") ?? "";
@@ -96,7 +98,9 @@ export function loginRoutes(deps: Pick<AppDeps, "store" | "cfg" | "metrics">) {
     }
     await loginSucceeded(deps.store.kv, ip, user);
     await deleteSession(deps.store, c.get("sessionToken")); // never reuse a pre-login session id
-    const token = await createSession(deps.store, u.name, deps.cfg.sessionTtlSeconds);
+    const token = await createSession(deps.store, u.name, deps.cfg.sessionTtlSeconds, {
+      device: deviceOf(c.req.header("user-agent")),
+    });
     setSessionCookie(c, deps, token);
     rotateCsrf(c); // a CSRF token the browser had before the login (maybe planted) ends with it
     await rememberDevice(c, deps, u.name);
