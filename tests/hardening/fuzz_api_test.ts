@@ -42,7 +42,9 @@ Deno.test("hardening: fuzzed JSON API, admin pages and WHEP/WHIP bodies -> no 5x
       ...new Map(
         t.app.routes
           .filter((r) => ["GET", "POST", "PUT", "PATCH", "DELETE"].includes(r.method))
-          .filter((r) => /^\/(api|admin|whep|whip|recordings|playback|metrics|ready|account|set-password)/.test(r.path))
+          .filter((r) =>
+            /^\/(api|admin|whep|whip|recordings|playback|metrics|ready|account|set-password)/.test(r.path)
+          )
           .map((r) => [`${r.method} ${r.path}`, r]),
       ).values(),
     ];
