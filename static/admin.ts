@@ -112,6 +112,11 @@ for (const form of Array.from(document.querySelectorAll<HTMLFormElement>("form[d
   });
 }
 
+// Tables scroll inside themselves on a phone (app.css): each is reachable by keyboard to scroll it.
+for (const t of Array.from(document.querySelectorAll<HTMLTableElement>("table.grid"))) {
+  if (!t.hasAttribute("tabindex")) t.tabIndex = 0;
+}
+
 // Times the server wrote in UTC (<time datetime>) are shown in the viewer's local time.
 for (const t of Array.from(document.querySelectorAll<HTMLTimeElement>("time[datetime]"))) {
   const d = new Date(t.dateTime);
@@ -193,6 +198,8 @@ function renderLive(el: HTMLElement, d: LiveInfo) {
   );
   const table = document.createElement("table");
   table.className = "grid";
+  table.tabIndex = 0; // scrolls by itself on a phone: reachable by keyboard
+  table.setAttribute("aria-label", "Viewers");
   // Viewers' addresses and session ids come only to admins (the API leaves them out for owners).
   const admin = !!el.dataset.admin;
   table.innerHTML = `<thead><tr><th>Viewer</th><th>Kind</th>${

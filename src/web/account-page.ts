@@ -97,7 +97,8 @@ export function setPasswordPage(
                     <form method="post" action="/set-password" class="grid-form">
             <input type="hidden" name="csrf" value="${opts.csrf}">
             <input type="hidden" name="token" value="${opts.token}">
-            <input type="text" name="user" value="${opts.user}" autocomplete="username" hidden>
+            <input type="text" name="user" value="${opts
+              .user}" autocomplete="username" aria-label="User name" hidden>
             <label>New password <input name="password" type="password" required minlength="12" maxlength="1024" autocomplete="new-password"></label>
             <label>Repeat it <input name="again" type="password" required minlength="12" maxlength="1024" autocomplete="new-password"></label>
             <button type="submit">Set password and log in</button>
