@@ -32,7 +32,7 @@ async function audit(page: Page): Promise<{ violations: Violation[]; overflow: n
       nodes: v.nodes.slice(0, 3).map((n: any) => ({ target: n.target, failureSummary: n.failureSummary })),
     }));
   }) as Violation[];
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - globalThis.innerWidth);
   return { violations, overflow };
 }
 
