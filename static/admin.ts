@@ -20,13 +20,28 @@ function formBody(form: HTMLFormElement): Record<string, unknown> {
   for (const el of Array.from(form.elements)) {
     const input = el as HTMLInputElement;
     if (!input.name) continue;
-    if (input.type === "checkbox") out[input.name] = input.checked;
+    if (input.type === "radio") {
+      if (input.checked) out[input.name] = input.value;
+    } else if (input.type === "checkbox") out[input.name] = input.checked;
     else if (input.dataset.type === "number") out[input.name] = Number(input.value);
-    else if (input.dataset.type === "list") out[input.name] = input.value.split(/[\s,]+/).filter(Boolean);
+    else if (input.dataset.type === "bool") out[input.name] = input.value === "true";
+    // A choice of true / false / "" (the server's setting: null).
+    else if (input.dataset.type === "choice") {
+      out[input.name] = input.value === "" ? null : input.value === "true";
+    } else if (input.dataset.type === "list") out[input.name] = input.value.split(/[\s,]+/).filter(Boolean);
     else if (input.name === "version" && !input.value) continue;
     else out[input.name] = input.value;
   }
   return out;
+}
+
+async function copyText(btn: HTMLElement, value: string) {
+  try {
+    await navigator.clipboard.writeText(value);
+    btn.textContent = "Copied";
+  } catch {
+    btn.textContent = "Select and copy by hand";
+  }
 }
 
 /** One labelled value with a Copy button. */
@@ -39,14 +54,7 @@ function copyField(label: string, value: string): HTMLElement {
   btn.className = "link";
   btn.textContent = "Copy";
   btn.setAttribute("aria-label", `Copy ${label}`);
-  btn.addEventListener("click", async () => {
-    try {
-      await navigator.clipboard.writeText(value);
-      btn.textContent = "Copied";
-    } catch {
-      btn.textContent = "Select and copy by hand";
-    }
-  });
+  btn.addEventListener("click", () => copyText(btn, value));
   line.append(`${label}: `, code, " ", btn);
   return line;
 }
@@ -72,26 +80,84 @@ function connectLines(connect: unknown): HTMLElement[] {
   ];
 }
 
+/** A new row in a list on the page, from what the API answered (no reload: the list updates in place). */
+function addRow(tableId: string, data: Record<string, unknown>, form: HTMLFormElement) {
+  const body = document.querySelector<HTMLTableSectionElement>(`#${tableId} tbody`);
+  if (!body) return;
+  const tr = document.createElement("tr");
+  const td = (text: string) => {
+    const c = document.createElement("td");
+    c.textContent = text;
+    tr.append(c);
+    return c;
+  };
+  const revoke = (api: string, label: string) => {
+    const b = document.createElement("button");
+    b.className = "link";
+    b.textContent = "Revoke";
+    b.dataset.api = api;
+    b.dataset.method = "DELETE";
+    b.dataset.removeRow = "";
+    b.setAttribute("aria-label", `Revoke ${label}`);
+    td("").append(b);
+  };
+  const now = new Date().toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  const meta = data.meta as { id: string; name: string; owner?: string } | undefined;
+  const share = data.share as { id: string; label: string; createdBy: string; expiresAt: number } | undefined;
+  if (tableId === "keys-table" && meta) {
+    for (const id of (data.revoked as string[] | undefined) ?? []) {
+      document.querySelector(`#keys-table tr[data-key="${CSS.escape(id)}"]`)?.remove();
+    }
+    tr.dataset.key = meta.id;
+    td(meta.name).title = `id ${meta.id}`;
+    td(meta.owner ?? "");
+    td(now);
+    td("never");
+    revoke(`${form.dataset.api}/${meta.id}`, `key ${meta.name}`);
+  } else if (tableId === "shares-table" && share) {
+    td(share.label || "(no label)").title = `id ${share.id}`;
+    td(share.createdBy);
+    td(new Date(share.expiresAt).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }));
+    revoke(`${form.dataset.api}/${share.id}`, `the share link ${share.label || share.id}`);
+  } else return;
+  tr.classList.add("new");
+  body.append(tr);
+}
+
 for (const form of Array.from(document.querySelectorAll<HTMLFormElement>("form[data-api]"))) {
   const msg = form.querySelector(".msg");
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    if (msg) msg.textContent = "…";
+    if (form.dataset.confirm && !confirm(form.dataset.confirm)) return;
+    const button = form.querySelector<HTMLButtonElement>("button[type=submit]");
+    if (msg) {
+      msg.className = "msg";
+      msg.textContent = "…";
+    }
+    if (button) button.disabled = true;
     try {
       const data = await call(form.dataset.api!, form.dataset.method ?? "POST", formBody(form));
-      const show = (form.dataset.show ?? "").split(" ").filter((k) => data[k] !== undefined);
-      if (show.length && msg) {
+      if (form.dataset.addRow) addRow(form.dataset.addRow, data, form);
+      const show = (form.dataset.show ?? "").split(" ").filter((k) => k && data[k] !== undefined);
+      if ((show.length || data.connect) && msg) {
         msg.className = "msg secret";
         msg.replaceChildren(
           ...show.flatMap((k) => {
-            const line = document.createElement("div");
-            const code = document.createElement("code");
-            code.textContent = String(data[k]);
-            line.append(`${k}: `, code);
-            return [line];
+            const v = String(data[k]);
+            return [
+              k === form.dataset.copy ? copyField(k === "url" ? "Share link" : k, v) : (() => {
+                const line = document.createElement("div");
+                const code = document.createElement("code");
+                code.textContent = v;
+                line.append(`${k}: `, code);
+                return line;
+              })(),
+            ];
           }),
           ...connectLines(data.connect),
-          "Shown once. Reload the page to see the updated list.",
+          form.dataset.addRow
+            ? "Shown once: copy it now."
+            : "Shown once. Reload the page to see the updated list.",
         );
         return;
       }
@@ -102,14 +168,38 @@ for (const form of Array.from(document.querySelectorAll<HTMLFormElement>("form[d
         form.reset();
         return;
       }
+      // Saved settings: say so; reload only when the page's other parts depend on them.
+      if (form.dataset.saved && msg) {
+        const version = form.querySelector<HTMLInputElement>("input[name=version]");
+        if (version && typeof data.version === "string") version.value = data.version;
+        msg.className = "msg ok";
+        const revoked = Number(data.revokedShares ?? 0);
+        msg.textContent = form.dataset.saved + (revoked ? ` ${revoked} share link(s) ended.` : "");
+        if (revoked || changedVisibility(form, data)) setTimeout(() => location.reload(), 800);
+        return;
+      }
       location.reload();
     } catch (err) {
       if (msg) {
         msg.className = "msg error";
         msg.textContent = (err as Error).message;
       }
+    } finally {
+      if (button) button.disabled = false;
     }
   });
+}
+
+/** Whether a saved stream's visibility differs from the one the page was made for (its Share part). */
+function changedVisibility(form: HTMLFormElement, data: Record<string, unknown>): boolean {
+  const checked = form.querySelector<HTMLInputElement>("input[name=visibility][checked]");
+  const now = (data.stream as { visibility?: string } | undefined)?.visibility;
+  return !!checked && !!now && checked.value !== now;
+}
+
+// Copy buttons for values printed on the page (watch link, OBS Server).
+for (const b of Array.from(document.querySelectorAll<HTMLButtonElement>("button[data-copy-text]"))) {
+  b.addEventListener("click", () => copyText(b, b.dataset.copyText!));
 }
 
 // Tables scroll inside themselves on a phone (app.css): each is reachable by keyboard to scroll it.
@@ -142,10 +232,13 @@ document.addEventListener("click", async (e) => {
   if (!btn) return;
   if (btn.dataset.confirm && !confirm(btn.dataset.confirm)) return;
   try {
+    btn.disabled = true;
     await call(btn.dataset.api!, btn.dataset.method ?? "POST");
     if (btn.dataset.redirect) location.href = btn.dataset.redirect;
+    else if (btn.dataset.removeRow !== undefined && btn.closest("tr")) btn.closest("tr")!.remove();
     else location.reload();
   } catch (err) {
+    btn.disabled = false;
     buttonError(btn, (err as Error).message);
   }
 });
@@ -178,6 +271,12 @@ function cell(tr: HTMLTableRowElement, text: string) {
 }
 
 function renderLive(el: HTMLElement, d: LiveInfo) {
+  // Kicking needs someone to kick.
+  const kick = document.getElementById("kick") as HTMLButtonElement | null;
+  if (kick) {
+    kick.disabled = !d.online;
+    kick.title = d.online ? "" : "Nobody is publishing";
+  }
   const p = document.createElement("p");
   if (!d.online) {
     p.innerHTML = '<span class="badge">offline</span>';

@@ -179,10 +179,23 @@ export function streamApiRoutes(deps: AppDeps) {
       const name = b.name === undefined ? "default" : b.name;
       if (typeof name !== "string") throw new HttpError(400, "key name must be a string");
       const user = c.get("user")!;
+      if (b.replace !== undefined && typeof b.replace !== "boolean") {
+        throw new HttpError(400, "replace must be true or false");
+      }
       const { key, meta } = await createKey(kv, path, name.trim(), {
         owner: user.name,
         audit: auditOf(c, "key.create", path, name),
       });
+      // "Regenerate": the stream's other keys of the same name stop working (the new one is already made,
+      // so the stream is never left without one).
+      const revoked: string[] = [];
+      if (b.replace === true) {
+        for (const k of await listKeys(kv, path)) {
+          if (k.name !== meta.name || k.id === meta.id) continue;
+          await revokeKey(kv, k.id, auditOf(c, "key.revoke", path, `${k.id} (${k.name}, replaced)`));
+          revoked.push(k.id);
+        }
+      }
       const server = `rtmp://${publishHostOf(c, deps)}:${deps.cfg.mediamtx.ports.rtmp}`;
       // What to paste into OBS (Settings -> Stream): the RTMP form that works with MediaMTX v1.20.1 (the key
       // after the path, README "Publishing"), and WHIP for sub-second latency (RFC 9725: Bearer Token).
@@ -191,7 +204,7 @@ export function streamApiRoutes(deps: AppDeps) {
         whip: { server: `${publicBase(c, deps)}/whip/${path}`, bearerToken: key },
       };
       return c.json(
-        { key, meta: publicKey(meta), publishUrl: `${server}/${path}?token=${key}`, connect },
+        { key, meta: publicKey(meta), publishUrl: `${server}/${path}?token=${key}`, connect, revoked },
         201,
       );
     },

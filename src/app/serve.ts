@@ -21,7 +21,6 @@ import { MtxClient } from "../mediamtx/client.ts";
 import { Supervisor } from "../mediamtx/supervisor.ts";
 import { pidFilePath, reapStaleMediamtx } from "../mediamtx/pidfile.ts";
 import { DEFAULT_PATH } from "../web/routes.ts";
-import { applyRecordPaths } from "../recordings/path-config.ts";
 import { startOps } from "../events/ops.ts";
 
 export interface Running {
@@ -143,7 +142,7 @@ export async function serve(cfg: Config, rawLog: (s: string) => void = console.l
       pidFile: pidFilePath(cfg.dataDir),
       ready: () =>
         waitMediamtxReady(deps.mtx, 30_000, () => supervisor?.state === "restarting")
-          .then(() => applyRecordPaths(cfg, deps.mtx)),
+          .then(() => deps.recording.applyAll()),
     });
     try {
       supervisor.start();

@@ -20,6 +20,7 @@ import type { Store } from "../store/kv.ts";
 import type { AppDeps } from "../http/context.ts";
 import { HlsProxy } from "../proxy/hls.ts";
 import { followChanges } from "./invalidation.ts";
+import { RecordingSync } from "../recordings/recording-sync.ts";
 
 export interface ServiceInputs {
   store: Store;
@@ -36,6 +37,8 @@ export interface ServiceInputs {
 export interface Services extends AppDeps {
   /** The app's one HLS proxy (shared upstream fetches and kept media files). */
   hls: HlsProxy;
+  /** Per-stream recording choices applied to MediaMTX. */
+  recording: RecordingSync;
   /** Stops following the store's changes. */
   close(): void;
 }
@@ -63,10 +66,16 @@ export function createServices(inputs: ServiceInputs): Services {
     readers: new ReaderLedger(),
     mtxState: inputs.mtxState ?? (() => "external"),
   };
-  const close = followChanges(deps);
+  const unfollow = followChanges(deps);
+  const recording = new RecordingSync(deps);
+  const unfollowRecording = recording.follow();
   return {
     ...deps,
     hls: new HlsProxy(deps),
-    close,
+    recording,
+    close: () => {
+      unfollow();
+      unfollowRecording();
+    },
   };
 }

@@ -6,7 +6,8 @@
 import type { LivePath } from "../mediamtx/client.ts";
 import type { Snapshot } from "../mediamtx/live-state.ts";
 import { listSpans } from "../recordings/playback.ts";
-import { recordsPath } from "../mediamtx/record-env.ts";
+import { recordsPath } from "../config/recording-policy.ts";
+import { getStream } from "../store/streams.ts";
 import { downloadLink, splitSpan } from "../recordings/range.ts";
 import type { AppDeps } from "../http/context.ts";
 import type { Webhooks } from "./webhooks.ts";
@@ -28,7 +29,7 @@ export class StreamWatch {
   #log: (line: string) => void;
 
   constructor(
-    private deps: Pick<AppDeps, "cfg" | "mtx" | "live" | "metrics">,
+    private deps: Pick<AppDeps, "cfg" | "mtx" | "live" | "metrics" | "store">,
     private hooks: Webhooks,
     opts: StreamWatchOptions = {},
   ) {
@@ -67,8 +68,13 @@ export class StreamWatch {
         stoppedAt: now.toISOString(),
         durationSeconds: seconds,
       });
-      if (recordsPath(this.deps.cfg, name)) this.#track(this.#recordingFinished(name, since, now));
+      this.#track(this.#ifRecorded(name, () => this.#recordingFinished(name, since, now)));
     }
+  }
+
+  /** Runs `then` when the path is recorded (its stream's own choice, else the server's settings). */
+  async #ifRecorded(name: string, then: () => Promise<void>): Promise<void> {
+    if (recordsPath(this.deps.cfg, name, await getStream(this.deps.store, name))) await then();
   }
 
   #track(p: Promise<void>) {

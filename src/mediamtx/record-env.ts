@@ -14,8 +14,3 @@ export function recordingEnv(cfg: Config): Record<string, string> {
     MTX_PATHDEFAULTS_RECORDDELETEAFTER: `${r.retentionSeconds}s`,
   };
 }
-
-/** Whether livegate's config records this path. */
-export function recordsPath(cfg: Config, path: string): boolean {
-  return cfg.recording.paths[path] ?? cfg.recording.enabled;
-}

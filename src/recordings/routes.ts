@@ -15,7 +15,8 @@ import { diskFor, diskUsage } from "./disk.ts";
 import { getRange, listSpans, rangeRecorded, type Span } from "./playback.ts";
 import { MAX_MP4_SECONDS, parseRange } from "./range.ts";
 import { playRecordingPage, recordingsIndexPage, recordingsPage } from "./page.ts";
-import { recordsPath } from "../mediamtx/record-env.ts";
+import { recordsPath, retentionText } from "../config/recording-policy.ts";
+import { getStream } from "../store/streams.ts";
 import { randomToken, sha256Hex } from "../core/crypto.ts";
 import type { Starter } from "../auth/reader-recheck.ts";
 import type { AppDeps, Env } from "../http/context.ts";
@@ -29,14 +30,6 @@ export { MAX_RANGE_SECONDS, parseRange } from "./range.ts";
  * Caddyfile's response_header_timeout), whatever MediaMTX takes to start a range.
  */
 export const HEADER_WAIT_MS = 5000;
-
-function retentionText(sec: number): string {
-  if (sec === 0) return "ever (no automatic deletion)";
-  if (sec % 86400 === 0) return `${sec / 86400} day${sec === 86400 ? "" : "s"}`;
-  if (sec % 3600 === 0) return `${sec / 3600} h`;
-  if (sec % 60 === 0) return `${sec / 60} min`;
-  return `${sec} s`;
-}
 
 /**
  * The door's "recordings" decision: a login (also for public streams, which anyone may watch live), then
@@ -101,7 +94,7 @@ export function recordingRoutes(deps: AppDeps) {
       const spans = await listSpans(deps, path, from, to);
       return c.json({
         path,
-        recording: recordsPath(deps.cfg, path),
+        recording: recordsPath(deps.cfg, path, await getStream(deps.store, path)),
         retentionSeconds: deps.cfg.recording.retentionSeconds,
         spans,
         disk: { bytes: disk.paths[path] ?? 0, fs: disk.fs, low: disk.low },
@@ -134,7 +127,7 @@ export function recordingRoutes(deps: AppDeps) {
         path,
         spans: spans.reverse(),
         disk,
-        recording: recordsPath(deps.cfg, path),
+        recording: recordsPath(deps.cfg, path, await getStream(deps.store, path)),
         retention: retentionText(deps.cfg.recording.retentionSeconds),
         error,
       }),

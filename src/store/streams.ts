@@ -24,6 +24,8 @@ export interface Stream {
    */
   allow: string[];
   created: number;
+  /** Recording of this stream: true/false; absent or null: the server's setting (LIVEGATE_RECORD…). */
+  record?: boolean | null;
 }
 
 /**
@@ -49,6 +51,8 @@ export interface StreamPatch {
   visibility?: Visibility;
   owner?: string | null;
   allow?: string[];
+  /** true/false; null: back to the server's setting. */
+  record?: boolean | null;
 }
 
 export const DEFAULT_STREAM = (path: string): Stream => ({
@@ -99,6 +103,12 @@ export function validatePatch(p: Record<string, unknown>): StreamPatch {
       throw new StoreError("invalid", "allow must be a list of user names (or deleted:NAME)");
     }
     out.allow = [...new Set(list as string[])].sort();
+  }
+  if (p.record !== undefined) {
+    if (p.record !== null && typeof p.record !== "boolean") {
+      throw new StoreError("invalid", "record must be true, false or null (the server's setting)");
+    }
+    out.record = p.record;
   }
   return out;
 }

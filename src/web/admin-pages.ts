@@ -10,6 +10,7 @@ import type { Share } from "../store/shares.ts";
 import type { SessionInfo } from "../store/sessions.ts";
 import type { AuditEntry } from "../store/audit.ts";
 import type { LiveRow } from "../api/live-list.ts";
+import { localTime } from "./account-page.ts";
 
 const when = (t: number | undefined | null) =>
   t ? new Date(t).toISOString().replace("T", " ").slice(0, 19) + " UTC" : "never";
@@ -170,6 +171,24 @@ ${
   );
 }
 
+/** What each visibility means, in one line (the stream page's choices). */
+export const VISIBILITY_HELP: Record<string, string> = {
+  public: "Anyone, without an account. Listed on the home page.",
+  private: "Only people with an account here (or only those on the allow-list below).",
+  unlisted: "Not listed. Only people you give a share link, plus you and the admins.",
+};
+
+/** The ready-made values a stream page shows (computed by the route from the request and settings). */
+export interface StreamPageLinks {
+  /** The watch page's URL at the address the browser reached livegate on. */
+  watchUrl: string;
+  /** OBS "Server" (rtmp://host:port) and the WHIP URL. */
+  rtmpServer: string;
+  whipUrl: string;
+  /** "recording, kept 24 h" or "not recorded", and whether that is the server's default. */
+  recording: string;
+}
+
 export function streamAdminPage(opts: {
   me: User;
   csrf: string;
@@ -177,10 +196,13 @@ export function streamAdminPage(opts: {
   version: string;
   keys: StreamKey[];
   shares: Share[];
+  links: StreamPageLinks;
 }) {
   const s = opts.stream;
   const admin = opts.me.role === "admin";
   const api = `/api/streams/${s.path}`;
+  const obsKey = opts.keys.find((k) => k.name === "obs");
+  const record = typeof s.record === "boolean" ? String(s.record) : "";
   return page(
     s.path,
     opts.me,
@@ -188,22 +210,38 @@ export function streamAdminPage(opts: {
     html`
       <section class="card">
         <div class="row-between"><h1>${s.title || s.path}</h1><a href="/admin">← Dashboard</a></div>
-        <p><a href="/watch/${s.path}">Watch</a> · <code>${s.path}</code></p>
-        <form data-api="${api}" data-method="PATCH" class="grid-form">
+        <p><a href="/watch/${s.path}">Watch</a> · <a href="/go-live/${s
+          .path}">Go live from the browser</a> · <a href="/recordings/${s.path}">Recordings</a> · <code>${s
+          .path}</code>
+          <span class="badge" id="recording-badge">${opts.links.recording}</span></p>
+        <form data-api="${api}" data-method="PATCH" class="grid-form" data-saved="Saved.">
           <input type="hidden" name="version" value="${opts.version}">
           <label>Title <input name="title" maxlength="200" value="${s.title}"></label>
-          <label>Visibility <select name="visibility" title="changing it revokes all share links">${VISIBILITIES
-            .map((
-              v,
-            ) => html`<option ${v === s.visibility ? "selected" : ""}>${v}</option>`)}</select></label>
+          <fieldset class="choices">
+            <legend>Who may watch (changing it ends all share links)</legend>
+            ${VISIBILITIES.map((v) =>
+              html`
+                <label
+                  class="check"><input type="radio" name="visibility" value="${v}" ${v === s.visibility
+                    ? "checked"
+                    : ""}> <strong>${v}</strong> · ${VISIBILITY_HELP[v]}</label>
+              `
+            )}
+          </fieldset>
           ${admin
             ? html`<label>Owner <input name="owner" maxlength="64" value="${
               s.owner ?? ""
-            }" placeholder="none: admins only"></label>`
+            }" placeholder="none: admins only" autocomplete="off"></label>`
             : ""}
-          <label>Viewer allow-list <input name="allow" data-type="list" value="${s.allow.join(
-            ", ",
-          )}" placeholder="empty: every logged-in user" title="deleted:NAME is a deleted user: it matches nobody"></label>
+          <label>Viewer allow-list (user names, comma separated; empty: every logged-in user) <input name="allow" data-type="list" value="${s
+            .allow.join(
+              ", ",
+            )}" title="deleted:NAME is a deleted user: it matches nobody"></label>
+          <label>Recording <select name="record" data-type="choice">
+            <option value="" ${record === "" ? "selected" : ""}>server setting</option>
+            <option value="true" ${record === "true" ? "selected" : ""}>record</option>
+            <option value="false" ${record === "false" ? "selected" : ""}>do not record</option>
+          </select></label>
           <button type="submit">Save</button>
           <p class="msg" role="status"></p>
         </form>
@@ -211,88 +249,119 @@ export function streamAdminPage(opts: {
           ? html`<p><button class="danger" data-api="${api}" data-method="DELETE" data-confirm="Delete stream ${s.path} with all its keys and share links?" data-redirect="/admin">Delete stream</button></p>`
           : ""}
       </section>
+      <section class="card" id="share">
+        <h1>Share</h1>
+        ${s.visibility === "unlisted"
+          ? html`
+            <p>Unlisted: make a link for the people who may watch. Anyone with the link can watch until it expires or you revoke it.</p>
+            <form data-api="${api}/shares" data-method="POST" data-show="url" data-copy="url"
+              data-add-row="shares-table" class="grid-form">
+              <label>Valid for <select name="hours" data-type="number">
+                            <option value="1">1 hour</option>
+                            <option value="24" selected>1 day</option>
+                            <option value="168">1 week</option>
+                            <option value="720">30 days</option>
+                          </select></label>
+              <label>Label (who it is for) <input name="label" maxlength="100"></label>
+              <button type="submit">Make a share link</button>
+              <p class="msg" role="status"></p>
+            </form>
+          `
+          : html`
+            <p>${s.visibility === "public"
+              ? "Public: anyone can watch at this address."
+              : "Private: people log in with their account to watch at this address."}</p>
+            <div
+              class="copy-line"><code>${opts.links
+                .watchUrl}</code> <button type="button" class="link" data-copy-text="${opts.links
+                .watchUrl}" aria-label="Copy the watch link">Copy link</button></div>
+          `}
+        <table class="grid" id="shares-table" aria-label="Share links">
+          <thead><tr><th>Label</th><th>By</th><th>Expires</th><th><span class="sr-only">Action</span></th></tr></thead>
+          <tbody>${opts.shares.map((sh) =>
+            html`
+              <tr>
+                <td title="id ${sh.id}">${sh.label || html`<span class="muted">(no label)</span>`}</td>
+                <td>${sh.createdBy}</td>
+                <td>${localTime(sh.expiresAt)}</td>
+                <td><button class="link" data-api="${api}/shares/${sh
+                  .id}" data-method="DELETE" data-confirm="Revoke this share link?" data-remove-row aria-label="Revoke the share link ${sh
+                  .label || sh.id}">Revoke</button></td>
+              </tr>
+            `
+          )}</tbody>
+        </table>
+      </section>
+      <section class="card" id="connect">
+        <h1>Connect OBS</h1>
+        <p class="note">In OBS: Settings → Stream → Service “Custom…”, then paste the Server and the Stream Key.
+          For sub-second latency choose Service “WHIP” instead and use the WHIP Server and Bearer Token.</p>
+        <div
+          class="copy-line">Server: <code>${opts.links
+            .rtmpServer}</code> <button type="button" class="link" data-copy-text="${opts.links
+            .rtmpServer}" aria-label="Copy Server">Copy</button></div>
+        <div
+          class="copy-line">WHIP Server: <code>${opts.links
+            .whipUrl}</code> <button type="button" class="link" data-copy-text="${opts.links
+            .whipUrl}" aria-label="Copy WHIP Server">Copy</button></div>
+        <form data-api="${api}/keys" data-method="POST" data-show="" data-add-row="keys-table"
+          class="grid-form"
+          ${obsKey
+            ? html`data-confirm="Make a new OBS key? The current one stops working at once (OBS must get the new one)."`
+            : ""}>
+          <input type="hidden" name="name" value="obs">
+          <input type="hidden" name="replace" data-type="bool" value="true">
+          <button type="submit">${obsKey
+            ? "Regenerate the OBS stream key"
+            : "Make a stream key for OBS"}</button>
+          <p class="msg" role="status">${obsKey
+            ? html`The OBS key was made ${localTime(obsKey.created)}${
+              obsKey.lastUsed ? html`, last used ${localTime(obsKey.lastUsed)}` : ""
+            }. Keys are shown only once: regenerate to see a new one.`
+            : ""}</p>
+        </form>
+      </section>
       <section class="card">
         <h1>Live</h1>
         <div id="live" data-path="${s.path}" data-admin="${admin ? "1" : ""}">
           <p class="muted">Loading…</p>
         </div>
-        <p><button class="danger" data-api="${api}/kick" data-method="POST" data-confirm="Kick the publisher of ${s
-          .path}?">Kick publisher</button></p>
+        <p><button class="danger" id="kick" data-api="${api}/kick" data-method="POST" data-confirm="Kick the publisher of ${s
+          .path}?" disabled>Kick publisher</button></p>
       </section>
       <section class="card">
-        <h1>Stream keys</h1>
-        <table class="grid" id="keys-table">
+        <h1>All stream keys</h1>
+        <table class="grid" id="keys-table" aria-label="Stream keys">
           <thead>
             <tr>
               <th>Name</th>
-              <th>Id</th>
               <th>Created by</th>
               <th>Created</th>
               <th>Last used</th>
-              <th></th>
+              <th><span class="sr-only">Action</span></th>
             </tr>
           </thead>
           <tbody>${opts.keys.map((k) =>
             html`
               <tr data-key="${k.id}">
-                <td>${k.name}</td>
-                <td><code>${k.id}</code></td>
+                <td title="id ${k.id}">${k.name}</td>
                 <td>${k.owner ?? "operator (CLI)"}</td>
-                <td>${when(k.created)}</td>
-                <td>${when(k.lastUsed)}</td>
+                <td>${localTime(k.created)}</td>
+                <td>${k.lastUsed ? localTime(k.lastUsed) : "never"}</td>
                 <td><button class="link" data-api="${api}/keys/${k
-                  .id}" data-method="DELETE" data-confirm="Revoke key ${k.name}?">Revoke</button></td>
+                  .id}" data-method="DELETE" data-confirm="Revoke key ${k
+                  .name}?" data-remove-row aria-label="Revoke key ${k.name}">Revoke</button></td>
               </tr>
             `
           )}</tbody>
         </table>
-        <form data-api="${api}/keys" data-method="POST" data-show="key publishUrl" class="grid-form">
-          <label>Key name <input name="name" required maxlength="64" placeholder="obs-desktop"></label>
+        <form data-api="${api}/keys" data-method="POST" data-show="" data-add-row="keys-table"
+          class="grid-form">
+          <label>Another key, named <input name="name" required maxlength="64" placeholder="e.g. camera-2"></label>
           <button type="submit">Create key</button>
           <p class="msg" role="status"></p>
         </form>
       </section>
-      <section class="card">
-            <h1>Share links</h1>
-            ${s.visibility === "unlisted" ? "" : html`
-              <p
-                class="muted">Share links are for unlisted streams; this one is ${s
-                  .visibility}. Changing the visibility revokes all share links.</p>
-            `}
-            <table class="grid" id="shares-table">
-              <thead>
-                <tr>
-                  <th>Label</th>
-                  <th>Id</th>
-                  <th>By</th>
-                  <th>Expires</th>
-                  <th></th>
-                </tr>
-              </thead>
-              <tbody>${opts.shares.map((sh) =>
-                html`
-                  <tr>
-                    <td>${sh.label}</td>
-                    <td><code>${sh.id}</code></td>
-                    <td>${sh.createdBy}</td>
-                    <td>${when(sh.expiresAt)}</td>
-                    <td><button class="link" data-api="${api}/shares/${sh
-                      .id}" data-method="DELETE" data-confirm="Revoke this share link?">Revoke</button></td>
-                  </tr>
-                `
-              )}</tbody>
-            </table>
-            ${s.visibility === "unlisted"
-              ? html`
-                <form data-api="${api}/shares" data-method="POST" data-show="url" class="grid-form">
-                  <label>Valid for (hours, 1 minute to 720 h) <input name="hours" data-type="number" value="24" required></label>
-                  <label>Label <input name="label" maxlength="100" placeholder="for the press"></label>
-                  <button type="submit">Create share link</button>
-                  <p class="msg" role="status"></p>
-                </form>
-              `
-              : ""}
-          </section>
     `,
   );
 }

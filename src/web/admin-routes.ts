@@ -3,7 +3,8 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { csrfToken } from "../http/csrf.ts";
-import { publicBase, reachedOnLoopback } from "../http/client.ts";
+import { publicBase, publishHostOf, reachedOnLoopback } from "../http/client.ts";
+import { recordingBadge } from "../config/recording-policy.ts";
 import { requirePageLogin } from "../http/session.ts";
 import { getUserEntry, listUsers } from "../store/users.ts";
 import { getStreamEntry } from "../store/streams.ts";
@@ -100,6 +101,12 @@ export function adminPageRoutes(deps: AppDeps) {
       version: e.versionstamp,
       keys: await listKeys(kv, path),
       shares: await listShares(kv, path),
+      links: {
+        watchUrl: `${publicBase(c, deps)}/watch/${path}`,
+        rtmpServer: `rtmp://${publishHostOf(c, deps)}:${deps.cfg.mediamtx.ports.rtmp}`,
+        whipUrl: `${publicBase(c, deps)}/whip/${path}`,
+        recording: recordingBadge(deps.cfg, path, e.value),
+      },
     }));
   });
 

@@ -2,7 +2,7 @@
 import { html } from "hono/html";
 import { layout } from "./pages.ts";
 
-export function goLivePage(opts: { path: string; user: string; csrf: string }) {
+export function goLivePage(opts: { path: string; user: string; csrf: string; recording: string }) {
   return layout(
     `Go live: ${opts.path}`,
     html`
@@ -18,6 +18,7 @@ export function goLivePage(opts: { path: string; user: string; csrf: string }) {
           <button id="screen">Screen</button>
           <button id="stop" class="hidden">Stop</button>
           <a href="/watch/${opts.path}">Watch</a>
+          <span class="badge mode" title="what happens to what you stream">${opts.recording}</span>
         </div>
         <p id="error" class="error hidden" role="alert"></p>
         <p

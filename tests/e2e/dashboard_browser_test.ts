@@ -1,7 +1,9 @@
-// The dashboard in real headless Chromium (so the CSP and the bundled scripts are exercised): an admin
-// creates a public stream and a key through the forms, the key is shown once; the home page, opened without
-// login, turns the stream LIVE with a viewer count without a reload when ffmpeg publishes; an unlisted
-// stream's share link plays for a guest.
+// The newcomer's streamer flow in real headless Chromium, through the UI only (issue 24; also exercises the
+// CSP and the bundled scripts): an admin invites a streamer (set-password link) and creates a public stream
+// for them; the streamer sets a password through the link, copies Server + Stream Key from "Connect OBS"
+// (regenerating it once; the key list updates in place) and publishes with exactly those; the home page,
+// opened without login, turns the stream LIVE with a viewer count without a reload; the streamer makes the
+// stream unlisted and copies a share link, which a guest without an account plays.
 import assert from "node:assert/strict";
 import { ADMIN_PASSWORD, publish, startLivegate, stopProc } from "./harness.ts";
 import { launchChromium } from "./chromium.ts";
@@ -30,11 +32,21 @@ Deno.test({
       await page.fill("input[name=password]", ADMIN_PASSWORD);
       await Promise.all([page.waitForURL(`${lg.url}/admin`), page.click("button[type=submit]")]);
 
-      // New stream through the form (JSON API + CSRF header from admin.js), then the page reloads.
+      // The admin invites a streamer: a set-password link instead of a password passed on by hand.
+      const uf = page.locator('form[data-api="/api/users"]');
+      await uf.locator("input[name=name]").fill("sam");
+      await uf.locator("select[name=role]").selectOption("streamer");
+      await uf.locator("button[type=submit]").click();
+      await page.waitForSelector('form[data-api="/api/users"] .msg.secret code');
+      const invite = (await uf.locator(".msg code").first().textContent())!.trim();
+      assert.match(invite, /\/set-password\?token=/);
+
+      // New stream through the form (JSON API + CSRF header from admin.js), owned by the streamer.
       const form = page.locator('form[data-api="/api/streams"]');
       await form.locator("input[name=path]").fill("studio");
       await form.locator("input[name=title]").fill("Studio A");
       await form.locator("select[name=visibility]").selectOption("public");
+      await form.locator("input[name=owner]").fill("sam");
       await Promise.all([page.waitForEvent("load"), form.locator("button[type=submit]").click()]);
       assert.equal(await page.locator('#streams-table tr[data-path="studio"]').count(), 1);
 
@@ -44,20 +56,47 @@ Deno.test({
       await page.waitForSelector("form[data-api='/api/streams'] .msg.error");
       assert.match(await form.locator(".msg").textContent() ?? "", /already exists/);
 
-      // Key creation on the stream page: the secret appears once, in place.
-      await page.goto(`${lg.url}/admin/streams/studio`);
-      const kf = page.locator('form[data-api="/api/streams/studio/keys"]');
-      await kf.locator("input[name=name]").fill("obs");
-      await kf.locator("button[type=submit]").click();
-      await page.waitForSelector('form[data-api="/api/streams/studio/keys"] .msg.secret code');
-      const key = (await kf.locator(".msg code").first().textContent())!.trim();
-      assert.match(key, /^lg_/);
-      // Ready for OBS: Server and Stream Key (and the WHIP variant), each with a Copy button.
-      const msgText = (await kf.locator(".msg").textContent()) ?? "";
-      assert.match(msgText, /Server: rtmp:\/\/127\.0\.0\.1:\d+ Copy/);
-      assert.ok(msgText.includes(`Stream Key: studio?token=${key} Copy`), msgText);
+      // The streamer sets a password through the link, and is logged in.
+      const samCtx = await browser.newContext({ permissions: ["clipboard-read", "clipboard-write"] });
+      const sam = await samCtx.newPage();
+      sam.on("pageerror", (e) => errors.push(String(e)));
+      sam.on("dialog", (d) => d.accept());
+      await sam.goto(invite.replace(/^https?:\/\/[^/]+/, lg.url));
+      await sam.fill("input[name=password]", "sam-password-123");
+      await sam.fill("input[name=again]", "sam-password-123");
+      await Promise.all([sam.waitForURL(`${lg.url}/`), sam.click("button[type=submit]")]);
+      const copied = async (label: string) => {
+        await sam.locator(`button[aria-label="${label}"]`).first().click();
+        return (await sam.evaluate(() => navigator.clipboard.readText())).trim();
+      };
+
+      // Connect OBS on the stream page: Server and Stream Key with Copy buttons; the key list updates in
+      // place (no reload).
+      await sam.goto(`${lg.url}/admin/streams/studio`);
+      let reloads = 0;
+      sam.on("framenavigated", () => reloads++);
+      const server = await copied("Copy Server");
+      assert.match(server, /^rtmp:\/\/127\.0\.0\.1:\d+$/);
+      const cf = sam.locator("#connect form");
+      await cf.locator("button[type=submit]").click();
+      await sam.waitForSelector("#connect .msg.secret code");
+      const streamKey = await copied("Copy Stream Key");
+      assert.match(streamKey, /^studio\?token=lg_/);
+      const key = streamKey.split("token=")[1];
+      const msgText = (await cf.locator(".msg").textContent()) ?? "";
       assert.ok(msgText.includes(`Bearer Token: ${key} Copy`), msgText);
-      assert.equal(await kf.locator('.msg button[aria-label="Copy Stream Key"]').count(), 1);
+      assert.equal(await sam.locator('#keys-table td:text-is("obs")').count(), 1, "new key listed in place");
+      // Regenerate: the old key's row goes, the new one comes, the page stays.
+      await cf.locator("button[type=submit]").click();
+      await sam.waitForFunction(
+        (k) => !document.querySelector("#connect .msg")?.textContent?.includes(k),
+        key,
+      );
+      const key2 = (await copied("Copy Stream Key")).split("token=")[1];
+      assert.notEqual(key2, key);
+      assert.equal(await sam.locator('#keys-table td:text-is("obs")').count(), 1, "the old OBS key is gone");
+      assert.equal(reloads, 0, "no reloads");
+      const publishKey = key2;
 
       // The home page without login lists the public stream as offline, then LIVE without a reload.
       const guestCtx = await browser.newContext();
@@ -68,7 +107,7 @@ Deno.test({
       assert.match(await row.textContent() ?? "", /offline/);
       let navigations = 0;
       home.on("framenavigated", () => navigations++);
-      pubs.push(publish(`rtmp://127.0.0.1:${lg.rtmpPort}/studio?token=${key}`));
+      pubs.push(publish(`${server}/studio?token=${publishKey}`));
       await home.waitForFunction(
         () => document.querySelector('#streams li[data-path="studio"] .badge.live') !== null,
         undefined,
@@ -93,25 +132,29 @@ Deno.test({
         { timeout: 15_000 },
       );
 
-      // The stream page's live panel shows the publisher and the guest viewer.
-      await page.goto(`${lg.url}/admin/streams/studio`);
-      await page.waitForFunction(
+      // The stream page's live panel shows the publisher and the guest viewer; Kick is possible now.
+      await sam.goto(`${lg.url}/admin/streams/studio`);
+      await sam.waitForFunction(
         () => /rtmp from 127\.0\.0\.1/.test(document.getElementById("live")?.textContent ?? ""),
         undefined,
         { timeout: 15_000 },
       );
+      assert.equal(await sam.locator("#kick").isEnabled(), true);
 
-      // Unlisted + share link: a guest without an account plays it through the link.
-      await page.locator("select[name=visibility]").selectOption("unlisted");
+      // Unlisted + share link: a guest without an account plays it through the copied link.
+      await sam.locator("input[name=visibility][value=unlisted]").check();
       await Promise.all([
-        page.waitForEvent("load"),
-        page.locator('form[data-method="PATCH"] button[type=submit]').click(),
+        sam.waitForEvent("load"),
+        sam.locator('form[data-method="PATCH"] button[type=submit]').click(),
       ]);
-      const sf = page.locator('form[data-api="/api/streams/studio/shares"]');
+      const sf = sam.locator('form[data-api="/api/streams/studio/shares"]');
+      await sf.locator("select[name=hours]").selectOption("168");
+      await sf.locator("input[name=label]").fill("friends");
       await sf.locator("button[type=submit]").click();
-      await page.waitForSelector('form[data-api="/api/streams/studio/shares"] .msg.secret code');
-      const url = (await sf.locator(".msg code").first().textContent())!.trim();
+      await sam.waitForSelector('form[data-api="/api/streams/studio/shares"] .msg.secret code');
+      const url = await copied("Copy Share link");
       assert.match(url, /\/watch\/studio\?share=/);
+      assert.equal(await sam.locator('#shares-table td:text-is("friends")').count(), 1, "listed in place");
       const shareCtx = await browser.newContext();
       const shared = await shareCtx.newPage();
       await shared.goto(url.replace(/^https?:\/\/[^/]+/, lg.url));

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ConfigError, loadConfig } from "../../src/config/config.ts";
 import { ipAllowed } from "../../src/metrics/ip-allow.ts";
-import { recordingEnv, recordsPath } from "../../src/mediamtx/record-env.ts";
+import { recordingEnv } from "../../src/mediamtx/record-env.ts";
+import { recordsPath } from "../../src/config/recording-policy.ts";
 
 function err(fn: () => unknown): ConfigError {
   try {
