@@ -44,7 +44,11 @@ Deno.test({
       await a.stderr.cancel();
       await b.stderr.cancel();
       const rec = join(lg.dataDir, "recordings");
-      await waitFor("live's recording", async () => files(join(rec, "live")) > 0 || undefined, 15_000);
+      await waitFor(
+        "live's recording",
+        () => Promise.resolve(files(join(rec, "live")) > 0 || undefined),
+        15_000,
+      );
       assert.equal(files(join(rec, "quiet")), 0, "nothing recorded for quiet");
       assert.equal((await (await admin.fetch("/api/recordings/quiet")).json()).recording, false);
 
@@ -55,7 +59,11 @@ Deno.test({
       const c = publish(`rtmp://127.0.0.1:${lg.rtmpPort}/quiet?token=${key}`, 4);
       assert.equal((await c.status).code, 0);
       await c.stderr.cancel();
-      await waitFor("quiet's recording", async () => files(join(rec, "quiet")) > 0 || undefined, 15_000);
+      await waitFor(
+        "quiet's recording",
+        () => Promise.resolve(files(join(rec, "quiet")) > 0 || undefined),
+        15_000,
+      );
     } finally {
       await lg.stop();
     }
