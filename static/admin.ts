@@ -295,6 +295,15 @@ function renderLive(el: HTMLElement, d: LiveInfo) {
       `${d.codecs.join(", ")} · ${kbps} · ${d.viewers.length} viewer(s) via livegate, ` +
       `${d.readers.filter((r) => r.type !== "hlsSession").length} direct reader(s)`,
   );
+  // Advice for the streamer (viewers only get a short note): what keeps WebRTC's sub-second latency away.
+  const advice = document.createElement("p");
+  advice.className = "note";
+  const audio = d.codecs.find((c) => /audio|opus|aac|g71|g722|lpcm|mp3/i.test(c));
+  if (audio && !/opus|g71|g722|lpcm/i.test(audio)) {
+    advice.textContent = `Viewers get LL-HLS (about 1 s behind) because the audio is ${audio}: WebRTC ` +
+      "(well under a second) carries Opus. Publish with OBS's WHIP output or “Go live from the browser”, or " +
+      "ffmpeg -c:a libopus over RTSP/SRT, to give viewers sub-second latency with sound.";
+  }
   const table = document.createElement("table");
   table.className = "grid";
   table.tabIndex = 0; // scrolls by itself on a phone: reachable by keyboard
@@ -324,7 +333,7 @@ function renderLive(el: HTMLElement, d: LiveInfo) {
     tb.append(tr);
   }
   table.append(tb);
-  el.replaceChildren(p, table);
+  el.replaceChildren(p, ...(advice.textContent ? [advice] : []), table);
 }
 
 if (live) {

@@ -202,8 +202,16 @@ function setMode(mode: typeof state.mode, note: string) {
   state.note = note;
   if (modeEl) modeEl.textContent = mode === "webrtc" ? "WebRTC" : "LL-HLS";
   if (noteEl) {
-    noteEl.textContent = note;
-    noteEl.classList.toggle("hidden", !note);
+    // Viewers get one short sentence; the technical reason is there for whoever asks (Why?).
+    const short = mode === "hls" ? "Playing with a short delay (about 1 s)." : "Playing in real time.";
+    if (note && note !== "offline") {
+      const details = document.createElement("details");
+      const summary = document.createElement("summary");
+      summary.textContent = "Why?";
+      details.append(summary, note);
+      noteEl.replaceChildren(`${short} `, details);
+    } else noteEl.textContent = "";
+    noteEl.classList.toggle("hidden", !note || note === "offline");
   }
 }
 

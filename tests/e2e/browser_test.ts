@@ -61,6 +61,9 @@ Deno.test({
       // RTMP brings AAC, which WebRTC cannot carry: the player stays on LL-HLS to keep the sound, and says so.
       assert.equal(s.mode, "hls");
       assert.match(s.note, /AAC/);
+      // The viewer reads one plain sentence; the engineer's reason stays folded under "Why?" (issue 24).
+      assert.match(await page.innerText("#note"), /^Playing with a short delay \(about 1 s\)\.\s+Why\?$/);
+      assert.match(await page.textContent("#note details") ?? "", /AAC, which WebRTC cannot carry/);
       assert.ok(Number.isFinite(s.latency) && s.latency > 0 && s.latency < 6, `latency shown: ${s.latency}`);
       assert.match(await page.textContent("#latency") ?? "", /latency \d+\.\d s/);
       assert.deepEqual(consoleErrors, []);
