@@ -274,7 +274,7 @@ export function streamAdminPage(opts: {
             <div
               class="copy-line"><code>${opts.links
                 .watchUrl}</code> <button type="button" class="link" data-copy-text="${opts.links
-                .watchUrl}" aria-label="Copy the watch link">Copy link</button></div>
+                .watchUrl}" aria-label="Copy link to the watch page">Copy link</button></div>
           `}
         <table class="grid" id="shares-table" aria-label="Share links">
           <thead><tr><th>Label</th><th>By</th><th>Expires</th><th><span class="sr-only">Action</span></th></tr></thead>

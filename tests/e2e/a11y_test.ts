@@ -8,6 +8,14 @@ import { ADMIN_PASSWORD, Client, publish, startLivegate, stopProc, waitHlsOnline
 import { launchChromium } from "./chromium.ts";
 
 const SIZES = [{ width: 1280, height: 800 }, { width: 390, height: 844 }];
+/** The README's screenshots, written again by every run so they never go stale (docs/screenshots/). */
+const SHOTS = new URL("../../docs/screenshots/", import.meta.url).pathname;
+const SHOT_OF: Record<string, string> = {
+  "admin /admin": "dashboard",
+  "sam /admin/streams/studio": "stream-page",
+  "anon /watch/live": "player",
+  "admin /account": "account",
+};
 
 interface Violation {
   id: string;
@@ -124,6 +132,14 @@ Deno.test({
           await page.goto(`${lg.url}${path}`);
           await page.waitForLoadState("load");
           await page.waitForTimeout(500); // the page's scripts fill in lists and the player's status
+          const shot = SHOT_OF[`${who} ${path}`];
+          if (shot) {
+            await Deno.mkdir(SHOTS, { recursive: true });
+            await page.screenshot({
+              path: `${SHOTS}${shot}-${size.width < 600 ? "phone" : "desktop"}.png`,
+              fullPage: size.width < 600,
+            });
+          }
           const { violations, overflow } = await audit(page);
           const where = `${size.width}x${size.height} ${who} ${path.replace(/(token|share)=[^&]+/, "$1=…")}`;
           if (overflow > 1) problems.push(`${where}: ${overflow} px wider than the screen`);
