@@ -20,6 +20,9 @@ import type { Store } from "../store/kv.ts";
 import type { AppDeps } from "../http/context.ts";
 import { HlsProxy } from "../proxy/hls.ts";
 import { followChanges } from "./invalidation.ts";
+import { Thumbnailer } from "../clips/thumbs.ts";
+import { ClipCutter } from "../clips/cut.ts";
+import type { ClipServices } from "../clips/routes.ts";
 
 export interface ServiceInputs {
   store: Store;
@@ -36,6 +39,10 @@ export interface ServiceInputs {
 export interface Services extends AppDeps {
   /** The app's one HLS proxy (shared upstream fetches and kept media files). */
   hls: HlsProxy;
+  /** Stills of live streams (issue #22; started by serve.ts). */
+  thumbs: Thumbnailer;
+  /** Clip cutting (issue #22). */
+  clips: ClipServices;
   /** Stops following the store's changes. */
   close(): void;
 }
@@ -67,6 +74,8 @@ export function createServices(inputs: ServiceInputs): Services {
   return {
     ...deps,
     hls: new HlsProxy(deps),
+    thumbs: new Thumbnailer(deps),
+    clips: { cutter: new ClipCutter(deps) },
     close,
   };
 }
