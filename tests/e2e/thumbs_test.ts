@@ -69,6 +69,8 @@ Deno.test({
           assert.match(page, /<meta name="twitter:image" content="[^"]+"/);
           assert.match(page, /<meta property="og:title" content="Test Tv"/);
           assert.match(page, /<video id="video"[^>]* poster="\/thumbs\/live\.jpg\?t=\d+"/);
+          assert.doesNotMatch(page, /id="rewind"/, "no rewind without the right to see the recordings");
+          assert.match(await (await admin.fetch("/watch/live")).text(), /id="rewind" data-clip="1"/);
           const img = await fetch(og.replaceAll("&amp;", "&"));
           assert.equal(img.status, 200);
           assert.ok(isJpeg(new Uint8Array(await img.arrayBuffer())));
