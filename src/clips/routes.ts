@@ -77,7 +77,9 @@ async function sendFile(
     } else start = Math.max(0, size - Number(m[2]));
     if (start > end || start >= size) {
       f.close();
-      return new Response(null, { status: 416, headers: { "content-range": `bytes */${size}` } });
+      return c.json({ error: `range not satisfiable: the file has ${size} bytes` }, 416, {
+        "content-range": `bytes */${size}`,
+      });
     }
     status = 206;
     headers.set("content-range", `bytes ${start}-${end}/${size}`);

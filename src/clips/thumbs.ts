@@ -54,6 +54,8 @@ export class Thumbnailer {
   #procs = new Set<Deno.ChildProcess>();
   #stopped = false;
   #ffmpeg: string;
+  /** The last failure logged per path: a stream that keeps failing (no video track) is logged once. */
+  #lastError = new Map<string, string>();
   /** Stills taken and failed since the start (for tests and logs). */
   readonly counts = { taken: 0, failed: 0 };
 
@@ -96,15 +98,19 @@ export class Thumbnailer {
         try {
           await this.grab(p);
           this.counts.taken++;
+          this.#lastError.delete(p);
         } catch (e) {
           this.counts.failed++;
-          if (this.#deps.cfg.clips.thumbnails) this.#deps.log(`[thumbs] ${p}: ${(e as Error).message}`);
+          const msg = (e as Error).message;
+          if (this.#lastError.get(p) !== msg) this.#deps.log(`[thumbs] no still of '${p}': ${msg}`);
+          this.#lastError.set(p, msg);
         } finally {
           this.#busy.delete(p);
         }
       }
     };
     await Promise.all(Array.from({ length: GRAB_CONCURRENCY }, worker));
+    for (const p of this.#lastError.keys()) if (!live.includes(p)) this.#lastError.delete(p);
     await this.prune(new Set(live));
   }
 
