@@ -217,6 +217,28 @@ Deno.test({
           assert.equal(notMine.status, 403);
           assert.match(notMine.body.error, /creator/);
           assert.equal((await vic.api("DELETE", `/api/clips/${mine.body.clip.id}`)).status, 200);
+          // Many users at once: one cut runs, four wait, the rest is refused with 429 (not queued without end).
+          const users = [vic];
+          for (const name of ["ann", "bob"]) {
+            const made = await admin.api("POST", "/api/users", {
+              name,
+              role: "viewer",
+              password: `${name}-password-1`,
+            });
+            assert.equal(made.status, 201);
+            const c = new Client(lg.url);
+            assert.equal((await c.login(name, `${name}-password-1`)).status, 303);
+            users.push(c);
+          }
+          const burst = await Promise.all(
+            users.flatMap((c) => [1, 2].map(() => c.api("POST", "/api/clips", { path: "live", last: 20 }))),
+          );
+          const codes = burst.map((r) => r.status).sort();
+          assert.deepEqual(codes, [201, 201, 201, 201, 201, 429], JSON.stringify(burst.map((r) => r.body)));
+          assert.match(burst.find((r) => r.status === 429)!.body.error, /too many clips are being cut/);
+          for (const r of burst.filter((r) => r.status === 201)) {
+            assert.equal((await admin.api("DELETE", `/api/clips/${r.body.clip.id}`)).status, 200);
+          }
           assert.equal((await admin.api("DELETE", `/api/clips/${clipId}`)).status, 200);
           const gone = await admin.fetch(`/clips/${clipId}`);
           assert.equal(gone.status, 404);
@@ -278,6 +300,34 @@ Deno.test({
             assert.equal(await page.$("#rewind-video"), null, "the recording player is gone");
             assert.equal(await page.textContent("#rewind-behind"), "LIVE");
             await advancing("video");
+
+            // The clip button cuts the last 30 s; the clip shows up on the stream's dashboard page.
+            await waitFor(
+              "31 s recorded",
+              async () => (await recordedSeconds(admin, "live")) >= 31 || undefined,
+              60_000,
+            );
+            await page.click("#clip-30");
+            const link = await page.waitForSelector("#clip-result a", { timeout: 30_000 });
+            const href = await link.getAttribute("href");
+            assert.match(href ?? "", /^\/clips\/[A-Za-z0-9_-]{16}$/);
+            await page.goto(`${lg.url}/admin/streams/live`);
+            await page.waitForSelector(`#clips-panel li[data-clip="${href!.slice(7)}"]`, { timeout: 10_000 });
+            assert.equal(await page.inputValue("#clip-by"), "viewers");
+            // Thumbnails on the home page and the dashboard.
+            for (const url of ["/", "/admin"]) {
+              await page.goto(`${lg.url}${url}`);
+              await page.waitForFunction(
+                () => {
+                  const img = document.querySelector('[data-path="live"] img.thumb') as
+                    | HTMLImageElement
+                    | null;
+                  return img && img.complete && img.naturalWidth === 320;
+                },
+                undefined,
+                { timeout: 15_000 },
+              );
+            }
           } finally {
             await browser.close();
           }
