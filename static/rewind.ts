@@ -17,6 +17,8 @@ const path = document.body.dataset.path ?? "";
 const WINDOW_MS = 5000;
 /** Closer to live than this (s), "back" means back to live. */
 const NEAR_LIVE_S = 3;
+/** How far the recording lags behind live (ms): a mark set at live means this much earlier. */
+const RECORD_LAG_MS = 2000;
 /** Range asked for past the seek point (s); MediaMTX ends it where the recording ends. */
 const AHEAD_S = 3600;
 
@@ -61,6 +63,8 @@ function start(root: HTMLElement, live: HTMLVideoElement) {
 
   const position = (): number => rv ? rvStart + rv.currentTime * 1000 : Date.now();
   const behindS = () => Math.max(0, (Date.now() - position()) / 1000);
+  /** The recorded instant shown now (at live: what the recording has reached). */
+  const recorded = (): number => rv ? position() : Date.now() - RECORD_LAG_MS;
 
   function show() {
     const b = behindS();
@@ -174,12 +178,12 @@ function start(root: HTMLElement, live: HTMLVideoElement) {
     btn("Clip last 30 s", "clip-30", () => cut({ last: 30 }));
     btn("Clip last 60 s", "clip-60", () => cut({ last: 60 }));
     const inBtn = btn("Mark in", "clip-in", () => {
-      markIn = position();
+      markIn = recorded();
       inBtn.textContent = `In: −${clock(behindS())}`;
     });
     btn("Clip from mark to here", "clip-range", () => {
       if (markIn === null) return void (note.textContent = "Mark the start first (Mark in).");
-      const out = position();
+      const out = recorded();
       const [a, b] = markIn < out ? [markIn, out] : [out, markIn];
       cut({ start: new Date(a).toISOString(), duration: Math.round(b - a) / 1000 });
     });

@@ -128,7 +128,10 @@ export class ClipCutter {
         if (start < parseTime(last.start)!) {
           throw new ClipRefusal(
             422,
-            `only ${last.duration.toFixed(1)} s are recorded since the stream started`,
+            `only the last ${
+              last.duration.toFixed(1)
+            } s are recorded without a gap (since the stream started, ` +
+              "or since MediaMTX restarted its recording)",
           );
         }
         duration = req.last;

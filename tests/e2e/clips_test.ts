@@ -231,7 +231,7 @@ Deno.test({
             users.push(c);
           }
           const burst = await Promise.all(
-            users.flatMap((c) => [1, 2].map(() => c.api("POST", "/api/clips", { path: "live", last: 20 }))),
+            users.flatMap((c) => [1, 2].map(() => c.api("POST", "/api/clips", { path: "live", last: 8 }))),
           );
           const codes = burst.map((r) => r.status).sort();
           assert.deepEqual(codes, [201, 201, 201, 201, 201, 429], JSON.stringify(burst.map((r) => r.body)));
@@ -311,6 +311,22 @@ Deno.test({
             const link = await page.waitForSelector("#clip-result a", { timeout: 30_000 });
             const href = await link.getAttribute("href");
             assert.match(href ?? "", /^\/clips\/[A-Za-z0-9_-]{16}$/);
+            // A range marked on the timeline: Mark in, then about 3 s later "Clip from mark to here".
+            await page.click("#clip-in");
+            await new Promise((r) => setTimeout(r, 3000));
+            await page.click("#clip-range");
+            await page.waitForFunction(
+              (first) => document.querySelector("#clip-result a")?.getAttribute("href") !== first,
+              href,
+              { timeout: 30_000 },
+            );
+            const ranged = await page.getAttribute("#clip-result a", "href");
+            const rc = await admin.api("GET", `/api/clips/${ranged!.slice(7)}`);
+            assert.equal(rc.status, 200);
+            assert.ok(
+              rc.body.clip.duration >= 2.5 && rc.body.clip.duration <= 5,
+              `range ${rc.body.clip.duration} s`,
+            );
             await page.goto(`${lg.url}/admin/streams/live`);
             await page.waitForSelector(`#clips-panel li[data-clip="${href!.slice(7)}"]`, { timeout: 10_000 });
             assert.equal(await page.inputValue("#clip-by"), "viewers");
