@@ -76,6 +76,19 @@ Deno.test({
           await Deno.writeFile(file, new Uint8Array(await media.arrayBuffer()));
           const d = await probeDuration(file);
           assert.ok(Math.abs(d - 10) <= 1, `ffprobe duration ${d}`);
+          console.log(`clip of the last 10 s: ffprobe reads ${d} s`);
+          // Cut without re-encoding: the first video packet is the keyframe at or before the asked start
+          // (so the picture decodes), and H.264 stays H.264.
+          const first = await run(needTool("ffprobe"), [
+            ...["-v", "error", "-select_streams", "v:0", "-read_intervals", "%+#1"],
+            ...["-show_entries", "packet=flags:stream=codec_name", "-of", "json", file],
+          ]);
+          const pk = JSON.parse(first.stdout) as {
+            packets: { flags: string }[];
+            streams: { codec_name: string }[];
+          };
+          assert.match(pk.packets[0].flags, /^K/, "the clip starts on a keyframe");
+          assert.equal(pk.streams[0].codec_name, "h264");
           const kept = await Deno.stat(join(lg.dataDir, "clips", `${clipId}.mp4`));
           assert.equal(kept.size, r.body.clip.bytes);
           // A byte range of the file (players seek with them).
