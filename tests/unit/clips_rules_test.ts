@@ -6,7 +6,7 @@ import { Access } from "../../src/auth/access.ts";
 import { PublishTickets } from "../../src/auth/publish-tickets.ts";
 import { systemClock } from "../../src/core/clock.ts";
 import { storeOf } from "../../src/store/kv.ts";
-import { createStream, type Stream } from "../../src/store/streams.ts";
+import { createStream, deleteStream, type Stream } from "../../src/store/streams.ts";
 import { addUser, type User } from "../../src/store/users.ts";
 import { setClipSettings, validateClipSettings } from "../../src/store/clips.ts";
 import { firstVariant, newestSegment } from "../../src/clips/thumbs.ts";
@@ -72,6 +72,10 @@ Deno.test("the door's clip decision follows the stored setting", async () => {
       createdBy: "vic",
     });
     assert.equal(del.allow, true);
+    // Deleting the stream drops its clip setting: a new stream under that path starts from the default.
+    await deleteStream(store, "live");
+    await createStream(store, "live", { owner: "sam", visibility: "private" });
+    assert.equal((await ask()).allow, false);
   } finally {
     store.kv.close();
   }
