@@ -6,6 +6,7 @@ import { publicBase } from "../http/client.ts";
 import { kickLostPublishes, userPublishPaths } from "./lost-publish.ts";
 import { randomToken } from "../core/crypto.ts";
 import { HttpError } from "../core/errors.ts";
+import { NAME_RE } from "../core/names.ts";
 import {
   addUser,
   deleteUser,
@@ -80,7 +81,9 @@ export function adminApiRoutes(deps: AppDeps) {
   app.get(
     "/api/users/:name",
     async (c) => {
-      const e = await getUserEntry(kv, c.req.param("name") ?? "");
+      // A name that cannot exist is not looked up (a KV key over 2 KiB throws).
+      const name = c.req.param("name") ?? "";
+      const e = NAME_RE.test(name) ? await getUserEntry(kv, name) : { value: null, versionstamp: null };
       if (!e.value) throw new HttpError(404, `no user '${(c.req.param("name") ?? "")}'`);
       const keys = (await listKeys(kv)).filter((k) => k.owner === e.value!.name)
         .map(({ hash: _h, ...k }) => k);

@@ -17,6 +17,7 @@ import { webrtcRoutes } from "../webrtc/routes.ts";
 import { mediaRoutes } from "../webrtc/media.ts";
 import { goLiveRoutes } from "../web/golive-routes.ts";
 import { webRoutes } from "../web/routes.ts";
+import { clipRoutes } from "../clips/routes.ts";
 import { errorPage } from "../web/pages.ts";
 import type { Asset } from "../web/assets.ts";
 import { clientInfo } from "../http/client.ts";
@@ -69,6 +70,7 @@ export function createApp(deps: Services, assets: Map<string, Asset>) {
   app.route("/", webrtcRoutes(deps));
   app.route("/", mediaRoutes(deps));
   app.route("/", goLiveRoutes(deps));
+  app.route("/", clipRoutes(deps, deps.clips));
   app.route("/", webRoutes(deps, assets));
 
   app.notFound((c) => {

@@ -10,6 +10,7 @@
 //   share             x              x           x                                                    x
 //   key                                                           x                  x
 //   restore           x              x           x                x                  x                x
+//   clip, clip_settings  (nothing cached depends on them: the door reads clip settings fresh)
 // (A session being created changes nothing cached: only its end does.)
 import type { Change } from "../core/changes.ts";
 import type { AppDeps } from "../http/context.ts";

@@ -21,6 +21,9 @@ import type { AppDeps } from "../http/context.ts";
 import { HlsProxy } from "../proxy/hls.ts";
 import { followChanges } from "./invalidation.ts";
 import { RecordingSync } from "../recordings/recording-sync.ts";
+import { Thumbnailer } from "../clips/thumbs.ts";
+import { ClipCutter } from "../clips/cut.ts";
+import type { ClipServices } from "../clips/routes.ts";
 
 export interface ServiceInputs {
   store: Store;
@@ -39,6 +42,10 @@ export interface Services extends AppDeps {
   hls: HlsProxy;
   /** Per-stream recording choices applied to MediaMTX. */
   recording: RecordingSync;
+  /** Stills of live streams (issue #22; started by serve.ts). */
+  thumbs: Thumbnailer;
+  /** Clip cutting (issue #22). */
+  clips: ClipServices;
   /** Stops following the store's changes. */
   close(): void;
 }
@@ -73,6 +80,8 @@ export function createServices(inputs: ServiceInputs): Services {
     ...deps,
     hls: new HlsProxy(deps),
     recording,
+    thumbs: new Thumbnailer(deps),
+    clips: { cutter: new ClipCutter(deps) },
     close: () => {
       unfollow();
       unfollowRecording();

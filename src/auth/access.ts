@@ -15,8 +15,11 @@ import { findKey, findKeyByHash, type StreamKey, touchKey } from "../store/keys.
 import { type Share, verifyShare } from "../store/shares.ts";
 import { getStream, type Stream } from "../store/streams.ts";
 import { getUser, type User } from "../store/users.ts";
+import { getClipSettings } from "../store/clips.ts";
 import {
   canList,
+  clipDeleteRule,
+  clipRule,
   isAdmin,
   isStreamerOrAdmin,
   publishKeyRule,
@@ -54,6 +57,9 @@ export type Actor =
  *   dashboard   use the dashboard (streamers and admins; no path)
  *   administer  users, sessions, audit log, stream creation and deletion (admins; no path)
  *   mediamtx    MediaMTX's own read/playback/api/metrics actions (only livegate's internal credential)
+ *   clip        cut a clip of the stream (the stream's clip setting: owner and moderators by default, or
+ *               every logged-in user who may see its recordings; src/store/clips.ts)
+ *   clip-delete delete a clip of the stream (its creator, given as `createdBy`, the owner, admins)
  */
 export type Action =
   | "watch"
@@ -64,7 +70,9 @@ export type Action =
   | "list"
   | "dashboard"
   | "administer"
-  | "mediamtx";
+  | "mediamtx"
+  | "clip"
+  | "clip-delete";
 
 export interface AccessRequest {
   actor: Actor;
@@ -73,6 +81,8 @@ export interface AccessRequest {
   path?: string;
   /** The protocol a publish arrives over, as MediaMTX names it (publish tickets are WebRTC only). */
   protocol?: string;
+  /** clip-delete: the user name of the clip's creator. */
+  createdBy?: string;
 }
 
 /** What allowed an action. */
@@ -172,6 +182,12 @@ export class Access {
         if (!user) return deny(401, "login required");
         return ruleToDecision(watchRule(user, await this.#stream(path)));
       }
+      case "clip": {
+        const stream = await this.#stream(path);
+        return ruleToDecision(clipRule(user, stream, await getClipSettings(this.#store, path)));
+      }
+      case "clip-delete":
+        return ruleToDecision(clipDeleteRule(user, await this.#stream(path), req.createdBy ?? ""));
       case "list":
         return canList(user, await this.#stream(path))
           ? { allow: true, via: isAdmin(user) ? "admin" : "role", reason: "listed" }

@@ -20,6 +20,7 @@
 import type { User } from "../store/users.ts";
 import { DEFAULT_STREAM, type Stream } from "../store/streams.ts";
 import type { StreamKey } from "../store/keys.ts";
+import type { ClipSettings } from "../store/clips.ts";
 
 /** The one refusal of a watch for callers without a login (whether or not the stream exists). */
 export const NO_LOGIN = "login required";
@@ -138,4 +139,44 @@ export function userPublishDenial(
   if (user.disabled) return { allow: false, reason: `${who} is disabled` };
   if (!publishRule(user, stream)) return { allow: false, reason: `'${name}' may not publish to '${path}'` };
   return null;
+}
+
+/**
+ * Cutting a clip of `stream` (issue #22): admins and the owner always; with the stream's clip setting
+ * `clipBy: "viewers"` also every logged-in user who may see its recordings (the "recordings" rule: a login
+ * and the watch rule, no share links). Default ("moderators"): the people who moderate, i.e. manage it.
+ */
+export function clipRule(
+  user: User | null | undefined,
+  stream: Stream | null,
+  settings: ClipSettings,
+): RuleDecision {
+  if (isAdmin(user)) return { allow: true, via: "admin", reason: "admin" };
+  if (!active(user)) return { allow: false, status: 401, reason: NO_LOGIN };
+  if (isOwner(user, stream)) return { allow: true, via: "owner", reason: "owner" };
+  if (settings.clipBy === "viewers") {
+    const w = watchRule(user, stream);
+    if (w.allow) return { allow: true, via: "login", reason: "viewers may clip this stream" };
+    return w;
+  }
+  return watchRule(user, stream).allow
+    ? { allow: false, status: 403, reason: "only the stream's owner and moderators may clip this stream" }
+    : { allow: false, status: 403, reason: NOT_FOR_YOU };
+}
+
+/** Deleting a clip: its creator (while their account is active), the stream's owner, or an admin. */
+export function clipDeleteRule(
+  user: User | null | undefined,
+  stream: Stream | null,
+  createdBy: string,
+): RuleDecision {
+  if (isAdmin(user)) return { allow: true, via: "admin", reason: "admin" };
+  if (!active(user)) return { allow: false, status: 401, reason: NO_LOGIN };
+  if (isOwner(user, stream)) return { allow: true, via: "owner", reason: "owner" };
+  if (user.name === createdBy) return { allow: true, via: "login", reason: "creator of the clip" };
+  return {
+    allow: false,
+    status: 403,
+    reason: "only the clip's creator, the stream's owner or an admin may delete it",
+  };
 }

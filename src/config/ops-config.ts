@@ -70,7 +70,8 @@ export function parseDuration(
   return n;
 }
 
-function bytes(name: string, v: unknown, def: number): number {
+/** A size ("500M", "2G", "1024") in bytes; `def` when unset; throws ConfigError naming the setting. */
+export function bytes(name: string, v: unknown, def: number): number {
   if (v === undefined || v === null || v === "") return def;
   const m = /^(\d{1,15})\s*([KMGT]?)i?B?$/i.exec(String(v).trim());
   if (!m) throw new ConfigError(name, `'${v}' is not a size (e.g. 500M, 2G)`);

@@ -11,6 +11,8 @@ export type Change =
   | { kind: "key"; path: string; id: string; op: "create" | "revoke" }
   | { kind: "share"; path: string; id: string; op: "create" | "revoke" }
   | { kind: "session"; user: string; op: "create" | "delete" }
+  | { kind: "clip"; path: string; id: string; op: "create" | "delete" }
+  | { kind: "clip_settings"; path: string }
   | { kind: "restore" };
 
 export type ChangeKind = Change["kind"];

@@ -18,7 +18,8 @@ const when = (t: number | undefined | null) =>
 function page(title: string, me: User, csrf: string, body: ReturnType<typeof html>) {
   return layout(
     title,
-    html`${body}<script type="module" src="/static/admin.js"></script>`,
+    html`${body}<script type="module" src="/static/admin.js"></script>
+<script type="module" src="/static/thumbs.js"></script>`,
     { user: me.name, csrf, bodyData: `data-csrf="${csrf}"` },
   );
 }
@@ -362,6 +363,11 @@ export function streamAdminPage(opts: {
           <p class="msg" role="status"></p>
         </form>
       </section>
+      <section class="card" id="clips-panel" data-path="${s.path}">
+        <h1>Clips</h1>
+        <p class="muted">Loading…</p>
+      </section>
+      <script type="module" src="/static/clips.js"></script>
     `,
   );
 }

@@ -34,7 +34,8 @@ export function homePage(
         : "No public streams right now. Log in to see more."
     }</p>
 </section>
-<script type="module" src="/static/home.js"></script>`,
+<script type="module" src="/static/home.js"></script>
+<script type="module" src="/static/thumbs.js"></script>`,
     { user: opts.user, csrf: opts.csrf },
   );
 }

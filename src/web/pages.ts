@@ -8,7 +8,7 @@ type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 export function layout(
   title: string,
   body: Html,
-  opts: { user?: string; csrf?: string; bodyData?: string } = {},
+  opts: { user?: string; csrf?: string; bodyData?: string; head?: Html } = {},
 ) {
   return html`
     <!doctype html>
@@ -19,6 +19,7 @@ export function layout(
         <title>${title} · livegate</title>
         <link rel="stylesheet" href="/static/app.css">
         <link rel="icon" href="data:,">
+        ${opts.head ?? ""}
       </head>
       <body ${raw(opts.bodyData ?? "")}>
         <header class="top">
@@ -53,15 +54,46 @@ export function loginPage(opts: { csrf: string; next: string; error?: string; us
   );
 }
 
-/** The player page; `via` says how this viewer may watch (the door's answer: "share" for a share link). */
+/**
+ * OpenGraph and Twitter card tags for a shared link (public streams and clips, issue #22): `url` the page's
+ * absolute address, `image` the absolute address of a still, when there is one.
+ */
+export function previewTags(p: { title: string; url: string; image?: string; type?: string }) {
+  return html`<meta property="og:type" content="${p.type ?? "video.other"}">
+    <meta property="og:title" content="${p.title}">
+    <meta property="og:url" content="${p.url}">
+    <meta property="og:site_name" content="livegate">
+    ${p.image ? html`<meta property="og:image" content="${p.image}">` : ""}
+    <meta name="twitter:card" content="${p.image ? "summary_large_image" : "summary"}">
+    <meta name="twitter:title" content="${p.title}">
+    ${p.image ? html`<meta name="twitter:image" content="${p.image}">` : ""}`;
+}
+
+/**
+ * The player page; `via` says how this viewer may watch (the door's answer: "share" for a share link).
+ * Issue #22: `poster` (the stream's still), `preview` (OpenGraph/Twitter tags of a public stream), `rewind`
+ * (the viewer may see the recordings: the rewind bar and clip buttons, static/rewind.ts and clips.ts).
+ */
 export function playerPage(
-  opts: { path: string; user: string; csrf: string; canPublish?: boolean; via?: string },
+  opts: {
+    path: string;
+    user: string;
+    csrf: string;
+    canPublish?: boolean;
+    via?: string;
+    poster?: string;
+    preview?: { title: string; url: string; image?: string };
+    rewind?: boolean;
+    canClip?: boolean;
+  },
 ) {
   return layout(
     opts.path,
     html`<section class="player">
   <div class="stage">
-    <video id="video" playsinline autoplay controls></video>
+    <video id="video" playsinline autoplay controls ${
+      opts.poster ? html`poster="${opts.poster}"` : ""
+    }></video>
     <div id="overlay" class="overlay">Connecting…</div>
   </div>
   <div class="bar">
@@ -73,9 +105,12 @@ export function playerPage(
     ${opts.canPublish ? html`<a href="/go-live/${opts.path}">Go live from the browser</a>` : ""}
   </div>
   <p id="note" class="note hidden" role="status"></p>
+  ${opts.rewind ? html`<div id="rewind" data-clip="${opts.canClip ? "1" : ""}"></div>` : ""}
 </section>
-<script type="module" src="/static/player.js"></script>`,
+<script type="module" src="/static/player.js"></script>
+${opts.rewind ? html`<script type="module" src="/static/rewind.js"></script>` : ""}`,
     {
+      head: opts.preview ? previewTags(opts.preview) : undefined,
       user: opts.user,
       csrf: opts.csrf,
       bodyData: `data-path="${opts.path}" data-csrf="${opts.csrf}" data-via="${opts.via ?? ""}"`,

@@ -4,6 +4,9 @@ import { csrfToken } from "../http/csrf.ts";
 import { setCookie } from "hono/cookie";
 import { NAME_RE } from "../core/names.ts";
 import { liveList } from "../api/live-list.ts";
+import { getThumb } from "../store/clips.ts";
+import { getStream } from "../store/streams.ts";
+import { publicBase } from "../http/client.ts";
 import { loginRedirect, SHARE_COOKIE, SHARE_QUERY } from "../http/session.ts";
 import { errorPage, playerPage } from "./pages.ts";
 import { homePage } from "./home-page.ts";
@@ -61,6 +64,12 @@ export function webRoutes(deps: AppDeps, assets: Map<string, Asset>) {
       });
     }
     const user = c.get("user");
+    // Issue #22: the still as poster (and as preview image of a public stream), rewind for who may see
+    // the recordings, clip buttons for who may clip.
+    const thumb = await getThumb(deps.store, path);
+    const poster = thumb ? `/thumbs/${path}.jpg?t=${thumb.at}` : undefined;
+    const stream = await getStream(deps.store, path);
+    const base = publicBase(c, deps);
     return c.html(
       playerPage({
         path,
@@ -68,6 +77,12 @@ export function webRoutes(deps: AppDeps, assets: Map<string, Asset>) {
         csrf: csrfToken(c),
         canPublish: (await deps.access.authorize({ actor, action: "publish", path })).allow,
         via: d.via,
+        poster,
+        preview: stream?.visibility === "public"
+          ? { title: stream.title || path, url: `${base}/watch/${path}`, image: poster && base + poster }
+          : undefined,
+        rewind: (await deps.access.authorize({ actor, action: "recordings", path })).allow,
+        canClip: (await deps.access.authorize({ actor, action: "clip", path })).allow,
       }),
     );
   });
