@@ -38,11 +38,23 @@ export function accountRoutes(deps: AppDeps) {
     const token = form?.token ?? "";
     const now = deps.clock.now();
     const link = await peekPasswordLink(deps.store, token, now);
+    // The CSRF check comes first: a cross-site post learns nothing, not even whether the link works.
+    const fail = csrfFailure(c, form?.csrf);
+    if (fail) {
+      return c.html(
+        setPasswordPage({
+          csrf: csrfToken(c),
+          token: link ? token : "",
+          user: link?.user,
+          error: fail,
+          gone: !link,
+        }),
+        403,
+      );
+    }
     if (!form || !link) return c.html(setPasswordPage({ csrf: csrfToken(c), token: "", gone: true }), 410);
     const again = (error: string, status: 400 | 403) =>
       c.html(setPasswordPage({ csrf: csrfToken(c), token, user: link.user, error }), status);
-    const fail = csrfFailure(c, form.csrf);
-    if (fail) return again(fail, 403);
     const password = form.password ?? "";
     if (password !== (form.again ?? "")) return again("The two passwords differ.", 400);
     let user: string;

@@ -74,7 +74,7 @@ Deno.test("attack: CSRF - every state-changing route refuses a missing token and
     ];
     for (const r of routes) {
       for (const [what, extra] of attempts) {
-        const isForm = r.path === "/logout" || r.path === "/login";
+        const isForm = r.path === "/logout" || r.path === "/login" || r.path === "/set-password";
         const headers = {
           "content-type": isForm ? "application/x-www-form-urlencoded" : "application/json",
           ...extra,

@@ -176,7 +176,7 @@ Deno.test("set-password links: an invitation sets the password once, logs in; re
       guest.req("/set-password", {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ csrf, token, ...fields }),
+        body: new URLSearchParams({ csrf: guest.cookies.get("lg_csrf") ?? csrf, token, ...fields }),
       });
     assert.equal((await post({ password: "newbie-pass-123", again: "different-pass-1" })).status, 400);
     assert.equal(
