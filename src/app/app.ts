@@ -15,6 +15,7 @@ import { webrtcRoutes } from "../webrtc/routes.ts";
 import { mediaRoutes } from "../webrtc/media.ts";
 import { goLiveRoutes } from "../web/golive-routes.ts";
 import { webRoutes } from "../web/routes.ts";
+import { restreamRoutes } from "../restream/routes.ts";
 import { errorPage } from "../web/pages.ts";
 import type { Asset } from "../web/assets.ts";
 import { clientInfo } from "../http/client.ts";
@@ -62,6 +63,7 @@ export function createApp(deps: Services, assets: Map<string, Asset>) {
   app.route("/", recordingRoutes(deps));
   app.route("/", adminApiRoutes(deps));
   app.route("/", streamApiRoutes(deps));
+  app.route("/", restreamRoutes(deps, deps.restream));
   app.route("/", webrtcRoutes(deps));
   app.route("/", mediaRoutes(deps));
   app.route("/", goLiveRoutes(deps));

@@ -20,6 +20,7 @@ import type { Store } from "../store/kv.ts";
 import type { AppDeps } from "../http/context.ts";
 import { HlsProxy } from "../proxy/hls.ts";
 import { followChanges } from "./invalidation.ts";
+import { RESTREAM_KEY_ENV, Restreamer } from "../restream/restreamer.ts";
 
 export interface ServiceInputs {
   store: Store;
@@ -36,6 +37,8 @@ export interface ServiceInputs {
 export interface Services extends AppDeps {
   /** The app's one HLS proxy (shared upstream fetches and kept media files). */
   hls: HlsProxy;
+  /** Restream destinations and their ffmpeg processes (started by src/events/ops.ts). */
+  restream: Restreamer;
   /** Stops following the store's changes. */
   close(): void;
 }
@@ -63,9 +66,19 @@ export function createServices(inputs: ServiceInputs): Services {
     readers: new ReaderLedger(),
     mtxState: inputs.mtxState ?? (() => "external"),
   };
-  const close = followChanges(deps);
+  const restream = new Restreamer({
+    store,
+    secrets,
+    rtspPort: cfg.mediamtx.ports.rtsp,
+    live: deps.live,
+    log: deps.log,
+    dataDir: cfg.dataDir,
+    keyEnv: Deno.env.get(RESTREAM_KEY_ENV),
+  });
+  const close = followChanges(deps, { restream });
   return {
     ...deps,
+    restream,
     hls: new HlsProxy(deps),
     close,
   };

@@ -11,6 +11,7 @@ export type Change =
   | { kind: "key"; path: string; id: string; op: "create" | "revoke" }
   | { kind: "share"; path: string; id: string; op: "create" | "revoke" }
   | { kind: "session"; user: string; op: "create" | "delete" }
+  | { kind: "destination"; path: string; id: string; op: "create" | "update" | "delete" }
   | { kind: "restore" };
 
 export type ChangeKind = Change["kind"];

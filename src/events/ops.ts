@@ -8,6 +8,7 @@ import { StreamWatch } from "./stream-watch.ts";
 import { startPublishRecheck } from "../auth/publish-recheck.ts";
 import { startReaderRecheck } from "../auth/reader-recheck.ts";
 import { Webhooks } from "./webhooks.ts";
+import type { Restreamer } from "../restream/restreamer.ts";
 
 /** How often the live-state poller asks MediaMTX for its paths (ms). */
 const POLL_MS = 2000;
@@ -16,20 +17,22 @@ const DISK_CHECK_MS = 60_000;
 
 /** Starts the operations of an app; `sources` are the app's metric sources (filled here, emptied on stop). */
 export function startOps(
-  deps: Pick<
-    AppDeps,
-    | "store"
-    | "cfg"
-    | "mtx"
-    | "live"
-    | "access"
-    | "ledger"
-    | "readers"
-    | "viewers"
-    | "clock"
-    | "log"
-    | "metrics"
-  >,
+  deps:
+    & Pick<
+      AppDeps,
+      | "store"
+      | "cfg"
+      | "mtx"
+      | "live"
+      | "access"
+      | "ledger"
+      | "readers"
+      | "viewers"
+      | "clock"
+      | "log"
+      | "metrics"
+    >
+    & { restream?: Restreamer },
   supervisor: Supervisor | undefined,
   log: (line: string) => void,
 ) {
@@ -44,6 +47,9 @@ export function startOps(
   });
   const watch = new StreamWatch(deps, hooks, { log, intervalMs: POLL_MS });
   watch.start();
+  // Restream destinations follow the same snapshots; each state change is a webhook (no key in it).
+  const unRestream = deps.restream?.subscribe((e) => hooks.emit("restream.state", { ...e }));
+  deps.restream?.start().catch((e) => log(`[livegate] restream cannot start: ${(e as Error).message}`));
   deps.live.start(POLL_MS);
   const recheck = startPublishRecheck({
     ledger: deps.ledger,
@@ -122,6 +128,8 @@ export function startOps(
     watch,
     async stop() {
       clearInterval(diskTimer);
+      await deps.restream?.stop();
+      unRestream?.();
       await recheck.stop();
       await readerRecheck.stop();
       await watch.stop();
