@@ -35,7 +35,8 @@ export function ffmpegArgs(i: ArgsInput): string[] {
       // rw_timeout (µs): a destination that stops reading ends the write instead of blocking forever.
       return [...head, "-rw_timeout", "10000000", "-f", "flv", targetUrl(i.kind, i.url, i.key)];
     case "srt":
-      return [...head, "-f", "mpegts", targetUrl(i.kind, i.url, i.key)];
+      // -srt_streamid: libsrt's streamid option (-streamid is ffmpeg's own option of another meaning).
+      return [...head, "-f", "mpegts", "-srt_streamid", i.key, i.url];
     case "whip":
       return [...head, "-f", "whip", "-authorization", i.key, i.url];
   }

@@ -114,11 +114,11 @@ export function maskKey(key: string): string {
 
 /**
  * The URL ffmpeg writes to: RTMP(S) appends the key as the last path element (how YouTube, Twitch and
- * nginx-rtmp take it; a key with "?..." keeps its query); SRT puts it in `streamid` (URL-encoded; ffmpeg's
- * libsrt decodes it); WHIP keeps the URL (the token goes into the Authorization header, ffmpegArgs).
+ * nginx-rtmp take it; a key with "?..." keeps its query). SRT and WHIP keep the URL: their key goes in an
+ * option (ffmpegArgs: -srt_streamid, taken verbatim, since ffmpeg 5.1 does not URL-decode a streamid in the
+ * URL; WHIP's Authorization header).
  */
 export function targetUrl(kind: DestinationKind, url: string, key: string): string {
   if (kind === "rtmp" || kind === "rtmps") return `${url.replace(/\/+$/, "")}/${key}`;
-  if (kind === "srt") return `${url}${url.includes("?") ? "&" : "?"}streamid=${encodeURIComponent(key)}`;
   return url;
 }

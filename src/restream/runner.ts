@@ -74,10 +74,10 @@ export class DestinationRunner {
 
   constructor(opts: RunnerOptions) {
     this.#o = {
-      backoff: { baseMs: 1000, maxMs: 10_000 },
-      connectTimeoutMs: 20_000,
-      stallTimeoutMs: 10_000,
       ...opts,
+      backoff: opts.backoff ?? { baseMs: 1000, maxMs: 10_000 },
+      connectTimeoutMs: opts.connectTimeoutMs ?? 20_000,
+      stallTimeoutMs: opts.stallTimeoutMs ?? 10_000,
     };
   }
 
@@ -158,7 +158,6 @@ export class DestinationRunner {
       if (!wasLive) {
         wasLive = true;
         this.#liveAt = now;
-        this.#o.log(`[livegate] restream ${this.#o.label}: live`);
         this.#set({ state: "live", bitrate });
       } else {
         this.#status.bitrate = bitrate;
@@ -190,33 +189,42 @@ export class DestinationRunner {
       await pumps;
       if (this.#proc === proc) this.#proc = undefined;
       if (this.#stopped) return;
-      const verdict = timedOut
-        ? { error: "no answer from the destination (timed out)", retry: true }
-        : classifyExit(errLines, wasLive, "rtsp://");
-      this.#o.log(
-        `[livegate] restream ${this.#o.label}: ffmpeg ended (code ${st.code}): ${verdict.error}` +
-          (errLines.length ? ` | ${errLines.slice(-3).join(" | ")}` : ""),
-      );
-      // A run that stayed live for a while starts the backoff over.
-      if (wasLive && Date.now() - this.#liveAt > 10_000) this.#failures = 0;
-      if (!verdict.retry) {
-        this.#set({ state: "failed", lastError: verdict.error, bitrate: null, uptimeSeconds: null });
-        return;
-      }
-      const delay = Math.min(this.#o.backoff.baseMs * 2 ** this.#failures, this.#o.backoff.maxMs);
-      this.#failures++;
-      this.#set({
-        state: "retrying",
-        lastError: verdict.error,
-        bitrate: null,
-        uptimeSeconds: null,
-        retryAt: Date.now() + delay,
-      });
-      this.#timer = setTimeout(() => {
-        this.#status.reconnects++;
-        this.#spawn();
-      }, delay);
+      this.#ended(st.code, timedOut, errLines, wasLive);
+    }).catch((e) => {
+      // Never an unhandled rejection (it would end livegate): say it and stay failed.
+      this.#o.log(`[livegate] restream ${this.#o.label}: ${(e as Error).message}`);
+      if (!this.#stopped) this.#set({ state: "failed", lastError: "internal error (see the log)" });
     });
+  }
+
+  /** After an attempt ended by itself: failed for good, or retrying after the backoff. */
+  #ended(code: number, timedOut: boolean, errLines: string[], wasLive: boolean) {
+    const verdict = timedOut
+      ? { error: "no answer from the destination (timed out)", retry: true }
+      : classifyExit(errLines, wasLive, "rtsp://");
+    this.#o.log(
+      `[livegate] restream ${this.#o.label}: ffmpeg ended (code ${code}): ${verdict.error}` +
+        (errLines.length ? ` | ${errLines.slice(-3).join(" | ")}` : ""),
+    );
+    // A run that stayed live for a while starts the backoff over.
+    if (wasLive && Date.now() - this.#liveAt > 10_000) this.#failures = 0;
+    if (!verdict.retry) {
+      this.#set({ state: "failed", lastError: verdict.error, bitrate: null, uptimeSeconds: null });
+      return;
+    }
+    const delay = Math.min(this.#o.backoff.baseMs * 2 ** this.#failures, this.#o.backoff.maxMs);
+    this.#failures++;
+    this.#set({
+      state: "retrying",
+      lastError: verdict.error,
+      bitrate: null,
+      uptimeSeconds: null,
+      retryAt: Date.now() + delay,
+    });
+    this.#timer = setTimeout(() => {
+      this.#status.reconnects++;
+      this.#spawn();
+    }, delay);
   }
 
   #kill(proc: Deno.ChildProcess) {

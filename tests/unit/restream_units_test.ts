@@ -93,8 +93,17 @@ Deno.test("restream: the URL ffmpeg writes to, the masked key, no key in the RTS
     "rtmp://a.rtmp.youtube.com/live2/k-1",
   );
   assert.equal(targetUrl("rtmps", "rtmps://h/app/", "k?x=1"), "rtmps://h/app/k?x=1");
-  assert.equal(targetUrl("srt", "srt://h:9000", "publish:a b"), "srt://h:9000?streamid=publish%3Aa%20b");
-  assert.equal(targetUrl("srt", "srt://h:9000?latency=2000", "x"), "srt://h:9000?latency=2000&streamid=x");
+  assert.equal(targetUrl("srt", "srt://h:9000?latency=2000", "x"), "srt://h:9000?latency=2000");
+  const srt = ffmpegArgs({
+    kind: "srt",
+    url: "srt://h:9000",
+    key: "publish:a&b",
+    path: "cam",
+    rtspPort: 8554,
+    internalUser: "livegate",
+    internalPass: "p",
+  });
+  assert.deepEqual(srt.slice(-5), ["-f", "mpegts", "-srt_streamid", "publish:a&b", "srt://h:9000"]);
   assert.equal(maskKey("0123456789abcdefXYZW"), "••••XYZW");
   assert.equal(maskKey("short"), "••••");
   const args = ffmpegArgs({
