@@ -233,11 +233,13 @@ Deno.test({
       );
 
       await t.step("webhooks and the audit log get the changes, without keys", async () => {
-        await waitFor("webhooks", async () => {
+        await waitFor("webhooks", () => {
           const states = receiver.events.filter((e) => e.type === "restream.state").map((e) => e.data.state);
-          return states.includes("live") && states.includes("failed") && states.includes("retrying")
-            ? true
-            : undefined;
+          return Promise.resolve(
+            states.includes("live") && states.includes("failed") && states.includes("retrying")
+              ? true
+              : undefined,
+          );
         });
         const ev = receiver.events.filter((e) => e.type === "restream.state");
         assert.ok(ev.every((e) => e.signatureOk));
