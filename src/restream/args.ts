@@ -26,6 +26,8 @@ export function ffmpegArgs(i: ArgsInput): string[] {
     ...["-hide_banner", "-nostdin", "-loglevel", "error", "-nostats"],
     ...["-progress", "pipe:1", "-stats_period", "0.5"],
     // timeout: socket I/O timeout of the RTSP input in µs (ffmpeg ≥ 5): a gone MediaMTX ends the run.
+    // A short probe: MediaMTX describes the tracks in its SDP, so ffmpeg starts writing sooner.
+    ...["-analyzeduration", "500000", "-fpsprobesize", "0"],
     ...["-rtsp_transport", "tcp", "-timeout", "10000000", "-i", source],
     ...["-map", "0", "-c", "copy"],
   ];

@@ -184,13 +184,16 @@ Deno.test({
         assert.equal((await status(ids.mtxRtmp)).state, "idle");
         assert.equal((await api("PATCH", `${base}/${ids.mtxRtmp}`, { enabled: true })).status, 200);
         const t1 = Date.now();
-        await waitFor("destination online", async () => (await mtx.online(path)) ? true : undefined, 10_000);
-        console.log(`  receiving again ${Date.now() - t1} ms after the toggle on`);
         await waitState(ids.mtxRtmp, "live", 10_000);
+        console.log(`  ffmpeg writing to the destination ${Date.now() - t1} ms after the toggle on`);
+        await waitFor("destination online", async () => (await mtx.online(path)) ? true : undefined, 10_000);
+        console.log(
+          `  the destination MediaMTX has the stream online ${Date.now() - t1} ms after the toggle on`,
+        );
       });
 
       await t.step(
-        "Opus-only stream: RTMP says codec not accepted, SRT carries it; publish end stops it",
+        "Opus-only stream: RTMP says codec not accepted, SRT carries it",
         async () => {
           assert.equal((await api("POST", "/api/streams", { path: "op" })).status, 201);
           const k = await api("POST", "/api/streams/op/keys", { name: "e2e" });
@@ -221,14 +224,7 @@ Deno.test({
           assert.equal(failed.lastError, "codec not accepted");
           await waitState(opSrt, "live", 30_000, "op");
           assert.deepEqual(await probe(`srt://127.0.0.1:${mtx.srt}?streamid=read:opus-out-secret`), ["opus"]);
-          await stopProc(op);
-          const t0 = Date.now();
-          await waitState(opSrt, "idle", 15_000, "op");
-          await waitFor(
-            "op gone at the destination",
-            async () => (await mtx.online("opus-out-secret")) ? undefined : true,
-          );
-          console.log(`  the publish ended: destination idle ${Date.now() - t0} ms later`);
+          // The Opus publish goes on: the stream's deletion ends it below.
         },
       );
 
@@ -259,16 +255,49 @@ Deno.test({
         for (const k of KEYS) assert.ok(!html.includes(k), `key ${k} on the page`);
       });
 
-      await t.step("deleting the stream stops all its destinations", async () => {
-        assert.ok(await ffmpegChildren(lg.proc.pid) >= 3, "RTMP, SRT and nginx are fed");
+      await t.step("a publish ending stops its destinations", async () => {
+        assert.ok(await ffmpegChildren(lg.proc.pid) >= 4, "RTMP, SRT, nginx and the Opus SRT are fed");
         const t0 = Date.now();
-        assert.equal((await api("DELETE", "/api/streams/live")).status, 200);
+        await stopProc(pubs[0]);
+        for (const id of [ids.mtxRtmp, ids.mtxSrt, ids.nginx]) await waitState(id, "idle", 15_000);
+        console.log(`  the publish ended: its destinations idle ${Date.now() - t0} ms later`);
         await waitFor(
-          "no ffmpeg left",
-          async () => (await ffmpegChildren(lg.proc.pid)) === 0 ? true : undefined,
+          "only the Opus stream's ffmpeg",
+          async () => (await ffmpegChildren(lg.proc.pid)) === 1 || undefined,
         );
-        console.log(`  all destinations stopped ${Date.now() - t0} ms after the stream was deleted`);
         assert.equal(await mtx.online(`restreamed/${MTX_KEY}`), false);
+      });
+
+      await t.step("deleting a stream stops all its destinations", async () => {
+        assert.ok(await mtx.online("opus-out-secret"));
+        const t0 = Date.now();
+        assert.equal((await api("DELETE", "/api/streams/op")).status, 200);
+        await waitFor("no ffmpeg left", async () => (await ffmpegChildren(lg.proc.pid)) === 0 || undefined);
+        console.log(`  its destinations stopped ${Date.now() - t0} ms after the stream was deleted`);
+        await waitFor(
+          "op gone at the destination",
+          async () => (await mtx.online("opus-out-secret")) ? undefined : true,
+        );
+        assert.equal((await api("GET", "/api/streams/op/destinations")).status, 404);
+      });
+
+      await t.step("livegate stopping ends every ffmpeg", async () => {
+        // A short audio-only publish (cheap) brings the first stream's destinations back.
+        const again = new Deno.Command(needTool("ffmpeg"), {
+          args: [
+            ...["-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "sine=duration=60"],
+            ...["-c:a", "aac", "-f", "flv", `rtmp://127.0.0.1:${lg.rtmpPort}/live?token=${lg.key}`],
+          ],
+          stdout: "null",
+          stderr: "piped",
+          stdin: "null",
+        }).spawn();
+        pubs.push(again);
+        await waitState(ids.mtxRtmp, "live", 30_000);
+        assert.ok(await ffmpegChildren(lg.proc.pid) >= 1);
+        await lg.stop();
+        const left = await run("pgrep", ["-f", `127.0.0.1:${rtspPort}/`]);
+        assert.equal(left.stdout.trim(), "", "no ffmpeg left after livegate stopped");
       });
     } finally {
       for (const p of pubs) await stopProc(p).catch(() => {});
