@@ -87,8 +87,8 @@ export function checkDestinationUrl(v: unknown): { kind: DestinationKind; url: s
   if ((kind === "rtmp" || kind === "rtmps") && u.pathname.replace(/\/+/g, "") === "") {
     return invalid("an RTMP URL needs the application, e.g. rtmp://a.rtmp.youtube.com/live2");
   }
-  // URL's own serialisation (lower-case scheme and host) of rtmp/srt is the input itself when valid.
-  return { kind, url: s.replace(/\/+$/, "") };
+  // As typed, with the scheme in lower case (ffmpeg matches protocol names case-sensitively).
+  return { kind, url: `${scheme}:${s.slice(scheme.length + 1)}`.replace(/\/+$/, "") };
 }
 
 /**

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { loadSealer } from "../../src/core/seal.ts";
 import { b64encode } from "../../src/core/crypto.ts";
 import { classifyExit } from "../../src/restream/classify.ts";
-import { maskKey, targetUrl } from "../../src/restream/destination-url.ts";
+import { checkDestinationUrl, maskKey, targetUrl } from "../../src/restream/destination-url.ts";
 import { ffmpegArgs } from "../../src/restream/args.ts";
 
 Deno.test("seal: key from the variable, from the key file, and clear errors", async () => {
@@ -118,4 +118,14 @@ Deno.test("restream: the URL ffmpeg writes to, the masked key, no key in the RTS
   assert.ok(args.includes("rtsp://livegate:p%2Fw@127.0.0.1:8554/cam"));
   assert.deepEqual(args.slice(-5), ["-f", "whip", "-authorization", "tok", "https://h/whip"]);
   assert.ok(args.includes("copy"), "no re-encoding");
+});
+
+Deno.test("restream: URL checks keep the URL as typed, scheme in lower case", () => {
+  assert.deepEqual(checkDestinationUrl("RTMP://Host/App/"), { kind: "rtmp", url: "rtmp://Host/App" });
+  assert.deepEqual(checkDestinationUrl(" srt://h:9000?latency=2000 "), {
+    kind: "srt",
+    url: "srt://h:9000?latency=2000",
+  });
+  assert.equal(checkDestinationUrl("https://h/whip/x").kind, "whip");
+  assert.throws(() => checkDestinationUrl("rtmp://host:99999/app"), /not a URL/);
 });
