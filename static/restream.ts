@@ -78,11 +78,8 @@ if (root) {
   const say = (s: string) => msg.textContent = s;
 
   const button = (label: string, onClick: () => Promise<unknown>, danger = false) => {
-    const b = el("button", {
-      type: "button",
-      className: danger ? "link danger" : "link",
-      textContent: label,
-    });
+    const b = el("button", { type: "button", className: "link", textContent: label });
+    if (danger) b.style.color = "var(--accent)";
     b.addEventListener("click", () => onClick().then(refresh).catch((e) => say((e as Error).message)));
     return b;
   };
