@@ -81,6 +81,12 @@ Deno.test("classify: ffmpeg's endings in words", () => {
     "host not found",
   );
   assert.equal(c(["av_interleaved_write_frame(): Broken pipe"], true).error, "connection lost");
+  // Something answered TCP but not RTMP (measured against a host that accepts and hangs up).
+  assert.match(
+    c(["[rtmp @ 0x1] Cannot read RTMP handshake response", "rtmp://198.51.100.1/app/[redacted]: End of file"])
+      .error,
+    /handshake failed/,
+  );
   assert.equal(
     c(["rtsp://127.0.0.1:1/cam: Server returned 404 Not Found"]).error,
     "the source is not available",
