@@ -44,6 +44,9 @@ export function classifyExit(lines: string[], wasLive: boolean, source: string):
   if (/Network is unreachable|No route to host/i.test(text)) {
     return { error: "host unreachable", retry: true };
   }
+  if (!wasLive && /RTMP handshake/i.test(text)) {
+    return { error: "no RTMP answer from the destination (handshake failed)", retry: true };
+  }
   if (wasLive || /Broken pipe|Connection reset|End of file/i.test(text)) {
     return { error: "connection lost", retry: true };
   }
