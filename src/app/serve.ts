@@ -161,7 +161,7 @@ export async function serve(cfg: Config, rawLog: (s: string) => void = console.l
     );
   }
 
-  const ops = startOps(deps, supervisor, log);
+  const ops = startOps(deps, supervisor, log, { restream: deps.restream });
   let stopping: Promise<void> | undefined;
   const stop = () =>
     stopping ??= (async () => {

@@ -17,24 +17,24 @@ const DISK_CHECK_MS = 60_000;
 
 /** Starts the operations of an app; `sources` are the app's metric sources (filled here, emptied on stop). */
 export function startOps(
-  deps:
-    & Pick<
-      AppDeps,
-      | "store"
-      | "cfg"
-      | "mtx"
-      | "live"
-      | "access"
-      | "ledger"
-      | "readers"
-      | "viewers"
-      | "clock"
-      | "log"
-      | "metrics"
-    >
-    & { restream?: Restreamer },
+  deps: Pick<
+    AppDeps,
+    | "store"
+    | "cfg"
+    | "mtx"
+    | "live"
+    | "access"
+    | "ledger"
+    | "readers"
+    | "viewers"
+    | "clock"
+    | "log"
+    | "metrics"
+  >,
   supervisor: Supervisor | undefined,
   log: (line: string) => void,
+  /** Features that run beside the server: the restreamer (started and stopped here). */
+  features: { restream?: Restreamer } = {},
 ) {
   const { cfg } = deps;
   const sources = deps.metrics.sources;
@@ -48,8 +48,9 @@ export function startOps(
   const watch = new StreamWatch(deps, hooks, { log, intervalMs: POLL_MS });
   watch.start();
   // Restream destinations follow the same snapshots; each state change is a webhook (no key in it).
-  const unRestream = deps.restream?.subscribe((e) => hooks.emit("restream.state", { ...e }));
-  deps.restream?.start().catch((e) => log(`[livegate] restream cannot start: ${(e as Error).message}`));
+  const { restream } = features;
+  const unRestream = restream?.subscribe((e) => hooks.emit("restream.state", { ...e }));
+  restream?.start().catch((e) => log(`[livegate] restream cannot start: ${(e as Error).message}`));
   deps.live.start(POLL_MS);
   const recheck = startPublishRecheck({
     ledger: deps.ledger,
@@ -128,7 +129,7 @@ export function startOps(
     watch,
     async stop() {
       clearInterval(diskTimer);
-      await deps.restream?.stop();
+      await restream?.stop();
       unRestream?.();
       await recheck.stop();
       await readerRecheck.stop();

@@ -68,6 +68,17 @@ async function probe(url: string): Promise<string[]> {
   }
 }
 
+/**
+ * The codecs at `url` once ffprobe reads any: a destination MediaMTX takes a moment after the publish
+ * starts before it serves readers (it reads the tracks first), so an early probe may find nothing yet.
+ */
+function probeUntil(url: string): Promise<string[]> {
+  return waitFor(`ffprobe ${url}`, async () => {
+    const codecs = await probe(url);
+    return codecs.length ? codecs : undefined;
+  }, 45_000);
+}
+
 /** ffmpeg processes that are children of `pid`. */
 async function ffmpegChildren(pid: number): Promise<number> {
   const r = await run("ps", ["-o", "comm=", "--ppid", String(pid)]);
@@ -133,9 +144,9 @@ Deno.test({
           for (const id of [ids.mtxRtmp, ids.mtxSrt, ids.nginx]) await waitState(id, "live", 40_000);
           console.log(`  all three destinations live ${Date.now() - started} ms after the publish started`);
           const want = ["aac", "h264"];
-          assert.deepEqual(await probe(`rtmp://127.0.0.1:${mtx.rtmp}/restreamed/${MTX_KEY}`), want);
-          assert.deepEqual(await probe(`srt://127.0.0.1:${mtx.srt}?streamid=read:srtout`), want);
-          assert.deepEqual(await probe(`rtmp://127.0.0.1:${nginx.port}/live/${NGINX_KEY}`), want);
+          assert.deepEqual(await probeUntil(`rtmp://127.0.0.1:${mtx.rtmp}/restreamed/${MTX_KEY}`), want);
+          assert.deepEqual(await probeUntil(`srt://127.0.0.1:${mtx.srt}?streamid=read:srtout`), want);
+          assert.deepEqual(await probeUntil(`rtmp://127.0.0.1:${nginx.port}/live/${NGINX_KEY}`), want);
           const s = await status(ids.mtxRtmp);
           assert.ok(s.bitrate !== null && s.bitrate > 20_000, `bitrate ${s.bitrate}`);
           assert.ok((s.uptimeSeconds ?? -1) >= 0);
@@ -169,7 +180,10 @@ Deno.test({
         console.log(`  live again ${took} ms after nginx was back (bound: 20 s)`);
         assert.ok(took <= 20_000, `took ${took} ms`);
         assert.ok(live.reconnects >= 1);
-        assert.deepEqual(await probe(`rtmp://127.0.0.1:${nginx.port}/live/${NGINX_KEY}`), ["aac", "h264"]);
+        assert.deepEqual(await probeUntil(`rtmp://127.0.0.1:${nginx.port}/live/${NGINX_KEY}`), [
+          "aac",
+          "h264",
+        ]);
       });
 
       await t.step("toggle off stops feeding within 2 s; on again goes live", async () => {
@@ -223,7 +237,9 @@ Deno.test({
           const failed = await waitState(opRtmp, "failed", 30_000, "op");
           assert.equal(failed.lastError, "codec not accepted");
           await waitState(opSrt, "live", 30_000, "op");
-          assert.deepEqual(await probe(`srt://127.0.0.1:${mtx.srt}?streamid=read:opus-out-secret`), ["opus"]);
+          assert.deepEqual(await probeUntil(`srt://127.0.0.1:${mtx.srt}?streamid=read:opus-out-secret`), [
+            "opus",
+          ]);
           // The Opus publish goes on: the stream's deletion ends it below.
         },
       );
