@@ -13,6 +13,7 @@ import type { Snapshot } from "../mediamtx/live-state.ts";
 import type { MtxSecrets } from "../mediamtx/secrets.ts";
 import type { AuditInput } from "../store/audit.ts";
 import type { Store } from "../store/kv.ts";
+import { getStream } from "../store/streams.ts";
 import {
   auditDestination,
   createDestination,
@@ -288,7 +289,16 @@ export class Restreamer {
     this.#queue(async () => {
       const want = new Map<string, Destination>();
       if (this.#started) {
-        for (const d of this.#dests.values()) if (d.enabled && this.#online.has(d.path)) want.set(d.id, d);
+        // Only streams that still have a record (one deleted from the CLI, by another process, leaves
+        // destinations behind until this server sees the deletion).
+        const registered = new Map<string, boolean>();
+        for (const d of this.#dests.values()) {
+          if (!d.enabled || !this.#online.has(d.path)) continue;
+          if (!registered.has(d.path)) {
+            registered.set(d.path, (await getStream(this.#o.store, d.path)) !== null);
+          }
+          if (registered.get(d.path)) want.set(d.id, d);
+        }
       }
       const stops: Promise<void>[] = [];
       for (const [id, r] of this.#runners) {
@@ -377,6 +387,15 @@ export class Restreamer {
       target: `${d.path}/${d.name}`,
       detail: e.error ? `${s.state}: ${e.error}` : s.state,
     }).catch(() => {/* a full disk must not stop the restream; the log line above has it */});
+  }
+
+  /** Resolves when the changes and reconciliations queued so far are done (tests wait on it). */
+  async settled(): Promise<void> {
+    let seen: Promise<void>;
+    do {
+      seen = this.#chain;
+      await seen;
+    } while (seen !== this.#chain);
   }
 
   /** The pids of the running ffmpeg processes (tests check none is left). */
