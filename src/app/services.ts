@@ -68,6 +68,7 @@ export function createServices(inputs: ServiceInputs): Services {
   };
   const restream = new Restreamer({
     store,
+    access: deps.access,
     secrets,
     rtspPort: cfg.mediamtx.ports.rtsp,
     live: deps.live,

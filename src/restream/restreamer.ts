@@ -14,6 +14,8 @@ import type { MtxSecrets } from "../mediamtx/secrets.ts";
 import type { AuditInput } from "../store/audit.ts";
 import type { Store } from "../store/kv.ts";
 import { getStream } from "../store/streams.ts";
+import { getUser } from "../store/users.ts";
+import type { Access } from "../auth/access.ts";
 import {
   auditDestination,
   createDestination,
@@ -50,6 +52,8 @@ export interface DestinationView {
   /** The key masked ("••••1234"). */
   key: string;
   enabled: boolean;
+  /** Who created or last changed it (it runs while they may manage the stream). */
+  by: string;
   created: number;
   updated: number;
   status: RunnerStatus;
@@ -68,6 +72,8 @@ export interface RestreamEvent {
 
 export interface RestreamerOptions {
   store: Store;
+  /** The door: a destination runs only while its `by` user may "manage" the stream. */
+  access: Pick<Access, "authorize">;
   secrets: Pick<MtxSecrets, "internalUser" | "internalPass">;
   /** MediaMTX's RTSP port on 127.0.0.1 (the runners read there). */
   rtspPort: number;
@@ -93,13 +99,16 @@ const IDLE = (): RunnerStatus => ({
   retryAt: null,
 });
 
+/** What a runner was started for: a change of either means a new runner. */
+const signature = (d: Destination, blocked?: string) => `${d.updated}|${blocked ?? ""}`;
+
 export class Restreamer {
   #o: RestreamerOptions;
   #sealer: Promise<Sealer> | undefined;
   #whip: Promise<boolean> | undefined;
   /** Every destination, by id (loaded at start, kept current from the store's changes). */
   #dests = new Map<string, Destination>();
-  #runners = new Map<string, { runner: DestinationRunner; updated: number }>();
+  #runners = new Map<string, { runner: DestinationRunner; sig: string }>();
   /** The last status of destinations without a runner (their last error stays visible). */
   #last = new Map<string, RunnerStatus>();
   #online = new Set<string>();
@@ -156,6 +165,7 @@ export class Restreamer {
       url: d.url,
       key: d.keyHint,
       enabled: d.enabled,
+      by: d.by,
       created: d.created,
       updated: d.updated,
       status: this.#runners.get(d.id)?.runner.status ?? this.#last.get(d.id) ?? IDLE(),
@@ -168,10 +178,15 @@ export class Restreamer {
   }
 
   /**
-   * Adds a destination from a JSON body {name, url, key, enabled?}. Throws StoreError: invalid (with the
-   * field's problem), not_found (no such stream).
+   * Adds a destination from a JSON body {name, url, key, enabled?} on behalf of user `by`. Throws
+   * StoreError: invalid (with the field's problem), not_found (no such stream).
    */
-  async create(path: string, body: Record<string, unknown>, audit?: AuditInput): Promise<DestinationView> {
+  async create(
+    path: string,
+    body: Record<string, unknown>,
+    by: string,
+    audit?: AuditInput,
+  ): Promise<DestinationView> {
     const name = checkDestinationName(body.name);
     const { kind, url } = checkDestinationUrl(body.url);
     const key = checkDestinationKey(body.key);
@@ -186,6 +201,7 @@ export class Restreamer {
       secret: await (await this.sealer()).seal(key, id),
       keyHint: maskKey(key),
       enabled: body.enabled ?? true,
+      by,
     };
     const d = await createDestination(
       this.#o.store,
@@ -198,13 +214,15 @@ export class Restreamer {
   }
 
   /**
-   * Changes a destination from a JSON body with any of {name, url, key, enabled}. A new key is sealed; an
-   * absent or empty key keeps the old one. Throws StoreError invalid, not_found.
+   * Changes a destination from a JSON body with any of {name, url, key, enabled}; user `by` becomes the
+   * one it runs for. A new key is sealed; an absent or empty key keeps the old one. Throws StoreError
+   * invalid, not_found.
    */
   async update(
     path: string,
     id: string,
     body: Record<string, unknown>,
+    by: string,
     audit?: AuditInput,
   ): Promise<DestinationView> {
     const cur = await getDestination(this.#o.store, path, id);
@@ -222,7 +240,8 @@ export class Restreamer {
       patch.enabled = body.enabled;
     }
     if (Object.keys(patch).length === 0) throw new StoreError("invalid", "nothing to change");
-    const detail = Object.entries(patch).filter(([k]) => k !== "secret" && k !== "keyHint")
+    patch.by = by;
+    const detail = Object.entries(patch).filter(([k]) => k !== "secret" && k !== "keyHint" && k !== "by")
       .map(([k, v]) => `${k}=${v}`).concat(patch.secret ? ["key changed"] : []).join(" ");
     const d = await updateDestination(this.#o.store, path, id, patch, audit && { ...audit, detail });
     return this.view(d);
@@ -269,6 +288,9 @@ export class Restreamer {
         await deleteDestinationsOf(this.#o.store, c.path);
       });
       this.#reconcile();
+    } else if (c.kind === "user" || c.kind === "stream") {
+      // A role, a disabled or deleted user, a new owner: whose destinations may run changes.
+      this.#reconcile();
     } else if (c.kind === "restore") {
       this.#queue(async () => {
         this.#dests.clear();
@@ -287,7 +309,8 @@ export class Restreamer {
   /** Starts what should run and stops what should not (queued behind the changes before it). */
   #reconcile() {
     this.#queue(async () => {
-      const want = new Map<string, Destination>();
+      /** Destinations that should have a runner, with a reason to fail at once when they may not run. */
+      const want = new Map<string, { d: Destination; blocked?: string }>();
       if (this.#started) {
         // Only streams that still have a record (one deleted from the CLI, by another process, leaves
         // destinations behind until this server sees the deletion).
@@ -297,13 +320,13 @@ export class Restreamer {
           if (!registered.has(d.path)) {
             registered.set(d.path, (await getStream(this.#o.store, d.path)) !== null);
           }
-          if (registered.get(d.path)) want.set(d.id, d);
+          if (registered.get(d.path)) want.set(d.id, { d, blocked: await this.#blocked(d) });
         }
       }
       const stops: Promise<void>[] = [];
       for (const [id, r] of this.#runners) {
-        const d = want.get(id);
-        if (!d || d.updated !== r.updated) {
+        const w = want.get(id);
+        if (!w || signature(w.d, w.blocked) !== r.sig) {
           this.#runners.delete(id);
           stops.push(
             r.runner.stop().then(() => {
@@ -313,20 +336,37 @@ export class Restreamer {
         }
       }
       await Promise.all(stops);
-      for (const d of want.values()) {
-        if (!this.#runners.has(d.id)) await this.#startRunner(d);
+      for (const w of want.values()) {
+        if (!this.#runners.has(w.d.id)) await this.#startRunner(w.d, w.blocked);
       }
     });
   }
 
-  async #startRunner(d: Destination) {
-    let key: string;
-    let preflight: string | undefined;
-    try {
-      key = await (await this.sealer()).open(d.secret, d.id);
-    } catch (e) {
-      key = "";
-      preflight = `the key cannot be read: ${(e as Error).message}; enter it again`;
+  /**
+   * Why `d` may not run (undefined: it may): the door's "manage" for the user it runs for, so a channel of
+   * a user who lost the stream (demoted, disabled, deleted, another owner) stops receiving it.
+   */
+  async #blocked(d: Destination): Promise<string | undefined> {
+    const user = d.by ? await getUser(this.#o.store, d.by) : null;
+    const ok = user &&
+      (await this.#o.access.authorize({ actor: { kind: "user", user }, action: "manage", path: d.path }))
+        .allow;
+    return ok
+      ? undefined
+      : `'${
+        d.by || "?"
+      }', who set it up, may no longer manage this stream: an owner or admin must enable it again`;
+  }
+
+  async #startRunner(d: Destination, blocked?: string) {
+    let key = "";
+    let preflight: string | undefined = blocked;
+    if (!preflight) {
+      try {
+        key = await (await this.sealer()).open(d.secret, d.id);
+      } catch (e) {
+        preflight = `the key cannot be read: ${(e as Error).message}; enter it again`;
+      }
     }
     if (!preflight && d.kind === "whip" && !(await this.#whipSupported())) {
       preflight = "this ffmpeg cannot send WHIP (its whip muxer needs ffmpeg 7.1 or later)";
@@ -357,7 +397,7 @@ export class Restreamer {
         this.#announce(d, s);
       },
     });
-    this.#runners.set(d.id, { runner, updated: d.updated });
+    this.#runners.set(d.id, { runner, sig: signature(d, blocked) });
     runner.start();
   }
 

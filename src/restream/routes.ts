@@ -42,7 +42,7 @@ export function restreamRoutes(deps: Pick<AppDeps, "access" | "store">, rs: Rest
   app.post("/api/streams/:path/destinations", apiGuard, async (c) => {
     const path = await managedPath(c);
     const body = await jsonBody(c);
-    const d = await rs.create(path, body, auditOf(c, "restream.create", path));
+    const d = await rs.create(path, body, c.get("user")!.name, auditOf(c, "restream.create", path));
     return c.json({ destination: d }, 201);
   });
 
@@ -50,7 +50,13 @@ export function restreamRoutes(deps: Pick<AppDeps, "access" | "store">, rs: Rest
     const path = await managedPath(c);
     const id = idOf(c);
     const body = await jsonBody(c);
-    const d = await rs.update(path, id, body, auditOf(c, "restream.update", `${path}/${id}`));
+    const d = await rs.update(
+      path,
+      id,
+      body,
+      c.get("user")!.name,
+      auditOf(c, "restream.update", `${path}/${id}`),
+    );
     return c.json({ destination: d });
   });
 

@@ -25,6 +25,11 @@ export interface Destination {
   /** The key masked for display ("••••" and at most its last 4 characters). */
   keyHint: string;
   enabled: boolean;
+  /**
+   * The user who created it or last changed it: it runs only while they may manage the stream (like a
+   * stream key a user created, permissions.ts), so a demoted or removed owner's channel stops receiving.
+   */
+  by: string;
   created: number;
   updated: number;
 }
@@ -37,6 +42,7 @@ export interface DestinationInput {
   secret: Sealed;
   keyHint: string;
   enabled: boolean;
+  by: string;
 }
 
 /** Most destinations one stream may have (each is one ffmpeg process while live). */

@@ -8,6 +8,10 @@ import { Restreamer } from "../../src/restream/restreamer.ts";
 import type { Snapshot } from "../../src/mediamtx/live-state.ts";
 import type { LivePath } from "../../src/mediamtx/client.ts";
 import { b64encode } from "../../src/core/crypto.ts";
+import { Access } from "../../src/auth/access.ts";
+import { PublishTickets } from "../../src/auth/publish-tickets.ts";
+import { systemClock } from "../../src/core/clock.ts";
+import { addUser, updateUser } from "../../src/store/users.ts";
 
 const path = (name: string): LivePath => ({
   name,
@@ -30,8 +34,11 @@ async function setup() {
       return () => subs.delete(fn);
     },
   };
+  await addUser(store, "adm", "adm-password-1", "admin");
+  await addUser(store, "sam", "sam-password-1", "streamer");
   const rs = new Restreamer({
     store,
+    access: new Access({ store, tickets: new PublishTickets(systemClock), clock: systemClock }),
     secrets: { internalUser: "livegate", internalPass: "p" },
     rtspPort: 1,
     live,
@@ -63,9 +70,9 @@ Deno.test("restreamer: runs enabled destinations of live, registered streams onl
   try {
     await createStream(t.store, "cam", {});
     await createStream(t.store, "other", {});
-    const a = await t.rs.create("cam", { name: "a", url: "rtmp://h/app", key: "k1" });
-    const b = await t.rs.create("cam", { name: "b", url: "rtmp://h/app", key: "k2", enabled: false });
-    const o = await t.rs.create("other", { name: "o", url: "srt://h:1", key: "k3" });
+    const a = await t.rs.create("cam", { name: "a", url: "rtmp://h/app", key: "k1" }, "adm");
+    const b = await t.rs.create("cam", { name: "b", url: "rtmp://h/app", key: "k2", enabled: false }, "adm");
+    const o = await t.rs.create("other", { name: "o", url: "srt://h:1", key: "k3" }, "adm");
     await t.rs.start();
     const state = async (p: string, id: string) => (await t.rs.list(p)).find((d) => d.id === id)!.status;
 
@@ -84,7 +91,7 @@ Deno.test("restreamer: runs enabled destinations of live, registered streams onl
 
     // Enabling b while cam is live starts it.
     t.snap("cam");
-    await t.rs.update("cam", b.id, { enabled: true });
+    await t.rs.update("cam", b.id, { enabled: true }, "adm");
     await t.settle();
     assert.equal((await state("cam", b.id)).state, "failed");
 
@@ -104,7 +111,7 @@ Deno.test("restreamer: a key sealed with another key shows failed with the reaso
   const t = await setup();
   try {
     await createStream(t.store, "cam", {});
-    const a = await t.rs.create("cam", { name: "a", url: "rtmp://h/app", key: "k1" });
+    const a = await t.rs.create("cam", { name: "a", url: "rtmp://h/app", key: "k1" }, "adm");
     // Damage the sealed key (as a changed LIVEGATE_RESTREAM_KEY would make it unreadable).
     const k = ["restream", "cam", a.id];
     const rec = (await t.store.kv.get<{ secret: { iv: string; data: string } }>(k)).value!;
@@ -115,6 +122,32 @@ Deno.test("restreamer: a key sealed with another key shows failed with the reaso
     const s = (await t.rs.list("cam"))[0].status;
     assert.equal(s.state, "failed");
     assert.match(s.lastError ?? "", /cannot be read.*enter it again/);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("restreamer: a destination runs only while the user who set it up may manage the stream", async () => {
+  const t = await setup();
+  try {
+    await createStream(t.store, "cam", { owner: "sam" });
+    const d = await t.rs.create("cam", { name: "sam's channel", url: "rtmp://h/app", key: "k1" }, "sam");
+    assert.equal(d.by, "sam");
+    await t.rs.start();
+    t.snap("cam");
+    await t.settle();
+    const status = async () => (await t.rs.list("cam"))[0].status;
+    assert.match((await status()).lastError ?? "", /cannot start ffmpeg/, "runs for the owner");
+    // sam is demoted: the store announces it, the destination stops with the reason.
+    await updateUser(t.store, "sam", { role: "viewer" });
+    await t.settle();
+    assert.equal((await status()).state, "failed");
+    assert.match((await status()).lastError ?? "", /'sam', who set it up, may no longer manage this stream/);
+    // An admin enabling it again takes it over.
+    await t.rs.update("cam", d.id, { enabled: true }, "adm");
+    await t.settle();
+    assert.match((await status()).lastError ?? "", /cannot start ffmpeg/);
+    assert.equal((await t.rs.list("cam"))[0].by, "adm");
   } finally {
     await t.close();
   }
