@@ -1,7 +1,7 @@
 // The Restream panel of a stream's admin page (#restream): its destinations with their health (state,
 // bitrate, uptime, reconnects, last error) refreshed every 2 s from /api/streams/<path>/destinations, a
-// form to add one (name, URL, key), and per destination Enable/Disable, Change key and Delete. Keys are
-// write-only here: the API only ever answers their mask.
+// form to add one (name, URL, key), and per destination Enable/Disable, Retry (when failed), Change key and
+// Delete. Keys are write-only here: the API only ever answers their mask.
 const root = document.getElementById("restream");
 const csrf = document.body.dataset.csrf ?? "";
 
@@ -110,6 +110,11 @@ if (root) {
           () => call(`${api}/${d.id}`, "PATCH", { enabled: !d.enabled }),
         ),
         " ",
+        // A failed destination (wrong key, its user lost the stream...) is tried again after a change:
+        // enabling it again is one (you now run it).
+        ...(d.enabled && s.state === "failed"
+          ? [button("Retry", () => call(`${api}/${d.id}`, "PATCH", { enabled: true })), " "]
+          : []),
         button("Change key", async () => {
           const key = prompt(`New key for ${d.name}`);
           if (key) await call(`${api}/${d.id}`, "PATCH", { key });
