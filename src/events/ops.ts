@@ -51,6 +51,7 @@ export function startOps(
   const { restream } = features;
   const unRestream = restream?.subscribe((e) => hooks.emit("restream.state", { ...e }));
   restream?.start().catch((e) => log(`[livegate] restream cannot start: ${(e as Error).message}`));
+  if (restream) deps.metrics.sources.restream = () => restream.states();
   deps.live.start(POLL_MS);
   const recheck = startPublishRecheck({
     ledger: deps.ledger,

@@ -429,6 +429,14 @@ export class Restreamer {
     }).catch(() => {/* a full disk must not stop the restream; the log line above has it */});
   }
 
+  /** Path and state of every destination with a runner (the metric livegate_restream_destinations). */
+  states(): { path: string; state: RestreamState }[] {
+    return [...this.#runners.entries()].flatMap(([id, r]) => {
+      const d = this.#dests.get(id);
+      return d ? [{ path: d.path, state: r.runner.status.state }] : [];
+    });
+  }
+
   /** Resolves when the changes and reconciliations queued so far are done (tests wait on it). */
   async settled(): Promise<void> {
     let seen: Promise<void>;

@@ -12,6 +12,7 @@ import { Access } from "../../src/auth/access.ts";
 import { PublishTickets } from "../../src/auth/publish-tickets.ts";
 import { systemClock } from "../../src/core/clock.ts";
 import { addUser, updateUser } from "../../src/store/users.ts";
+import { createGauges } from "../../src/metrics/gauges.ts";
 
 const path = (name: string): LivePath => ({
   name,
@@ -82,6 +83,7 @@ Deno.test("restreamer: runs enabled destinations of live, registered streams onl
     assert.match((await state("cam", a.id)).lastError ?? "", /cannot start ffmpeg/);
     assert.equal((await state("cam", b.id)).state, "idle", "disabled: not started");
     assert.equal((await state("other", o.id)).state, "idle", "offline stream: not started");
+    assert.deepEqual(t.rs.states(), [{ path: "cam", state: "failed" }], "what the metric reports");
 
     // Offline: stopped (idle), the last error kept for the page.
     t.snap();
@@ -151,4 +153,19 @@ Deno.test("restreamer: a destination runs only while the user who set it up may 
   } finally {
     await t.close();
   }
+});
+
+Deno.test("metrics: livegate_restream_destinations counts destinations by path and state", async () => {
+  const reg = createGauges({
+    restream: () => [
+      { path: "cam", state: "live" },
+      { path: "cam", state: "live" },
+      { path: "cam", state: "retrying" },
+      { path: "b", state: "failed" },
+    ],
+  });
+  const text = await reg.metrics();
+  assert.match(text, /livegate_restream_destinations\{path="cam",state="live"\} 2/);
+  assert.match(text, /livegate_restream_destinations\{path="cam",state="retrying"\} 1/);
+  assert.match(text, /livegate_restream_destinations\{path="b",state="failed"\} 1/);
 });
