@@ -97,6 +97,7 @@ Deno.test({
     const lg = await startLivegate({
       LIVEGATE_WEBHOOK_URLS: receiver.url,
       LIVEGATE_WEBHOOK_SECRET: HOOK_SECRET,
+      LIVEGATE_METRICS_ALLOW: "127.0.0.1",
     });
     const c = new Client(lg.url);
     const answers: string[] = [];
@@ -147,6 +148,9 @@ Deno.test({
           assert.deepEqual(await probeUntil(`rtmp://127.0.0.1:${mtx.rtmp}/restreamed/${MTX_KEY}`), want);
           assert.deepEqual(await probeUntil(`srt://127.0.0.1:${mtx.srt}?streamid=read:srtout`), want);
           assert.deepEqual(await probeUntil(`rtmp://127.0.0.1:${nginx.port}/live/${NGINX_KEY}`), want);
+          const metrics = await (await c.fetch("/metrics")).text();
+          assert.match(metrics, /livegate_restream_destinations\{path="live",state="live"\} 3/);
+          assert.match(metrics, /livegate_restream_destinations\{path="live",state="failed"\} 2/);
           const s = await status(ids.mtxRtmp);
           assert.ok(s.bitrate !== null && s.bitrate > 20_000, `bitrate ${s.bitrate}`);
           assert.ok((s.uptimeSeconds ?? -1) >= 0);
