@@ -148,9 +148,14 @@ Deno.test({
           assert.deepEqual(await probeUntil(`rtmp://127.0.0.1:${mtx.rtmp}/restreamed/${MTX_KEY}`), want);
           assert.deepEqual(await probeUntil(`srt://127.0.0.1:${mtx.srt}?streamid=read:srtout`), want);
           assert.deepEqual(await probeUntil(`rtmp://127.0.0.1:${nginx.port}/live/${NGINX_KEY}`), want);
-          const metrics = await (await c.fetch("/metrics")).text();
-          assert.match(metrics, /livegate_restream_destinations\{path="live",state="live"\} 3/);
-          assert.match(metrics, /livegate_restream_destinations\{path="live",state="failed"\} 2/);
+          // The metric: 3 live, the wrong key and WHIP failed (the wrong key may still be trying).
+          await waitFor("restream metric", async () => {
+            const m = await (await c.fetch("/metrics")).text();
+            return /livegate_restream_destinations\{path="live",state="live"\} 3/.test(m) &&
+                /livegate_restream_destinations\{path="live",state="failed"\} 2/.test(m)
+              ? true
+              : undefined;
+          });
           const s = await status(ids.mtxRtmp);
           assert.ok(s.bitrate !== null && s.bitrate > 20_000, `bitrate ${s.bitrate}`);
           assert.ok((s.uptimeSeconds ?? -1) >= 0);
