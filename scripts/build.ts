@@ -15,6 +15,7 @@ const result = await esbuild.build({
     join(root, "static", "rewind.ts"),
     join(root, "static", "clips.ts"),
     join(root, "static", "thumbs.ts"),
+    join(root, "static", "restream.ts"),
   ],
   bundle: true,
   minify: true,

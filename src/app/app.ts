@@ -18,6 +18,7 @@ import { mediaRoutes } from "../webrtc/media.ts";
 import { goLiveRoutes } from "../web/golive-routes.ts";
 import { webRoutes } from "../web/routes.ts";
 import { clipRoutes } from "../clips/routes.ts";
+import { restreamRoutes } from "../restream/routes.ts";
 import { errorPage } from "../web/pages.ts";
 import type { Asset } from "../web/assets.ts";
 import { clientInfo } from "../http/client.ts";
@@ -67,6 +68,7 @@ export function createApp(deps: Services, assets: Map<string, Asset>) {
   app.route("/", accountApiRoutes(deps));
   app.route("/", accountRoutes(deps));
   app.route("/", streamApiRoutes(deps));
+  app.route("/", restreamRoutes(deps, deps.restream));
   app.route("/", webrtcRoutes(deps));
   app.route("/", mediaRoutes(deps));
   app.route("/", goLiveRoutes(deps));

@@ -15,9 +15,13 @@
 import type { Change } from "../core/changes.ts";
 import type { AppDeps } from "../http/context.ts";
 
-/** Subscribes the app's caches to `deps.store.changes`; returns the unsubscribe function. */
+/**
+ * Subscribes the app's caches to `deps.store.changes`; returns the unsubscribe function. `followers` get
+ * the changes their feature acts on (the restreamer: destinations, a stream's deletion, a restore).
+ */
 export function followChanges(
   deps: Pick<AppDeps, "store" | "caches" | "access" | "ledger" | "readers">,
+  followers: { restream?: { onChange(c: Change): void } } = {},
 ): () => void {
   const clearMedia = () => deps.caches.clear();
   const clearWatch = () => deps.access.watchCache.clear();
@@ -32,6 +36,7 @@ export function followChanges(
     readers();
   };
   return deps.store.changes.subscribe((c: Change) => {
+    followers.restream?.onChange(c);
     switch (c.kind) {
       case "session":
         if (c.op === "delete") {
@@ -54,6 +59,8 @@ export function followChanges(
       case "stream":
       case "restore":
         everything();
+        return;
+      case "destination": // restream destinations: nothing cached depends on them
         return;
     }
   });

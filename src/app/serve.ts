@@ -160,7 +160,7 @@ export async function serve(cfg: Config, rawLog: (s: string) => void = console.l
     );
   }
 
-  const ops = startOps(deps, supervisor, log);
+  const ops = startOps(deps, supervisor, log, { restream: deps.restream });
   deps.thumbs.start();
   let stopping: Promise<void> | undefined;
   const stop = () =>

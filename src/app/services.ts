@@ -24,6 +24,7 @@ import { RecordingSync } from "../recordings/recording-sync.ts";
 import { Thumbnailer } from "../clips/thumbs.ts";
 import { ClipCutter } from "../clips/cut.ts";
 import type { ClipServices } from "../clips/routes.ts";
+import { RESTREAM_KEY_ENV, Restreamer } from "../restream/restreamer.ts";
 
 export interface ServiceInputs {
   store: Store;
@@ -46,6 +47,8 @@ export interface Services extends AppDeps {
   thumbs: Thumbnailer;
   /** Clip cutting (issue #22). */
   clips: ClipServices;
+  /** Restream destinations and their ffmpeg processes (started by src/events/ops.ts). */
+  restream: Restreamer;
   /** Stops following the store's changes. */
   close(): void;
 }
@@ -73,11 +76,22 @@ export function createServices(inputs: ServiceInputs): Services {
     readers: new ReaderLedger(),
     mtxState: inputs.mtxState ?? (() => "external"),
   };
-  const unfollow = followChanges(deps);
   const recording = new RecordingSync(deps);
   const unfollowRecording = recording.follow();
+  const restream = new Restreamer({
+    store,
+    access: deps.access,
+    secrets,
+    rtspPort: cfg.mediamtx.ports.rtsp,
+    live: deps.live,
+    log: deps.log,
+    dataDir: cfg.dataDir,
+    keyEnv: Deno.env.get(RESTREAM_KEY_ENV),
+  });
+  const unfollow = followChanges(deps, { restream });
   return {
     ...deps,
+    restream,
     hls: new HlsProxy(deps),
     recording,
     thumbs: new Thumbnailer(deps),

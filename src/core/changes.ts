@@ -13,6 +13,7 @@ export type Change =
   | { kind: "session"; user: string; op: "create" | "delete" }
   | { kind: "clip"; path: string; id: string; op: "create" | "delete" }
   | { kind: "clip_settings"; path: string }
+  | { kind: "destination"; path: string; id: string; op: "create" | "update" | "delete" }
   | { kind: "restore" };
 
 export type ChangeKind = Change["kind"];

@@ -8,6 +8,7 @@ import { StreamWatch } from "./stream-watch.ts";
 import { startPublishRecheck } from "../auth/publish-recheck.ts";
 import { startReaderRecheck } from "../auth/reader-recheck.ts";
 import { Webhooks } from "./webhooks.ts";
+import type { Restreamer } from "../restream/restreamer.ts";
 
 /** How often the live-state poller asks MediaMTX for its paths (ms). */
 const POLL_MS = 2000;
@@ -32,6 +33,8 @@ export function startOps(
   >,
   supervisor: Supervisor | undefined,
   log: (line: string) => void,
+  /** Features that run beside the server: the restreamer (started and stopped here). */
+  features: { restream?: Restreamer } = {},
 ) {
   const { cfg } = deps;
   const sources = deps.metrics.sources;
@@ -44,6 +47,11 @@ export function startOps(
   });
   const watch = new StreamWatch(deps, hooks, { log, intervalMs: POLL_MS });
   watch.start();
+  // Restream destinations follow the same snapshots; each state change is a webhook (no key in it).
+  const { restream } = features;
+  const unRestream = restream?.subscribe((e) => hooks.emit("restream.state", { ...e }));
+  restream?.start().catch((e) => log(`[livegate] restream cannot start: ${(e as Error).message}`));
+  if (restream) deps.metrics.sources.restream = () => restream.states();
   deps.live.start(POLL_MS);
   const recheck = startPublishRecheck({
     ledger: deps.ledger,
@@ -122,6 +130,8 @@ export function startOps(
     watch,
     async stop() {
       clearInterval(diskTimer);
+      await restream?.stop();
+      unRestream?.();
       await recheck.stop();
       await readerRecheck.stop();
       await watch.stop();

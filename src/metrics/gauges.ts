@@ -12,6 +12,8 @@ export interface MetricSources {
   disk?: () => Promise<
     { paths: Record<string, number>; fs: { sizeBytes: number; freeBytes: number } | null }
   >;
+  /** Restream destinations with a runner: stream path and state (src/restream/restreamer.ts). */
+  restream?: () => { path: string; state: string }[];
 }
 
 /** A registry with livegate's gauges reading `sources` at scrape time (set the sources' fields later). */
@@ -104,6 +106,24 @@ export function createGauges(sources: MetricSources, reg = new client.Registry()
     async collect() {
       const d = await sources.disk?.();
       if (d?.fs) this.set(d.fs.sizeBytes);
+    },
+  });
+
+  new client.Gauge({
+    name: "livegate_restream_destinations",
+    help:
+      "Restream destinations being fed or tried, by stream path and state (connecting, live, retrying, failed)",
+    labelNames: ["path", "state"] as const,
+    registers: [reg],
+    collect() {
+      this.reset();
+      const counts = new Map<string, { path: string; state: string; n: number }>();
+      for (const d of sources.restream?.() ?? []) {
+        const k = `${d.path}\n${d.state}`;
+        const c = counts.get(k) ?? counts.set(k, { path: d.path, state: d.state, n: 0 }).get(k)!;
+        c.n++;
+      }
+      for (const c of counts.values()) this.set({ path: c.path, state: c.state }, c.n);
     },
   });
   return reg;

@@ -162,6 +162,7 @@ export async function updateUser(
 
 export async function getUserEntry(db: Store, name: string): Promise<Deno.KvEntryMaybe<User>> {
   const kv = db.kv;
+  // Like getUser: a name that cannot exist is not looked up (a key over KV's size limit would throw).
   if (!NAME_RE.test(name)) return { key: ["users", name], value: null, versionstamp: null };
   return await kv.get<User>(["users", name]);
 }

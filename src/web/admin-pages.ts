@@ -331,6 +331,13 @@ export function streamAdminPage(opts: {
           .path}?" disabled>Kick publisher</button></p>
       </section>
       <section class="card">
+        <h1>Restream</h1>
+        <div id="restream" data-path="${s.path}">
+          <p class="muted">Loading…</p>
+        </div>
+        <script type="module" src="/static/restream.js"></script>
+      </section>
+      <section class="card">
         <h1>All stream keys</h1>
         <table class="grid" id="keys-table" aria-label="Stream keys">
           <thead>

@@ -1,0 +1,137 @@
+// Restream pieces without processes: the sealing key (variable or key file), the words for ffmpeg's
+// endings (lines recorded from ffmpeg 5.1 against nginx-rtmp, MediaMTX, closed ports, unknown hosts), the
+// URL ffmpeg writes to and the masked key.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { loadSealer } from "../../src/core/seal.ts";
+import { b64encode } from "../../src/core/crypto.ts";
+import { classifyExit } from "../../src/restream/classify.ts";
+import { checkDestinationUrl, maskKey, targetUrl } from "../../src/restream/destination-url.ts";
+import { ffmpegArgs } from "../../src/restream/args.ts";
+
+Deno.test("seal: key from the variable, from the key file, and clear errors", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const raw = crypto.getRandomValues(new Uint8Array(32));
+    const a = await loadSealer({ envName: "K", envValue: b64encode(raw), dataDir: dir, fileName: "k" });
+    const sealed = await a.seal("secret-value", "id1");
+    assert.ok(!sealed.data.includes("secret"));
+    assert.equal(await a.open(sealed, "id1"), "secret-value");
+    // The same value sealed twice differs (fresh IV).
+    assert.notEqual((await a.seal("secret-value", "id1")).data, sealed.data);
+    await assert.rejects(
+      () => loadSealer({ envName: "K", envValue: "c2hvcnQ=", dataDir: dir, fileName: "k" }),
+      /K must be the base64 of 32 bytes/,
+    );
+    // No variable: a key file is made once and reused.
+    const b = await loadSealer({ envName: "K", dataDir: dir, fileName: "k" });
+    const c = await loadSealer({ envName: "K", dataDir: dir, fileName: "k" });
+    assert.equal(await c.open(await b.seal("x", "i"), "i"), "x");
+    const other = await b.seal("x", "i");
+    await assert.rejects(() => a.open(other, "i"), /cannot decrypt/);
+    await Deno.writeTextFile(join(dir, "bad"), "nonsense");
+    await assert.rejects(() => loadSealer({ envName: "K", dataDir: dir, fileName: "bad" }), /does not hold/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("classify: ffmpeg's endings in words", () => {
+  const c = (lines: string[], live = false) => classifyExit(lines, live, "rtsp://");
+  assert.deepEqual(
+    c([
+      "[tcp @ 0x1] Connection to tcp://127.0.0.1:28199?tcp_nodelay=0 failed: Connection refused",
+      "rtmp://127.0.0.1:28199/live/[redacted]: Connection refused",
+    ]),
+    { error: "connection refused", retry: true },
+  );
+  // nginx-rtmp's on_publish refusing: only an I/O error at open.
+  assert.deepEqual(c(["rtmp://127.0.0.1:28190/live/[redacted]: Input/output error"]), {
+    error: "authentication failed (the destination refused the publish)",
+    retry: false,
+  });
+  // MediaMTX refusing an RTMP publish.
+  assert.equal(
+    c(["[rtmp @ 0x1] Server error: authentication failed", "rtmp://h/out/x: Operation not permitted"]).retry,
+    false,
+  );
+  // MediaMTX refusing an SRT stream id; an SRT handshake without answer.
+  assert.match(
+    c([
+      "13:22:04.079449/SRT:RcvQ:w1!W:SRT.cn: processAsyncConnectRequest: REJECT reported from HS processing: Peer rejected connection - not processing further",
+      "srt://127.0.0.1:28196?streamid=[redacted]: Input/output error",
+    ]).error,
+    /authentication failed/,
+  );
+  assert.deepEqual(
+    c([
+      "[srt @ 0x1] Connection to srt://127.0.0.1:28199?streamid=[redacted] failed: Input/output error",
+    ]),
+    { error: "no answer from the destination (timed out)", retry: true },
+  );
+  assert.deepEqual(
+    c([
+      "[flv @ 0x1] Audio codec opus not compatible with flv",
+      "Could not write header for output file #0 (incorrect codec parameters ?): Function not implemented",
+    ]),
+    { error: "codec not accepted", retry: false },
+  );
+  assert.equal(
+    c(["[tcp @ 0x1] Failed to resolve hostname nope.invalid: Name or service not known"]).error,
+    "host not found",
+  );
+  assert.equal(c(["av_interleaved_write_frame(): Broken pipe"], true).error, "connection lost");
+  // Something answered TCP but not RTMP (measured against a host that accepts and hangs up).
+  assert.match(
+    c(["[rtmp @ 0x1] Cannot read RTMP handshake response", "rtmp://198.51.100.1/app/[redacted]: End of file"])
+      .error,
+    /handshake failed/,
+  );
+  assert.equal(
+    c(["rtsp://127.0.0.1:1/cam: Server returned 404 Not Found"]).error,
+    "the source is not available",
+  );
+});
+
+Deno.test("restream: the URL ffmpeg writes to, the masked key, no key in the RTSP source", () => {
+  assert.equal(
+    targetUrl("rtmp", "rtmp://a.rtmp.youtube.com/live2", "k-1"),
+    "rtmp://a.rtmp.youtube.com/live2/k-1",
+  );
+  assert.equal(targetUrl("rtmps", "rtmps://h/app/", "k?x=1"), "rtmps://h/app/k?x=1");
+  assert.equal(targetUrl("srt", "srt://h:9000?latency=2000", "x"), "srt://h:9000?latency=2000");
+  const srt = ffmpegArgs({
+    kind: "srt",
+    url: "srt://h:9000",
+    key: "publish:a&b",
+    path: "cam",
+    rtspPort: 8554,
+    internalUser: "livegate",
+    internalPass: "p",
+  });
+  assert.deepEqual(srt.slice(-5), ["-f", "mpegts", "-srt_streamid", "publish:a&b", "srt://h:9000"]);
+  assert.equal(maskKey("0123456789abcdefXYZW"), "••••XYZW");
+  assert.equal(maskKey("short"), "••••");
+  const args = ffmpegArgs({
+    kind: "whip",
+    url: "https://h/whip",
+    key: "tok",
+    path: "cam",
+    rtspPort: 8554,
+    internalUser: "livegate",
+    internalPass: "p/w",
+  });
+  assert.ok(args.includes("rtsp://livegate:p%2Fw@127.0.0.1:8554/cam"));
+  assert.deepEqual(args.slice(-5), ["-f", "whip", "-authorization", "tok", "https://h/whip"]);
+  assert.ok(args.includes("copy"), "no re-encoding");
+});
+
+Deno.test("restream: URL checks keep the URL as typed, scheme in lower case", () => {
+  assert.deepEqual(checkDestinationUrl("RTMP://Host/App/"), { kind: "rtmp", url: "rtmp://Host/App" });
+  assert.deepEqual(checkDestinationUrl(" srt://h:9000?latency=2000 "), {
+    kind: "srt",
+    url: "srt://h:9000?latency=2000",
+  });
+  assert.equal(checkDestinationUrl("https://h/whip/x").kind, "whip");
+  assert.throws(() => checkDestinationUrl("rtmp://host:99999/app"), /not a URL/);
+});
