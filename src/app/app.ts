@@ -15,6 +15,7 @@ import { webrtcRoutes } from "../webrtc/routes.ts";
 import { mediaRoutes } from "../webrtc/media.ts";
 import { goLiveRoutes } from "../web/golive-routes.ts";
 import { webRoutes } from "../web/routes.ts";
+import { analyticsRoutes } from "../analytics/routes.ts";
 import { errorPage } from "../web/pages.ts";
 import type { Asset } from "../web/assets.ts";
 import { clientInfo } from "../http/client.ts";
@@ -65,6 +66,7 @@ export function createApp(deps: Services, assets: Map<string, Asset>) {
   app.route("/", webrtcRoutes(deps));
   app.route("/", mediaRoutes(deps));
   app.route("/", goLiveRoutes(deps));
+  app.route("/", analyticsRoutes(deps, deps.analytics, deps.qoe));
   app.route("/", webRoutes(deps, assets));
 
   app.notFound((c) => {

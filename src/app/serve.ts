@@ -162,9 +162,11 @@ export async function serve(cfg: Config, rawLog: (s: string) => void = console.l
   }
 
   const ops = startOps(deps, supervisor, log);
+  deps.analytics.start();
   let stopping: Promise<void> | undefined;
   const stop = () =>
     stopping ??= (async () => {
+      await deps.analytics.stop();
       await ops.stop();
       await supervisor?.stop();
       ac.abort();

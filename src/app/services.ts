@@ -20,6 +20,8 @@ import type { Store } from "../store/kv.ts";
 import type { AppDeps } from "../http/context.ts";
 import { HlsProxy } from "../proxy/hls.ts";
 import { followChanges } from "./invalidation.ts";
+import { Analytics } from "../analytics/aggregator.ts";
+import { QoeMetrics } from "../analytics/qoe-metrics.ts";
 
 export interface ServiceInputs {
   store: Store;
@@ -36,6 +38,10 @@ export interface ServiceInputs {
 export interface Services extends AppDeps {
   /** The app's one HLS proxy (shared upstream fetches and kept media files). */
   hls: HlsProxy;
+  /** Stream analytics: samples, broadcasts, quality reports (src/analytics/). */
+  analytics: Analytics;
+  /** The players' quality reports as Prometheus histograms (in metrics' registry). */
+  qoe: QoeMetrics;
   /** Stops following the store's changes. */
   close(): void;
 }
@@ -67,6 +73,8 @@ export function createServices(inputs: ServiceInputs): Services {
   return {
     ...deps,
     hls: new HlsProxy(deps),
+    analytics: new Analytics({ ...deps, cfg: cfg.analytics }),
+    qoe: new QoeMetrics(deps.metrics),
     close,
   };
 }

@@ -11,7 +11,9 @@ export type Change =
   | { kind: "key"; path: string; id: string; op: "create" | "revoke" }
   | { kind: "share"; path: string; id: string; op: "create" | "revoke" }
   | { kind: "session"; user: string; op: "create" | "delete" }
-  | { kind: "restore" };
+  | { kind: "restore" }
+  /** Stream analytics wrote a batch (samples, broadcasts) or downsampled old samples; nothing caches it. */
+  | { kind: "analytics"; op: "batch" | "downsample"; mutations: number };
 
 export type ChangeKind = Change["kind"];
 
