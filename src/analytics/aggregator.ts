@@ -124,6 +124,13 @@ export class Analytics {
     return r ? structuredClone(r.rec) : null;
   }
 
+  /** Quality reports of `path` not written yet (they go with the next batch), summed. */
+  pendingQoe(path: string): QoeHist {
+    const h = emptyHist();
+    for (const q of this.#qoe.get(path)?.values() ?? []) mergeHist(h, q);
+    return h;
+  }
+
   /** Paths with a running broadcast. */
   runningPaths(): string[] {
     return [...this.#running.keys()];

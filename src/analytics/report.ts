@@ -12,6 +12,7 @@ import {
   listQoe,
   listSamples,
   listViewerHashes,
+  type QoeHist,
   type Sample,
 } from "../store/analytics.ts";
 import type { Store } from "../store/kv.ts";
@@ -131,6 +132,8 @@ export async function buildReport(opts: {
   sampleMs: number;
   retentionDays: number;
   running?: Broadcast | null;
+  /** Quality reports not written yet (Analytics.pendingQoe), counted with the stored ones. */
+  pendingQoe?: QoeHist;
 }) {
   const { store, range, now } = opts;
   const samples = await listSamples(store, opts.scope, range.from, range.to);
@@ -170,6 +173,7 @@ export async function buildReport(opts: {
     ) {
       mergeHist(qoe, q);
     }
+    if (opts.pendingQoe) mergeHist(qoe, opts.pendingQoe);
   }
   const col = (f: (s: Sample) => number | null) => series.map(f);
   return {

@@ -67,6 +67,7 @@ export function analyticsRoutes(
       sampleMs: acfg.sampleMs,
       retentionDays: acfg.retentionDays,
       running: analytics.running(path),
+      pendingQoe: analytics.pendingQoe(path),
     });
     return answer(c, r, range.format, range.table);
   });
