@@ -157,12 +157,16 @@ export async function buildReport(opts: {
       broadcasts = broadcasts.filter((b) => b.start !== opts.running!.start);
       if (opts.running.start < range.to) broadcasts.push(opts.running);
     }
-    // Distinct viewer hashes over the range's broadcasts (a hash is stable for one UTC day).
-    const seen = new Set<string>();
-    for (const b of broadcasts) {
-      for (const h of (await listViewerHashes(store, b.path, b.start)).keys()) seen.add(h);
+    // Distinct viewer hashes over the range's broadcasts (a hash is stable for one UTC day); one broadcast
+    // has its count in its record (no need to read its viewers).
+    if (broadcasts.length === 1) unique = broadcasts[0].unique;
+    else if (broadcasts.length > 1) {
+      const seen = new Set<string>();
+      for (const b of broadcasts) {
+        for (const h of (await listViewerHashes(store, b.path, b.start)).keys()) seen.add(h);
+      }
+      unique = seen.size;
     }
-    unique = seen.size;
     for (
       const { q } of await listQoe(
         store,
