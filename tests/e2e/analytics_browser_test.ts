@@ -95,8 +95,44 @@ Deno.test({
       const metrics =
         await (await fetch(`${lg.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } }))
           .text();
-      assert.match(metrics, /livegate_qoe_time_to_first_frame_seconds_count\{delivery="(hls|webrtc)"\} 1/);
+      assert.match(metrics, /livegate_qoe_time_to_first_frame_seconds_count\{delivery="hls"\} 1/);
       assert.match(metrics, /livegate_qoe_beacons_total\{result="accepted"\} [1-9]/);
+
+      // A second viewer (another login session) on WebRTC: counted as a WHEP reader, delivery "webrtc".
+      const ctx2 = await browser.newContext();
+      const rtcPage = await ctx2.newPage();
+      watch(rtcPage);
+      await rtcPage.goto(`${lg.url}/login?next=/watch/live%3Fmode%3Dwebrtc`);
+      await rtcPage.fill("input[name=user]", "admin");
+      await rtcPage.fill("input[name=password]", ADMIN_PASSWORD);
+      await rtcPage.click("button[type=submit]");
+      await rtcPage.waitForFunction(
+        () =>
+          (globalThis as unknown as { livegate?: { status: string; mode: string } }).livegate?.status ===
+            "live",
+        undefined,
+        { timeout: 30_000 },
+      );
+      assert.equal(
+        await rtcPage.evaluate(() => (globalThis as unknown as { livegate: { mode: string } }).livegate.mode),
+        "webrtc",
+      );
+      const both = await waitFor("a WebRTC and an LL-HLS viewer in the broadcast", async () => {
+        const r = await (await page.request.get(`${lg.url}/api/streams/live/analytics`)).json();
+        const b = r.broadcasts?.find((x: { live: boolean }) => x.live);
+        return b?.delivery.webrtc.unique >= 1 && b.peak >= 2 ? b : undefined;
+      }, 30_000);
+      assert.equal(both.unique, 2, JSON.stringify(both));
+      assert.equal(both.delivery.hls.unique, 1);
+      await waitFor("the WebRTC player's beacon", async () => {
+        const m =
+          await (await fetch(`${lg.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } }))
+            .text();
+        return /livegate_qoe_time_to_first_frame_seconds_count\{delivery="webrtc"\} 1/.test(m)
+          ? true
+          : undefined;
+      }, 20_000);
+      await ctx2.close();
 
       // Watch a few samples long, then the Analytics page.
       await waitFor("samples with a viewer", async () => {
@@ -118,7 +154,7 @@ Deno.test({
         "the server's viewers line is drawn",
       );
       const text = await page.locator('[data-analytics="live"]').textContent() ?? "";
-      assert.match(text, /Peak concurrent viewers\s*1/);
+      assert.match(text, /Peak concurrent viewers\s*2/);
       assert.match(text, /Time to first frame p50/);
       assert.match(text, /320x180/);
       // The CSV export the page links to parses.
