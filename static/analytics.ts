@@ -20,6 +20,7 @@ type Report = {
   series: Record<string, (number | null)[]>;
   broadcasts: Broadcast[];
   qoe: Qoe | null;
+  qoeSeries: Record<string, (number | null)[]> | null;
 };
 type Dist = { n: number; p50: number | null; p95: number | null };
 type Qoe = {
@@ -84,11 +85,14 @@ function panel(root: HTMLElement) {
   const buttons = el("div", "", "windows");
   head.append(el("h1", root.dataset.title ?? scope), buttons);
   const chartBox = el("div", "", "chart");
+  const qoeTitle = el("h2", "Quality over time (per hour, p50 and p95)", "hidden");
+  const qoeBox = el("div", "", "chart qoe");
   const summary = el("div");
   const table = el("div");
   const links = el("p", "", "muted");
-  root.replaceChildren(head, chartBox, summary, table, links);
+  root.replaceChildren(head, chartBox, summary, qoeTitle, qoeBox, table, links);
   let plot: uPlot | null = null;
+  let qplot: uPlot | null = null;
   let win = WINDOWS[0];
   let timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -159,6 +163,39 @@ function panel(root: HTMLElement) {
       );
     } else {
       plot.setData(data);
+    }
+    const qs = r.qoeSeries;
+    qoeTitle.classList.toggle("hidden", !qs?.t.length);
+    if (qs?.t.length) {
+      const secs = (xs: (number | null)[]) => xs.map((v) => (v === null ? null : v / 1000));
+      const qdata: uPlot.AlignedData = [
+        (qs.t as number[]).map((t) => t / 1000),
+        secs(qs.ttffP50),
+        secs(qs.ttffP95),
+        secs(qs.latencyP50),
+        secs(qs.latencyP95),
+      ];
+      if (!qplot) {
+        const axis = { stroke: "#9aa3b2", grid: { stroke: "#2a2f3a" }, ticks: { stroke: "#2a2f3a" } };
+        const pts = { show: true, size: 6 };
+        qplot = new uPlot(
+          {
+            width,
+            height: 200,
+            cursor: { drag: { x: true, y: false } },
+            axes: [axis, { ...axis, label: "seconds" }],
+            series: [
+              { label: "hour (UTC)", value: (_u, v) => (v === null ? "–" : when(v * 1000)) },
+              { label: "TTFF p50", stroke: "#ffd166", points: pts },
+              { label: "TTFF p95", stroke: "#ef8a62", dash: [4, 4], points: pts },
+              { label: "latency p50", stroke: "#67a9cf", points: pts },
+              { label: "latency p95", stroke: "#2166ac", dash: [4, 4], points: pts },
+            ],
+          },
+          qdata,
+          qoeBox,
+        );
+      } else qplot.setData(qdata);
     }
     stats.rendered++;
     stats.points = x.length;

@@ -124,11 +124,9 @@ export class Analytics {
     return r ? structuredClone(r.rec) : null;
   }
 
-  /** Quality reports of `path` not written yet (they go with the next batch), summed. */
-  pendingQoe(path: string): QoeHist {
-    const h = emptyHist();
-    for (const q of this.#qoe.get(path)?.values() ?? []) mergeHist(h, q);
-    return h;
+  /** Quality reports of `path` not written yet (they go with the next batch), by hour (a copy). */
+  pendingQoe(path: string): Map<number, QoeHist> {
+    return structuredClone(this.#qoe.get(path) ?? new Map());
   }
 
   /** Paths with a running broadcast. */
@@ -227,14 +225,14 @@ export class Analytics {
         br.max = br.max === null ? p.bitrate : Math.max(br.max, p.bitrate);
       }
       b.lastSampleAt = now;
-      const s: Sample = { t: now, step: cfg.sampleMs, v: n, max: n, d, br: p.bitrate ?? null };
+      const s: Sample = { t: now, step: dt, v: n, max: n, d, br: p.bitrate ?? null };
       muts.push({ key: K.sample(path, now), value: s, expireIn });
       muts.push({ key: K.broadcast(path, start), value: b, expireIn });
     }
     this.#early.clear();
     const server: Sample = {
       t: now,
-      step: cfg.sampleMs,
+      step: dt,
       v: serverViewers,
       max: serverViewers,
       d: serverD,

@@ -132,8 +132,8 @@ export async function buildReport(opts: {
   sampleMs: number;
   retentionDays: number;
   running?: Broadcast | null;
-  /** Quality reports not written yet (Analytics.pendingQoe), counted with the stored ones. */
-  pendingQoe?: QoeHist;
+  /** Quality reports not written yet, by hour (Analytics.pendingQoe), counted with the stored ones. */
+  pendingQoe?: Map<number, QoeHist>;
 }) {
   const { store, range, now } = opts;
   const samples = await listSamples(store, opts.scope, range.from, range.to);
@@ -151,6 +151,7 @@ export async function buildReport(opts: {
   let broadcasts: Broadcast[] = [];
   let unique = 0;
   const qoe = emptyHist();
+  const byHour = new Map<number, QoeHist>();
   if (!opts.server) {
     broadcasts = await listBroadcasts(store, opts.scope, range.from, range.to, now);
     if (opts.running) {
@@ -167,17 +168,15 @@ export async function buildReport(opts: {
       }
       unique = seen.size;
     }
-    for (
-      const { q } of await listQoe(
-        store,
-        opts.scope,
-        Math.floor(range.from / 3_600_000) * 3_600_000,
-        range.to,
-      )
-    ) {
-      mergeHist(qoe, q);
+    const hours = Math.floor(range.from / 3_600_000) * 3_600_000;
+    for (const { hour, q } of await listQoe(store, opts.scope, hours, range.to)) byHour.set(hour, q);
+    for (const [hour, q] of opts.pendingQoe ?? []) {
+      if (hour < hours || hour >= range.to) continue;
+      const cur = byHour.get(hour);
+      if (cur) mergeHist(cur, q);
+      else byHour.set(hour, q);
     }
-    if (opts.pendingQoe) mergeHist(qoe, opts.pendingQoe);
+    for (const q of byHour.values()) mergeHist(qoe, q);
   }
   const col = (f: (s: Sample) => number | null) => series.map(f);
   return {
@@ -208,10 +207,28 @@ export async function buildReport(opts: {
     },
     broadcasts: broadcasts.sort((a, b) => a.start - b.start).map((b) => broadcastView(b, now)),
     qoe: opts.server ? null : qoeSummary(qoe),
+    /** The quality reports per hour (ms; ratio 0..1): distributions over time. */
+    qoeSeries: opts.server ? null : qoeSeries(byHour),
   };
 }
 
 export type Report = Awaited<ReturnType<typeof buildReport>>;
+
+/** Hourly quality as columns: hour start (ms), p50/p95 of TTFF and latency, rebuffer ratio, beacons. */
+function qoeSeries(byHour: Map<number, QoeHist>) {
+  const hours = [...byHour.keys()].sort((a, b) => a - b);
+  const col = (f: (s: ReturnType<typeof qoeSummary>) => number | null) =>
+    hours.map((h) => f(qoeSummary(byHour.get(h)!)));
+  return {
+    t: hours,
+    ttffP50: col((s) => s.ttffMs.p50),
+    ttffP95: col((s) => s.ttffMs.p95),
+    latencyP50: col((s) => s.latencyMs.p50),
+    latencyP95: col((s) => s.latencyMs.p95),
+    rebufferRatio: col((s) => s.rebufferRatio),
+    beacons: col((s) => s.beacons),
+  };
+}
 
 const cell = (v: unknown): string => {
   const s = v === null || v === undefined ? "" : String(v);

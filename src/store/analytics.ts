@@ -21,9 +21,12 @@ export const SERVER_SCOPE = "*";
 
 /** Concurrent viewers over one step (ms): `v` the average, `max` the highest count in it. */
 export interface Sample {
-  /** Start of the step (ms since the epoch). */
+  /** When it was taken (ms since the epoch); a downsampled one: the start of its 5 minutes. */
   t: number;
-  /** Length of the step (ms): the sample interval, or 300,000 once downsampled. */
+  /**
+   * The time it stands for (ms): a raw sample the time since the previous one (the sample interval, at
+   * most 3 of them), so viewers × step is its watch time; 300,000 once downsampled.
+   */
   step: number;
   /** Viewers (average over the step; a raw sample's exact count). */
   v: number;

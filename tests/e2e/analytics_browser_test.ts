@@ -156,6 +156,10 @@ Deno.test({
       const text = await page.locator('[data-analytics="live"]').textContent() ?? "";
       assert.match(text, /Peak concurrent viewers\s*2/);
       assert.match(text, /Time to first frame p50/);
+      // Quality over time: the hour's TTFF and latency points.
+      const qs = (await (await page.request.get(`${lg.url}/api/streams/live/analytics`)).json()).qoeSeries;
+      assert.ok(qs.t.length >= 1 && qs.ttffP50.at(-1) > 0 && qs.beacons.at(-1) >= 2, JSON.stringify(qs));
+      assert.equal(await page.locator('[data-analytics="live"] .chart.qoe canvas').count(), 1);
       assert.match(text, /320x180/);
       // The CSV export the page links to parses.
       const href = await page.locator('[data-analytics="live"] a', { hasText: "samples" }).getAttribute(
