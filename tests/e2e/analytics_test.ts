@@ -174,6 +174,23 @@ Deno.test({
       assert.equal(Number(brows[0].peak), expectPeak);
       assert.equal(Number(brows[0].watch_seconds), b2.watchSeconds);
       assert.equal(brows[0].resolution, "320x180");
+
+      // Privacy: nothing under the analytics prefix names an address, a user or a session.
+      await stopProc(pub);
+      pub = undefined;
+      await lg.stop();
+      const kv = await Deno.openKv(`${dataDir}/livegate.kv`);
+      try {
+        let n = 0;
+        for await (const e of kv.list({ prefix: ["analytics"] })) {
+          n++;
+          const text = JSON.stringify([e.key, e.value]);
+          assert.doesNotMatch(text, /127\.0\.0\.1|admin|ip:|share:/, text.slice(0, 200));
+        }
+        assert.ok(n > 20, `${n} analytics records`);
+      } finally {
+        kv.close();
+      }
     } finally {
       if (pub) await stopProc(pub);
       await lg.stop();
