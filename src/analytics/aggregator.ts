@@ -275,9 +275,11 @@ export class Analytics {
   /**
    * Takes a player's quality report for `path` (validated by the beacon route): counted in the running
    * broadcast at once (or, before its first sample, when that sample is taken) and in the stream's hourly
-   * record with the next batch. Answers false when it was dropped (too many streams without a broadcast).
+   * record with the next batch. Answers false when it was dropped (analytics off, or too many streams
+   * without a broadcast yet).
    */
   report(path: string, h: QoeHist): boolean {
+    if (!this.deps.cfg.enabled) return false;
     const run = this.#running.get(path);
     if (run) mergeHist(run.rec.qoe, h);
     else {

@@ -152,7 +152,9 @@ export function analyticsRoutes(
     if (!watching(path, id, now)) return bad(403, "not watching this stream now", "not_watching");
     const first = b.ttffMs !== undefined && views.first(`${path}\n${id}\n${b.view}`);
     if (!analytics.report(path, beaconHist(b, first))) {
-      return bad(409, `stream '${path}' is not live`, "not_watching");
+      return acfg.enabled
+        ? bad(409, `stream '${path}' is not live`, "not_watching")
+        : bad(404, "stream analytics are turned off (LIVEGATE_ANALYTICS)");
     }
     qoe.observe(b, first);
     qoe.beacons.inc({ result: "accepted" });
