@@ -5,7 +5,9 @@ import assert from "node:assert/strict";
 import { ManualClock } from "../../src/core/clock.ts";
 import { HttpError } from "../../src/core/errors.ts";
 import { storeOf } from "../../src/store/kv.ts";
-import { K, listSamples, type Sample, writeBatch } from "../../src/store/analytics.ts";
+import { type Broadcast, K, listSamples, type Sample, writeBatch } from "../../src/store/analytics.ts";
+import { ViewerTracker } from "../../src/auth/viewers.ts";
+import type { LivePath } from "../../src/mediamtx/client.ts";
 import { presentViewers } from "../../src/analytics/presence.ts";
 import { emptyHist, observe, quantile } from "../../src/analytics/qoe.ts";
 import { bucket, parseRange, stepFor } from "../../src/analytics/report.ts";
@@ -199,4 +201,87 @@ Deno.test("analytics: beacon fields are checked by name; the limiter allows a bu
   assert.ok(l.take("x", 0) > 0);
   assert.equal(l.take("x", 5000), 0);
   assert.equal(l.take("y", 0), 0);
+});
+
+Deno.test("analytics: a restart takes up the same publish (no viewer counted twice), closes an ended one", async () => {
+  const store = storeOf(await Deno.openKv(":memory:"));
+  try {
+    const clock = new ManualClock(Date.parse("2026-06-10T08:00:00Z"));
+    const start = "2026-06-10T07:59:30Z";
+    let paths: LivePath[] = [];
+    const live = (since: string | null): LivePath[] =>
+      since === null ? [] : [{
+        name: "live",
+        online: true,
+        onlineSince: since,
+        codecs: ["H264"],
+        inboundBytes: 0,
+        bitrate: 1_000_000,
+        source: { type: "rtmpConn", id: "x" },
+        readers: [],
+        video: { width: 640, height: 360 },
+      }];
+    const tracker = new ViewerTracker();
+    const make = () =>
+      new Analytics({
+        store,
+        clock,
+        log: () => {},
+        cfg: { enabled: true, retentionDays: 90, sampleMs: 10_000, rawHours: 48 },
+        live: { get: () => Promise.resolve(paths) },
+        viewers: tracker,
+        readers: { entries: () => [] },
+      });
+    const watchers = (ids: string[]) => {
+      for (const id of ids) {
+        tracker.seen("live", { id, kind: "anonymous", user: null, ip: id, userAgent: "" }, clock.now() - 100);
+      }
+    };
+    const stored = async () => {
+      const out = [];
+      for await (const e of store.kv.list<Broadcast>({ prefix: ["analytics", "broadcast", "live"] })) {
+        out.push(e.value);
+      }
+      return out;
+    };
+    paths = live(start);
+    const a1 = make();
+    for (let i = 0; i < 3; i++) {
+      clock.advance(10_000);
+      watchers(["ip:a", "ip:b", "ip:c"]);
+      await a1.tick();
+    }
+    await a1.stop();
+    // A new process, MediaMTX still has the same publish: the same broadcast goes on.
+    const a2 = make();
+    clock.advance(10_000);
+    watchers(["ip:a", "ip:b", "ip:c", "ip:d"]);
+    await a2.tick();
+    let bs = await stored();
+    assert.equal(bs.length, 1);
+    assert.equal(bs[0].unique, 4, "a, b, c not counted again");
+    assert.equal(bs[0].peak, 4);
+    assert.equal(bs[0].watchMs, (3 * 3 + 4) * 10_000);
+    assert.equal(bs[0].end, null);
+    // Gone while no livegate ran: the next start closes it at its last sample.
+    await a2.stop();
+    const last = bs[0].lastSampleAt;
+    paths = live(null);
+    clock.advance(60_000);
+    await make().tick();
+    bs = await stored();
+    assert.equal(bs[0].end, last);
+    assert.equal((await store.kv.get(K.open("live"))).value, null);
+    // A new publish is a new broadcast.
+    paths = live("2026-06-10T08:02:00Z");
+    const a3 = make();
+    clock.advance(10_000);
+    watchers(["ip:a"]);
+    await a3.tick();
+    bs = await stored();
+    assert.equal(bs.length, 2);
+    assert.equal(bs[1].unique, 1);
+  } finally {
+    store.kv.close();
+  }
 });
