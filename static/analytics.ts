@@ -74,6 +74,8 @@ const dur = (s: number | null) => {
 };
 const ms = (v: number | null) => (v === null ? "–" : v >= 1000 ? `${(v / 1000).toFixed(1)} s` : `${v} ms`);
 const kbps = (v: number | null) => (v === null ? "–" : `${Math.round(v / 1000)} kbit/s`);
+/** The charts' time axis in UTC, like the rest of the page. */
+const utc = (ts: number) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC");
 const when = (t: number) => new Date(t).toISOString().replace("T", " ").slice(0, 19);
 
 function panel(root: HTMLElement) {
@@ -146,6 +148,7 @@ function panel(root: HTMLElement) {
         {
           width,
           height: 260,
+          tzDate: utc,
           cursor: { drag: { x: true, y: false } },
           scales: { y: { range: (_u, _min, max) => [0, Math.max(1, Math.ceil(max * 1.1))] } },
           axes: [axis, { ...axis, label: "viewers" }],
@@ -182,7 +185,12 @@ function panel(root: HTMLElement) {
           {
             width,
             height: 200,
-            cursor: { drag: { x: true, y: false } },
+            tzDate: utc,
+            // One hour or a few: half an hour of room on each side instead of uPlot's automatic years.
+            scales: {
+              x: { range: (_u, min, max) => [min - 1800, max + 1800] },
+              y: { range: (_u, _min, max) => [0, Math.max(1, Math.ceil(max * 1.1))] },
+            },
             axes: [axis, { ...axis, label: "seconds" }],
             series: [
               { label: "hour (UTC)", value: (_u, v) => (v === null ? "–" : when(v * 1000)) },

@@ -394,9 +394,16 @@ export class Analytics {
 
 /**
  * Samples merged into one of length `step` (ms) starting at `t`: time-weighted averages of `v`, `d` and
- * `live` (viewer-ms kept: sum of v*step is the same), highest `max`, average of the known bitrates.
+ * `live`, highest `max`, average of the known bitrates. `over`: "step" divides by the step (viewer-ms kept:
+ * sum of v*step is the same; downsampling), "covered" by the time the samples stand for (the average while
+ * sampled; the API's points, whose samples may stand for a little more than the step).
  */
-export function mergeSamples(t: number, step: number, samples: Sample[]): Sample {
+export function mergeSamples(
+  t: number,
+  step: number,
+  samples: Sample[],
+  over: "step" | "covered" = "step",
+): Sample {
   const d: Record<Delivery, number> = { webrtc: 0, hls: 0, share: 0 };
   let v = 0, max = 0, brSum = 0, brW = 0, live = 0, hasLive = false;
   for (const s of samples) {
@@ -412,7 +419,9 @@ export function mergeSamples(t: number, step: number, samples: Sample[]): Sample
       live += s.live * s.step;
     }
   }
-  const r = (x: number) => Math.round((x / step) * 1000) / 1000;
+  const covered = samples.reduce((a, s) => a + s.step, 0);
+  const div = over === "covered" && covered > 0 ? covered : step;
+  const r = (x: number) => Math.round((x / div) * 1000) / 1000;
   const out: Sample = {
     t,
     step,

@@ -75,8 +75,11 @@ export function stepFor(from: number, to: number, minStep: number): number {
   return [minStep, ...STEPS].find((s) => s >= want) ?? Math.ceil(want / 86_400_000) * 86_400_000;
 }
 
-/** Samples put into steps of `step` ms aligned to multiples of it. */
-export function bucket(samples: Sample[], step: number): Sample[] {
+/**
+ * Samples put into steps of `step` ms aligned to multiples of it: `v` the average while sampled, `w` the
+ * viewer-ms of the step (sum of viewers × time).
+ */
+export function bucket(samples: Sample[], step: number): (Sample & { w: number })[] {
   const groups = new Map<number, Sample[]>();
   for (const s of samples) {
     const t = Math.floor(s.t / step) * step;
@@ -84,7 +87,10 @@ export function bucket(samples: Sample[], step: number): Sample[] {
     if (g) g.push(s);
     else groups.set(t, [s]);
   }
-  return [...groups].sort((a, b) => a[0] - b[0]).map(([t, g]) => mergeSamples(t, step, g));
+  return [...groups].sort((a, b) => a[0] - b[0]).map(([t, g]) => ({
+    ...mergeSamples(t, step, g, "covered"),
+    w: g.reduce((a, s) => a + s.v * s.step, 0),
+  }));
 }
 
 /** One broadcast as the API shows it. */
@@ -178,7 +184,7 @@ export async function buildReport(opts: {
     }
     for (const q of byHour.values()) mergeHist(qoe, q);
   }
-  const col = (f: (s: Sample) => number | null) => series.map(f);
+  const col = (f: (s: Sample & { w: number }) => number | null) => series.map(f);
   return {
     scope: opts.server ? "server" : opts.scope,
     from: range.from,
@@ -203,6 +209,7 @@ export async function buildReport(opts: {
       hls: col((s) => s.d.hls),
       share: col((s) => s.d.share),
       bitrate: col((s) => s.br),
+      watchSeconds: col((s) => Math.round(s.w / 100) / 10),
       live: opts.server ? col((s) => s.live ?? null) : undefined,
     },
     broadcasts: broadcasts.sort((a, b) => a.start - b.start).map((b) => broadcastView(b, now)),
@@ -255,7 +262,7 @@ export function reportCsv(r: Report, table: Range["table"]): string {
         s.hls[i],
         s.share[i],
         s.bitrate[i],
-        Math.round(((s.viewers[i] ?? 0) * r.step) / 1000),
+        s.watchSeconds[i],
       ]);
     }
   } else {

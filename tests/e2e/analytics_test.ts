@@ -165,6 +165,11 @@ Deno.test({
       const rows = parse(await csv.text(), { columns: true }) as Record<string, string>[];
       assert.ok(rows.length >= 10, `rows ${rows.length}`);
       assert.equal(Math.max(...rows.map((r) => Number(r.peak))), expectPeak);
+      const csvWatch = rows.reduce((x, r) => x + Number(r.watch_seconds), 0);
+      assert.ok(
+        Math.abs(csvWatch - two.body.summary.watchSeconds) <= 2,
+        `${csvWatch} vs ${two.body.summary.watchSeconds}`,
+      );
       const bcsv = await admin2.fetch(
         `/api/streams/live/analytics?from=${t0 - 60_000}&format=csv&table=broadcasts`,
       );
