@@ -204,6 +204,9 @@ function panel(root: HTMLElement) {
           qoeBox,
         );
       } else qplot.setData(qdata);
+      // Explicit bounds: uPlot's automatic range of a single hour spans years.
+      const ts = qdata[0] as number[];
+      qplot.setScale("x", { min: ts[0] - 1800, max: ts[ts.length - 1] + 1800 });
     }
     stats.rendered++;
     stats.points = x.length;

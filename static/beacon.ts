@@ -3,8 +3,9 @@
 // rebuffer's duration (the picture stopped while playing, until LIVE again), the live latency (median over
 // the stretch), resolution/level changes (the video's size changing) and fatal playback errors. It only
 // reads what the player exposes (its `state`, window.livegate, and the video element), so the player calls
-// startBeacon() once and is otherwise untouched. First report right after the first frame, then every
-// 30 s while playing, and one last on leaving the page (fetch keepalive). A 401/403 (access gone) stops it.
+// startBeacon() once and is otherwise untouched. First report right after the first frame, another 10 s
+// after page load, then every 30 s while playing, and one last on leaving the page (fetch keepalive).
+// A 401/403 (access gone) stops it.
 
 /** What the player exposes of itself (static/player.ts `state`). */
 export interface PlayerState {
@@ -24,6 +25,7 @@ export interface BeaconStats {
 }
 
 const EVERY_MS = 30_000;
+const FIRST_MS = 10_000;
 
 function viewId(): string {
   const b = crypto.getRandomValues(new Uint8Array(12));
@@ -116,8 +118,13 @@ export function startBeacon(video: HTMLVideoElement, path: string, csrf: string,
     wasLive = live;
     lastTick = now;
   }, 500);
-  setInterval(() => {
+  // A report 10 s after page load (the first, at the first frame, has no latency yet), then every 30 s.
+  const periodic = () => {
     if (playMs > 0 || rebuffers.length) send();
-  }, EVERY_MS);
+  };
+  setTimeout(() => {
+    periodic();
+    setInterval(periodic, EVERY_MS);
+  }, FIRST_MS);
   addEventListener("pagehide", () => send(true));
 }

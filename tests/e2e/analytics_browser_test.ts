@@ -134,6 +134,13 @@ Deno.test({
       }, 20_000);
       await ctx2.close();
 
+      // The players' second reports (10 s after page load) carry their live latency.
+      const lat = await waitFor("live latency reported", async () => {
+        const r = await (await page.request.get(`${lg.url}/api/streams/live/analytics`)).json();
+        return r.qoe?.latencyMs.n >= 1 ? r.qoe.latencyMs : undefined;
+      }, 30_000);
+      assert.ok(lat.p50 > 0 && lat.p50 <= 12_000, JSON.stringify(lat));
+
       // Watch a few samples long, then the Analytics page.
       await waitFor("samples with a viewer", async () => {
         const r = await (await page.request.get(`${lg.url}/api/streams/live/analytics?from=${t0 - 60_000}`))
