@@ -3,7 +3,7 @@
 //
 //   deno task bench                       full run (~12 min)
 //   deno task bench --quick               short smoke run (~3 min; numbers only indicative)
-//   deno task bench --only=latency,proxy  a subset: latency, proxy, hook, scale, login, flood
+//   deno task bench --only=latency,proxy  a subset: latency, proxy, hook, scale, analytics, login, flood
 //   deno task bench --viewers=100,500     viewer counts for the scale test
 //   deno task bench --write               also replace the results block in BENCHMARKS.md
 import { parseArgs } from "node:util";
@@ -17,13 +17,14 @@ import { bareScale, scale, type ScaleRow } from "./scale.ts";
 import type { MemorySample } from "./memory.ts";
 import { type LoginRow, loginScenario, setupLoginUsers } from "./login.ts";
 import { floodScenario } from "./post_flood.ts";
+import { analyticsBench } from "./analytics.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
   options: {
     quick: { type: "boolean", default: false },
     write: { type: "boolean", default: false },
-    only: { type: "string", default: "latency,proxy,hook,scale,login,flood" },
+    only: { type: "string", default: "latency,proxy,hook,scale,analytics,login,flood" },
     viewers: { type: "string" },
   },
 });
@@ -209,6 +210,26 @@ try {
         f(lg.proc.server.cpuAvg / bare.proc.server.cpuAvg, 2)
       }x the bare proxy's`,
       "",
+    );
+  }
+
+  if (only.has("analytics")) {
+    // Stream analytics at 1,000 viewers (bench/analytics.ts): KV writes and CPU per 10 s sample against a
+    // write-per-viewer peer, same run.
+    log("stream analytics at 1,000 viewers…");
+    const r = await analyticsBench(1000, quick ? 10 : 60, 2);
+    const a = r.aggregator, b = r.naive;
+    add(
+      "Stream analytics",
+      `1,000 viewers, ${r.samples} samples of 10 s`,
+      `${f(a.steadyWritesPerSec, 2)} KV writes/s (${
+        f(a.commitsPerSec, 2)
+      } commits/s, at most ${a.maxMutationsPerSample} ` +
+        `in one sample); CPU per sample ${f(a.cpuAvgMs, 1)} ms avg, ${f(a.cpuP95Ms, 1)} ms p95 ` +
+        `(${f(a.coreShare * 100, 3)}% of a core); API report of the run p50 ${f(r.reportP50Ms)} ms`,
+      `${f(a.steadyWritesPerSec / b.steadyWritesPerSec, 3)}x the writes, ${f(a.cpuAvgMs / b.cpuAvgMs, 2)}x ` +
+        `the CPU of a write per viewer per sample (${f(b.steadyWritesPerSec)} writes/s, ${f(b.cpuAvgMs)} ms)`,
+      `<= 10 KV writes/s at 1,000 viewers: ${pass(a.steadyWritesPerSec <= 10)}`,
     );
   }
 

@@ -16,6 +16,7 @@ const result = await esbuild.build({
     join(root, "static", "clips.ts"),
     join(root, "static", "thumbs.ts"),
     join(root, "static", "restream.ts"),
+    join(root, "static", "analytics.ts"), // uPlot and its CSS: analytics.js + analytics.css
   ],
   bundle: true,
   minify: true,

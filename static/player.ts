@@ -11,6 +11,7 @@ import { LL_HLS_CONFIG, RELAX_AFTER_MS, relaxLatencyAfterStalls } from "./hls-co
 import { HttpError, type RtcSession, rtcStats, startWhep } from "./whep.ts";
 import { codecLabel, hlsCanDecode, playable, type PlayerMessage, webrtcCanDecode } from "./codecs.ts";
 import { FrameWatch, retryDelay } from "./frames.ts";
+import { startBeacon } from "./beacon.ts";
 
 const video = document.getElementById("video") as HTMLVideoElement;
 const overlay = document.getElementById("overlay")!;
@@ -88,6 +89,7 @@ const state = {
   frames: 0,
 };
 (globalThis as unknown as { livegate: typeof state }).livegate = state;
+startBeacon(video, path, csrf, state); // quality reports for stream analytics (static/beacon.ts)
 
 function setStatus(s: Status, message: string, detail = "") {
   state.status = s;

@@ -163,6 +163,8 @@ export function adminApiRoutes(deps: AppDeps) {
     async (c) => {
       const name = c.req.param("name") ?? "";
       if (name === c.get("user")!.name) throw new HttpError(400, "you cannot delete yourself");
+      // A name no user can have (one longer than a KV key may be, too) is no user.
+      if (!NAME_RE.test(name)) throw new HttpError(404, "no such user");
       const paths = await userPublishPaths(kv, name);
       await deleteUser(kv, name, auditOf(c, "user.delete", name));
       return c.json({ ok: true, kicked: await kickLostPublishes(deps, name, paths) });

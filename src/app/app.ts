@@ -19,6 +19,7 @@ import { goLiveRoutes } from "../web/golive-routes.ts";
 import { webRoutes } from "../web/routes.ts";
 import { clipRoutes } from "../clips/routes.ts";
 import { restreamRoutes } from "../restream/routes.ts";
+import { analyticsRoutes } from "../analytics/routes.ts";
 import { errorPage } from "../web/pages.ts";
 import type { Asset } from "../web/assets.ts";
 import { clientInfo } from "../http/client.ts";
@@ -73,6 +74,7 @@ export function createApp(deps: Services, assets: Map<string, Asset>) {
   app.route("/", mediaRoutes(deps));
   app.route("/", goLiveRoutes(deps));
   app.route("/", clipRoutes(deps, deps.clips));
+  app.route("/", analyticsRoutes(deps, deps.analytics, deps.qoe));
   app.route("/", webRoutes(deps, assets));
 
   app.notFound((c) => {

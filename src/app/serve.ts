@@ -162,10 +162,12 @@ export async function serve(cfg: Config, rawLog: (s: string) => void = console.l
 
   const ops = startOps(deps, supervisor, log, { restream: deps.restream });
   deps.thumbs.start();
+  deps.analytics.start();
   let stopping: Promise<void> | undefined;
   const stop = () =>
     stopping ??= (async () => {
       await deps.thumbs.stop();
+      await deps.analytics.stop();
       await ops.stop();
       await supervisor?.stop();
       ac.abort();

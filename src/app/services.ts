@@ -25,6 +25,8 @@ import { Thumbnailer } from "../clips/thumbs.ts";
 import { ClipCutter } from "../clips/cut.ts";
 import type { ClipServices } from "../clips/routes.ts";
 import { RESTREAM_KEY_ENV, Restreamer } from "../restream/restreamer.ts";
+import { Analytics } from "../analytics/aggregator.ts";
+import { QoeMetrics } from "../analytics/qoe-metrics.ts";
 
 export interface ServiceInputs {
   store: Store;
@@ -49,6 +51,10 @@ export interface Services extends AppDeps {
   clips: ClipServices;
   /** Restream destinations and their ffmpeg processes (started by src/events/ops.ts). */
   restream: Restreamer;
+  /** Stream analytics: samples, broadcasts, quality reports (src/analytics/). */
+  analytics: Analytics;
+  /** The players' quality reports as Prometheus histograms (in metrics' registry). */
+  qoe: QoeMetrics;
   /** Stops following the store's changes. */
   close(): void;
 }
@@ -96,6 +102,8 @@ export function createServices(inputs: ServiceInputs): Services {
     recording,
     thumbs: new Thumbnailer(deps),
     clips: { cutter: new ClipCutter(deps) },
+    analytics: new Analytics({ ...deps, cfg: cfg.analytics }),
+    qoe: new QoeMetrics(deps.metrics),
     close: () => {
       unfollow();
       unfollowRecording();

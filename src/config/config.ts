@@ -4,6 +4,7 @@ import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadOpsConfig, type OpsConfig } from "./ops-config.ts";
 import { type ClipsConfig, loadClipsConfig } from "./clips-config.ts";
+import { type AnalyticsConfig, loadAnalyticsConfig } from "./analytics-config.ts";
 import { ConfigError, parseBool } from "./parse.ts";
 
 export { ConfigError, parseBool };
@@ -52,6 +53,8 @@ export interface Config extends OpsConfig {
   adminPassword?: string;
   /** Clips and thumbnails (clips-config.ts). */
   clips: ClipsConfig;
+  /** Stream analytics (analytics-config.ts). */
+  analytics: AnalyticsConfig;
 }
 
 /** Every setting, its environment variable and its default (documented in the README). */
@@ -250,6 +253,7 @@ export function loadConfig(
     adminPassword,
     ...loadOpsConfig(get, dataDir),
     clips: loadClipsConfig(get, dataDir),
+    analytics: loadAnalyticsConfig(get),
   };
 }
 

@@ -14,7 +14,9 @@ export type Change =
   | { kind: "clip"; path: string; id: string; op: "create" | "delete" }
   | { kind: "clip_settings"; path: string }
   | { kind: "destination"; path: string; id: string; op: "create" | "update" | "delete" }
-  | { kind: "restore" };
+  | { kind: "restore" }
+  /** Stream analytics wrote a batch (samples, broadcasts) or downsampled old samples; nothing caches it. */
+  | { kind: "analytics"; op: "batch" | "downsample"; mutations: number };
 
 export type ChangeKind = Change["kind"];
 

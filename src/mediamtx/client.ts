@@ -39,6 +39,8 @@ export interface LivePath {
   source: MtxConn | null;
   /** MediaMTX readers, by type (livegate's HLS proxy counts as one hlsMuxer/hidden reader). */
   readers: MtxConn[];
+  /** The first video track's size in pixels (tracks2[].codecProps of H.264/H.265/AV1), when MediaMTX says. */
+  video?: { width: number; height: number } | null;
 }
 
 export interface Publisher {
@@ -63,13 +65,22 @@ export interface RawPath {
   bytesReceived?: number;
   source?: MtxConn | null;
   readers?: MtxConn[];
-  tracks2?: { codec?: string }[];
+  tracks2?: { codec?: string; codecProps?: { width?: number; height?: number } | null }[];
   tracks?: string[];
 }
 
 /** Codec names of a raw path's tracks. */
 export function codecsOf(p: RawPath): string[] {
   return p.tracks2?.map((t) => String(t.codec ?? "")) ?? p.tracks ?? [];
+}
+
+/** The first video track's width and height (MediaMTX's codecProps), or null. */
+export function videoSizeOf(p: RawPath): { width: number; height: number } | null {
+  for (const t of p.tracks2 ?? []) {
+    const w = t.codecProps?.width, h = t.codecProps?.height;
+    if (typeof w === "number" && typeof h === "number" && w > 0 && h > 0) return { width: w, height: h };
+  }
+  return null;
 }
 
 export class MtxClient {
@@ -173,6 +184,7 @@ export class MtxClient {
       bitrate: online ? rate : null,
       source: p.source ?? null,
       readers: p.readers ?? [],
+      video: videoSizeOf(p),
     };
   }
 

@@ -49,7 +49,7 @@ export function dashboardPage(opts: {
     html`${
       (opts.warnings ?? []).map((w) => html`<p class="error banner" role="alert">${w}</p>`)
     }<section class="card">
-  <div class="row-between"><h1>Streams</h1><a href="/">Home</a></div>
+  <div class="row-between"><h1>Streams</h1><span><a href="/admin/analytics">Analytics</a> · <a href="/">Home</a></span></div>
   <table class="grid" id="streams-table">
     <thead><tr><th>Path</th><th>Title</th><th>Visibility</th><th>Owner</th><th>Keys</th><th>State</th></tr></thead>
     <tbody>${
@@ -330,6 +330,9 @@ export function streamAdminPage(opts: {
         <p><button class="danger" id="kick" data-api="${api}/kick" data-method="POST" data-confirm="Kick the publisher of ${s
           .path}?" disabled>Kick publisher</button></p>
       </section>
+      <section class="card analytics" data-analytics="${s.path}" data-title="Analytics"></section>
+      <link rel="stylesheet" href="/static/analytics.css">
+      <script type="module" src="/static/analytics.js"></script>
       <section class="card">
         <h1>Restream</h1>
         <div id="restream" data-path="${s.path}">
