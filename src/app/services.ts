@@ -20,6 +20,7 @@ import type { Store } from "../store/kv.ts";
 import type { AppDeps } from "../http/context.ts";
 import { HlsProxy } from "../proxy/hls.ts";
 import { followChanges } from "./invalidation.ts";
+import { EdgeDelivery } from "../edge/delivery.ts";
 
 export interface ServiceInputs {
   store: Store;
@@ -36,6 +37,8 @@ export interface ServiceInputs {
 export interface Services extends AppDeps {
   /** The app's one HLS proxy (shared upstream fetches and kept media files). */
   hls: HlsProxy;
+  /** Edge delivery: signed path prefixes for edges/CDNs, replica credentials (src/edge/). */
+  edge: EdgeDelivery;
   /** Stops following the store's changes. */
   close(): void;
 }
@@ -67,6 +70,7 @@ export function createServices(inputs: ServiceInputs): Services {
   return {
     ...deps,
     hls: new HlsProxy(deps),
+    edge: new EdgeDelivery(cfg.edge, cfg.dataDir, store, clock),
     close,
   };
 }

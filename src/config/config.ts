@@ -4,6 +4,7 @@ import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadOpsConfig, type OpsConfig } from "./ops-config.ts";
 import { ConfigError, parseBool } from "./parse.ts";
+import { type EdgeConfig, loadEdgeConfig } from "./edge-config.ts";
 
 export { ConfigError, parseBool };
 
@@ -49,6 +50,8 @@ export interface Config extends OpsConfig {
   trustProxy: boolean;
   loginLimits: { perIp: number; perUser: number; windowSeconds: number };
   adminPassword?: string;
+  /** Delivery through edge caches / CDNs, read replicas, HTTP isolates (edge-config.ts). */
+  edge: EdgeConfig;
 }
 
 /** Every setting, its environment variable and its default (documented in the README). */
@@ -246,6 +249,7 @@ export function loadConfig(
     loginLimits: { perIp: 10, perUser: 20, windowSeconds: 900 },
     adminPassword,
     ...loadOpsConfig(get, dataDir),
+    edge: loadEdgeConfig(get),
   };
 }
 

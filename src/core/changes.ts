@@ -11,6 +11,7 @@ export type Change =
   | { kind: "key"; path: string; id: string; op: "create" | "revoke" }
   | { kind: "share"; path: string; id: string; op: "create" | "revoke" }
   | { kind: "session"; user: string; op: "create" | "delete" }
+  | { kind: "delivery"; path: string; op: "update" }
   | { kind: "restore" };
 
 export type ChangeKind = Change["kind"];
