@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what livegate needs and is missing, then prints `export` lines for the caller to eval:
 #   deno (npm package, pinned), ffmpeg (Debian), MediaMTX (pinned; scripts/install-mediamtx.sh),
-#   and with --test also Chromium (Debian) for the browser tests and Caddy (Debian) for the HTTPS test.
+#   and with --test also Chromium (Debian) for the browser tests, Caddy (Debian) for the HTTPS test and
+#   nginx-light + libnginx-mod-http-js (Debian) for the edge cache test.
 # Everything heavy is cached under ${LIVEGATE_CACHE:-~/.cache/livegate}.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -55,6 +56,9 @@ if [ $WANT_TEST = 1 ]; then
   command -v curl >/dev/null 2>&1 || pkgs+=(curl)
   command -v caddy >/dev/null 2>&1 || pkgs+=(caddy)   # HTTPS proxy test (Caddyfile)
   command -v systemd-analyze >/dev/null 2>&1 || pkgs+=(systemd)   # verifies deploy/*.service
+  # Edge caches (deploy/nginx-edge.conf + its njs token check): tests/e2e/edge_nginx_test.ts.
+  [ -x /usr/sbin/nginx ] || pkgs+=(nginx-light)
+  [ -f /usr/lib/nginx/modules/ngx_http_js_module.so ] || pkgs+=(libnginx-mod-http-js)
 fi
 if [ $WANT_BENCH = 1 ]; then
   command -v wrk >/dev/null 2>&1 || pkgs+=(wrk)
