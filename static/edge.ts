@@ -11,6 +11,23 @@ export interface PlayUrls {
   hls: string;
   token?: string;
   expiresAt?: number;
+  /** A MediaMTX read replica's WHEP endpoint and the token it accepts (LIVEGATE_WHEP_REPLICAS). */
+  whep?: { url: string; token: string; expiresAt: number };
+}
+
+/** The delivery API's answer for `path`, or null (an older server, a refusal, a network error). */
+export async function loadDelivery(path: string): Promise<PlayUrls | null> {
+  try {
+    const r = await fetch(`/api/streams/${encodeURIComponent(path)}/delivery`, {
+      cache: "no-store",
+      credentials: "same-origin",
+    });
+    if (!r.ok) return null;
+    const urls = await r.json() as PlayUrls;
+    return typeof urls.hls === "string" ? urls : null;
+  } catch {
+    return null;
+  }
 }
 
 const TOKEN_IN_URL = /\/e\/[^/]+\//;
@@ -29,17 +46,7 @@ export class HlsSource {
   /** Asks livegate; falls back to direct when the answer is not usable (an older server, a network error). */
   static async load(path: string): Promise<HlsSource> {
     const direct: PlayUrls = { mode: "direct", hls: `/hls/${encodeURIComponent(path)}/index.m3u8` };
-    try {
-      const r = await fetch(`/api/streams/${encodeURIComponent(path)}/delivery`, {
-        cache: "no-store",
-        credentials: "same-origin",
-      });
-      if (!r.ok) return new HlsSource(path, direct);
-      const urls = await r.json() as PlayUrls;
-      return new HlsSource(path, typeof urls.hls === "string" ? urls : direct);
-    } catch {
-      return new HlsSource(path, direct);
-    }
+    return new HlsSource(path, await loadDelivery(path) ?? direct);
   }
 
   get edge(): boolean {

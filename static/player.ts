@@ -7,7 +7,7 @@
 // longer each time (0.5, 1, 2 … 15 s). ?mode=hls or ?mode=webrtc forces one.
 import type { MediaInfo } from "../src/webrtc/media.ts"; // the answer of /api/streams/<path>/media
 import Hls, { type ErrorData } from "hls.js";
-import { HlsSource } from "./edge.ts";
+import { HlsSource, loadDelivery } from "./edge.ts";
 import { LL_HLS_CONFIG, RELAX_AFTER_MS, relaxLatencyAfterStalls } from "./hls-config.ts";
 import { HttpError, type RtcSession, rtcStats, startWhep } from "./whep.ts";
 import { codecLabel, hlsCanDecode, playable, type PlayerMessage, webrtcCanDecode } from "./codecs.ts";
@@ -357,7 +357,9 @@ async function run(fast = false) {
             codecLabel(info.audio ?? "")
           } audio: no sound.`,
       );
-      const s = await startWhep(video, path, csrf);
+      // With read replicas the offer goes to one of them, with a token livegate issued (edge.ts).
+      const replica = (await loadDelivery(path))?.whep;
+      const s = await startWhep(video, path, csrf, 8000, replica);
       if (gen !== generation) return s.close();
       rtc = s;
       beginSession(gen, info, !!info.video, null);

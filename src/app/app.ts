@@ -24,6 +24,7 @@ import { errorAnswer } from "./errors.ts";
 import type { Services } from "./services.ts";
 import { edgeApiRoutes, edgeOriginRoutes } from "../edge/routes.ts";
 import { edgeCsp } from "../edge/csp.ts";
+import { replicaHookRoutes } from "../edge/replica.ts";
 
 export function createApp(deps: Services, assets: Map<string, Asset>) {
   const app = new Hono<Env>();
@@ -57,6 +58,7 @@ export function createApp(deps: Services, assets: Map<string, Asset>) {
 
   // Edges fetch /e/<token>/… with a signed token and no cookies: answered before the session middleware.
   app.route("/", edgeOriginRoutes(deps.hls, deps.edge));
+  app.route("/", replicaHookRoutes(deps.edge));
 
   app.use("*", readActor(deps));
   app.get("/api/me", (c) => {

@@ -49,6 +49,7 @@ export function createServices(inputs: ServiceInputs): Services {
   const { store, cfg, secrets } = inputs;
   const mtx = inputs.mtx ?? new MtxClient(cfg, secrets, clock);
   const tickets = new PublishTickets(clock);
+  const edge = new EdgeDelivery(cfg.edge, cfg.dataDir, store, clock);
   const deps: AppDeps = {
     store,
     cfg,
@@ -65,12 +66,13 @@ export function createServices(inputs: ServiceInputs): Services {
     metrics: new Metrics(),
     readers: new ReaderLedger(),
     mtxState: inputs.mtxState ?? (() => "external"),
+    replicaCheck: edge.replicasEnabled ? (user, password) => edge.isReplica(user, password) : undefined,
   };
   const close = followChanges(deps);
   return {
     ...deps,
     hls: new HlsProxy(deps),
-    edge: new EdgeDelivery(cfg.edge, cfg.dataDir, store, clock),
+    edge,
     close,
   };
 }

@@ -33,7 +33,8 @@ import { TtlCache } from "./session-cache.ts";
 /**
  * Who asks. A logged-in browser is a `user`; one that also presents a share link (?share= or the
  * lg_share cookie) is a `share` actor carrying its user, if any. `key` is a stream key, `ticket` a
- * browser publish ticket livegate issued, `internal` livegate's own credential at MediaMTX.
+ * browser publish ticket livegate issued, `internal` livegate's own credential at MediaMTX, `replica` a
+ * MediaMTX read replica presenting its credential (derived from the edge secret, src/edge/delivery.ts).
  */
 export type Actor =
   | { kind: "anonymous" }
@@ -41,7 +42,8 @@ export type Actor =
   | { kind: "share"; token: string; user: User | null }
   | { kind: "key"; key: string }
   | { kind: "ticket"; ticket: string }
-  | { kind: "internal" };
+  | { kind: "internal" }
+  | { kind: "replica" };
 
 /**
  * What is asked:
@@ -54,6 +56,8 @@ export type Actor =
  *   dashboard   use the dashboard (streamers and admins; no path)
  *   administer  users, sessions, audit log, stream creation and deletion (admins; no path)
  *   mediamtx    MediaMTX's own read/playback/api/metrics actions (only livegate's internal credential)
+ *   relay       a MediaMTX read replica pulls a stream from the origin to serve its viewers (WHEP), who
+ *               each need a token livegate issued after "watch" (only the replica credential)
  */
 export type Action =
   | "watch"
@@ -64,7 +68,8 @@ export type Action =
   | "list"
   | "dashboard"
   | "administer"
-  | "mediamtx";
+  | "mediamtx"
+  | "relay";
 
 export interface AccessRequest {
   actor: Actor;
@@ -85,7 +90,8 @@ export type Via =
   | "key"
   | "ticket"
   | "internal"
-  | "role";
+  | "role"
+  | "replica";
 
 export type Decision =
   | {
@@ -149,6 +155,11 @@ export class Access {
       return actor.kind === "internal"
         ? { allow: true, via: "internal", reason: "livegate internal" }
         : deny(403, "only allowed through livegate");
+    }
+    if (action === "relay") {
+      return actor.kind === "replica"
+        ? { allow: true, via: "replica", reason: "read replica" }
+        : deny(403, "only read replicas relay streams");
     }
     if (actor.kind === "internal") return { allow: true, via: "internal", reason: "livegate internal" };
     if (action === "publish" && actor.kind === "key") return await this.#publishKey(path, actor.key, opts);

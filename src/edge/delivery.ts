@@ -7,6 +7,7 @@ import type { EdgeConfig } from "../config/edge-config.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Store } from "../store/kv.ts";
 import { type Delivery, getDelivery } from "../store/edge.ts";
+import { safeEqualString } from "../core/crypto.ts";
 import { EdgeSecret, issueToken, type Verified, verifyToken } from "./token.ts";
 
 /** What the player is told: where to load LL-HLS from (and WHEP, with a replica). */
@@ -70,6 +71,17 @@ export class EdgeDelivery {
   /** The password a read replica presents as REPLICA_USER when it pulls from the origin MediaMTX. */
   replicaPassword(): Promise<string> {
     return this.secret.derive("lgedge1/replica-read");
+  }
+
+  /** Read replicas are enabled by listing them (LIVEGATE_WHEP_REPLICAS). */
+  get replicasEnabled(): boolean {
+    return this.cfg.whepReplicas.length > 0;
+  }
+
+  /** Whether `user`/`password` are the replica credential (constant-time compare; false when disabled). */
+  async isReplica(user: string, password: string): Promise<boolean> {
+    if (!this.replicasEnabled || user !== REPLICA_USER) return false;
+    return safeEqualString(password, await this.replicaPassword());
   }
 
   /** The secret path segment of the replica hook URL (/internal/edge/replica-auth/<it>). */

@@ -102,3 +102,48 @@ Deno.test("hardening: fuzzed delivery API bodies and paths -> 4xx with a message
     t.close();
   }
 });
+
+Deno.test("hardening: fuzzed replica hook bodies -> 400/401, only a read with the exact token passes", async () => {
+  const t = await testApp({ ...ENV, LIVEGATE_WHEP_REPLICAS: "http://replica.test:8889" });
+  try {
+    const url = `/internal/edge/replica-auth/${await t.deps.edge.replicaHookSecret()}`;
+    const good = await issueToken(t.deps.edge.secret, "pub", Math.floor(Date.now() / 1000) + 600);
+    const r = prng(0x4e91);
+    let allowed = 0;
+    for (let i = 0; i < 800; i++) {
+      const body: Record<string, unknown> = {};
+      for (const f of ["action", "path", "token", "password", "query", "user", "ip", "protocol", "id"]) {
+        const p = r.next();
+        if (p < 0.3) continue;
+        if (f === "action") body[f] = r.pick(["read", "read", "publish", "api", nastyOrRandom(r, 10)]);
+        else if (f === "path") body[f] = r.pick(["pub", "pub", nastyOrRandom(r, 70)]);
+        else if (f === "token") body[f] = r.pick([good, good.slice(1), nastyOrRandom(r, 80)]);
+        else body[f] = p < 0.9 ? nastyOrRandom(r, 40) : randomJson(r);
+      }
+      const raw = r.next() < 0.1 ? nastyOrRandom(r, 100) : JSON.stringify(body);
+      const res = await t.app.request(url, { method: "POST", body: raw });
+      const text = await checkSane(res, `replica hook ${raw.slice(0, 100)}`, "POST");
+      const mustAllow = body.action === "read" && body.path === "pub" && body.token === good &&
+        raw === JSON.stringify(body) && Object.values(body).every((v) =>
+          typeof v === "string" && v.length <= 4096
+        );
+      if (res.status === 200) {
+        allowed++;
+        assert.ok(
+          body.action === "read" && body.path === "pub" &&
+            [body.token, body.password, new URLSearchParams(String(body.query ?? "")).get("token")].includes(
+              good,
+            ),
+          `allowed without the token: ${raw}`,
+        );
+      } else {
+        assert.ok([400, 401].includes(res.status), `${res.status} ${text}`);
+        assert.ok(!mustAllow, `refused a good read: ${raw}`);
+      }
+      count("edge-replica-hook");
+    }
+    assert.ok(allowed > 10, `the corpus must also contain allowed reads (${allowed})`);
+  } finally {
+    t.close();
+  }
+});

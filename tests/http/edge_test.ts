@@ -4,7 +4,8 @@
 // token with the upstream's outcome (here MediaMTX is down: 502/503, not cached). The per-stream setting
 // needs "manage" and CSRF. Tokens: src/edge/token.ts.
 import assert from "node:assert/strict";
-import { Jar, testApp } from "./helpers.ts";
+import { Jar, testApp, viaServer } from "./helpers.ts";
+import { REPLICA_USER } from "../../src/edge/delivery.ts";
 import { addUser } from "../../src/store/users.ts";
 import { createStream, updateStream } from "../../src/store/streams.ts";
 import { EdgeSecret, issueToken } from "../../src/edge/token.ts";
@@ -121,5 +122,73 @@ Deno.test("http: edge delivery off by default - direct URLs, no secret file writ
   } finally {
     t.close();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("http: read replicas - the origin hook lets only the replica credential relay; the replica hook checks tokens", async () => {
+  const hookOf = (secret: string, body: unknown, h: Awaited<ReturnType<typeof testApp>>) =>
+    viaServer(h.handler, `http://localhost/internal/mediamtx/auth/${secret}`, {
+      method: "POST",
+      body: JSON.stringify(body),
+    }, "127.0.0.1");
+  const off = await testApp({ LIVEGATE_EDGE_SECRET: SECRET });
+  try {
+    // Without LIVEGATE_WHEP_REPLICAS nobody relays, not even with the right password.
+    const pass = await off.deps.edge.replicaPassword();
+    const r = await hookOf(off.secrets.hook, {
+      action: "read",
+      path: "live",
+      user: REPLICA_USER,
+      password: pass,
+    }, off);
+    assert.equal(r.status, 401);
+    const hook = await off.app.request(
+      `/internal/edge/replica-auth/${await off.deps.edge.replicaHookSecret()}`,
+      {
+        method: "POST",
+        body: "{}",
+      },
+    );
+    assert.equal(hook.status, 404);
+  } finally {
+    off.close();
+  }
+  const t = await testApp({
+    LIVEGATE_EDGE_SECRET: SECRET,
+    LIVEGATE_WHEP_REPLICAS: "http://replica.test:8889",
+  });
+  try {
+    await createStream(t.kv, "priv", { visibility: "private" });
+    const pass = await t.deps.edge.replicaPassword();
+    const ask = (body: Record<string, string>) => hookOf(t.secrets.hook, { path: "priv", ...body }, t);
+    assert.equal((await ask({ action: "read", user: REPLICA_USER, password: pass })).status, 200);
+    assert.equal(
+      (await ask({ action: "read", user: REPLICA_USER, password: pass.slice(1) + "0" })).status,
+      401,
+    );
+    assert.equal((await ask({ action: "read", user: "someone", password: pass })).status, 401);
+    for (const action of ["publish", "playback", "api", "metrics", "pprof"]) {
+      assert.equal((await ask({ action, user: REPLICA_USER, password: pass })).status, 401, action);
+    }
+    // The replica's own hook: read with a token for exactly that path; a wrong URL secret is 403.
+    const url = `/internal/edge/replica-auth/${await t.deps.edge.replicaHookSecret()}`;
+    const post = (body: unknown, u = url) => t.app.request(u, { method: "POST", body: JSON.stringify(body) });
+    const now = Math.floor(Date.now() / 1000);
+    const tok = await issueToken(t.deps.edge.secret, "priv", now + 60);
+    assert.equal((await post({ action: "read", path: "priv", token: tok })).status, 200);
+    assert.equal((await post({ action: "read", path: "priv", password: tok })).status, 200);
+    assert.equal((await post({ action: "read", path: "priv", query: `token=${tok}` })).status, 200);
+    assert.equal((await post({ action: "read", path: "other", token: tok })).status, 401);
+    assert.equal((await post({ action: "read", path: "priv" })).status, 401);
+    assert.equal((await post({ action: "publish", path: "priv", token: tok })).status, 401);
+    const expired = await issueToken(t.deps.edge.secret, "priv", now - 1);
+    assert.equal((await post({ action: "read", path: "priv", token: expired })).status, 401);
+    assert.equal(
+      (await post({ action: "read", path: "priv", token: tok }, url.slice(0, -1) + "x")).status,
+      403,
+    );
+    assert.equal((await t.app.request(url, { method: "POST", body: "not json" })).status, 400);
+  } finally {
+    t.close();
   }
 });
