@@ -5,11 +5,13 @@
 //   keep parts), with 0 errors. (Larger N: bench/edge.ts.)
 // - Expired, forged, malformed and other-stream tokens get 403 at the edge and never reach livegate
 //   (counted with livegate's own request metrics).
+// - The player (Chromium) plays LL-HLS through an edge and keeps playing across token renewals.
 // - The private stream stays private: no token without a login; revoking a viewer stops new tokens at
 //   once and the old token at its expiry (LIVEGATE_EDGE_TOKEN_TTL, 20 s here).
 import assert from "node:assert/strict";
 import { Client, freePort, publish, startLivegate, stopProc, waitFor } from "./harness.ts";
 import { startEdge } from "./nginx_edge.ts";
+import { launchChromium, videoInfo } from "./chromium.ts";
 import { runViewers } from "../../bench/viewers.ts";
 import { EdgeSecret, issueToken } from "../../src/edge/token.ts";
 
@@ -133,6 +135,44 @@ Deno.test({
         const ok = await fetch(`${edges[1].url}/e/${good.token}/live/index.m3u8`);
         assert.equal(ok.status, 200);
         await ok.body?.cancel();
+      });
+
+      await t.step("the player plays LL-HLS through an edge, across token renewals", async () => {
+        const browser = await launchChromium();
+        try {
+          const page = await browser.newPage();
+          const edgeUrls: string[] = [];
+          const tokens = new Set<string>();
+          page.on("request", (r) => {
+            const m = /^http:\/\/127\.0\.0\.1:(\d+)\/e\/([^/]+)\//.exec(r.url());
+            if (m && ports.includes(Number(m[1]))) {
+              edgeUrls.push(r.url());
+              tokens.add(m[2]);
+            }
+          });
+          await page.goto(`${lg.url}/login?next=${encodeURIComponent("/watch/live")}`);
+          await page.fill("input[name=user]", "admin");
+          await page.fill("input[name=password]", "e2e-admin-password");
+          await Promise.all([page.waitForURL(`${lg.url}/watch/live`), page.click("button[type=submit]")]);
+          const state = () =>
+            page.evaluate(() =>
+              (globalThis as unknown as { livegate: { status: string; mode: string } }).livegate
+            );
+          await waitFor("player live on LL-HLS", async () => {
+            const s = await state();
+            return s.status === "live" && s.mode === "hls" ? true : undefined;
+          }, 40_000);
+          const a = await videoInfo(page);
+          // Longer than the token's lifetime (20 s): the player renews it and keeps playing.
+          await new Promise((r) => setTimeout(r, 24_000));
+          const b = await videoInfo(page);
+          assert.ok(b.t > a.t + 18, `video advanced across the renewal: ${a.t} -> ${b.t}`);
+          assert.equal((await state()).status, "live");
+          assert.ok(edgeUrls.length > 50, `media came from the edge (${edgeUrls.length} requests)`);
+          assert.ok(tokens.size >= 2, `requests carried a renewed token (${tokens.size} tokens)`);
+        } finally {
+          await browser.close();
+        }
       });
 
       await t.step(
