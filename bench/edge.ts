@@ -62,7 +62,7 @@ async function follow(base: string, headers: Record<string, string>, until: numb
       const pl = parseMediaPlaylist(await r.text());
       complete = pl.lastComplete;
       const l: { msn: number; idx: number } | null = last;
-      const todo = !l
+      const todo: ReturnType<typeof parseMediaPlaylist>["parts"] = !l
         ? pl.parts.slice(-1)
         : pl.parts.filter((p) => p.msn > l.msn || (p.msn === l.msn && p.idx > l.idx));
       for (const p of todo) {

@@ -18,8 +18,6 @@ export interface EdgeConfig {
   tokenTtlSeconds: number;
   /** WHEP base URLs of MediaMTX read replicas (`http://replica1:8889`); empty: WHEP through livegate. */
   whepReplicas: string[];
-  /** HTTP isolates serving livegate's HTTP port (1: the main isolate only). */
-  workers: number;
 }
 
 export const EDGE_ENV = {
@@ -28,7 +26,6 @@ export const EDGE_ENV = {
   secret: "LIVEGATE_EDGE_SECRET",
   tokenTtl: "LIVEGATE_EDGE_TOKEN_TTL",
   whepReplicas: "LIVEGATE_WHEP_REPLICAS",
-  workers: "LIVEGATE_WORKERS",
 } as const;
 
 type Get = (envName: string, key: string) => { value: unknown; name: string };
@@ -75,17 +72,11 @@ export function loadEdgeConfig(get: Get): EdgeConfig {
   const tokenTtlSeconds = parseDuration(t.name, t.value, 120, 10, false);
   if (tokenTtlSeconds > 86400) throw new ConfigError(t.name, "must be at most 24h");
   const r = get(EDGE_ENV.whepReplicas, "edge.whepReplicas");
-  const w = get(EDGE_ENV.workers, "workers");
-  const workers = w.value === undefined || w.value === null || w.value === "" ? 1 : Number(w.value);
-  if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
-    throw new ConfigError(w.name, `'${w.value}' must be a whole number from 1 to 64`);
-  }
   return {
     delivery,
     urls,
     secret,
     tokenTtlSeconds,
     whepReplicas: urlList(r.name, r.value),
-    workers,
   };
 }
