@@ -46,10 +46,14 @@ function pump(s: ReadableStream<Uint8Array>, into: string[]) {
   });
 }
 
-export async function startRig(log: (s: string) => void): Promise<Rig> {
+export async function startRig(
+  log: (s: string) => void,
+  extraEnv: Record<string, string> = {},
+): Promise<Rig> {
   const master = randomToken(32);
   const metricsToken = randomToken(24);
   const lg = await startLivegate({
+    ...extraEnv,
     LIVEGATE_MEDIAMTX_MANAGE: "false",
     LIVEGATE_MTX_SECRET: master,
     // The login benchmark simulates clients at many addresses through X-Forwarded-For from loopback.

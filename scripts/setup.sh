@@ -3,6 +3,7 @@
 #   deno (npm package, pinned), ffmpeg (Debian), MediaMTX (pinned; scripts/install-mediamtx.sh),
 #   and with --test also Chromium (Debian) for the browser tests, Caddy (Debian) for the HTTPS test and
 #   nginx with libnginx-mod-rtmp (Debian) as a restream destination.
+#   nginx-light + libnginx-mod-http-js (Debian) for the edge cache test.
 # Everything heavy is cached under ${LIVEGATE_CACHE:-~/.cache/livegate}.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -59,6 +60,8 @@ if [ $WANT_TEST = 1 ]; then
   # Restream destinations in tests/e2e/restream_test.ts: nginx with the RTMP module.
   [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || pkgs+=(nginx-light)
   [ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || pkgs+=(libnginx-mod-rtmp)
+  # Edge caches (deploy/nginx-edge.conf + its njs token check): tests/e2e/edge_nginx_test.ts.
+  [ -f /usr/lib/nginx/modules/ngx_http_js_module.so ] || pkgs+=(libnginx-mod-http-js)
 fi
 if [ $WANT_BENCH = 1 ]; then
   command -v wrk >/dev/null 2>&1 || pkgs+=(wrk)

@@ -7,6 +7,7 @@
 // longer each time (0.5, 1, 2 … 15 s). ?mode=hls or ?mode=webrtc forces one.
 import type { MediaInfo } from "../src/webrtc/media.ts"; // the answer of /api/streams/<path>/media
 import Hls, { type ErrorData } from "hls.js";
+import { HlsSource, loadDelivery } from "./edge.ts";
 import { LL_HLS_CONFIG, RELAX_AFTER_MS, relaxLatencyAfterStalls } from "./hls-config.ts";
 import { HttpError, type RtcSession, rtcStats, startWhep } from "./whep.ts";
 import { codecLabel, hlsCanDecode, playable, type PlayerMessage, webrtcCanDecode } from "./codecs.ts";
@@ -38,7 +39,6 @@ const path = document.body.dataset.path ?? "live";
 const csrf = document.body.dataset.csrf ??
   (document.querySelector("input[name=csrf]") as HTMLInputElement | null)?.value ?? "";
 const forced = new URLSearchParams(location.search).get("mode");
-const src = `/hls/${encodeURIComponent(path)}/index.m3u8`;
 
 /** Connected WebRTC that receives no RTP packet for this long (ms) was ended by MediaMTX. */
 const RTC_DEAD_MS = 2000;
@@ -149,6 +149,8 @@ async function probe(): Promise<Probe> {
 }
 
 let hls: Hls | null = null;
+/** Where this session's LL-HLS comes from: livegate or an edge with a renewed token (edge.ts). */
+let hlsSource: HlsSource | null = null;
 let stopRelax: (() => void) | null = null;
 let rtc: RtcSession | null = null;
 let generation = 0;
@@ -270,6 +272,8 @@ function stopPlayback() {
   stopRelax = null;
   hls?.destroy();
   hls = null;
+  hlsSource?.stop();
+  hlsSource = null;
   rtc?.close();
   rtc = null;
   video.srcObject = null;
@@ -363,7 +367,9 @@ async function run(fast = false) {
             codecLabel(info.audio ?? "")
           } audio: no sound.`,
       );
-      const s = await startWhep(video, path, csrf);
+      // With read replicas the offer goes to one of them, with a token livegate issued (edge.ts).
+      const replica = (await loadDelivery(path))?.whep;
+      const s = await startWhep(video, path, csrf, 8000, replica);
       if (gen !== generation) return s.close();
       rtc = s;
       beginSession(gen, info, !!info.video, null);
@@ -408,12 +414,19 @@ async function run(fast = false) {
     note = `This browser cannot receive ${codecLabel(info.video)} over WebRTC; playing LL-HLS.`;
   }
   setMode("hls", note);
+  const source = await HlsSource.load(path);
+  if (gen !== generation) return source.stop();
+  hlsSource = source;
+  const src = source.src;
   // Wake MediaMTX's HLS muxer for the stream before hls.js asks (this request waits until it is ready).
-  await fetch(src, { cache: "no-store", credentials: "same-origin" }).then((r) => r.body?.cancel(), () => {});
+  await fetch(src, { cache: "no-store", credentials: source.edge ? "omit" : "same-origin" })
+    .then((r) => r.body?.cancel(), () => {});
   if (gen !== generation) return;
   if (Hls.isSupported()) {
     state.mode = "hls";
-    hls = new Hls(LL_HLS_CONFIG);
+    hls = new Hls(
+      source.edge ? { ...LL_HLS_CONFIG, loader: source.loader(Hls.DefaultConfig.loader) } : LL_HLS_CONFIG,
+    );
     beginSession(gen, info, !can.soundOnly && !!info.video, can.soundOnly ? can.message : null);
     stopRelax = relaxLatencyAfterStalls(hls, video, LL_HLS_CONFIG.liveSyncDuration, RELAX_AFTER_MS);
     hls.on(Hls.Events.ERROR, (_e, data) => {

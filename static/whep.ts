@@ -50,19 +50,32 @@ export function waitConnected(pc: RTCPeerConnection, ms: number): Promise<void> 
   });
 }
 
+/**
+ * Where a WHEP offer goes instead of livegate: a MediaMTX read replica's endpoint and the edge token it
+ * accepts as bearer (GET /api/streams/<path>/delivery, src/edge/replica.ts).
+ */
+export interface WhepTarget {
+  url: string;
+  token: string;
+}
+
 /** Sends the offer (with the gathered candidates) and applies the answer. */
 export async function negotiate(
   pc: RTCPeerConnection,
   kind: "whep" | "whip",
   path: string,
   csrf: string,
+  target?: WhepTarget,
 ): Promise<RtcSession> {
   await pc.setLocalDescription(await pc.createOffer());
   await waitGathering(pc, 2000);
-  const res = await fetch(`/${kind}/${encodeURIComponent(path)}`, {
+  const auth: Record<string, string> = target
+    ? { authorization: `Bearer ${target.token}` }
+    : { "x-csrf-token": csrf };
+  const res = await fetch(target ? target.url : `/${kind}/${encodeURIComponent(path)}`, {
     method: "POST",
-    credentials: "same-origin",
-    headers: { "content-type": "application/sdp", "x-csrf-token": csrf },
+    credentials: target ? "omit" : "same-origin",
+    headers: { "content-type": "application/sdp", ...auth },
     body: pc.localDescription!.sdp,
   });
   if (res.status !== 201) {
@@ -72,7 +85,8 @@ export async function negotiate(
     } catch { /* not JSON */ }
     throw new HttpError(res.status, msg);
   }
-  const location = res.headers.get("location") ?? "";
+  const loc = res.headers.get("location") ?? "";
+  const location = loc && target ? new URL(loc, target.url).href : loc;
   await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
   let closed = false;
   return {
@@ -83,7 +97,7 @@ export async function negotiate(
       closed = true;
       pc.close();
       if (location) {
-        fetch(location, { method: "DELETE", keepalive: true, headers: { "x-csrf-token": csrf } })
+        fetch(location, { method: "DELETE", keepalive: true, headers: auth })
           .catch(() => {});
       }
     },
@@ -96,6 +110,7 @@ export async function startWhep(
   path: string,
   csrf: string,
   timeoutMs = 8000,
+  target?: WhepTarget,
 ): Promise<RtcSession> {
   const pc = new RTCPeerConnection();
   pc.addTransceiver("video", { direction: "recvonly" });
@@ -107,7 +122,7 @@ export async function startWhep(
   });
   let s: RtcSession | undefined;
   try {
-    s = await negotiate(pc, "whep", path, csrf);
+    s = await negotiate(pc, "whep", path, csrf, target);
     await waitConnected(pc, timeoutMs);
     return s;
   } catch (e) {

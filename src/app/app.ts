@@ -27,9 +27,13 @@ import type { Env } from "../http/context.ts";
 import { CSP, SECURITY_HEADERS } from "../http/security-headers.ts";
 import { errorAnswer } from "./errors.ts";
 import type { Services } from "./services.ts";
+import { edgeApiRoutes, edgeOriginRoutes } from "../edge/routes.ts";
+import { edgeCsp } from "../edge/csp.ts";
+import { replicaHookRoutes } from "../edge/replica.ts";
 
 export function createApp(deps: Services, assets: Map<string, Asset>) {
   const app = new Hono<Env>();
+  const csp = edgeCsp(CSP, deps.cfg.edge);
 
   app.use("*", httpMetrics(deps.metrics));
   app.use("*", async (c, next) => {
@@ -37,7 +41,7 @@ export function createApp(deps: Services, assets: Map<string, Asset>) {
     for (const [k, v] of SECURITY_HEADERS) c.header(k, v);
     const type = c.res.headers.get("content-type") ?? "";
     if (type.startsWith("text/html")) {
-      c.header("Content-Security-Policy", CSP);
+      c.header("Content-Security-Policy", csp);
       c.header("Cache-Control", "no-store");
     } else if (type.startsWith("application/json") && !c.res.headers.has("cache-control")) {
       // JSON answers are per user and some carry a secret shown once (a new stream key, share link or
@@ -57,6 +61,10 @@ export function createApp(deps: Services, assets: Map<string, Asset>) {
   });
   app.route("/", hookRoutes(deps));
 
+  // Edges fetch /e/<token>/… with a signed token and no cookies: answered before the session middleware.
+  app.route("/", edgeOriginRoutes(deps.hls, deps.edge));
+  app.route("/", replicaHookRoutes(deps.edge));
+
   app.use("*", readActor(deps));
   app.get("/api/me", (c) => {
     const u = c.get("user");
@@ -72,6 +80,7 @@ export function createApp(deps: Services, assets: Map<string, Asset>) {
   app.route("/", restreamRoutes(deps, deps.restream));
   app.route("/", webrtcRoutes(deps));
   app.route("/", mediaRoutes(deps));
+  app.route("/", edgeApiRoutes(deps, deps.edge));
   app.route("/", goLiveRoutes(deps));
   app.route("/", clipRoutes(deps, deps.clips));
   app.route("/", analyticsRoutes(deps, deps.analytics, deps.qoe));

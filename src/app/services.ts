@@ -27,6 +27,7 @@ import type { ClipServices } from "../clips/routes.ts";
 import { RESTREAM_KEY_ENV, Restreamer } from "../restream/restreamer.ts";
 import { Analytics } from "../analytics/aggregator.ts";
 import { QoeMetrics } from "../analytics/qoe-metrics.ts";
+import { EdgeDelivery } from "../edge/delivery.ts";
 
 export interface ServiceInputs {
   store: Store;
@@ -55,6 +56,8 @@ export interface Services extends AppDeps {
   analytics: Analytics;
   /** The players' quality reports as Prometheus histograms (in metrics' registry). */
   qoe: QoeMetrics;
+  /** Edge delivery: signed path prefixes for edges/CDNs, replica credentials (src/edge/). */
+  edge: EdgeDelivery;
   /** Stops following the store's changes. */
   close(): void;
 }
@@ -65,6 +68,7 @@ export function createServices(inputs: ServiceInputs): Services {
   const { store, cfg, secrets } = inputs;
   const mtx = inputs.mtx ?? new MtxClient(cfg, secrets, clock);
   const tickets = new PublishTickets(clock);
+  const edge = new EdgeDelivery(cfg.edge, cfg.dataDir, store, clock);
   const deps: AppDeps = {
     store,
     cfg,
@@ -81,6 +85,7 @@ export function createServices(inputs: ServiceInputs): Services {
     metrics: new Metrics(),
     readers: new ReaderLedger(),
     mtxState: inputs.mtxState ?? (() => "external"),
+    replicaCheck: edge.replicasEnabled ? (user, password) => edge.isReplica(user, password) : undefined,
   };
   const recording = new RecordingSync(deps);
   const unfollowRecording = recording.follow();
@@ -104,6 +109,7 @@ export function createServices(inputs: ServiceInputs): Services {
     clips: { cutter: new ClipCutter(deps) },
     analytics: new Analytics({ ...deps, cfg: cfg.analytics }),
     qoe: new QoeMetrics(deps.metrics),
+    edge,
     close: () => {
       unfollow();
       unfollowRecording();

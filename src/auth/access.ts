@@ -36,7 +36,8 @@ import { TtlCache } from "./session-cache.ts";
 /**
  * Who asks. A logged-in browser is a `user`; one that also presents a share link (?share= or the
  * lg_share cookie) is a `share` actor carrying its user, if any. `key` is a stream key, `ticket` a
- * browser publish ticket livegate issued, `internal` livegate's own credential at MediaMTX.
+ * browser publish ticket livegate issued, `internal` livegate's own credential at MediaMTX, `replica` a
+ * MediaMTX read replica presenting its credential (derived from the edge secret, src/edge/delivery.ts).
  */
 export type Actor =
   | { kind: "anonymous" }
@@ -44,7 +45,8 @@ export type Actor =
   | { kind: "share"; token: string; user: User | null }
   | { kind: "key"; key: string }
   | { kind: "ticket"; ticket: string }
-  | { kind: "internal" };
+  | { kind: "internal" }
+  | { kind: "replica" };
 
 /**
  * What is asked:
@@ -60,6 +62,8 @@ export type Actor =
  *   clip        cut a clip of the stream (the stream's clip setting: owner and moderators by default, or
  *               every logged-in user who may see its recordings; src/store/clips.ts)
  *   clip-delete delete a clip of the stream (its creator, given as `createdBy`, the owner, admins)
+ *   relay       a MediaMTX read replica pulls a stream from the origin to serve its viewers (WHEP), who
+ *               each need a token livegate issued after "watch" (only the replica credential)
  */
 export type Action =
   | "watch"
@@ -72,7 +76,8 @@ export type Action =
   | "administer"
   | "mediamtx"
   | "clip"
-  | "clip-delete";
+  | "clip-delete"
+  | "relay";
 
 export interface AccessRequest {
   actor: Actor;
@@ -95,7 +100,8 @@ export type Via =
   | "key"
   | "ticket"
   | "internal"
-  | "role";
+  | "role"
+  | "replica";
 
 export type Decision =
   | {
@@ -159,6 +165,11 @@ export class Access {
       return actor.kind === "internal"
         ? { allow: true, via: "internal", reason: "livegate internal" }
         : deny(403, "only allowed through livegate");
+    }
+    if (action === "relay") {
+      return actor.kind === "replica"
+        ? { allow: true, via: "replica", reason: "read replica" }
+        : deny(403, "only read replicas relay streams");
     }
     if (actor.kind === "internal") return { allow: true, via: "internal", reason: "livegate internal" };
     if (action === "publish" && actor.kind === "key") return await this.#publishKey(path, actor.key, opts);

@@ -2,7 +2,8 @@
 // a 2xx answer allows it. Rules:
 // - publish: a valid stream key for exactly that path (as ?token=KEY, the password, or a bearer token),
 //   or, over WebRTC only, a single-use publish ticket livegate issued for exactly that path (browser WHIP);
-// - read: only livegate's own internal credential (viewers read through livegate's proxies);
+// - read: only livegate's own internal credential (viewers read through livegate's proxies), or a read
+//   replica's credential when replicas are enabled (`replica` below; the door's "relay");
 // - playback, api, metrics: only livegate's internal credential; pprof and anything unknown: never.
 // Every decision goes through the one door (access.ts); this file only maps MediaMTX's request onto it.
 import { safeEqualString } from "../core/crypto.ts";
@@ -39,6 +40,8 @@ export interface HookDeps {
   secrets: MtxSecrets;
   /** The door (access.ts). */
   access: Pick<Access, "authorize">;
+  /** Whether user/password are a read replica's credential (absent: replicas are not enabled). */
+  replica?: (user: string, password: string) => Promise<boolean>;
 }
 
 const STRING_FIELDS = [
@@ -113,8 +116,15 @@ export async function decide(r: HookRequest, deps: HookDeps): Promise<Decision> 
     case "playback":
     case "api":
     case "metrics": {
-      const actor: Actor = isInternal(r, deps.secrets) ? { kind: "internal" } : { kind: "anonymous" };
-      const d = await deps.access.authorize({ actor, action: "mediamtx", path: r.path });
+      const internal = isInternal(r, deps.secrets);
+      const replica = !internal && r.action === "read" && !!deps.replica &&
+        await deps.replica(r.user, r.password);
+      const actor: Actor = internal
+        ? { kind: "internal" }
+        : replica
+        ? { kind: "replica" }
+        : { kind: "anonymous" };
+      const d = await deps.access.authorize({ actor, action: replica ? "relay" : "mediamtx", path: r.path });
       return d.allow
         ? { allow: true, reason: d.reason }
         : { allow: false, reason: `${r.action} is only allowed through livegate` };

@@ -8,6 +8,7 @@ import { createKey, listKeys, revokeKey, validateKeyName, validatePath } from ".
 import { randomToken } from "../core/crypto.ts";
 import { BACKUP_USAGE, backupCmd } from "./backup-cmd.ts";
 import { MEDIAMTX_USAGE, mediamtxCmd } from "./mediamtx-cmd.ts";
+import { EDGE_FLAGS, EDGE_USAGE, edgeCmd } from "./edge-cmd.ts";
 import { STREAM_FLAGS, STREAM_USAGE, streamCmd, userAdminCmd } from "./stream-cmd.ts";
 import { ensureStream } from "../store/streams.ts";
 import { esc, row } from "./print.ts";
@@ -26,6 +27,7 @@ Usage:
 ${STREAM_USAGE}
 ${BACKUP_USAGE}
 ${MEDIAMTX_USAGE}
+${EDGE_USAGE}
 
 Options:
   --config FILE     JSON config file (or LIVEGATE_CONFIG); environment variables override it
@@ -41,7 +43,7 @@ interface Parsed {
 export function parseArgs(args: string[]): Parsed {
   const words: string[] = [];
   const flags: Record<string, string | true> = {};
-  const withValue = new Set(["config", "data-dir", "role", "name", ...STREAM_FLAGS]);
+  const withValue = new Set(["config", "data-dir", "role", "name", ...STREAM_FLAGS, ...EDGE_FLAGS]);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "-h") flags.help = true;
@@ -94,6 +96,7 @@ export async function runCli(
     if (cmd === "serve") return await runServe(cfg);
     if (cmd === "backup" || cmd === "restore") return await backupCmd(cmd, cfg, sub, p.flags);
     if (cmd === "mediamtx") return await mediamtxCmd(cfg, sub, env);
+    if (cmd === "edge") return await edgeCmd(cfg, sub, p.flags);
     if (cmd === "stream" || (cmd === "user" && ["role", "disable", "enable"].includes(sub ?? ""))) {
       await Deno.mkdir(cfg.dataDir, { recursive: true });
       const kv = await openStore(cfg.dataDir);

@@ -6,6 +6,7 @@ import { loadOpsConfig, type OpsConfig } from "./ops-config.ts";
 import { type ClipsConfig, loadClipsConfig } from "./clips-config.ts";
 import { type AnalyticsConfig, loadAnalyticsConfig } from "./analytics-config.ts";
 import { ConfigError, parseBool } from "./parse.ts";
+import { type EdgeConfig, loadEdgeConfig } from "./edge-config.ts";
 
 export { ConfigError, parseBool };
 
@@ -55,6 +56,8 @@ export interface Config extends OpsConfig {
   clips: ClipsConfig;
   /** Stream analytics (analytics-config.ts). */
   analytics: AnalyticsConfig;
+  /** Delivery through edge caches / CDNs, read replicas, HTTP isolates (edge-config.ts). */
+  edge: EdgeConfig;
 }
 
 /** Every setting, its environment variable and its default (documented in the README). */
@@ -254,6 +257,7 @@ export function loadConfig(
     ...loadOpsConfig(get, dataDir),
     clips: loadClipsConfig(get, dataDir),
     analytics: loadAnalyticsConfig(get),
+    edge: loadEdgeConfig(get),
   };
 }
 

@@ -16,7 +16,8 @@ export type Change =
   | { kind: "destination"; path: string; id: string; op: "create" | "update" | "delete" }
   | { kind: "restore" }
   /** Stream analytics wrote a batch (samples, broadcasts) or downsampled old samples; nothing caches it. */
-  | { kind: "analytics"; op: "batch" | "downsample"; mutations: number };
+  | { kind: "analytics"; op: "batch" | "downsample"; mutations: number }
+  | { kind: "delivery"; path: string; op: "update" };
 
 export type ChangeKind = Change["kind"];
 

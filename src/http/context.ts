@@ -45,6 +45,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** MediaMTX's state as the supervisor sees it ("external" when livegate does not run it). */
   mtxState: () => MtxState | "external";
+  /** Whether user/password are a MediaMTX read replica's credential (absent: no replicas; src/edge/). */
+  replicaCheck?: (user: string, password: string) => Promise<boolean>;
 }
 
 export type Env = {

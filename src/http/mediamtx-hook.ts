@@ -38,10 +38,10 @@ const OK = '{"ok":true}';
 
 /** The hook endpoint: `secret` is the URL path after HOOK_PREFIX (decoded). */
 export function hookHandler(
-  deps: Pick<AppDeps, "secrets" | "access" | "ledger" | "log" | "store" | "metrics">,
+  deps: Pick<AppDeps, "secrets" | "access" | "ledger" | "log" | "store" | "metrics" | "replicaCheck">,
 ): (req: Request, secret: string) => Promise<Response> {
   // Allowed publish decisions are reused for up to 2 s by the door (src/auth/publish-cache.ts).
-  const decideDeps: HookDeps = { secrets: deps.secrets, access: deps.access };
+  const decideDeps: HookDeps = { secrets: deps.secrets, access: deps.access, replica: deps.replicaCheck };
   const ledger = deps.ledger;
   return async (raw, secret) => {
     if (!safeEqualString(secret, deps.secrets.hook)) {
