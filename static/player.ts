@@ -11,6 +11,7 @@ import { LL_HLS_CONFIG, RELAX_AFTER_MS, relaxLatencyAfterStalls } from "./hls-co
 import { HttpError, type RtcSession, rtcStats, startWhep } from "./whep.ts";
 import { codecLabel, hlsCanDecode, playable, type PlayerMessage, webrtcCanDecode } from "./codecs.ts";
 import { FrameWatch, retryDelay } from "./frames.ts";
+import { attachQualityMenu } from "./quality.ts";
 
 const video = document.getElementById("video") as HTMLVideoElement;
 const overlay = document.getElementById("overlay")!;
@@ -410,6 +411,7 @@ async function run(fast = false) {
       if (gen === generation) onHlsError(gen, info, data);
     });
     hls.on(Hls.Events.MANIFEST_PARSED, () => tryPlay());
+    attachQualityMenu(hls, document.querySelector(".player .bar") ?? document.body); // laddered streams
     hls.loadSource(src);
     hls.attachMedia(video);
   } else if (video.canPlayType("application/vnd.apple.mpegurl")) {

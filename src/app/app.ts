@@ -21,6 +21,7 @@ import { clientInfo } from "../http/client.ts";
 import type { Env } from "../http/context.ts";
 import { CSP, SECURITY_HEADERS } from "../http/security-headers.ts";
 import { errorAnswer } from "./errors.ts";
+import { ladderApiRoutes, ladderHlsRoutes } from "../ladder/routes.ts";
 import type { Services } from "./services.ts";
 
 export function createApp(deps: Services, assets: Map<string, Asset>) {
@@ -58,9 +59,11 @@ export function createApp(deps: Services, assets: Map<string, Asset>) {
     return u ? c.json({ user: u.name, role: u.role }) : c.json({ error: "login required" }, 401);
   });
   app.route("/", loginRoutes(deps));
+  app.route("/", ladderHlsRoutes(deps, deps.hls, deps.ladder));
   app.route("/", hlsRoutes(deps, deps.hls));
   app.route("/", recordingRoutes(deps));
   app.route("/", adminApiRoutes(deps));
+  app.route("/", ladderApiRoutes(deps, deps.ladder));
   app.route("/", streamApiRoutes(deps));
   app.route("/", webrtcRoutes(deps));
   app.route("/", mediaRoutes(deps));

@@ -162,9 +162,12 @@ export async function serve(cfg: Config, rawLog: (s: string) => void = console.l
   }
 
   const ops = startOps(deps, supervisor, log);
+  deps.ladder.start();
+  deps.metrics.sources.ladders = () => deps.ladder.speeds();
   let stopping: Promise<void> | undefined;
   const stop = () =>
     stopping ??= (async () => {
+      await deps.ladder.stop(); // no ladder ffmpeg outlives livegate
       await ops.stop();
       await supervisor?.stop();
       ac.abort();

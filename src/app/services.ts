@@ -20,6 +20,7 @@ import type { Store } from "../store/kv.ts";
 import type { AppDeps } from "../http/context.ts";
 import { HlsProxy } from "../proxy/hls.ts";
 import { followChanges } from "./invalidation.ts";
+import { LadderManager } from "../ladder/manager.ts";
 
 export interface ServiceInputs {
   store: Store;
@@ -36,6 +37,8 @@ export interface ServiceInputs {
 export interface Services extends AppDeps {
   /** The app's one HLS proxy (shared upstream fetches and kept media files). */
   hls: HlsProxy;
+  /** Quality ladders: one supervised ffmpeg per live laddered stream (src/ladder/; started by serve.ts). */
+  ladder: LadderManager;
   /** Stops following the store's changes. */
   close(): void;
 }
@@ -64,9 +67,14 @@ export function createServices(inputs: ServiceInputs): Services {
     mtxState: inputs.mtxState ?? (() => "external"),
   };
   const close = followChanges(deps);
+  const hls = new HlsProxy(deps);
   return {
     ...deps,
-    hls: new HlsProxy(deps),
+    hls,
+    ladder: new LadderManager(deps, {
+      ffmpeg: Deno.env.get("LIVEGATE_FFMPEG") || "ffmpeg",
+      wake: async (p) => await (await hls.answer(p, "index.m3u8", "", undefined)).body?.cancel(),
+    }),
     close,
   };
 }

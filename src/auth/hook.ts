@@ -6,6 +6,7 @@
 // - playback, api, metrics: only livegate's internal credential; pprof and anything unknown: never.
 // Every decision goes through the one door (access.ts); this file only maps MediaMTX's request onto it.
 import { safeEqualString } from "../core/crypto.ts";
+import { isRungPath } from "../core/rungs.ts";
 import type { MtxSecrets } from "../mediamtx/secrets.ts";
 import type { Access, Actor } from "./access.ts";
 import { PUBLISH_TICKET_PREFIX } from "./publish-tickets.ts";
@@ -94,6 +95,20 @@ function isInternal(r: HookRequest, s: MtxSecrets): boolean {
 export async function decide(r: HookRequest, deps: HookDeps): Promise<Decision> {
   switch (r.action) {
     case "publish": {
+      // livegate's own ffmpeg publishes a quality ladder's rungs (src/ladder/) with the internal credential;
+      // a rung path takes nothing else, and the internal credential publishes nothing else.
+      if (isRungPath(r.path)) {
+        const actor: Actor = isInternal(r, deps.secrets) ? { kind: "internal" } : { kind: "anonymous" };
+        const d = await deps.access.authorize({
+          actor,
+          action: "publish",
+          path: r.path,
+          protocol: r.protocol,
+        });
+        return d.allow
+          ? { allow: true, reason: "quality ladder rung (livegate)" }
+          : { allow: false, reason: d.reason };
+      }
       const key = presentedKey(r);
       if (!key) return { allow: false, reason: "publish needs a stream key (?token=KEY)" };
       if (!r.path) return { allow: false, reason: "publish needs a path" };

@@ -11,7 +11,8 @@ export type Change =
   | { kind: "key"; path: string; id: string; op: "create" | "revoke" }
   | { kind: "share"; path: string; id: string; op: "create" | "revoke" }
   | { kind: "session"; user: string; op: "create" | "delete" }
-  | { kind: "restore" };
+  | { kind: "restore" }
+  | { kind: "ladder"; path: string };
 
 export type ChangeKind = Change["kind"];
 

@@ -230,6 +230,7 @@ export async function deleteStream(db: Store, path: string, audit?: AuditInput):
     // The links' revision: a share link created meanwhile fails this commit (tried again), none is left over.
     op.check(await kv.get(sharesRevKey(path))).delete(sharesRevKey(path));
     for await (const s of kv.list({ prefix: ["shares", path] })) op.delete(s.key);
+    op.delete(["ladder", path]); // its quality-ladder settings (store/ladder.ts)
     const res = await withAudit(op, audit).commit();
     if (res.ok) {
       db.changes.emit({ kind: "stream", path, op: "delete" });

@@ -1,0 +1,184 @@
+// Quality ladders, the pure parts: rung path names, settings validation, the hook and the door on rung
+// paths, encoder detection from ffmpeg's lists, the ffmpeg command line and the combined multivariant
+// playlist.
+import assert from "node:assert/strict";
+import { isRungPath, rungHeight, rungParent, rungPath } from "../../src/core/rungs.ts";
+import { NAME_RE } from "../../src/core/names.ts";
+import { validateLadder } from "../../src/store/ladder.ts";
+import { StoreError } from "../../src/core/errors.ts";
+import { decide, type HookRequest } from "../../src/auth/hook.ts";
+import { Access } from "../../src/auth/access.ts";
+import { PublishTickets } from "../../src/auth/publish-tickets.ts";
+import { systemClock } from "../../src/core/clock.ts";
+import { makeSecrets } from "../../src/mediamtx/secrets.ts";
+import { storeOf } from "../../src/store/kv.ts";
+import { createKey } from "../../src/store/keys.ts";
+import { createStream } from "../../src/store/streams.ts";
+import { addUser, getUser } from "../../src/store/users.ts";
+import { encoderArgs, parseEncoders, pickEncoder } from "../../src/ladder/encoders.ts";
+import { fittingRungs, ladderArgs, parseProbe } from "../../src/ladder/args.ts";
+import { combineMultivariant } from "../../src/ladder/multivariant.ts";
+import { parseSpeed } from "../../src/ladder/transcoder.ts";
+
+Deno.test("rung paths: <stream>/<H>p, never a user stream name", () => {
+  assert.equal(rungPath("live", 360), "live/360p");
+  assert.equal(rungParent("live/360p"), "live");
+  assert.equal(rungHeight("live/180p"), 180);
+  for (const p of ["live", "live/", "live/360", "live/0360p", "/360p", "a/b/360p", "live~360p", "-x/360p"]) {
+    assert.equal(isRungPath(p), false, p);
+  }
+  assert.equal(NAME_RE.test("live/360p"), false, "users cannot create a stream named like a rung");
+});
+
+Deno.test("ladder settings: presets, edited rungs, and 400s for bad input", () => {
+  const ok = validateLadder({ enabled: true, rungs: ["180p", { height: 360, kbps: 600 }] });
+  assert.deepEqual(ok.rungs, [{ height: 360, kbps: 600 }, { height: 180, kbps: 250 }]);
+  assert.equal(ok.encoder, "x264");
+  const bad: [unknown, RegExp][] = [
+    [{ rungs: [{ height: 360, kbps: 0 }] }, /positive/],
+    [{ rungs: [{ height: 360, kbps: -1 }] }, /positive/],
+    [{ rungs: [{ height: 360, kbps: 1.5 }] }, /whole number/],
+    [{ rungs: [{ height: 100, kbps: 300 }] }, /144 to 2160/],
+    [{ rungs: ["720p", "480p", "360p", "240p", "180p"] }, /at most 4/],
+    [{ rungs: ["360p", { height: 360, kbps: 300 }] }, /two rungs of 360/],
+    [{ enabled: true }, /at least one rung/],
+    [{ other: 1 }, /unknown field/],
+    [[], /must be an object/],
+  ];
+  for (const [p, re] of bad) {
+    assert.throws(
+      () => validateLadder(p),
+      (e) => e instanceof StoreError && e.kind === "invalid" && re.test(e.message),
+    );
+  }
+});
+
+Deno.test("hook and door: rung paths take livegate's internal publish only; watching is the stream's rule", async () => {
+  const secrets = await makeSecrets("ladder-unit");
+  const store = storeOf(await Deno.openKv(":memory:"));
+  await createStream(store, "live", { visibility: "private", allow: ["carol"] });
+  const key = (await createKey(store, "live", "k")).key;
+  const access = new Access({ store, tickets: new PublishTickets(), clock: systemClock });
+  const deps = { secrets, access };
+  const req = (o: Partial<HookRequest>): HookRequest => ({
+    ip: "127.0.0.1",
+    user: "",
+    password: "",
+    token: "",
+    action: "publish",
+    path: "live/180p",
+    protocol: "rtmp",
+    id: null,
+    query: "",
+    userAgent: "",
+    ...o,
+  });
+  assert.equal((await decide(req({ token: key, query: `token=${key}` }), deps)).allow, false, "stream key");
+  assert.equal((await decide(req({}), deps)).allow, false, "nothing");
+  assert.equal((await decide(req({ user: secrets.internalUser, password: "wrong" }), deps)).allow, false);
+  const internal = { user: secrets.internalUser, password: secrets.internalPass };
+  assert.equal((await decide(req(internal), deps)).allow, true, "livegate's ladder");
+  assert.equal((await decide(req({ ...internal, path: "live" }), deps)).allow, false, "internal on a stream");
+  assert.equal((await decide(req({ token: key, path: "live" }), deps)).allow, true, "the key on its stream");
+
+  await addUser(store, "bob", "bob-password-123", "viewer");
+  await addUser(store, "carol", "carol-password-123", "viewer");
+  const bob = { kind: "user" as const, user: (await getUser(store, "bob"))! };
+  const carol = { kind: "user" as const, user: (await getUser(store, "carol"))! };
+  for (const actor of [bob, carol, { kind: "anonymous" as const }]) {
+    const parent = await access.authorize({ actor, action: "watch", path: "live" });
+    const rung = await access.authorize({ actor, action: "watch", path: "live/180p" });
+    assert.deepEqual(rung, parent);
+  }
+  assert.equal((await access.authorize({ actor: carol, action: "watch", path: "live/180p" })).allow, true);
+  const manage = await access.authorize({ actor: carol, action: "manage", path: "live/180p" });
+  assert.equal(manage.allow, false);
+  store.kv.close();
+});
+
+Deno.test("encoders: hardware ones from ffmpeg's lists; x264 unless asked and usable", () => {
+  const enc =
+    " V....D libx264  libx264 H.264\n V....D h264_nvenc NVIDIA\n V..... h264_qsv QSV\n V....D h264_vaapi VAAPI\n";
+  assert.deepEqual(parseEncoders(enc, "Hardware acceleration methods:\nvaapi\ncuda\n"), ["nvenc", "vaapi"]);
+  assert.deepEqual(parseEncoders(" V....D libx264 x\n", "vaapi\n"), []);
+  assert.deepEqual(pickEncoder("auto", { listed: ["vaapi"], usable: [] }), { kind: "x264" });
+  assert.deepEqual(pickEncoder("auto", { listed: ["vaapi"], usable: ["vaapi"] }), { kind: "vaapi" });
+  assert.equal(pickEncoder("nvenc", { listed: ["nvenc"], usable: [] }).kind, "x264");
+  assert.match(pickEncoder("nvenc", { listed: [], usable: [] }).note!, /not usable/);
+  assert.ok(encoderArgs("x264", { height: 180, kbps: 250 }).includes("250k"));
+  assert.deepEqual(
+    encoderArgs("x264", { height: 180, kbps: 250 }).slice(-4),
+    ["-force_key_frames", "source", "-bf", "0"],
+  );
+});
+
+Deno.test("ffmpeg command: one input, split, one RTMP output per rung; rungs above the source skipped", () => {
+  const source = { codec: "h264", width: 640, height: 360, audio: "aac" };
+  const args = ladderArgs({
+    input: "rtsp://u:p@127.0.0.1:1/live",
+    output: (p) => `rtmp://127.0.0.1:2/${p}`,
+    path: "live",
+    rungs: [{ height: 360, kbps: 600 }, { height: 180, kbps: 250 }],
+    encoder: "x264",
+    source,
+  });
+  assert.equal(args.filter((a) => a === "-i").length, 1);
+  assert.ok(args.includes("[0:v:0]split=2[s0][s1];[s0]scale=-2:360[v0];[s1]scale=-2:180[v1]"));
+  assert.deepEqual(args.filter((a) => a.startsWith("rtmp://")), [
+    "rtmp://127.0.0.1:2/live/360p",
+    "rtmp://127.0.0.1:2/live/180p",
+  ]);
+  assert.equal(args.filter((a) => a === "copy").length, 2, "AAC is copied into each rung");
+  const opus = ladderArgs({
+    input: "x",
+    output: (p) => p,
+    path: "live",
+    rungs: [{ height: 180, kbps: 250 }],
+    encoder: "x264",
+    source: { ...source, audio: "opus" },
+  });
+  assert.ok(opus.includes("[0:v:0]scale=-2:180[v0]"));
+  assert.ok(opus.includes("aac") && !opus.includes("copy"));
+  const f = fittingRungs([{ height: 720, kbps: 2500 }, { height: 180, kbps: 250 }], 360);
+  assert.deepEqual(f.skipped.map((r) => r.height), [720]);
+  assert.deepEqual(f.use.map((r) => r.height), [180]);
+  assert.deepEqual(
+    parseProbe('{"streams":[{"codec_type":"video","codec_name":"h264","width":640,"height":360}]}'),
+    {
+      codec: "h264",
+      width: 640,
+      height: 360,
+      audio: null,
+    },
+  );
+  assert.equal(parseProbe("not json"), null);
+  assert.equal(parseSpeed("speed=0.98x"), 0.98);
+  assert.equal(parseSpeed("speed=N/A"), null);
+});
+
+Deno.test("multivariant: source first, rungs under <H>p/ with their own audio group", () => {
+  const src = `#EXTM3U
+#EXT-X-VERSION:10
+#EXT-X-INDEPENDENT-SEGMENTS
+
+#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="audio2",AUTOSELECT=YES,DEFAULT=YES,URI="audio2_stream.m3u8"
+
+#EXT-X-STREAM-INF:BANDWIDTH=1268240,AVERAGE-BANDWIDTH=1268240,CODECS="avc1.64001e,mp4a.40.2",RESOLUTION=640x360,FRAME-RATE=30.000,AUDIO="audio"
+video1_stream.m3u8
+`;
+  const rung = src.replace("1268240,AVERAGE-BANDWIDTH=1268240", "0").replace("640x360", "320x180");
+  const out = combineMultivariant(src, [{ prefix: "180p", text: rung, bandwidth: 250_000 }])!;
+  const lines = out.split("\n");
+  assert.equal(lines.filter((l) => l.startsWith("#EXT-X-STREAM-INF")).length, 2);
+  assert.ok(lines.includes("video1_stream.m3u8"));
+  assert.ok(lines.includes("180p/video1_stream.m3u8"));
+  assert.match(
+    out,
+    /GROUP-ID="audio-180p",NAME="audio2",AUTOSELECT=YES,DEFAULT=YES,URI="180p\/audio2_stream.m3u8"/,
+  );
+  assert.match(
+    out,
+    /BANDWIDTH=250000,CODECS="avc1.64001e,mp4a.40.2",RESOLUTION=320x180,FRAME-RATE=30.000,AUDIO="audio-180p",AVERAGE-BANDWIDTH=250000/,
+  );
+  assert.equal(combineMultivariant("#EXTM3U\n", []), null);
+});
