@@ -235,7 +235,11 @@ Deno.test({
       await t.step("publisher stops: the ladder's ffmpeg is gone", async () => {
         await stopProc(pub!);
         pub = undefined;
-        await waitFor("ffmpeg gone", () => Promise.resolve(pids.every((p) => !alive(p)) ? true : undefined), 30_000);
+        await waitFor(
+          "ffmpeg gone",
+          () => Promise.resolve(pids.every((p) => !alive(p)) ? true : undefined),
+          30_000,
+        );
         await waitFor("ladder off", async () => {
           const s = (await admin.api("GET", "/api/streams/live/ladder")).body.status;
           return s.state === "off" ? true : undefined;
