@@ -1,9 +1,10 @@
 // The player's quality menu for laddered streams (src/ladder/): "Auto" (hls.js picks the rung by the
 // measured bandwidth, its ABR) plus one entry per rung of the multivariant playlist, showing the rung
-// playing now ("Auto (180p)"). Picking a rung sets hls.js's nextLevel: the switch happens at the next
-// fragment without flushing what is buffered, so playback goes on without a gap. Shown only when the
+// playing now ("Auto (180p)"). Picking a rung switches at the next
+// fragment without flushing what is buffered (hls.js loadLevel), so playback goes on without a gap. Shown only when the
 // stream has more than one rung; removed when hls.js is destroyed. The element carries the state for
-// tests and scripts: data-current (height of the rung playing) and data-auto ("1" on Auto).
+// tests and scripts: data-current (height of the rung playing), data-auto ("1" on Auto) and
+// data-bandwidth (hls.js's bandwidth estimate, bit/s).
 import Hls from "hls.js";
 
 /** The label of a rung: its height and bitrate ("180p · 250 kbit/s"). */
@@ -34,6 +35,7 @@ export function attachQualityMenu(hls: Hls, anchor: Element): HTMLLabelElement {
     const auto = hls.autoLevelEnabled;
     const cur = hls.currentLevel;
     box.dataset.auto = auto ? "1" : "0";
+    box.dataset.bandwidth = String(Math.round(hls.bandwidthEstimate || 0));
     box.dataset.current = cur >= 0 && hls.levels[cur] ? String(hls.levels[cur].height) : "";
     const autoOpt = select.options[0];
     if (autoOpt) autoOpt.textContent = auto && cur >= 0 ? `Auto (${levelName(cur)})` : "Auto";
@@ -58,12 +60,15 @@ export function attachQualityMenu(hls: Hls, anchor: Element): HTMLLabelElement {
   };
   select.addEventListener("change", () => {
     const i = Number(select.value);
-    // -1: back to Auto (ABR). Otherwise the chosen rung from the next fragment on, nothing flushed.
-    hls.nextLevel = i;
+    // -1: back to Auto (ABR). Otherwise the chosen rung from the next fragment hls.js loads on; what is
+    // buffered is kept (loadLevel; nextLevel and currentLevel flush the buffer, which at LL-HLS's half
+    // second behind the live edge leaves nothing to play while the new rung's playlist and init load).
+    hls.loadLevel = i;
     render();
   });
   hls.on(Hls.Events.MANIFEST_PARSED, build);
   hls.on(Hls.Events.LEVEL_SWITCHED, render);
+  hls.on(Hls.Events.FRAG_BUFFERED, render);
   hls.on(Hls.Events.DESTROYING, () => box.remove());
   if (hls.levels.length) build();
   return box;

@@ -1,7 +1,14 @@
 // The ladder's ffmpeg command line, built from the probed source and the stream's rungs: one input (the
-// source read from the local MediaMTX over RTSP with livegate's internal credential), one decode, a `split`
+// source read from the local MediaMTX over RTMP with livegate's internal credential), one decode, a `split`
 // into one scaler per rung, and one RTMP output per rung into MediaMTX as the hidden path <path>/<H>p
 // (src/core/rungs.ts). The source itself is never re-encoded: viewers get it from its own path.
+//
+// Timestamps: MediaMTX keeps a publisher's timestamps, and over RTMP it hands a reader the same ones, so
+// with `-copyts` every rung carries the source's own timeline (measured: the same presentation times as
+// the source's segments, within 12 ms), and keyframes where the source has them (`-force_key_frames
+// source`). hls.js then switches between the source and a rung as between renditions of one encoder. (Read
+// over RTSP instead, the rungs start their own timeline and hls.js stalls 1-3 s at every switch.) Rungs are
+// video only: all rungs share the source's audio rendition.
 import { rungPath } from "../core/rungs.ts";
 import type { Rung } from "../store/ladder.ts";
 import { encoderArgs, type EncoderKind, VAAPI_DEVICE } from "./encoders.ts";
@@ -17,7 +24,7 @@ export interface SourceInfo {
 }
 
 export interface LadderCommand {
-  /** rtsp://user:pass@127.0.0.1:PORT/<path> */
+  /** rtmp://127.0.0.1:PORT/<path>?user=..&pass=.. */
   input: string;
   /** The RTMP URL of a rung's hidden path, credential included. */
   output: (rungPath: string) => string;
@@ -35,10 +42,7 @@ export function fittingRungs(rungs: Rung[], sourceHeight: number): { use: Rung[]
   };
 }
 
-/**
- * The ffmpeg arguments for `cmd` (at least one rung). Audio (the first track) goes with every rung:
- * copied when it is AAC (what RTMP carries), re-encoded to AAC 96 kbit/s otherwise.
- */
+/** The ffmpeg arguments for `cmd` (at least one rung); video only (the rungs share the source's audio). */
 export function ladderArgs(cmd: LadderCommand): string[] {
   const n = cmd.rungs.length;
   if (n === 0) throw new Error("a ladder needs at least one rung");
@@ -47,18 +51,15 @@ export function ladderArgs(cmd: LadderCommand): string[] {
   const graph = n === 1
     ? `[0:v:0]scale=-2:${cmd.rungs[0].height}${hw}[v0]`
     : `[0:v:0]split=${n}${cmd.rungs.map((_, i) => `[s${i}]`).join("")};${scales.join(";")}`;
-  const audio = cmd.source.audio === null
-    ? ["-an"]
-    : ["-map", "0:a:0", ...(cmd.source.audio === "aac" ? ["-c:a", "copy"] : ["-c:a", "aac", "-b:a", "96k"])];
   return [
     ...["-hide_banner", "-loglevel", "warning", "-nostats", "-progress", "pipe:1", "-stats_period", "1"],
     ...(cmd.encoder === "vaapi" ? ["-vaapi_device", VAAPI_DEVICE] : []),
-    ...["-rtsp_transport", "tcp", "-i", cmd.input],
+    ...["-copyts", "-i", cmd.input],
     ...["-filter_complex", graph],
     ...cmd.rungs.flatMap((r, i) => [
       ...["-map", `[v${i}]`],
       ...encoderArgs(cmd.encoder, r),
-      ...audio,
+      "-an",
       ...["-f", "flv", cmd.output(rungPath(cmd.path, r.height))],
     ]),
   ];

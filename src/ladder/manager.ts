@@ -2,7 +2,7 @@
 // follows the live-state poller's snapshots (src/mediamtx/live-state.ts) and the store's changes
 // ({kind: "ladder"} and "stream"): a publish starting on such a stream starts its ffmpeg, the publish
 // ending (or the ladder turned off, the stream deleted) stops it, a change of rungs restarts it. Before each
-// start the source is probed (ffprobe over RTSP, internal credential): rungs above the source's height are
+// start the source is probed (ffprobe over RTMP, internal credential): rungs above the source's height are
 // skipped (shown on the dashboard), a codec ffmpeg cannot decode is a clear state, not a crash loop at full
 // speed. The encoder speed is kept per stream (/metrics, dashboard); below SLOW_SPEED for SLOW_REPORTS
 // reports in a row the stream is marked "cannot keep up" and the log says so once.
@@ -208,8 +208,11 @@ export class LadderManager {
       note: "",
       pid: null,
     };
-    const cred = `${encodeURIComponent(secrets.internalUser)}:${encodeURIComponent(secrets.internalPass)}`;
-    const input = `rtsp://${cred}@127.0.0.1:${cfg.mediamtx.ports.rtsp}/${path}`;
+    const cred = `user=${encodeURIComponent(secrets.internalUser)}&pass=${
+      encodeURIComponent(secrets.internalPass)
+    }`;
+    const rtmp = `rtmp://127.0.0.1:${cfg.mediamtx.ports.rtmp}`;
+    const input = `${rtmp}/${path}?${cred}`;
     const run: Running = { key: JSON.stringify(l), t: undefined!, status, slowCount: 0 };
     run.t = new Transcoder({
       ffmpeg: this.#ffmpeg,
@@ -240,10 +243,7 @@ export class LadderManager {
         status.speed = null;
         return ladderArgs({
           input,
-          output: (rung) =>
-            `rtmp://127.0.0.1:${cfg.mediamtx.ports.rtmp}/${rung}?user=${
-              encodeURIComponent(secrets.internalUser)
-            }&pass=${encodeURIComponent(secrets.internalPass)}`,
+          output: (rung) => `${rtmp}/${rung}?${cred}`,
           path,
           rungs: use,
           encoder: enc.kind,
@@ -279,7 +279,7 @@ export class LadderManager {
     try {
       const o = await new Deno.Command(this.#ffprobe, {
         args: [
-          ...["-hide_banner", "-loglevel", "error", "-rtsp_transport", "tcp"],
+          ...["-hide_banner", "-loglevel", "error"],
           ...["-show_streams", "-of", "json", input],
         ],
         stdin: "null",
@@ -290,7 +290,7 @@ export class LadderManager {
       const info = parseProbe(new TextDecoder().decode(o.stdout));
       if (!o.success || !info) {
         const err = new TextDecoder().decode(o.stderr).trim().split("\n").pop() ?? "";
-        throw new Error(`cannot read the source${err ? `: ${err.replace(/\/\/[^@/]*@/g, "//")}` : ""}`);
+        throw new Error(`cannot read the source${err ? `: ${err.replace(/\?[^\s:]*/g, "")}` : ""}`);
       }
       if (!["h264", "hevc", "vp8", "vp9", "av1", "mpeg2video", "mpeg4", "mjpeg"].includes(info.codec)) {
         throw new Error(`the source's video codec '${info.codec}' cannot be decoded for the ladder`);

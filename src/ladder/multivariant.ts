@@ -1,10 +1,16 @@
 // The multivariant playlist of a laddered stream (RFC 8216 section 4.4.6 / draft-pantos-hls-rfc8216bis):
 // the source's own multivariant playlist as MediaMTX writes it (its video variant and audio rendition),
-// plus one variant per live rung taken from the rung path's multivariant playlist, with its URIs moved
-// under `<H>p/` (the rung's HLS URLs are /hls/<stream>/<H>p/<file>) and its audio group renamed so every
-// variant keeps the audio that was muxed with its own timeline. BANDWIDTH, AVERAGE-BANDWIDTH, RESOLUTION,
-// CODECS and FRAME-RATE are MediaMTX's (it measures the bitrate); a rung that reports no BANDWIDTH yet gets
-// its configured bitrate. Pure text in, text out.
+// plus one variant per live rung taken from the rung path's multivariant playlist (video only), with its
+// URI moved under `<H>p/` (the rung's HLS URLs are /hls/<stream>/<H>p/<file>) and the source's audio
+// group as its audio: one audio rendition for all, on the same timeline as every rung (args.ts).
+// RESOLUTION and FRAME-RATE are MediaMTX's; BANDWIDTH and AVERAGE-BANDWIDTH are MediaMTX's measured video
+// bitrate (the configured one until it measured) plus the audio; CODECS gets the audio codec added.
+// Pure text in, text out.
+
+/** Audio codec names of a CODECS list (AAC, Opus, AC-3, E-AC-3, FLAC, MP3). */
+const AUDIO_CODEC = /^(mp4a|opus|ac-3|ec-3|fLaC|mp3)/;
+/** What the shared audio rendition adds to a rung's bandwidth (bit/s): MediaMTX measures only video. */
+const AUDIO_BPS = 128_000;
 
 const ATTR = (name: string) => new RegExp(`([:,])${name}=("[^"]*"|[^,]*)`);
 
@@ -54,31 +60,26 @@ export function combineMultivariant(source: string, rungs: RungPlaylist[]): stri
   const src = parse(source);
   if (!src.variants.length) return null;
   const header = src.header.length ? src.header : ["#EXTM3U", "#EXT-X-VERSION:10"];
-  const media = [...src.media];
+  const srcInf = src.variants[0].inf;
+  const audioGroup = getAttr(srcInf, "AUDIO");
+  const audioCodecs = (getAttr(srcInf, "CODECS") ?? "").split(",").filter((c) => AUDIO_CODEC.test(c));
   const variants = [...src.variants];
   for (const r of rungs) {
-    const p = parse(r.text);
-    const groups = new Map<string, string>();
-    for (const m of p.media) {
-      const group = getAttr(m, "GROUP-ID") ?? "";
-      const renamed = `${group}-${r.prefix}`;
-      groups.set(group, renamed);
-      let line = setAttr(m, "GROUP-ID", `"${renamed}"`);
-      const uri = getAttr(m, "URI");
-      if (uri !== null) line = setAttr(line, "URI", `"${r.prefix}/${uri}"`);
-      // Only the source's rendition is the default of its own group; each rung's group has its own.
-      media.push(line);
-    }
-    for (const v of p.variants) {
+    for (const v of parse(r.text).variants) {
       let inf = v.inf;
-      for (const kind of ["AUDIO", "SUBTITLES", "VIDEO"]) {
-        const g = getAttr(inf, kind);
-        if (g !== null && groups.has(g)) inf = setAttr(inf, kind, `"${groups.get(g)}"`);
-      }
       const bw = Number(getAttr(inf, "BANDWIDTH") ?? "0");
-      if (!(bw > 0)) inf = setAttr(inf, "BANDWIDTH", String(r.bandwidth));
-      if (getAttr(inf, "AVERAGE-BANDWIDTH") === null) {
-        inf = setAttr(inf, "AVERAGE-BANDWIDTH", String(r.bandwidth));
+      const avg = Number(getAttr(inf, "AVERAGE-BANDWIDTH") ?? "0");
+      // The shared audio rendition counts into every variant's bandwidth and codecs (RFC 8216 4.4.6.2).
+      inf = setAttr(inf, "BANDWIDTH", String((bw > 0 ? bw : r.bandwidth) + AUDIO_BPS * audioCodecs.length));
+      inf = setAttr(
+        inf,
+        "AVERAGE-BANDWIDTH",
+        String((avg > 0 ? avg : r.bandwidth) + AUDIO_BPS * audioCodecs.length),
+      );
+      if (audioGroup !== null) {
+        const video = (getAttr(inf, "CODECS") ?? "").split(",").filter((c) => c && !AUDIO_CODEC.test(c));
+        inf = setAttr(inf, "CODECS", `"${[...video, ...audioCodecs].join(",")}"`);
+        inf = setAttr(inf, "AUDIO", `"${audioGroup}"`);
       }
       variants.push({ inf, uri: `${r.prefix}/${v.uri}` });
     }
@@ -86,7 +87,7 @@ export function combineMultivariant(source: string, rungs: RungPlaylist[]): stri
   return [
     ...header,
     "",
-    ...media,
+    ...src.media,
     "",
     ...variants.flatMap((v) => [v.inf, v.uri]),
     "",

@@ -17,7 +17,10 @@ const when = (t: number | undefined | null) =>
 function page(title: string, me: User, csrf: string, body: ReturnType<typeof html>) {
   return layout(
     title,
-    html`${body}<script type="module" src="/static/admin.js"></script>`,
+    html`
+      ${body}<script type="module" src="/static/admin.js"></script><script type="module"
+        src="/static/ladder-admin.js"></script>
+    `,
     { user: me.name, csrf, bodyData: `data-csrf="${csrf}"` },
   );
 }
