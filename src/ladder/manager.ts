@@ -10,7 +10,7 @@ import type { Log } from "../core/log.ts";
 import { isRungPath, rungParent, rungPath } from "../core/rungs.ts";
 import type { Config } from "../config/config.ts";
 import type { LiveState, Snapshot } from "../mediamtx/live-state.ts";
-import type { MtxSecrets } from "../mediamtx/secrets.ts";
+import { ladderCredential, type MtxSecrets } from "../mediamtx/secrets.ts";
 import type { MtxClient } from "../mediamtx/client.ts";
 import type { Store } from "../store/kv.ts";
 import { type LadderSettings, listLadders, type Rung } from "../store/ladder.ts";
@@ -208,17 +208,19 @@ export class LadderManager {
       note: "",
       pid: null,
     };
-    const cred = `user=${encodeURIComponent(secrets.internalUser)}&pass=${
-      encodeURIComponent(secrets.internalPass)
-    }`;
     const rtmp = `rtmp://127.0.0.1:${cfg.mediamtx.ports.rtmp}`;
-    const input = `${rtmp}/${path}?${cred}`;
+    // Scoped to this stream (read it, publish its rungs): it shows in the process list (secrets.ts).
+    let cred = "";
+    let input = "";
     const run: Running = { key: JSON.stringify(l), t: undefined!, status, slowCount: 0 };
     run.t = new Transcoder({
       ffmpeg: this.#ffmpeg,
       path,
       log,
       prepare: async () => {
+        const c = await ladderCredential(secrets, path);
+        cred = `user=${encodeURIComponent(c.user)}&pass=${encodeURIComponent(c.pass)}`;
+        input = `${rtmp}/${path}?${cred}`;
         const source = await this.#probe(input);
         status.source = source;
         const { use, skipped } = fittingRungs(l.rungs, source.height);
