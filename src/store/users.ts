@@ -158,8 +158,10 @@ export async function updateUser(
   throw new StoreError("conflict", `user '${name}' is being changed by others; try again`);
 }
 
-export async function getUserEntry(db: Store, name: string) {
+export async function getUserEntry(db: Store, name: string): Promise<Deno.KvEntryMaybe<User>> {
   const kv = db.kv;
+  // Not a user name (e.g. longer than a KV key may be): no such user, as getUser answers.
+  if (!NAME_RE.test(name)) return { key: ["users", name], value: null, versionstamp: null };
   return await kv.get<User>(["users", name]);
 }
 
