@@ -232,6 +232,46 @@ Deno.test({
         assert.match(metrics, /livegate_ladder_restarts\{path="live"\} [1-9]/);
       });
 
+      await t.step("changing the rungs while live restarts the ladder; off stops its ffmpeg", async () => {
+        const before = (await admin.api("GET", "/api/streams/live/ladder")).body.status.pid as number;
+        const r = await admin.api("PATCH", "/api/streams/live", {
+          ladder: { rungs: ["180p", { height: 144, kbps: 150 }] },
+        });
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        const master = await waitFor("three variants", async () => {
+          const t = await (await admin.fetch("/hls/live/index.m3u8")).text();
+          return t.includes("144p/") && t.includes("180p/") ? t : undefined;
+        }, 45_000);
+        assert.match(master, /RESOLUTION=256x144/);
+        assert.equal(alive(before), false, "the old ffmpeg was stopped");
+        const now = (await admin.api("GET", "/api/streams/live/ladder")).body.status;
+        pids.push(now.pid);
+        assert.equal(
+          (await admin.api("PATCH", "/api/streams/live", { ladder: { enabled: false } })).status,
+          200,
+        );
+        await waitFor("ladder off", async () => {
+          const s = (await admin.api("GET", "/api/streams/live/ladder")).body.status;
+          return s.state === "off" && !alive(now.pid) ? true : undefined;
+        }, 30_000);
+        // Back to MediaMTX's own multivariant playlist: the source alone.
+        const single = await waitFor("source only", async () => {
+          const t = await (await admin.fetch("/hls/live/index.m3u8")).text();
+          return t.includes("#EXT-X-STREAM-INF") && !t.includes("p/") ? t : undefined;
+        }, 30_000);
+        assert.equal(single.split("\n").filter((l) => l.startsWith("#EXT-X-STREAM-INF")).length, 1);
+        assert.equal(
+          (await admin.api("PATCH", "/api/streams/live", { ladder: { enabled: true, rungs: ["180p"] } }))
+            .status,
+          200,
+        );
+        const again = await waitFor("running again", async () => {
+          const s = (await admin.api("GET", "/api/streams/live/ladder")).body.status;
+          return s.state === "running" && s.pid ? s : undefined;
+        }, 45_000);
+        pids.push(again.pid);
+      });
+
       await t.step("publisher stops: the ladder's ffmpeg is gone", async () => {
         await stopProc(pub!);
         pub = undefined;
