@@ -18,6 +18,7 @@ import { getStream } from "../store/streams.ts";
 import { fittingRungs, ladderArgs, parseProbe, type SourceInfo } from "./args.ts";
 import { detectEncoders, type EncoderKind, type EncoderReport, pickEncoder } from "./encoders.ts";
 import { Transcoder, type TranscoderState } from "./transcoder.ts";
+import { reapOrphans } from "./orphans.ts";
 
 /** Below this encoder speed (x real time)... */
 export const SLOW_SPEED = 0.9;
@@ -99,6 +100,7 @@ export class LadderManager {
   /** Follows the live-state snapshots and the store's changes (call once; stop() ends it). */
   start(): void {
     this.#stopped = false;
+    reapOrphans(this.#deps.cfg.mediamtx.ports.rtmp, this.#deps.log);
     this.#unsubs.push(this.#deps.live.subscribe((s) => this.#onSnapshot(s)));
     this.#unsubs.push(this.#deps.store.changes.subscribe((c) => {
       if (c.kind === "ladder" || c.kind === "stream" || c.kind === "restore") this.#reconcile();

@@ -19,6 +19,7 @@ import { encoderArgs, parseEncoders, pickEncoder } from "../../src/ladder/encode
 import { fittingRungs, ladderArgs, parseProbe } from "../../src/ladder/args.ts";
 import { combineMultivariant } from "../../src/ladder/multivariant.ts";
 import { parseSpeed } from "../../src/ladder/transcoder.ts";
+import { isLadderCommand, reapOrphans } from "../../src/ladder/orphans.ts";
 
 Deno.test("rung paths: <stream>/<H>p, never a user stream name", () => {
   assert.equal(rungPath("live", 360), "live/360p");
@@ -200,4 +201,41 @@ video1_stream.m3u8
   }])!;
   assert.match(fresh, /BANDWIDTH=378000,AVERAGE-BANDWIDTH=378000/);
   assert.equal(combineMultivariant("#EXTM3U\n", []), null);
+});
+
+Deno.test("orphans: a ladder ffmpeg left by a killed livegate is ended at the next start", async () => {
+  const port = 20_000 + Math.floor(Math.random() * 10_000);
+  const url = `rtmp://127.0.0.1:${port}/live/180p?user=livegate-ladder&pass=x`;
+  assert.equal(isLadderCommand(["/usr/bin/ffmpeg", "-i", url], port), true);
+  assert.equal(isLadderCommand(["/usr/bin/ffmpeg", "-i", url], port + 1), false, "another livegate's");
+  assert.equal(isLadderCommand(["sh", "-c", url], port), false);
+  // A real orphan: an ffmpeg (reading silence, writing nothing) whose parent shell exits at once.
+  const sh = await new Deno.Command("sh", {
+    args: [
+      "-c",
+      `ffmpeg -nostdin -hide_banner -loglevel error -re -f lavfi -i anullsrc -f null - -metadata "x=${url}" >/dev/null 2>&1 & echo $!`,
+    ],
+    stdout: "piped",
+  }).output();
+  const pid = Number(new TextDecoder().decode(sh.stdout).trim());
+  assert.ok(pid > 0);
+  const alive = () => {
+    try {
+      Deno.kill(pid, "SIGCONT");
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  try {
+    assert.equal(alive(), true);
+    const lines: string[] = [];
+    assert.deepEqual(reapOrphans(port, (l) => lines.push(l)), [pid]);
+    for (let i = 0; i < 50 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(alive(), false, "the orphan is gone");
+    assert.match(lines[0], /left by a previous livegate/);
+    assert.deepEqual(reapOrphans(port, () => {}), [], "nothing else matched");
+  } finally {
+    if (alive()) Deno.kill(pid, "SIGKILL");
+  }
 });
