@@ -189,6 +189,28 @@ Deno.test({
             assert.equal(r.status, 403, u);
             await r.body?.cancel();
           }
+          // Unlisted with a share link: the link opens the stream's rungs too, and travels in their URIs.
+          assert.equal(
+            (await admin.api("PATCH", "/api/streams/live", { visibility: "unlisted", allow: [] })).status,
+            200,
+          );
+          const share = await admin.api("POST", "/api/streams/live/shares", { hours: 1 });
+          assert.equal(share.status, 201);
+          const q = `share=${encodeURIComponent(share.body.token)}`;
+          const mv = await anon.fetch(`/hls/live/index.m3u8?${q}`);
+          assert.equal(mv.status, 200);
+          const mvText = await mv.text();
+          const rungUri = mvText.split("\n").find((l) => l.startsWith("180p/"));
+          assert.ok(rungUri?.includes(q), `share in the rung's URI: ${rungUri}`);
+          const viaShare = await new Client(lg.url).fetch(`/hls/live/${rungUri}`);
+          assert.equal(viaShare.status, 200);
+          assert.ok(
+            (await viaShare.text()).includes(`?${q}`),
+            "the rung's parts and segments carry the share",
+          );
+          const noShare = await new Client(lg.url).fetch(`/hls/live/${rungUri!.split("?")[0]}`);
+          assert.equal(noShare.status, 401);
+          await noShare.body?.cancel();
           // Made public, the rung plays for anyone, as the stream does.
           assert.equal(
             (await admin.api("PATCH", "/api/streams/live", { visibility: "public", allow: [] })).status,
