@@ -27,6 +27,28 @@ export const SLOW_REPORTS = 3;
 /** Probing the source gives up after this long (ms). */
 const PROBE_TIMEOUT_MS = 10_000;
 
+/**
+ * One encoder-speed report (x real time) applied to `counter` (reports below SLOW_SPEED in a row): answers
+ * whether the ladder cannot keep up now, and logs the moment it starts and stops (once each).
+ */
+export function slowness(
+  counter: { slowCount: number },
+  speed: number,
+  wasSlow: boolean,
+  log: (line: string) => void,
+): boolean {
+  counter.slowCount = speed < SLOW_SPEED ? counter.slowCount + 1 : 0;
+  const slow = counter.slowCount >= SLOW_REPORTS;
+  if (slow && !wasSlow) {
+    log(
+      `WARNING: the encoder cannot keep up (speed ${speed.toFixed(2)}x real time): ` +
+        `use fewer or lower rungs, or a hardware encoder`,
+    );
+  }
+  if (!slow && wasSlow) log(`the encoder keeps up again (speed ${speed.toFixed(2)}x)`);
+  return slow;
+}
+
 export interface LadderDeps {
   store: Store;
   cfg: Config;
@@ -256,19 +278,7 @@ export class LadderManager {
       },
       onSpeed: (speed) => {
         status.speed = speed;
-        if (speed < SLOW_SPEED) run.slowCount++;
-        else run.slowCount = 0;
-        const slow = run.slowCount >= SLOW_REPORTS;
-        if (slow && !status.slow) {
-          log(
-            `[ladder ${path}] WARNING: the encoder cannot keep up (speed ${speed.toFixed(2)}x real time): ` +
-              `use fewer or lower rungs, or a hardware encoder`,
-          );
-        }
-        if (!slow && status.slow) {
-          log(`[ladder ${path}] the encoder keeps up again (speed ${speed.toFixed(2)}x)`);
-        }
-        status.slow = slow;
+        status.slow = slowness(run, speed, status.slow, (l) => log(`[ladder ${path}] ${l}`));
       },
     });
     this.#running.set(path, run);

@@ -20,6 +20,7 @@ import { fittingRungs, ladderArgs, parseProbe } from "../../src/ladder/args.ts";
 import { combineMultivariant } from "../../src/ladder/multivariant.ts";
 import { parseSpeed } from "../../src/ladder/transcoder.ts";
 import { isLadderCommand, reapOrphans } from "../../src/ladder/orphans.ts";
+import { slowness } from "../../src/ladder/manager.ts";
 
 Deno.test("rung paths: <stream>/<H>p, never a user stream name", () => {
   assert.equal(rungPath("live", 360), "live/360p");
@@ -238,4 +239,20 @@ Deno.test("orphans: a ladder ffmpeg left by a killed livegate is ended at the ne
   } finally {
     if (alive()) Deno.kill(pid, "SIGKILL");
   }
+});
+
+Deno.test("cannot keep up: 3 reports below 0.9x in a row warn once; keeping up again says so", () => {
+  const lines: string[] = [];
+  const c = { slowCount: 0 };
+  let slow = false;
+  for (const s of [0.8, 0.85, 1.0, 0.7, 0.8]) slow = slowness(c, s, slow, (l) => lines.push(l));
+  assert.equal(slow, false, "a fast report in between resets the count");
+  assert.equal(lines.length, 0);
+  for (const s of [0.6, 0.6, 0.6]) slow = slowness(c, s, slow, (l) => lines.push(l));
+  assert.equal(slow, true);
+  assert.equal(lines.length, 1);
+  assert.match(lines[0], /WARNING: the encoder cannot keep up \(speed 0\.60x/);
+  slow = slowness(c, 1.02, slow, (l) => lines.push(l));
+  assert.equal(slow, false);
+  assert.match(lines[1], /keeps up again/);
 });
