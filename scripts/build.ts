@@ -17,6 +17,7 @@ const result = await esbuild.build({
     join(root, "static", "thumbs.ts"),
     join(root, "static", "restream.ts"),
     join(root, "static", "analytics.ts"), // uPlot and its CSS: analytics.js + analytics.css
+    join(root, "static", "ladder-admin.ts"),
   ],
   bundle: true,
   minify: true,

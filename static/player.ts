@@ -13,6 +13,7 @@ import { HttpError, type RtcSession, rtcStats, startWhep } from "./whep.ts";
 import { codecLabel, hlsCanDecode, playable, type PlayerMessage, webrtcCanDecode } from "./codecs.ts";
 import { FrameWatch, retryDelay } from "./frames.ts";
 import { startBeacon } from "./beacon.ts";
+import { attachQualityMenu } from "./quality.ts";
 
 const video = document.getElementById("video") as HTMLVideoElement;
 const overlay = document.getElementById("overlay")!;
@@ -433,6 +434,7 @@ async function run(fast = false) {
       if (gen === generation) onHlsError(gen, info, data);
     });
     hls.on(Hls.Events.MANIFEST_PARSED, () => tryPlay());
+    attachQualityMenu(hls, document.querySelector(".player .bar") ?? document.body); // laddered streams
     hls.loadSource(src);
     hls.attachMedia(video);
   } else if (video.canPlayType("application/vnd.apple.mpegurl")) {

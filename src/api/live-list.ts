@@ -5,6 +5,7 @@ import { listKeys } from "../store/keys.ts";
 import { listStreams, type Visibility } from "../store/streams.ts";
 import type { LivePath } from "../mediamtx/client.ts";
 import type { AppDeps } from "../http/context.ts";
+import { isRungPath } from "../core/rungs.ts";
 
 export interface LiveRow {
   path: string;
@@ -35,7 +36,8 @@ export async function liveList(
     mtxDown = true;
   }
   const byName = new Map(live.map((p) => [p.name, p]));
-  for (const p of live) if (p.online) paths.add(p.name);
+  // A quality ladder's rung paths are never listed (src/ladder/).
+  for (const p of live) if (p.online && !isRungPath(p.name)) paths.add(p.name);
   const tracker = deps.viewers;
   const streams: LiveRow[] = [];
   for (const path of paths) {

@@ -163,9 +163,12 @@ export async function serve(cfg: Config, rawLog: (s: string) => void = console.l
   const ops = startOps(deps, supervisor, log, { restream: deps.restream });
   deps.thumbs.start();
   deps.analytics.start();
+  deps.ladder.start();
+  deps.metrics.sources.ladders = () => deps.ladder.speeds();
   let stopping: Promise<void> | undefined;
   const stop = () =>
     stopping ??= (async () => {
+      await deps.ladder.stop(); // no ladder ffmpeg outlives livegate
       await deps.thumbs.stop();
       await deps.analytics.stop();
       await ops.stop();

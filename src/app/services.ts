@@ -28,6 +28,7 @@ import { RESTREAM_KEY_ENV, Restreamer } from "../restream/restreamer.ts";
 import { Analytics } from "../analytics/aggregator.ts";
 import { QoeMetrics } from "../analytics/qoe-metrics.ts";
 import { EdgeDelivery } from "../edge/delivery.ts";
+import { LadderManager } from "../ladder/manager.ts";
 
 export interface ServiceInputs {
   store: Store;
@@ -58,6 +59,8 @@ export interface Services extends AppDeps {
   qoe: QoeMetrics;
   /** Edge delivery: signed path prefixes for edges/CDNs, replica credentials (src/edge/). */
   edge: EdgeDelivery;
+  /** Quality ladders: one supervised ffmpeg per live laddered stream (src/ladder/; started by serve.ts). */
+  ladder: LadderManager;
   /** Stops following the store's changes. */
   close(): void;
 }
@@ -100,16 +103,21 @@ export function createServices(inputs: ServiceInputs): Services {
     keyEnv: Deno.env.get(RESTREAM_KEY_ENV),
   });
   const unfollow = followChanges(deps, { restream });
+  const hls = new HlsProxy(deps);
   return {
     ...deps,
     restream,
-    hls: new HlsProxy(deps),
+    hls,
     recording,
     thumbs: new Thumbnailer(deps),
     clips: { cutter: new ClipCutter(deps) },
     analytics: new Analytics({ ...deps, cfg: cfg.analytics }),
     qoe: new QoeMetrics(deps.metrics),
     edge,
+    ladder: new LadderManager(deps, {
+      ffmpeg: Deno.env.get("LIVEGATE_FFMPEG") || "ffmpeg",
+      wake: async (p) => await (await hls.answer(p, "index.m3u8", "", undefined)).body?.cancel(),
+    }),
     close: () => {
       unfollow();
       unfollowRecording();

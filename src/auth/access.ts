@@ -10,6 +10,7 @@
 import type { Clock } from "../core/clock.ts";
 import { sha256Hex } from "../core/crypto.ts";
 import { NAME_RE } from "../core/names.ts";
+import { rungParent } from "../core/rungs.ts";
 import type { Store } from "../store/kv.ts";
 import { findKey, findKeyByHash, type StreamKey, touchKey } from "../store/keys.ts";
 import { type Share, verifyShare } from "../store/shares.ts";
@@ -172,6 +173,13 @@ export class Access {
         : deny(403, "only read replicas relay streams");
     }
     if (actor.kind === "internal") return { allow: true, via: "internal", reason: "livegate internal" };
+    // A quality ladder's hidden rung path (<stream>/<H>p, core/rungs.ts): watching it is watching its
+    // stream, exactly; anything else on it (publishing above all) is livegate's own business.
+    const parent = rungParent(path);
+    if (parent !== null) {
+      if (action === "watch") return await this.authorize({ ...req, path: parent }, opts);
+      return deny(403, "rung paths of a quality ladder are published and managed by livegate only");
+    }
     if (action === "publish" && actor.kind === "key") return await this.#publishKey(path, actor.key, opts);
     if (action === "publish" && actor.kind === "ticket") return await this.#publishTicket(path, actor, req);
     const user = userOf(actor);

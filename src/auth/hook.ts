@@ -2,11 +2,15 @@
 // a 2xx answer allows it. Rules:
 // - publish: a valid stream key for exactly that path (as ?token=KEY, the password, or a bearer token),
 //   or, over WebRTC only, a single-use publish ticket livegate issued for exactly that path (browser WHIP);
-// - read: only livegate's own internal credential (viewers read through livegate's proxies), or a read
-//   replica's credential when replicas are enabled (`replica` below; the door's "relay");
+// - read: only livegate's own internal credential (viewers read through livegate's proxies), a read
+//   replica's credential when replicas are enabled (`replica` below; the door's "relay"), or a quality
+//   ladder's credential for its own stream (src/ladder/; it also publishes that stream's rung paths);
 // - playback, api, metrics: only livegate's internal credential; pprof and anything unknown: never.
 // Every decision goes through the one door (access.ts); this file only maps MediaMTX's request onto it.
 import { safeEqualString } from "../core/crypto.ts";
+import { rungParent } from "../core/rungs.ts";
+import { NAME_RE } from "../core/names.ts";
+import { LADDER_USER, ladderCredential } from "../mediamtx/secrets.ts";
 import type { MtxSecrets } from "../mediamtx/secrets.ts";
 import type { Access, Actor } from "./access.ts";
 import { PUBLISH_TICKET_PREFIX } from "./publish-tickets.ts";
@@ -93,10 +97,34 @@ function isInternal(r: HookRequest, s: MtxSecrets): boolean {
   return u && p;
 }
 
+/** Whether `r` carries the ladder credential of stream `path` (secrets.ts ladderCredential). */
+async function isLadderOf(r: HookRequest, s: MtxSecrets, path: string): Promise<boolean> {
+  const c = await ladderCredential(s, path);
+  const u = safeEqualString(r.user, c.user);
+  const p = safeEqualString(r.password, c.pass);
+  return u && p;
+}
+
 /** The hook's decision for one MediaMTX auth request (allow: answer 2xx). Throws only on storage failures. */
 export async function decide(r: HookRequest, deps: HookDeps): Promise<Decision> {
   switch (r.action) {
     case "publish": {
+      // livegate's own ffmpeg publishes a quality ladder's rungs (src/ladder/) with the stream's ladder
+      // credential (or the internal one); a rung path takes nothing else.
+      const parent = rungParent(r.path);
+      if (parent !== null) {
+        const ok = isInternal(r, deps.secrets) || await isLadderOf(r, deps.secrets, parent);
+        const actor: Actor = ok ? { kind: "internal" } : { kind: "anonymous" };
+        const d = await deps.access.authorize({
+          actor,
+          action: "publish",
+          path: r.path,
+          protocol: r.protocol,
+        });
+        return d.allow
+          ? { allow: true, reason: "quality ladder rung (livegate)" }
+          : { allow: false, reason: d.reason };
+      }
       const key = presentedKey(r);
       if (!key) return { allow: false, reason: "publish needs a stream key (?token=KEY)" };
       if (!r.path) return { allow: false, reason: "publish needs a path" };
@@ -117,9 +145,12 @@ export async function decide(r: HookRequest, deps: HookDeps): Promise<Decision> 
     case "api":
     case "metrics": {
       const internal = isInternal(r, deps.secrets);
-      const replica = !internal && r.action === "read" && !!deps.replica &&
+      // The quality ladder's ffmpeg reads its own stream with that stream's ladder credential (src/ladder/).
+      const ladderRead = !internal && r.action === "read" && r.user === LADDER_USER && NAME_RE.test(r.path) &&
+        await isLadderOf(r, deps.secrets, r.path);
+      const replica = !internal && !ladderRead && r.action === "read" && !!deps.replica &&
         await deps.replica(r.user, r.password);
-      const actor: Actor = internal
+      const actor: Actor = internal || ladderRead
         ? { kind: "internal" }
         : replica
         ? { kind: "replica" }

@@ -17,7 +17,8 @@ export type Change =
   | { kind: "restore" }
   /** Stream analytics wrote a batch (samples, broadcasts) or downsampled old samples; nothing caches it. */
   | { kind: "analytics"; op: "batch" | "downsample"; mutations: number }
-  | { kind: "delivery"; path: string; op: "update" };
+  | { kind: "delivery"; path: string; op: "update" }
+  | { kind: "ladder"; path: string };
 
 export type ChangeKind = Change["kind"];
 

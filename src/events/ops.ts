@@ -9,6 +9,7 @@ import { startPublishRecheck } from "../auth/publish-recheck.ts";
 import { startReaderRecheck } from "../auth/reader-recheck.ts";
 import { Webhooks } from "./webhooks.ts";
 import type { Restreamer } from "../restream/restreamer.ts";
+import { isRungPath } from "../core/rungs.ts";
 
 /** How often the live-state poller asks MediaMTX for its paths (ms). */
 const POLL_MS = 2000;
@@ -83,7 +84,8 @@ export function startOps(
 
   const viewers = deps.viewers;
   sources.streams = () =>
-    deps.live.latest?.paths.map((p) => ({
+    // A quality ladder's rung paths are part of their stream, not streams of their own (src/ladder/).
+    deps.live.latest?.paths.filter((p) => !isRungPath(p.name)).map((p) => ({
       path: p.name,
       ready: p.online,
       readers: p.readers.length,

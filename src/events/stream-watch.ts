@@ -11,6 +11,7 @@ import { getStream } from "../store/streams.ts";
 import { downloadLink, splitSpan } from "../recordings/range.ts";
 import type { AppDeps } from "../http/context.ts";
 import type { Webhooks } from "./webhooks.ts";
+import { isRungPath } from "../core/rungs.ts";
 
 export interface StreamWatchOptions {
   intervalMs?: number;
@@ -48,7 +49,8 @@ export class StreamWatch {
     if (this.#stopped) return;
     const paths = snap.paths;
     const now = new Date();
-    const ready = new Set(paths.filter((p) => p.online).map((p) => p.name));
+    // A quality ladder's rung paths come and go with their stream: no events of their own.
+    const ready = new Set(paths.filter((p) => p.online && !isRungPath(p.name)).map((p) => p.name));
     for (const name of ready) {
       if (this.#live.has(name)) continue;
       this.#live.set(name, { since: now });

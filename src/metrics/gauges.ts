@@ -9,6 +9,8 @@ export interface MetricSources {
   activeSessions?: () => Promise<number>;
   streams?: () => { path: string; ready: boolean; readers: number; viewers: number }[] | undefined;
   mediamtx?: () => { up: boolean; restarts: number };
+  /** Quality ladders running now: encoder speed (x real time), whether it cannot keep up, restarts. */
+  ladders?: () => { path: string; speed: number | null; slow: boolean; restarts: number }[];
   disk?: () => Promise<
     { paths: Record<string, number>; fs: { sizeBytes: number; freeBytes: number } | null }
   >;
@@ -24,6 +26,28 @@ export function createGauges(sources: MetricSources, reg = new client.Registry()
     registers: [reg],
     async collect() {
       if (sources.activeSessions) this.set(await sources.activeSessions());
+    },
+  });
+
+  new client.Gauge({
+    name: "livegate_ladder_encoder_speed",
+    help: "Encoder speed of each running quality ladder, x real time (below 1: it cannot keep up)",
+    labelNames: ["path"] as const,
+    registers: [reg],
+    collect() {
+      this.reset();
+      for (const l of sources.ladders?.() ?? []) if (l.speed !== null) this.set({ path: l.path }, l.speed);
+    },
+  });
+
+  new client.Gauge({
+    name: "livegate_ladder_restarts",
+    help: "Restarts of each running quality ladder's ffmpeg since it started",
+    labelNames: ["path"] as const,
+    registers: [reg],
+    collect() {
+      this.reset();
+      for (const l of sources.ladders?.() ?? []) this.set({ path: l.path }, l.restarts);
     },
   });
 

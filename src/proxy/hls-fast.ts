@@ -8,6 +8,7 @@
 // (HlsProxy adds the security headers to everything it answers).
 import { parse as parseCookies } from "hono/utils/cookie";
 import { NAME_RE } from "../core/names.ts";
+import { rungParent } from "../core/rungs.ts";
 import { FILE_RE, type HlsProxy, upstreamQuery } from "./hls.ts";
 import { findPass } from "./hls-pass.ts";
 import { SESSION_COOKIE, SHARE_COOKIE, SHARE_QUERY } from "../http/session.ts";
@@ -40,7 +41,8 @@ export function queryParams(query: string): Map<string, string> | null {
   return out;
 }
 
-const URL_RE = /^https?:\/\/[^/?#]+\/hls\/([^/?#]+)\/([^/?#]+)(\?[^#]*)?$/;
+// The path may be a quality ladder's rung (<stream>/<H>p, core/rungs.ts).
+const URL_RE = /^https?:\/\/[^/?#]+\/hls\/([^/?#]+(?:\/[0-9]{2,4}p)?)\/([^/?#]+)(\?[^#]*)?$/;
 const ROUTE = "/hls/:path/:file";
 
 /** `next` behind the HLS hot path. */
@@ -62,8 +64,11 @@ export function withHlsFastPath(
     const t0 = performance.now();
     const url = req.url;
     const m = URL_RE.exec(url);
-    if (!m || !NAME_RE.test(m[1]) || !FILE_RE.test(m[2]) || req.headers.has("range")) return next(req, info);
+    if (!m || !FILE_RE.test(m[2]) || req.headers.has("range")) return next(req, info);
     const [, path, file, query] = m;
+    // A stream's multivariant playlist (asked for once per player) may be a quality ladder's (src/ladder/).
+    const parent = NAME_RE.test(path) ? (file === "index.m3u8" ? null : path) : rungParent(path);
+    if (parent === null) return next(req, info);
     const cookie = req.headers.get("cookie") ?? "";
     if (cookie.includes("%") || cookie.includes('"')) return next(req, info);
     const params = query ? queryParams(query) : NO_PARAMS;
@@ -80,7 +85,7 @@ export function withHlsFastPath(
     if (!pass) return next(req, info);
     const qs = upstreamQuery((k) => params.get(k));
     if (typeof qs !== "string") return next(req, info);
-    tracker.seen(path, pass.viewer);
+    tracker.seen(parent, pass.viewer);
     const kept = hls.kept(path, file, qs);
     if (kept) return finish(kept, t0);
     // No abort signal: a viewer leaving only drops its answer (the shared request goes on for the others),

@@ -242,6 +242,7 @@ export async function deleteStream(db: Store, path: string, audit?: AuditInput):
     for await (const s of kv.list({ prefix: ["shares", path] })) op.delete(s.key);
     // Who may clip it (store/clips.ts): a stream created later under this path starts from the default.
     op.delete(["clip_settings", path]);
+    op.delete(["ladder", path]); // its quality-ladder settings (store/ladder.ts)
     const res = await withAudit(op, audit).commit();
     if (res.ok) {
       db.changes.emit({ kind: "stream", path, op: "delete" });

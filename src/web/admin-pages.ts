@@ -19,7 +19,8 @@ function page(title: string, me: User, csrf: string, body: ReturnType<typeof htm
   return layout(
     title,
     html`${body}<script type="module" src="/static/admin.js"></script>
-<script type="module" src="/static/thumbs.js"></script>`,
+<script type="module" src="/static/thumbs.js"></script>
+<script type="module" src="/static/ladder-admin.js"></script>`,
     { user: me.name, csrf, bodyData: `data-csrf="${csrf}"` },
   );
 }
