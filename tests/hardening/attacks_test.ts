@@ -42,6 +42,7 @@ function stateChangingRoutes(app: { routes: { method: string; path: string }[] }
   for (const r of app.routes) {
     if (!["POST", "PUT", "PATCH", "DELETE"].includes(r.method)) continue;
     if (r.path.startsWith("/internal/mediamtx/auth/")) continue; // MediaMTX's hook: per-start secret instead
+    if (r.path.startsWith("/internal/edge/replica-auth/")) continue; // a replica's hook: secret path, no cookies
     const path = r.path
       .replace(/:name\b/g, "mallory")
       .replace(/:path\b/g, "live")
