@@ -7,6 +7,7 @@ import { hookRoutes } from "../http/mediamtx-hook.ts";
 import { hlsRoutes } from "../proxy/hls.ts";
 import { adminApiRoutes } from "../api/admin.ts";
 import { streamApiRoutes } from "../api/streams.ts";
+import { sourceRoutes } from "../sources/routes.ts";
 import { httpMetrics } from "../metrics/http-mw.ts";
 import { metricsRoutes } from "../api/metrics-route.ts";
 import { recordingRoutes } from "../recordings/routes.ts";
@@ -61,9 +62,10 @@ export function createApp(deps: Services, assets: Map<string, Asset>) {
   app.route("/", hlsRoutes(deps, deps.hls));
   app.route("/", recordingRoutes(deps));
   app.route("/", adminApiRoutes(deps));
+  app.route("/", sourceRoutes(deps, deps.sources)); // before the streams API: source fields of its PATCH
   app.route("/", streamApiRoutes(deps));
   app.route("/", webrtcRoutes(deps));
-  app.route("/", mediaRoutes(deps));
+  app.route("/", mediaRoutes(deps)); // (an on-demand source is woken first: sourceRoutes)
   app.route("/", goLiveRoutes(deps));
   app.route("/", webRoutes(deps, assets));
 

@@ -139,11 +139,15 @@ export async function serve(cfg: Config, rawLog: (s: string) => void = console.l
       bin,
       configFile: mtxConfig,
       env: mediamtxEnv(cfg, secrets),
-      log,
+      log: (line) => {
+        log(line);
+        deps.sources.observe(line); // a pulled source's errors (src/sources/manager.ts)
+      },
       pidFile: pidFilePath(cfg.dataDir),
       ready: () =>
         waitMediamtxReady(deps.mtx, 30_000, () => supervisor?.state === "restarting")
-          .then(() => applyRecordPaths(cfg, deps.mtx)),
+          .then(() => applyRecordPaths(cfg, deps.mtx))
+          .then(async () => void await deps.sources.applyAll()),
     });
     try {
       supervisor.start();
@@ -161,6 +165,10 @@ export async function serve(cfg: Config, rawLog: (s: string) => void = console.l
     );
   }
 
+  if (!cfg.mediamtx.manage) {
+    // A MediaMTX run separately gets the sources now (after its restarts: `livegate` is restarted too).
+    await deps.sources.applyAll().catch((e) => log(`[livegate] cannot apply pulled sources: ${e.message}`));
+  }
   const ops = startOps(deps, supervisor, log);
   let stopping: Promise<void> | undefined;
   const stop = () =>

@@ -20,6 +20,8 @@ import type { Store } from "../store/kv.ts";
 import type { AppDeps } from "../http/context.ts";
 import { HlsProxy } from "../proxy/hls.ts";
 import { followChanges } from "./invalidation.ts";
+import { SourceManager } from "../sources/manager.ts";
+import { loadSecretBox } from "../sources/key.ts";
 
 export interface ServiceInputs {
   store: Store;
@@ -36,6 +38,8 @@ export interface ServiceInputs {
 export interface Services extends AppDeps {
   /** The app's one HLS proxy (shared upstream fetches and kept media files). */
   hls: HlsProxy;
+  /** Pulled sources (src/sources/): stored, applied to MediaMTX, their state. */
+  sources: SourceManager;
   /** Stops following the store's changes. */
   close(): void;
 }
@@ -63,10 +67,23 @@ export function createServices(inputs: ServiceInputs): Services {
     readers: new ReaderLedger(),
     mtxState: inputs.mtxState ?? (() => "external"),
   };
-  const close = followChanges(deps);
+  const unfollow = followChanges(deps);
+  const sources = new SourceManager({
+    ...deps,
+    box: () => loadSecretBox(cfg.dataDir, Deno.env.get("LIVEGATE_SECRET_KEY")),
+  });
+  // A deleted stream's source goes with it (its MediaMTX path configuration too).
+  const unfollowSources = store.changes.subscribe((c) => {
+    if (c.kind === "stream" && c.op === "delete") sources.forget(c.path).catch(() => {});
+  });
+  const close = () => {
+    unfollow();
+    unfollowSources();
+  };
   return {
     ...deps,
     hls: new HlsProxy(deps),
+    sources,
     close,
   };
 }
