@@ -13,6 +13,7 @@ const result = await esbuild.build({
     join(root, "static", "admin.ts"),
     join(root, "static", "recording.ts"),
     join(root, "static", "sources.ts"),
+    join(root, "static", "embed.ts"),
   ],
   bundle: true,
   minify: true,
@@ -23,6 +24,7 @@ const result = await esbuild.build({
   logLevel: "warning",
 });
 await Deno.copyFile(join(root, "static", "app.css"), join(out, "app.css"));
+await Deno.copyFile(join(root, "static", "embed.css"), join(out, "embed.css"));
 await esbuild.stop();
 if (result.errors.length) Deno.exit(1);
 const size = (await Deno.stat(join(out, "player.js"))).size;

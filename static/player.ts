@@ -36,8 +36,13 @@ const noteEl = document.getElementById("note");
 const path = document.body.dataset.path ?? "live";
 const csrf = document.body.dataset.csrf ??
   (document.querySelector("input[name=csrf]") as HTMLInputElement | null)?.value ?? "";
-const forced = new URLSearchParams(location.search).get("mode");
-const src = `/hls/${encodeURIComponent(path)}/index.m3u8`;
+/** A share link's token in an embedded player (third-party frames send no cookies): sent in the URLs. */
+const shareQuery = document.body.dataset.share
+  ? `?share=${encodeURIComponent(document.body.dataset.share)}`
+  : "";
+const src = `/hls/${encodeURIComponent(path)}/index.m3u8${shareQuery}`;
+// (An embed with a share link plays LL-HLS: WHEP would need the token on every signalling request.)
+const forced = new URLSearchParams(location.search).get("mode") ?? (shareQuery ? "hls" : null);
 
 /** Connected WebRTC that receives no RTP packet for this long (ms) was ended by MediaMTX. */
 const RTC_DEAD_MS = 2000;
@@ -118,7 +123,7 @@ if (new URLSearchParams(location.search).has("share")) {
 /** Asks livegate what the stream carries and whether it is live; "login" when the session expired (401). */
 async function probe(): Promise<Probe> {
   try {
-    const res = await fetch(`/api/streams/${encodeURIComponent(path)}/media`, {
+    const res = await fetch(`/api/streams/${encodeURIComponent(path)}/media${shareQuery}`, {
       cache: "no-store",
       credentials: "same-origin",
     });

@@ -8,6 +8,7 @@ import { hlsRoutes } from "../proxy/hls.ts";
 import { adminApiRoutes } from "../api/admin.ts";
 import { streamApiRoutes } from "../api/streams.ts";
 import { sourceRoutes } from "../sources/routes.ts";
+import { embedRoutes } from "../web/embed-routes.ts";
 import { httpMetrics } from "../metrics/http-mw.ts";
 import { metricsRoutes } from "../api/metrics-route.ts";
 import { recordingRoutes } from "../recordings/routes.ts";
@@ -30,10 +31,13 @@ export function createApp(deps: Services, assets: Map<string, Asset>) {
   app.use("*", httpMetrics(deps.metrics));
   app.use("*", async (c, next) => {
     await next();
-    for (const [k, v] of SECURITY_HEADERS) c.header(k, v);
+    // A page that set its own CSP (the embeddable player: frame-ancestors of its allowed origins) keeps it,
+    // and gets no X-Frame-Options, which would forbid what its frame-ancestors allow.
+    const ownCsp = c.res.headers.has("content-security-policy");
+    for (const [k, v] of SECURITY_HEADERS) if (!(ownCsp && k === "X-Frame-Options")) c.header(k, v);
     const type = c.res.headers.get("content-type") ?? "";
     if (type.startsWith("text/html")) {
-      c.header("Content-Security-Policy", CSP);
+      if (!ownCsp) c.header("Content-Security-Policy", CSP);
       c.header("Cache-Control", "no-store");
     } else if (type.startsWith("application/json") && !c.res.headers.has("cache-control")) {
       // JSON answers are per user and some carry a secret shown once (a new stream key, share link or
@@ -63,6 +67,7 @@ export function createApp(deps: Services, assets: Map<string, Asset>) {
   app.route("/", recordingRoutes(deps));
   app.route("/", adminApiRoutes(deps));
   app.route("/", sourceRoutes(deps, deps.sources)); // before the streams API: source fields of its PATCH
+  app.route("/", embedRoutes(deps)); // /embed, /oembed; before the streams API: embedOrigins of its PATCH
   app.route("/", streamApiRoutes(deps));
   app.route("/", webrtcRoutes(deps));
   app.route("/", mediaRoutes(deps)); // (an on-demand source is woken first: sourceRoutes)

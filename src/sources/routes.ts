@@ -11,6 +11,7 @@ import type { Context, Next } from "hono";
 import { HttpError } from "../core/errors.ts";
 import { NAME_RE } from "../core/names.ts";
 import { apiGuard, auditOf, jsonBody } from "../api/common.ts";
+import { hasOtherFields, mergeAnswer, rebody } from "../api/patch-extension.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 import { refuse } from "../http/refusal.ts";
 import { getSource } from "../store/sources.ts";
@@ -19,24 +20,6 @@ import type { SourceManager } from "./manager.ts";
 
 /** Body fields this feature owns. */
 export const SOURCE_FIELDS = ["source", "sourceOnDemand"] as const;
-
-/** Replaces the body the next handler reads (the first read consumed it). */
-function rebody(c: Context<Env>, body: Record<string, unknown>): void {
-  c.req.raw = new Request(c.req.raw.url, {
-    method: c.req.raw.method,
-    headers: c.req.raw.headers,
-    body: JSON.stringify(body),
-  });
-}
-
-/** Adds `extra` to the JSON object the next handler answered (when it answered 2xx JSON). */
-async function mergeAnswer(c: Context<Env>, extra: Record<string, unknown>): Promise<void> {
-  const res = c.res;
-  if (!res.ok || !(res.headers.get("content-type") ?? "").startsWith("application/json")) return;
-  const body = await res.clone().json().catch(() => null);
-  if (!body || typeof body !== "object" || Array.isArray(body)) return;
-  c.res = new Response(JSON.stringify({ ...body, ...extra }), { status: res.status, headers: res.headers });
-}
 
 export function sourceRoutes(deps: Pick<AppDeps, "access" | "store">, sources: SourceManager) {
   const app = new Hono<Env>();
@@ -78,7 +61,7 @@ export function sourceRoutes(deps: Pick<AppDeps, "access" | "store">, sources: S
     const extra = { source: r.source, sourceApplied: r.applied };
     const rest = { ...b };
     for (const f of SOURCE_FIELDS) delete rest[f];
-    if (Object.keys(rest).some((k) => k !== "version")) {
+    if (hasOtherFields(b, SOURCE_FIELDS)) {
       rebody(c, rest);
       await next();
       await mergeAnswer(c, extra);
