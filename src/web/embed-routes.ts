@@ -25,8 +25,8 @@ import { embedCsp, embedPage, embedRefusalPage, embedSnippet } from "./embed-pag
 
 export const EMBED_FIELDS = ["embedOrigins"] as const;
 
-/** oEmbed answers' default and largest frame (px). */
-const DEFAULT_W = 640, DEFAULT_H = 360, MAX_W = 3840;
+/** oEmbed answers' default width (16:9) and largest frame (px). */
+const DEFAULT_W = 640, MAX_W = 3840;
 
 export function embedRoutes(deps: AppDeps) {
   const app = new Hono<Env>();
