@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import { kickLostPublishes, userPublishPaths } from "./lost-publish.ts";
 import { randomToken } from "../core/crypto.ts";
 import { HttpError } from "../core/errors.ts";
+import { NAME_RE } from "../core/names.ts";
 import {
   addUser,
   deleteUser,
@@ -129,6 +130,8 @@ export function adminApiRoutes(deps: AppDeps) {
     async (c) => {
       const name = c.req.param("name") ?? "";
       if (name === c.get("user")!.name) throw new HttpError(400, "you cannot delete yourself");
+      // A name no user can have has no user (and would be too long a KV key to look up).
+      if (!NAME_RE.test(name)) throw new HttpError(404, "no such user");
       const paths = await userPublishPaths(kv, name);
       await deleteUser(kv, name, auditOf(c, "user.delete", name));
       return c.json({ ok: true, kicked: await kickLostPublishes(deps, name, paths) });

@@ -22,6 +22,7 @@ import { HlsProxy } from "../proxy/hls.ts";
 import { followChanges } from "./invalidation.ts";
 import { SourceManager } from "../sources/manager.ts";
 import { loadSecretBox } from "../sources/key.ts";
+import type { SecretBox } from "../core/secret-box.ts";
 
 export interface ServiceInputs {
   store: Store;
@@ -33,6 +34,8 @@ export interface ServiceInputs {
   mtx?: MtxClient;
   /** The supervisor's view of MediaMTX (default: "external"). */
   mtxState?: () => MtxState | "external";
+  /** The key sealing source credentials (default: LIVEGATE_SECRET_KEY or <data dir>/secret.key). */
+  secretBox?: () => Promise<SecretBox>;
 }
 
 export interface Services extends AppDeps {
@@ -70,7 +73,7 @@ export function createServices(inputs: ServiceInputs): Services {
   const unfollow = followChanges(deps);
   const sources = new SourceManager({
     ...deps,
-    box: () => loadSecretBox(cfg.dataDir, Deno.env.get("LIVEGATE_SECRET_KEY")),
+    box: inputs.secretBox ?? (() => loadSecretBox(cfg.dataDir, Deno.env.get("LIVEGATE_SECRET_KEY"))),
   });
   // A deleted stream's source goes with it (its MediaMTX path configuration too).
   const unfollowSources = store.changes.subscribe((c) => {

@@ -24,6 +24,11 @@ const FIELDS = [
   "label",
   "start",
   "end",
+  "source",
+  "sourceOnDemand",
+  "embedOrigins",
+  "url",
+  "format",
 ];
 
 Deno.test("hardening: fuzzed JSON API, admin pages and WHEP/WHIP bodies -> no 5xx", async () => {
