@@ -1,7 +1,8 @@
 // The dashboard's Source card (src/web/admin-pages.ts): shows the stream's pulled source (masked URL, on
 // demand or always on) and its state from GET /api/streams/<path>/source every 3 s, and sends changes with
 // PATCH /api/streams/<path> (CSRF header). An empty URL field keeps the stored URL (its credentials are never
-// sent back to the page), so "on demand" can be switched without typing the password again.
+// sent back to the page), so "on demand" can be switched without typing the password again. Also fills the
+// Embed card (the iframe snippet and the allowed origins) from GET /api/streams/<path>.
 const card = document.getElementById("source");
 const csrf = document.body.dataset.csrf ?? "";
 
@@ -79,4 +80,11 @@ if (card) {
   });
   refresh();
   setInterval(refresh, 3000);
+  // The Embed card: the snippet to copy and the allowed origins, from the stream's API answer.
+  fetch(api, { credentials: "same-origin" }).then((r) => r.ok ? r.json() : null).then((b) => {
+    const snippet = document.getElementById("embed-snippet");
+    const origins = document.getElementById("embed-origins") as HTMLInputElement | null;
+    if (snippet && typeof b?.embed === "string") snippet.textContent = b.embed;
+    if (origins && Array.isArray(b?.embedOrigins)) origins.value = b.embedOrigins.join(", ");
+  }, () => {});
 }

@@ -219,6 +219,18 @@ export function streamAdminPage(opts: {
         <script type="module" src="/static/sources.js"></script>
       </section>
       <section class="card">
+        <h1>Embed</h1>
+        <p
+          class="muted">The player alone for an &lt;iframe&gt; on another site (<a href="/embed/${s
+            .path}">/embed/${s.path}</a>). Copy:</p>
+        <pre><code id="embed-snippet">…</code></pre>
+        <form data-api="${api}" data-method="PATCH" class="grid-form">
+          <label>Sites that may embed it <input name="embedOrigins" data-type="list" id="embed-origins" placeholder="https://blog.example.com (empty: livegate only)"></label>
+          <button type="submit">Save</button>
+          <p class="msg" role="status"></p>
+        </form>
+      </section>
+      <section class="card">
         <h1>Live</h1>
         <div id="live" data-path="${s.path}" data-admin="${admin ? "1" : ""}">
           <p class="muted">Loading…</p>

@@ -66,6 +66,11 @@ Deno.test("embed: CSP frame-ancestors per stream, no X-Frame-Options; /watch sta
       /frame-ancestors 'self' http:\/\/localhost:8080 https:\/\/blog\.example\.com;/,
     );
     await res.body?.cancel();
+    const { j } = await logged(t);
+    const dash = await (await j.req("/admin/streams/cam")).text();
+    assert.match(dash, /id="source-form"/, "the dashboard's Source card");
+    assert.match(dash, /id="embed-snippet"/, "the dashboard's Embed card");
+    assert.match(dash, /src="\/static\/sources.js"/);
     const watch = await anon.req("/watch/cam");
     assert.equal(watch.headers.get("x-frame-options"), "DENY");
     assert.match(watch.headers.get("content-security-policy") ?? "", /frame-ancestors 'none'/);
