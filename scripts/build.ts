@@ -25,6 +25,7 @@ const result = await esbuild.build({
 });
 await Deno.copyFile(join(root, "static", "app.css"), join(out, "app.css"));
 await Deno.copyFile(join(root, "static", "embed.css"), join(out, "embed.css"));
+await Deno.copyFile(join(root, "static", "controls.css"), join(out, "controls.css"));
 await esbuild.stop();
 if (result.errors.length) Deno.exit(1);
 const size = (await Deno.stat(join(out, "player.js"))).size;

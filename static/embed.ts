@@ -1,6 +1,6 @@
 // The embeddable player's own behaviour (src/web/embed-page.ts), next to static/player.js: the picture
 // starts muted (browsers allow muted autoplay only), so the Unmute button shows while it is muted and goes
-// away once sound is on; "M" toggles the sound.
+// away once sound is on (M toggles the sound: static/controls.ts).
 const video = document.getElementById("video") as HTMLVideoElement | null;
 const unmute = document.getElementById("unmute");
 
@@ -11,9 +11,6 @@ if (video && unmute) {
   unmute.addEventListener("click", () => {
     video.muted = false;
     sync();
-  });
-  document.addEventListener("keydown", (e) => {
-    if (e.key === "m" || e.key === "M") video.muted = !video.muted;
   });
   sync();
 }

@@ -6,6 +6,7 @@
 // new session as soon as the stream is back after the publisher restarted. Retries after failures wait
 // longer each time (0.5, 1, 2 … 15 s). ?mode=hls or ?mode=webrtc forces one.
 import type { MediaInfo } from "../src/webrtc/media.ts"; // the answer of /api/streams/<path>/media
+import "./controls.ts"; // media-chrome controls around #video, mounted before playback starts
 import Hls, { type ErrorData } from "hls.js";
 import { LL_HLS_CONFIG, RELAX_AFTER_MS, relaxLatencyAfterStalls } from "./hls-config.ts";
 import { HttpError, type RtcSession, rtcStats, startWhep } from "./whep.ts";

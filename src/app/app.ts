@@ -31,10 +31,12 @@ export function createApp(deps: Services, assets: Map<string, Asset>) {
   app.use("*", httpMetrics(deps.metrics));
   app.use("*", async (c, next) => {
     await next();
-    // A page that set its own CSP (the embeddable player: frame-ancestors of its allowed origins) keeps it,
-    // and gets no X-Frame-Options, which would forbid what its frame-ancestors allow.
-    const ownCsp = c.res.headers.has("content-security-policy");
-    for (const [k, v] of SECURITY_HEADERS) if (!(ownCsp && k === "X-Frame-Options")) c.header(k, v);
+    // A page that set its own CSP keeps it (the player pages: src/web/embed-page.ts playerCsp); one that
+    // may be framed (the embed: frame-ancestors of its allowed origins) gets no X-Frame-Options, which
+    // would forbid what its frame-ancestors allow.
+    const ownCsp = c.res.headers.get("content-security-policy");
+    const framable = !!ownCsp && !/frame-ancestors 'none'/.test(ownCsp);
+    for (const [k, v] of SECURITY_HEADERS) if (!(framable && k === "X-Frame-Options")) c.header(k, v);
     const type = c.res.headers.get("content-type") ?? "";
     if (type.startsWith("text/html")) {
       if (!ownCsp) c.header("Content-Security-Policy", CSP);

@@ -6,9 +6,20 @@
 import { html, raw } from "hono/html";
 import { CSP } from "../http/security-headers.ts";
 
-/** The CSP of an embed page: livegate itself and `origins` may frame it (CSP3 frame-ancestors). */
+/**
+ * The CSP of a page with the player (watch, embed): the app's, with inline styles allowed (media-chrome's
+ * controls style their shadow DOM with <style> elements; scripts stay 'self' only) and, for an embed
+ * (`origins` given), livegate itself and `origins` as frame-ancestors (CSP3); null: no framing at all.
+ */
+export function playerCsp(origins: string[] | null): string {
+  const csp = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'");
+  if (origins === null) return csp;
+  return csp.replace("frame-ancestors 'none'", `frame-ancestors ${["'self'", ...origins].join(" ")}`);
+}
+
+/** The CSP of an embed page: livegate itself and `origins` may frame it. */
 export function embedCsp(origins: string[]): string {
-  return CSP.replace("frame-ancestors 'none'", `frame-ancestors ${["'self'", ...origins].join(" ")}`);
+  return playerCsp(origins);
 }
 
 /** The iframe snippet for `path` on livegate at `base` (https://host). */

@@ -6,6 +6,7 @@ import { NAME_RE } from "../core/names.ts";
 import { liveList } from "../api/live-list.ts";
 import { loginRedirect, SHARE_COOKIE, SHARE_QUERY } from "../http/session.ts";
 import { errorPage, playerPage } from "./pages.ts";
+import { playerCsp } from "./embed-page.ts";
 import { homePage } from "./home-page.ts";
 import { adminPageRoutes } from "./admin-routes.ts";
 import type { Asset } from "./assets.ts";
@@ -61,6 +62,7 @@ export function webRoutes(deps: AppDeps, assets: Map<string, Asset>) {
       });
     }
     const user = c.get("user");
+    c.header("Content-Security-Policy", playerCsp(null)); // media-chrome's controls need inline styles
     return c.html(
       playerPage({
         path,

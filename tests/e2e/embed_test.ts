@@ -61,7 +61,9 @@ Deno.test({
       await t.step("an allowed site: the embedded player plays, muted, with Unmute", async () => {
         const page = await browser.newPage();
         const errors: string[] = [];
+        const messages: string[] = [];
         page.on("pageerror", (e) => errors.push(String(e)));
+        page.on("console", (m) => messages.push(m.text()));
         await page.goto(allowed.url);
         const frame = await waitFor(
           "player frame",
@@ -83,6 +85,37 @@ Deno.test({
         assert.equal(v.w, 640);
         assert.equal(await frame.isVisible("#unmute"), true);
         assert.equal(await frame.locator("header").count(), 0, "no page header in the embed");
+        // media-chrome controls around the player: play/pause by button and key, mute by key, the
+        // latency indicator and the viewer count in its bar, styles not refused by the CSP.
+        assert.equal(await frame.locator("media-controller media-play-button").count(), 1);
+        for (
+          const sel of [
+            "media-mute-button",
+            "media-volume-range",
+            "media-pip-button",
+            "media-fullscreen-button",
+          ]
+        ) {
+          assert.equal(await frame.locator(`media-control-bar ${sel}`).count(), 1, sel);
+        }
+        assert.match(await frame.textContent("media-control-bar #latency") ?? "", /latency \d/);
+        await waitFor(
+          "viewer count",
+          async () => /[1-9]\d* watching/.test(await frame.textContent("#viewer-count") ?? "") || undefined,
+        );
+        const paused = () =>
+          frame.evaluate(() => (document.getElementById("video") as HTMLVideoElement).paused);
+        await frame.click("media-play-button");
+        await waitFor("paused by the button", async () => (await paused()) || undefined, 5000);
+        await frame.locator("body").press("k");
+        await waitFor("playing by K", async () => !(await paused()) || undefined, 5000);
+        await page.waitForTimeout(4000);
+        assert.equal(
+          await frame.isEnabled("#back-to-live"),
+          false,
+          "at the live edge: nothing to go back to",
+        );
+        assert.ok(!messages.some((m) => /Content Security Policy/.test(m)), messages.join("\n"));
         await frame.click("#unmute");
         assert.equal(
           await frame.evaluate(() => (document.getElementById("video") as HTMLVideoElement).muted),
