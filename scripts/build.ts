@@ -14,6 +14,7 @@ const result = await esbuild.build({
     join(root, "static", "recording.ts"),
     join(root, "static", "sources.ts"),
     join(root, "static", "embed.ts"),
+    join(root, "static", "controls.ts"),
   ],
   bundle: true,
   minify: true,

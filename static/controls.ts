@@ -2,9 +2,10 @@
 // media-chrome): play/pause, mute and volume, picture-in-picture, fullscreen, plus livegate's own latency
 // indicator (the page's #latency, kept current by player.ts), a "back to live" button (LL-HLS: jumps to
 // the live edge; WebRTC is always live) and the viewer count (GET /api/live, every 10 s). Keyboard: Space
-// or K play/pause, M mute, F fullscreen, P picture-in-picture, L back to live, ↑/↓ volume. It wraps the
-// page's <video id="video"> in a <media-controller> before playback starts (imported first by player.ts);
-// player.ts itself knows nothing of it.
+// or K play/pause, M mute, F fullscreen, P picture-in-picture, L back to live, ↑/↓ volume. player.ts
+// loads it (its own bundle) after starting playback, so it stays off the first frame's path; it wraps the
+// page's <video id="video"> in a <media-controller> (moved within one task: playback goes on, HTML
+// "media element removed from a document" pauses only what is still out of the document at a stable state).
 import "media-chrome";
 
 /** Behind the live edge by more than this (s), "back to live" is offered (LL-HLS). */

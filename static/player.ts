@@ -6,10 +6,9 @@
 // new session as soon as the stream is back after the publisher restarted. Retries after failures wait
 // longer each time (0.5, 1, 2 … 15 s). ?mode=hls or ?mode=webrtc forces one.
 import type { MediaInfo } from "../src/webrtc/media.ts"; // the answer of /api/streams/<path>/media
-import "./controls.ts"; // media-chrome controls around #video, mounted before playback starts
 import Hls, { type ErrorData } from "hls.js";
 import { LL_HLS_CONFIG, RELAX_AFTER_MS, relaxLatencyAfterStalls } from "./hls-config.ts";
-import { HttpError, type RtcSession, rtcStats, startWhep } from "./whep.ts";
+import { HttpError, prewarmWhep, type RtcSession, rtcStats, startWhep } from "./whep.ts";
 import { codecLabel, hlsCanDecode, playable, type PlayerMessage, webrtcCanDecode } from "./codecs.ts";
 import { FrameWatch, retryDelay } from "./frames.ts";
 
@@ -44,6 +43,22 @@ const shareQuery = document.body.dataset.share
 const src = `/hls/${encodeURIComponent(path)}/index.m3u8${shareQuery}`;
 // (An embed with a share link plays LL-HLS: WHEP would need the token on every signalling request.)
 const forced = new URLSearchParams(location.search).get("mode") ?? (shareQuery ? "hls" : null);
+// WebRTC starts before the page's other work (time to first frame): its offer and ICE gathering always
+// (unless forced to LL-HLS), and the offer itself when WebRTC is wanted for sure (?mode=webrtc, or this
+// browser watched this stream over WebRTC last time).
+const LAST_MODE = `livegate.mode.${path}`;
+/** localStorage, null where the browser refuses it (storage blocked, sandboxed frames). */
+const store = (() => {
+  try {
+    return globalThis.localStorage ?? null;
+  } catch {
+    return null;
+  }
+})();
+if (forced !== "hls") {
+  const sure = forced === "webrtc" || (!forced && store?.getItem(LAST_MODE) === "webrtc");
+  prewarmWhep(sure ? { path, csrf } : undefined);
+}
 
 /** Connected WebRTC that receives no RTP packet for this long (ms) was ended by MediaMTX. */
 const RTC_DEAD_MS = 2000;
@@ -522,6 +537,7 @@ function denied(message: string) {
 
 /** Shows LIVE (and the sound-only message, if any) once the session shows progress. */
 function setLive() {
+  if (!forced) store?.setItem(LAST_MODE, state.mode === "webrtc" ? "webrtc" : "hls");
   const m = session?.liveMessage;
   setStatus("live", m?.text ?? "", m?.detail ?? "");
 }
@@ -613,3 +629,7 @@ setInterval(() => {
 }, 500);
 
 run();
+// The controls (media-chrome, static/controls.ts) load after playback started: not on the first frame's path.
+document.head.append(
+  Object.assign(document.createElement("script"), { type: "module", src: "/static/controls.js" }),
+);

@@ -50,21 +50,62 @@ export function waitConnected(pc: RTCPeerConnection, ms: number): Promise<void> 
   });
 }
 
-/** Sends the offer (with the gathered candidates) and applies the answer. */
-export async function negotiate(
-  pc: RTCPeerConnection,
-  kind: "whep" | "whip",
-  path: string,
-  csrf: string,
-): Promise<RtcSession> {
-  await pc.setLocalDescription(await pc.createOffer());
-  await waitGathering(pc, 2000);
-  const res = await fetch(`/${kind}/${encodeURIComponent(path)}`, {
+/**
+ * Resolves when ICE gathering is complete, or `afterFirstMs` after the first candidate (host candidates
+ * come first and are what a viewer reaching MediaMTX directly needs; "complete" can take far longer), or
+ * after `maxMs`.
+ */
+function gatheredEnough(pc: RTCPeerConnection, afterFirstMs: number, maxMs: number): Promise<void> {
+  if (pc.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(done, maxMs);
+    let first: ReturnType<typeof setTimeout> | undefined;
+    function done() {
+      clearTimeout(t);
+      clearTimeout(first);
+      pc.removeEventListener("icegatheringstatechange", check);
+      pc.removeEventListener("icecandidate", onCandidate);
+      resolve();
+    }
+    function check() {
+      if (pc.iceGatheringState === "complete") done();
+    }
+    function onCandidate(e: RTCPeerConnectionIceEvent) {
+      if (e.candidate && first === undefined) first = setTimeout(done, afterFirstMs);
+    }
+    pc.addEventListener("icegatheringstatechange", check);
+    pc.addEventListener("icecandidate", onCandidate);
+  });
+}
+
+/** POSTs the offer to livegate (the request, whatever its answer). */
+function postOffer(pc: RTCPeerConnection, kind: "whep" | "whip", path: string, csrf: string) {
+  return fetch(`/${kind}/${encodeURIComponent(path)}`, {
     method: "POST",
     credentials: "same-origin",
     headers: { "content-type": "application/sdp", "x-csrf-token": csrf },
     body: pc.localDescription!.sdp,
   });
+}
+
+/**
+ * Sends the offer (with the gathered candidates) and applies the answer. `sent`: the answer to an offer
+ * already posted (prewarmWhep).
+ */
+export async function negotiate(
+  pc: RTCPeerConnection,
+  kind: "whep" | "whip",
+  path: string,
+  csrf: string,
+  sent?: Response,
+): Promise<RtcSession> {
+  let res = sent;
+  if (!res) {
+    // A prewarmed connection (prewarmWhep) has its offer set already.
+    if (!pc.localDescription) await pc.setLocalDescription(await pc.createOffer());
+    await waitGathering(pc, 2000);
+    res = await postOffer(pc, kind, path, csrf);
+  }
   if (res.status !== 201) {
     let msg = `HTTP ${res.status}`;
     try {
@@ -90,6 +131,75 @@ export async function negotiate(
   };
 }
 
+/** A receive-only peer connection for WHEP (one video, one audio transceiver). */
+function whepPc(): RTCPeerConnection {
+  const pc = new RTCPeerConnection();
+  pc.addTransceiver("video", { direction: "recvonly" });
+  pc.addTransceiver("audio", { direction: "recvonly" });
+  return pc;
+}
+
+/** Unused prewarmed connections are closed (and a session they started ended) after this long (ms). */
+const WARM_MS = 8000;
+interface Warm {
+  pc: RTCPeerConnection;
+  ready: Promise<unknown>;
+  /** The answer to the offer posted ahead (`send`), for that path. */
+  sent?: { path: string; res: Promise<Response> };
+  timer: ReturnType<typeof setTimeout>;
+}
+let warm: Warm | null = null;
+
+/**
+ * Starts the next WHEP session's work now, before the page's other work (the media info request): the
+ * peer connection, its offer and ICE gathering, and with `send` also the offer's POST for that path (when
+ * WebRTC is wanted for sure: forced, or what this viewer got last time). The next startWhep takes it;
+ * unused, it is closed (its session ended) after 8 s. No-op without WebRTC.
+ */
+export function prewarmWhep(send?: { path: string; csrf: string }): void {
+  if (warm || typeof RTCPeerConnection === "undefined") return;
+  const pc = whepPc();
+  const ready = pc.createOffer().then((o) => pc.setLocalDescription(o)).then(() =>
+    gatheredEnough(pc, 100, 2000)
+  );
+  ready.catch(() => {});
+  const w: Warm = {
+    pc,
+    ready,
+    timer: setTimeout(() => {
+      if (warm !== w) return;
+      warm = null;
+      pc.close();
+      w.sent?.res.then((r) => {
+        const loc = r.status === 201 ? r.headers.get("location") : null;
+        if (loc) fetch(loc, { method: "DELETE", keepalive: true, headers: { "x-csrf-token": send!.csrf } });
+      }, () => {});
+    }, WARM_MS),
+  };
+  if (send) {
+    w.sent = { path: send.path, res: ready.then(() => postOffer(pc, "whep", send.path, send.csrf)) };
+    w.sent.res.catch(() => {});
+  }
+  warm = w;
+}
+
+/** The prewarmed connection once its offer is set, with the answer when it was sent for `path`. */
+async function takeWarm(path: string): Promise<{ pc: RTCPeerConnection; sent?: Response } | null> {
+  const w = warm;
+  if (!w) return null;
+  warm = null;
+  clearTimeout(w.timer);
+  try {
+    await w.ready;
+    if (w.sent?.path === path) return { pc: w.pc, sent: await w.sent.res };
+    if (w.sent) throw new Error("sent for another path");
+    return w.pc.signalingState === "have-local-offer" ? { pc: w.pc } : (w.pc.close(), null);
+  } catch {
+    w.pc.close();
+    return null;
+  }
+}
+
 /** Starts WHEP playback of `path` into `video`; resolves once the peer connection is up. */
 export async function startWhep(
   video: HTMLVideoElement,
@@ -97,9 +207,8 @@ export async function startWhep(
   csrf: string,
   timeoutMs = 8000,
 ): Promise<RtcSession> {
-  const pc = new RTCPeerConnection();
-  pc.addTransceiver("video", { direction: "recvonly" });
-  pc.addTransceiver("audio", { direction: "recvonly" });
+  const w = await takeWarm(path);
+  const pc = w?.pc ?? whepPc();
   const stream = new MediaStream();
   pc.addEventListener("track", (e) => {
     stream.addTrack(e.track);
@@ -107,7 +216,7 @@ export async function startWhep(
   });
   let s: RtcSession | undefined;
   try {
-    s = await negotiate(pc, "whep", path, csrf);
+    s = await negotiate(pc, "whep", path, csrf, w?.sent);
     await waitConnected(pc, timeoutMs);
     return s;
   } catch (e) {
