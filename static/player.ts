@@ -629,7 +629,17 @@ setInterval(() => {
 }, 500);
 
 run();
-// The controls (media-chrome, static/controls.ts) load after playback started: not on the first frame's path.
-document.head.append(
-  Object.assign(document.createElement("script"), { type: "module", src: "/static/controls.js" }),
-);
+// The controls (media-chrome, static/controls.ts, their own bundle) load once playback began (or after
+// 3 s): their parsing stays off the first frame's path.
+{
+  let loaded = false;
+  const load = () => {
+    if (loaded) return;
+    loaded = true;
+    document.head.append(
+      Object.assign(document.createElement("script"), { type: "module", src: "/static/controls.js" }),
+    );
+  };
+  video.addEventListener("playing", load, { once: true });
+  setTimeout(load, 3000);
+}

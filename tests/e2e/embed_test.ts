@@ -87,7 +87,10 @@ Deno.test({
         assert.equal(await frame.locator("header").count(), 0, "no page header in the embed");
         // media-chrome controls around the player: play/pause by button and key, mute by key, the
         // latency indicator and the viewer count in its bar, styles not refused by the CSP.
-        assert.equal(await frame.locator("media-controller media-play-button").count(), 1);
+        await waitFor(
+          "controls loaded",
+          async () => (await frame.locator("media-controller media-play-button").count()) === 1 || undefined,
+        );
         for (
           const sel of [
             "media-mute-button",
