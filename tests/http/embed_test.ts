@@ -150,3 +150,32 @@ Deno.test("oEmbed: public streams only; JSON; bad url 404, private 401, xml 501"
     t.close();
   }
 });
+
+Deno.test("embed: a share link plays an unlisted stream (the token goes to the player for its URLs)", async () => {
+  const t = await testApp();
+  try {
+    const { call } = await logged(t);
+    assert.equal((await call("POST", "/api/streams", { path: "unl", visibility: "unlisted" })).status, 201);
+    const share = await call("POST", "/api/streams/unl/shares", { hours: 1 });
+    assert.equal(share.status, 201);
+    const anon = new Jar(t.app);
+    const res = await anon.req(`/embed/unl?share=${encodeURIComponent(share.body.token)}`);
+    assert.equal(res.status, 200);
+    const html = await res.text();
+    assert.match(html, /<video id="video"/);
+    assert.ok(html.includes(`data-share="${share.body.token}"`), "the player gets the token");
+    assert.match(html, /data-via="share"/);
+    // The player's first request with the token in its URL passes the door (no cookie in a third-party frame).
+    const media = await new Jar(t.app).req(
+      `/api/streams/unl/media?share=${encodeURIComponent(share.body.token)}`,
+    );
+    assert.notEqual(media.status, 401);
+    assert.notEqual(media.status, 403);
+    await media.body?.cancel();
+    const bad = await new Jar(t.app).req("/embed/unl?share=forged.token.value");
+    assert.equal(bad.status, 401);
+    assert.match(await bad.text(), /share link is invalid, expired or revoked/);
+  } finally {
+    t.close();
+  }
+});
