@@ -629,8 +629,8 @@ setInterval(() => {
 }, 500);
 
 run();
-// The controls (media-chrome, static/controls.ts, their own bundle) load once playback began (or after
-// 3 s): their parsing stays off the first frame's path.
+// The controls (media-chrome, static/controls.ts, their own bundle) load once playback began: their
+// parsing stays off the first frame's path, and a stream that cannot play costs no extra requests.
 {
   let loaded = false;
   const load = () => {
@@ -641,5 +641,4 @@ run();
     );
   };
   video.addEventListener("playing", load, { once: true });
-  setTimeout(load, 3000);
 }
