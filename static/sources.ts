@@ -80,7 +80,24 @@ if (card) {
   });
   refresh();
   setInterval(refresh, 3000);
-  // The Embed card: the snippet to copy and the allowed origins, from the stream's API answer.
+  // The Embed card: the allowed sites are sent with PATCH (embedOrigins).
+  const embedForm = document.getElementById("embed-form") as HTMLFormElement | null;
+  embedForm?.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const out = embedForm.querySelector(".msg")!;
+    const input = embedForm.elements.namedItem("embedOrigins") as HTMLInputElement;
+    out.textContent = "…";
+    const res = await fetch(api, {
+      method: "PATCH",
+      credentials: "same-origin",
+      headers: { "content-type": "application/json", "x-csrf-token": csrf },
+      body: JSON.stringify({ embedOrigins: input.value.split(/[\s,]+/).filter(Boolean) }),
+    });
+    const data = await res.json().catch(() => ({}));
+    out.textContent = res.ok ? "Saved." : String(data.error ?? `HTTP ${res.status}`);
+    if (res.ok) input.value = (data.embedOrigins ?? []).join(", ");
+  });
+  // The snippet to copy and the allowed origins, from the stream's API answer.
   fetch(api, { credentials: "same-origin" }).then((r) => r.ok ? r.json() : null).then((b) => {
     const snippet = document.getElementById("embed-snippet");
     const origins = document.getElementById("embed-origins") as HTMLInputElement | null;

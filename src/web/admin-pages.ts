@@ -224,7 +224,7 @@ export function streamAdminPage(opts: {
           class="muted">The player alone for an &lt;iframe&gt; on another site (<a href="/embed/${s
             .path}">/embed/${s.path}</a>). Copy:</p>
         <pre><code id="embed-snippet">…</code></pre>
-        <form data-api="${api}" data-method="PATCH" class="grid-form">
+        <form id="embed-form" class="grid-form">
           <label>Sites that may embed it <input name="embedOrigins" data-type="list" id="embed-origins" placeholder="https://blog.example.com (empty: livegate only)"></label>
           <button type="submit">Save</button>
           <p class="msg" role="status"></p>

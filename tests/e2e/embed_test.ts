@@ -159,6 +159,43 @@ Deno.test({
         assert.match(await frame.getAttribute("a", "href") ?? "", /\/watch\/priv$/);
         await page.close();
       });
+
+      await t.step("the dashboard's Source and Embed cards (static/sources.ts) in the browser", async () => {
+        const page = await browser.newPage();
+        await page.goto(`${lg.url}/login?next=${encodeURIComponent("/admin/streams/live")}`);
+        await page.fill("input[name=user]", "admin");
+        await page.fill("input[name=password]", ADMIN_PASSWORD);
+        await Promise.all([
+          page.waitForURL(`${lg.url}/admin/streams/live`),
+          page.click("button[type=submit]"),
+        ]);
+        await waitFor(
+          "snippet",
+          async () =>
+            /<iframe src=".*\/embed\/live"/.test(await page.textContent("#embed-snippet") ?? "") || undefined,
+        );
+        await waitFor(
+          "source state",
+          async () => /none/.test(await page.textContent("#source-state") ?? "") || undefined,
+        );
+        await page.fill("#source-form input[name=source]", "ftp://camera.example/x");
+        await page.click("#source-form button[type=submit]");
+        await waitFor(
+          "refusal shown",
+          async () =>
+            /unknown scheme 'ftp'/.test(await page.textContent("#source-form .msg") ?? "") || undefined,
+        );
+        await page.fill("#embed-origins", `${allowed.url}, https://blog.example.com`);
+        await page.click("#embed-form button[type=submit]");
+        await waitFor(
+          "saved",
+          async () => /Saved/.test(await page.textContent("#embed-form .msg") ?? "") || undefined,
+        );
+        const got = await admin.api("GET", "/api/streams/live");
+        assert.deepEqual(got.body.embedOrigins, [allowed.url, "https://blog.example.com"].sort());
+        assert.equal(got.body.source, null);
+        await page.close();
+      });
     } finally {
       await stopProc(pub);
       await browser.close();
