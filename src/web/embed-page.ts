@@ -22,6 +22,11 @@ export function embedCsp(origins: string[]): string {
   return playerCsp(origins);
 }
 
+/** The oEmbed endpoint's URL for the watch page of `path` on livegate at `base`. */
+export function oembedUrl(base: string, path: string): string {
+  return `${base}/oembed?url=${encodeURIComponent(`${base}/watch/${path}`)}&format=json`;
+}
+
 /** The iframe snippet for `path` on livegate at `base` (https://host). */
 export function embedSnippet(base: string, path: string, width = 640, height = 360): string {
   return `<iframe src="${base}/embed/${path}" width="${width}" height="${height}" frameborder="0" ` +

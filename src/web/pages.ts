@@ -8,7 +8,7 @@ type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 export function layout(
   title: string,
   body: Html,
-  opts: { user?: string; csrf?: string; bodyData?: string } = {},
+  opts: { user?: string; csrf?: string; bodyData?: string; head?: Html } = {},
 ) {
   return html`
     <!doctype html>
@@ -19,6 +19,7 @@ export function layout(
         <title>${title} · livegate</title>
         <link rel="stylesheet" href="/static/app.css">
         <link rel="icon" href="data:,">
+        ${opts.head ?? ""}
       </head>
       <body ${raw(opts.bodyData ?? "")}>
         <header class="top">
@@ -55,7 +56,7 @@ export function loginPage(opts: { csrf: string; next: string; error?: string; us
 
 /** The player page; `via` says how this viewer may watch (the door's answer: "share" for a share link). */
 export function playerPage(
-  opts: { path: string; user: string; csrf: string; canPublish?: boolean; via?: string },
+  opts: { path: string; user: string; csrf: string; canPublish?: boolean; via?: string; oembed?: string },
 ) {
   return layout(
     opts.path,
@@ -79,6 +80,10 @@ export function playerPage(
       user: opts.user,
       csrf: opts.csrf,
       bodyData: `data-path="${opts.path}" data-csrf="${opts.csrf}" data-via="${opts.via ?? ""}"`,
+      // oEmbed discovery (oembed.com §4) for public streams: a CMS given this page's URL finds the iframe.
+      head: opts.oembed
+        ? html`<link rel="alternate" type="application/json+oembed" href="${opts.oembed}" title="${opts.path}">`
+        : undefined,
     },
   );
 }

@@ -6,7 +6,8 @@ import { NAME_RE } from "../core/names.ts";
 import { liveList } from "../api/live-list.ts";
 import { loginRedirect, SHARE_COOKIE, SHARE_QUERY } from "../http/session.ts";
 import { errorPage, playerPage } from "./pages.ts";
-import { playerCsp } from "./embed-page.ts";
+import { oembedUrl, playerCsp } from "./embed-page.ts";
+import { publicBase } from "../http/client.ts";
 import { homePage } from "./home-page.ts";
 import { adminPageRoutes } from "./admin-routes.ts";
 import type { Asset } from "./assets.ts";
@@ -70,6 +71,7 @@ export function webRoutes(deps: AppDeps, assets: Map<string, Asset>) {
         csrf: csrfToken(c),
         canPublish: (await deps.access.authorize({ actor, action: "publish", path })).allow,
         via: d.via,
+        oembed: d.via === "public" ? oembedUrl(publicBase(c, deps), path) : undefined,
       }),
     );
   });

@@ -143,6 +143,18 @@ Deno.test("oEmbed: public streams only; JSON; bad url 404, private 401, xml 501"
       assert.equal(res.status, status, url);
       assert.ok((await res.json()).error);
     }
+    // Discovery (oEmbed §4): the public stream's watch page names the endpoint; a private one does not.
+    const page = await (await anon.req("/watch/pub")).text();
+    const link = /<link rel="alternate" type="application\/json\+oembed" href="([^"]+)"/.exec(page)?.[1];
+    assert.ok(link, "discovery link");
+    const found = await anon.req(
+      new URL(link.replaceAll("&amp;", "&")).pathname + new URL(link.replaceAll("&amp;", "&")).search,
+    );
+    assert.equal(found.status, 200);
+    assert.equal((await found.json()).title, "Harbour cam");
+    await call("POST", "/api/streams", { path: "priv2" });
+    const { j } = await logged(t);
+    assert.doesNotMatch(await (await j.req("/watch/priv2")).text(), /json\+oembed/);
     res = await q("http://localhost/watch/pub", "&format=xml");
     assert.equal(res.status, 501);
     await res.body?.cancel();
