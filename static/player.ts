@@ -244,7 +244,7 @@ async function waitUntilOnline(gen: number, fast: boolean): Promise<MediaInfo | 
       return null;
     }
     if (r.kind === "login") {
-      location.href = `/login?next=${encodeURIComponent(location.pathname)}`;
+      toLogin();
       await sleep(60_000);
       continue;
     }
@@ -397,7 +397,7 @@ async function run(fast = false) {
       if (gen !== generation) return;
       const err = e as Error;
       if (err instanceof HttpError && err.status === 401) {
-        location.href = `/login?next=${encodeURIComponent(location.pathname)}`;
+        toLogin();
         return;
       }
       if (err instanceof HttpError && err.status === 404) {
@@ -481,7 +481,7 @@ async function checkStream(gen: number): Promise<boolean> {
     return true;
   }
   if (r.kind === "login") {
-    location.href = `/login?next=${encodeURIComponent(location.pathname)}`;
+    toLogin();
     return true;
   }
   if (r.kind !== "online") {
@@ -526,6 +526,15 @@ async function onRtcEnded(s: Session) {
       : "WebRTC stopped before the first picture. Playing LL-HLS.",
     true,
   );
+}
+
+/**
+ * To the login page. In an embed (a frame on another site, where livegate's pages cannot be shown) it
+ * says so instead and stops.
+ */
+function toLogin() {
+  if (document.body.dataset.embed) denied("This stream is private. Log in on livegate to watch.");
+  else location.href = `/login?next=${encodeURIComponent(location.pathname)}`;
 }
 
 /** Access ended: playback stops for good, with the reason (a reload shows what is allowed now). */

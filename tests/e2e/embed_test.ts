@@ -196,6 +196,31 @@ Deno.test({
         assert.equal(got.body.source, null);
         await page.close();
       });
+
+      await t.step(
+        "made private while embedded: the frame says so and stays (no login page in it)",
+        async () => {
+          const page = await browser.newPage();
+          await page.goto(allowed.url);
+          const frame = await waitFor(
+            "player frame",
+            () => Promise.resolve(page.frames().find((f) => f.url().includes("/embed/live")) ?? undefined),
+          );
+          const status = () =>
+            frame.evaluate(() =>
+              (globalThis as unknown as { livegate?: { status: string } }).livegate?.status
+            );
+          await waitFor("live", async () => (await status()) === "live" || undefined, 40_000);
+          assert.equal(
+            (await admin.api("PATCH", "/api/streams/live", { visibility: "private" })).status,
+            200,
+          );
+          await waitFor("ended", async () => (await status()) === "ended" || undefined, 30_000);
+          assert.match(await frame.textContent("#overlay") ?? "", /This stream is private/);
+          assert.match(frame.url(), /\/embed\/live$/);
+          await page.close();
+        },
+      );
     } finally {
       await stopProc(pub);
       await browser.close();
