@@ -638,8 +638,8 @@ setInterval(() => {
 }, 500);
 
 run();
-// The controls (media-chrome, static/controls.ts, their own bundle) load once playback began: their
-// parsing stays off the first frame's path, and a stream that cannot play costs no extra requests.
+// The controls (media-chrome, static/controls.ts, their own bundle) load once the first frame is shown:
+// their parsing stays off the first frame's path, and a stream that cannot play costs no extra requests.
 {
   let loaded = false;
   const load = () => {
@@ -649,5 +649,9 @@ run();
       Object.assign(document.createElement("script"), { type: "module", src: "/static/controls.js" }),
     );
   };
-  video.addEventListener("playing", load, { once: true });
+  // After the first frame is on screen (their parsing would otherwise delay it), else shortly after playing.
+  video.addEventListener("playing", () => {
+    if ("requestVideoFrameCallback" in video) video.requestVideoFrameCallback(() => setTimeout(load, 200));
+    else setTimeout(load, 500);
+  }, { once: true });
 }

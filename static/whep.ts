@@ -50,34 +50,6 @@ export function waitConnected(pc: RTCPeerConnection, ms: number): Promise<void> 
   });
 }
 
-/**
- * Resolves when ICE gathering is complete, or `afterFirstMs` after the first candidate (host candidates
- * come first and are what a viewer reaching MediaMTX directly needs; "complete" can take far longer), or
- * after `maxMs`.
- */
-function gatheredEnough(pc: RTCPeerConnection, afterFirstMs: number, maxMs: number): Promise<void> {
-  if (pc.iceGatheringState === "complete") return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(done, maxMs);
-    let first: ReturnType<typeof setTimeout> | undefined;
-    function done() {
-      clearTimeout(t);
-      clearTimeout(first);
-      pc.removeEventListener("icegatheringstatechange", check);
-      pc.removeEventListener("icecandidate", onCandidate);
-      resolve();
-    }
-    function check() {
-      if (pc.iceGatheringState === "complete") done();
-    }
-    function onCandidate(e: RTCPeerConnectionIceEvent) {
-      if (e.candidate && first === undefined) first = setTimeout(done, afterFirstMs);
-    }
-    pc.addEventListener("icegatheringstatechange", check);
-    pc.addEventListener("icecandidate", onCandidate);
-  });
-}
-
 /** POSTs the offer to livegate (the request, whatever its answer). */
 function postOffer(pc: RTCPeerConnection, kind: "whep" | "whip", path: string, csrf: string) {
   return fetch(`/${kind}/${encodeURIComponent(path)}`, {
@@ -159,9 +131,10 @@ let warm: Warm | null = null;
 export function prewarmWhep(send?: { path: string; csrf: string }): void {
   if (warm || typeof RTCPeerConnection === "undefined") return;
   const pc = whepPc();
-  const ready = pc.createOffer().then((o) => pc.setLocalDescription(o)).then(() =>
-    gatheredEnough(pc, 100, 2000)
-  );
+  // The offer goes without waiting for ICE candidates: the browser connects to MediaMTX's candidates (in the
+  // answer), and MediaMTX learns the browser's address from those checks (peer-reflexive, RFC 8445
+  // §7.3.1.3); the browser's own host candidates would not get through a NAT anyway.
+  const ready = pc.createOffer().then((o) => pc.setLocalDescription(o));
   ready.catch(() => {});
   const w: Warm = {
     pc,
