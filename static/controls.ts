@@ -3,7 +3,7 @@
 // indicator (the page's #latency, kept current by player.ts), a "back to live" button (LL-HLS: jumps to
 // the live edge; WebRTC is always live) and the viewer count (GET /api/live, every 10 s). Keyboard: Space
 // or K play/pause, M mute, F fullscreen, P picture-in-picture, L back to live, ↑/↓ volume. player.ts
-// loads it (its own bundle) after starting playback, so it stays off the first frame's path; it wraps the
+// loads it (its own bundle) once the first frame is shown, so it stays off the first frame's path; it wraps the
 // page's <video id="video"> in a <media-controller> (moved within one task: playback goes on, HTML
 // "media element removed from a document" pauses only what is still out of the document at a stable state).
 import "media-chrome";
