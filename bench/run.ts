@@ -3,7 +3,7 @@
 //
 //   deno task bench                       full run (~12 min)
 //   deno task bench --quick               short smoke run (~3 min; numbers only indicative)
-//   deno task bench --only=latency,proxy  a subset: latency, proxy, hook, scale, analytics, login, flood
+//   deno task bench --only=latency,proxy  a subset: latency, ttff, proxy, hook, scale, analytics, login, flood
 //   deno task bench --viewers=100,500     viewer counts for the scale test
 //   deno task bench --write               also replace the results block in BENCHMARKS.md
 import { parseArgs } from "node:util";
@@ -18,13 +18,14 @@ import type { MemorySample } from "./memory.ts";
 import { type LoginRow, loginScenario, setupLoginUsers } from "./login.ts";
 import { floodScenario } from "./post_flood.ts";
 import { analyticsBench } from "./analytics.ts";
+import { ttffBench } from "./ttff.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
   options: {
     quick: { type: "boolean", default: false },
     write: { type: "boolean", default: false },
-    only: { type: "string", default: "latency,proxy,hook,scale,analytics,login,flood" },
+    only: { type: "string", default: "latency,ttff,proxy,hook,scale,analytics,login,flood" },
     viewers: { type: "string" },
   },
 });
@@ -113,6 +114,23 @@ try {
         [target, r.note].filter(Boolean).join("; "),
       );
     }
+  }
+
+  if (only.has("ttff")) {
+    log("time to first frame (Chromium)…");
+    const [hls, rtc] = await ttffBench(rig.lg.url, "live", quick ? 4 : 10);
+    const figures = (r: typeof hls) =>
+      `p50 ${f(r.p50)} ms, min ${f(r.min)}, max ${f(r.max)} (${r.ms.length} runs${
+        r.failures ? `, ${r.failures} without a frame` : ""
+      })`;
+    add("Time to first frame", "LL-HLS (player, ?mode=hls)", figures(hls), "", "");
+    add(
+      "Time to first frame",
+      "WebRTC (player, ?mode=webrtc)",
+      figures(rtc),
+      `${f(rtc.p50 / hls.p50, 2)}x LL-HLS p50`,
+      `p50 <= 500 ms: ${pass(rtc.p50 <= 500)}`,
+    );
   }
 
   if (only.has("proxy")) {

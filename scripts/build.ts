@@ -18,6 +18,9 @@ const result = await esbuild.build({
     join(root, "static", "restream.ts"),
     join(root, "static", "analytics.ts"), // uPlot and its CSS: analytics.js + analytics.css
     join(root, "static", "ladder-admin.ts"),
+    join(root, "static", "sources.ts"),
+    join(root, "static", "embed.ts"),
+    join(root, "static", "controls.ts"),
   ],
   bundle: true,
   minify: true,
@@ -28,6 +31,8 @@ const result = await esbuild.build({
   logLevel: "warning",
 });
 await Deno.copyFile(join(root, "static", "app.css"), join(out, "app.css"));
+await Deno.copyFile(join(root, "static", "embed.css"), join(out, "embed.css"));
+await Deno.copyFile(join(root, "static", "controls.css"), join(out, "controls.css"));
 await esbuild.stop();
 if (result.errors.length) Deno.exit(1);
 const size = (await Deno.stat(join(out, "player.js"))).size;

@@ -15,10 +15,13 @@ export interface PlayUrls {
   whep?: { url: string; token: string; expiresAt: number };
 }
 
-/** The delivery API's answer for `path`, or null (an older server, a refusal, a network error). */
-export async function loadDelivery(path: string): Promise<PlayUrls | null> {
+/**
+ * The delivery API's answer for `path`, or null (an older server, a refusal, a network error). `query`:
+ * "?share=…" in an embedded player (third-party frames send no cookies, so the share link rides along).
+ */
+export async function loadDelivery(path: string, query = ""): Promise<PlayUrls | null> {
   try {
-    const r = await fetch(`/api/streams/${encodeURIComponent(path)}/delivery`, {
+    const r = await fetch(`/api/streams/${encodeURIComponent(path)}/delivery${query}`, {
       cache: "no-store",
       credentials: "same-origin",
     });
@@ -44,8 +47,10 @@ export class HlsSource {
   }
 
   /** Asks livegate; falls back to direct when the answer is not usable (an older server, a network error). */
-  static async load(path: string): Promise<HlsSource> {
-    const direct: PlayUrls = { mode: "direct", hls: `/hls/${encodeURIComponent(path)}/index.m3u8` };
+  static async load(path: string, query = ""): Promise<HlsSource> {
+    const direct: PlayUrls = { mode: "direct", hls: `/hls/${encodeURIComponent(path)}/index.m3u8${query}` };
+    // A share link in an embed plays from livegate itself (its URLs carry the token: shareQuery).
+    if (query) return new HlsSource(path, direct);
     return new HlsSource(path, await loadDelivery(path) ?? direct);
   }
 

@@ -9,7 +9,7 @@ import type { MediaInfo } from "../src/webrtc/media.ts"; // the answer of /api/s
 import Hls, { type ErrorData } from "hls.js";
 import { HlsSource, loadDelivery } from "./edge.ts";
 import { LL_HLS_CONFIG, RELAX_AFTER_MS, relaxLatencyAfterStalls } from "./hls-config.ts";
-import { HttpError, type RtcSession, rtcStats, startWhep } from "./whep.ts";
+import { HttpError, prewarmWhep, type RtcSession, rtcStats, startWhep } from "./whep.ts";
 import { codecLabel, hlsCanDecode, playable, type PlayerMessage, webrtcCanDecode } from "./codecs.ts";
 import { FrameWatch, retryDelay } from "./frames.ts";
 import { startBeacon } from "./beacon.ts";
@@ -39,7 +39,28 @@ const noteEl = document.getElementById("note");
 const path = document.body.dataset.path ?? "live";
 const csrf = document.body.dataset.csrf ??
   (document.querySelector("input[name=csrf]") as HTMLInputElement | null)?.value ?? "";
-const forced = new URLSearchParams(location.search).get("mode");
+/** A share link's token in an embedded player (third-party frames send no cookies): sent in the URLs. */
+const shareQuery = document.body.dataset.share
+  ? `?share=${encodeURIComponent(document.body.dataset.share)}`
+  : "";
+// (An embed with a share link plays LL-HLS: WHEP would need the token on every signalling request.)
+const forced = new URLSearchParams(location.search).get("mode") ?? (shareQuery ? "hls" : null);
+// WebRTC starts before the page's other work (time to first frame): its offer and ICE gathering always
+// (unless forced to LL-HLS), and the offer itself when WebRTC is wanted for sure (?mode=webrtc, or this
+// browser watched this stream over WebRTC last time).
+const LAST_MODE = `livegate.mode.${path}`;
+/** localStorage, null where the browser refuses it (storage blocked, sandboxed frames). */
+const store = (() => {
+  try {
+    return globalThis.localStorage ?? null;
+  } catch {
+    return null;
+  }
+})();
+if (forced !== "hls") {
+  const sure = forced === "webrtc" || (!forced && store?.getItem(LAST_MODE) === "webrtc");
+  prewarmWhep(sure ? { path, csrf } : undefined);
+}
 
 /** Connected WebRTC that receives no RTP packet for this long (ms) was ended by MediaMTX. */
 const RTC_DEAD_MS = 2000;
@@ -121,7 +142,7 @@ if (new URLSearchParams(location.search).has("share")) {
 /** Asks livegate what the stream carries and whether it is live; "login" when the session expired (401). */
 async function probe(): Promise<Probe> {
   try {
-    const res = await fetch(`/api/streams/${encodeURIComponent(path)}/media`, {
+    const res = await fetch(`/api/streams/${encodeURIComponent(path)}/media${shareQuery}`, {
       cache: "no-store",
       credentials: "same-origin",
     });
@@ -236,7 +257,7 @@ async function waitUntilOnline(gen: number, fast: boolean): Promise<MediaInfo | 
       return null;
     }
     if (r.kind === "login") {
-      location.href = `/login?next=${encodeURIComponent(location.pathname)}`;
+      toLogin();
       await sleep(60_000);
       continue;
     }
@@ -393,7 +414,7 @@ async function run(fast = false) {
       if (gen !== generation) return;
       const err = e as Error;
       if (err instanceof HttpError && err.status === 401) {
-        location.href = `/login?next=${encodeURIComponent(location.pathname)}`;
+        toLogin();
         return;
       }
       if (err instanceof HttpError && err.status === 404) {
@@ -415,7 +436,7 @@ async function run(fast = false) {
     note = `This browser cannot receive ${codecLabel(info.video)} over WebRTC; playing LL-HLS.`;
   }
   setMode("hls", note);
-  const source = await HlsSource.load(path);
+  const source = await HlsSource.load(path, shareQuery);
   if (gen !== generation) return source.stop();
   hlsSource = source;
   const src = source.src;
@@ -485,7 +506,7 @@ async function checkStream(gen: number): Promise<boolean> {
     return true;
   }
   if (r.kind === "login") {
-    location.href = `/login?next=${encodeURIComponent(location.pathname)}`;
+    toLogin();
     return true;
   }
   if (r.kind !== "online") {
@@ -532,6 +553,15 @@ async function onRtcEnded(s: Session) {
   );
 }
 
+/**
+ * To the login page. In an embed (a frame on another site, where livegate's pages cannot be shown) it
+ * says so instead and stops.
+ */
+function toLogin() {
+  if (document.body.dataset.embed) denied("This stream is private. Log in on livegate to watch.");
+  else location.href = `/login?next=${encodeURIComponent(location.pathname)}`;
+}
+
 /** Access ended: playback stops for good, with the reason (a reload shows what is allowed now). */
 function denied(message: string) {
   generation++;
@@ -541,6 +571,7 @@ function denied(message: string) {
 
 /** Shows LIVE (and the sound-only message, if any) once the session shows progress. */
 function setLive() {
+  if (!forced) store?.setItem(LAST_MODE, state.mode === "webrtc" ? "webrtc" : "hls");
   const m = session?.liveMessage;
   setStatus("live", m?.text ?? "", m?.detail ?? "");
 }
@@ -632,3 +663,20 @@ setInterval(() => {
 }, 500);
 
 run();
+// The controls (media-chrome, static/controls.ts, their own bundle) load once the first frame is shown:
+// their parsing stays off the first frame's path, and a stream that cannot play costs no extra requests.
+{
+  let loaded = false;
+  const load = () => {
+    if (loaded) return;
+    loaded = true;
+    document.head.append(
+      Object.assign(document.createElement("script"), { type: "module", src: "/static/controls.js" }),
+    );
+  };
+  // After the first frame is on screen (their parsing would otherwise delay it), else shortly after playing.
+  video.addEventListener("playing", () => {
+    if ("requestVideoFrameCallback" in video) video.requestVideoFrameCallback(() => setTimeout(load, 200));
+    else setTimeout(load, 500);
+  }, { once: true });
+}

@@ -9,6 +9,8 @@ import { adminApiRoutes } from "../api/admin.ts";
 import { accountApiRoutes } from "../api/account.ts";
 import { accountRoutes } from "../web/account-routes.ts";
 import { streamApiRoutes } from "../api/streams.ts";
+import { sourceRoutes } from "../sources/routes.ts";
+import { embedRoutes } from "../web/embed-routes.ts";
 import { httpMetrics } from "../metrics/http-mw.ts";
 import { metricsRoutes } from "../api/metrics-route.ts";
 import { recordingRoutes } from "../recordings/routes.ts";
@@ -39,10 +41,16 @@ export function createApp(deps: Services, assets: Map<string, Asset>) {
   app.use("*", httpMetrics(deps.metrics));
   app.use("*", async (c, next) => {
     await next();
-    for (const [k, v] of SECURITY_HEADERS) c.header(k, v);
+    // A page that set its own CSP keeps it (the player pages: src/web/embed-page.ts playerCsp); one that
+    // may be framed (the embed: frame-ancestors of its allowed origins) gets no X-Frame-Options, which
+    // would forbid what its frame-ancestors allow.
+    const ownCsp = c.res.headers.get("content-security-policy");
+    const framable = !!ownCsp && !/frame-ancestors 'none'/.test(ownCsp);
+    for (const [k, v] of SECURITY_HEADERS) if (!(framable && k === "X-Frame-Options")) c.header(k, v);
     const type = c.res.headers.get("content-type") ?? "";
     if (type.startsWith("text/html")) {
-      c.header("Content-Security-Policy", csp);
+      // Every page, also one with its own policy (the player pages), may reach the configured edges.
+      c.header("Content-Security-Policy", ownCsp ? edgeCsp(ownCsp, deps.cfg.edge) : csp);
       c.header("Cache-Control", "no-store");
     } else if (type.startsWith("application/json") && !c.res.headers.has("cache-control")) {
       // JSON answers are per user and some carry a secret shown once (a new stream key, share link or
@@ -76,13 +84,15 @@ export function createApp(deps: Services, assets: Map<string, Asset>) {
   app.route("/", hlsRoutes(deps, deps.hls));
   app.route("/", recordingRoutes(deps));
   app.route("/", adminApiRoutes(deps));
+  app.route("/", sourceRoutes(deps, deps.sources)); // before the streams API: source fields of its PATCH
+  app.route("/", embedRoutes(deps)); // /embed, /oembed; before the streams API: embedOrigins of its PATCH
   app.route("/", accountApiRoutes(deps));
   app.route("/", accountRoutes(deps));
   app.route("/", ladderApiRoutes(deps, deps.ladder));
   app.route("/", streamApiRoutes(deps));
   app.route("/", restreamRoutes(deps, deps.restream));
   app.route("/", webrtcRoutes(deps));
-  app.route("/", mediaRoutes(deps));
+  app.route("/", mediaRoutes(deps)); // (an on-demand source is woken first: sourceRoutes)
   app.route("/", edgeApiRoutes(deps, deps.edge));
   app.route("/", goLiveRoutes(deps));
   app.route("/", clipRoutes(deps, deps.clips));

@@ -138,11 +138,15 @@ export async function serve(cfg: Config, rawLog: (s: string) => void = console.l
       bin,
       configFile: mtxConfig,
       env: mediamtxEnv(cfg, secrets),
-      log,
+      log: (line) => {
+        log(line);
+        deps.sources.observe(line); // a pulled source's errors (src/sources/manager.ts)
+      },
       pidFile: pidFilePath(cfg.dataDir),
       ready: () =>
         waitMediamtxReady(deps.mtx, 30_000, () => supervisor?.state === "restarting")
-          .then(() => deps.recording.applyAll()),
+          .then(() => deps.recording.applyAll())
+          .then(async () => void await deps.sources.applyAll()),
     });
     try {
       supervisor.start();
@@ -160,6 +164,10 @@ export async function serve(cfg: Config, rawLog: (s: string) => void = console.l
     );
   }
 
+  if (!cfg.mediamtx.manage) {
+    // A MediaMTX run separately gets the sources now (after its restarts: `livegate` is restarted too).
+    await deps.sources.applyAll().catch((e) => log(`[livegate] cannot apply pulled sources: ${e.message}`));
+  }
   const ops = startOps(deps, supervisor, log, { restream: deps.restream });
   deps.thumbs.start();
   deps.analytics.start();

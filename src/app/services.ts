@@ -29,6 +29,9 @@ import { Analytics } from "../analytics/aggregator.ts";
 import { QoeMetrics } from "../analytics/qoe-metrics.ts";
 import { EdgeDelivery } from "../edge/delivery.ts";
 import { LadderManager } from "../ladder/manager.ts";
+import { SourceManager } from "../sources/manager.ts";
+import { loadSecretBox } from "../sources/key.ts";
+import type { SecretBox } from "../core/secret-box.ts";
 
 export interface ServiceInputs {
   store: Store;
@@ -40,6 +43,8 @@ export interface ServiceInputs {
   mtx?: MtxClient;
   /** The supervisor's view of MediaMTX (default: "external"). */
   mtxState?: () => MtxState | "external";
+  /** The key sealing source credentials (default: LIVEGATE_SECRET_KEY or <data dir>/secret.key). */
+  secretBox?: () => Promise<SecretBox>;
 }
 
 export interface Services extends AppDeps {
@@ -61,6 +66,8 @@ export interface Services extends AppDeps {
   edge: EdgeDelivery;
   /** Quality ladders: one supervised ffmpeg per live laddered stream (src/ladder/; started by serve.ts). */
   ladder: LadderManager;
+  /** Pulled sources (src/sources/): stored, applied to MediaMTX, their state. */
+  sources: SourceManager;
   /** Stops following the store's changes. */
   close(): void;
 }
@@ -103,6 +110,14 @@ export function createServices(inputs: ServiceInputs): Services {
     keyEnv: Deno.env.get(RESTREAM_KEY_ENV),
   });
   const unfollow = followChanges(deps, { restream });
+  const sources = new SourceManager({
+    ...deps,
+    box: inputs.secretBox ?? (() => loadSecretBox(cfg.dataDir, Deno.env.get("LIVEGATE_SECRET_KEY"))),
+  });
+  // A deleted stream's source goes with it (its MediaMTX path configuration too).
+  const unfollowSources = store.changes.subscribe((c) => {
+    if (c.kind === "stream" && c.op === "delete") sources.forget(c.path).catch(() => {});
+  });
   const hls = new HlsProxy(deps);
   return {
     ...deps,
@@ -118,9 +133,11 @@ export function createServices(inputs: ServiceInputs): Services {
       ffmpeg: Deno.env.get("LIVEGATE_FFMPEG") || "ffmpeg",
       wake: async (p) => await (await hls.answer(p, "index.m3u8", "", undefined)).body?.cancel(),
     }),
+    sources,
     close: () => {
       unfollow();
       unfollowRecording();
+      unfollowSources();
     },
   };
 }

@@ -15,6 +15,7 @@ import type { Store } from "../store/kv.ts";
 import { findKey, findKeyByHash, type StreamKey, touchKey } from "../store/keys.ts";
 import { type Share, verifyShare } from "../store/shares.ts";
 import { getStream, type Stream } from "../store/streams.ts";
+import { hasSource } from "../store/sources.ts";
 import { getUser, type User } from "../store/users.ts";
 import { getClipSettings } from "../store/clips.ts";
 import {
@@ -127,6 +128,9 @@ export interface AccessDeps {
 
 const deny = (status: 401 | 403, reason: string): Decision => ({ allow: false, status, reason });
 
+/** Why nobody publishes to a stream that pulls from a source (src/store/sources.ts). */
+export const PULLED_STREAM = "this stream pulls from a source; it cannot be published to";
+
 /** The user behind an actor (a share actor's logged-in user), or null. */
 export function userOf(actor: Actor): User | null {
   return actor.kind === "user" ? actor.user : actor.kind === "share" ? actor.user : null;
@@ -216,6 +220,9 @@ export class Access {
       case "moderate": {
         if (!user) return deny(401, "login required");
         const stream = await this.#stream(path);
+        if (action === "publish" && publishRule(user, stream) && await hasSource(this.#store, path)) {
+          return deny(403, PULLED_STREAM);
+        }
         if (!publishRule(user, stream)) {
           return deny(
             403,
@@ -257,6 +264,7 @@ export class Access {
 
   async #publishTicket(path: string, actor: { ticket: string }, req: AccessRequest): Promise<Decision> {
     if (req.protocol !== "webrtc") return deny(403, "publish tickets are for WebRTC only");
+    if (await hasSource(this.#store, path)) return deny(403, PULLED_STREAM);
     const user = await this.#tickets.redeem(path, actor.ticket);
     return user
       ? { allow: true, via: "ticket", reason: `browser publish by '${user}'`, user }
@@ -276,7 +284,11 @@ export class Access {
   async #keyRule(hash: string, path: string) {
     const k = await findKeyByHash(this.#store, hash);
     const { owner, stream } = await this.#ownerAndStream(k, path);
-    return { d: publishKeyRule(k, path, owner, stream), k };
+    const d = publishKeyRule(k, path, owner, stream);
+    if (d.allow && await hasSource(this.#store, path)) {
+      return { d: { allow: false, reason: PULLED_STREAM }, k };
+    }
+    return { d, k };
   }
 
   /**
@@ -339,8 +351,10 @@ export class Access {
     }
     const name = allowance.user;
     const [u, s] = await this.#store.kv.getMany<[User, Stream]>([["users", name], ["streams", path]]);
-    return userPublishDenial(u.value, name, `'${name}'`, path, s.value) ??
-      { allow: true, reason: `browser publish by '${name}'` };
+    const denial = userPublishDenial(u.value, name, `'${name}'`, path, s.value);
+    if (denial) return denial;
+    if (await hasSource(this.#store, path)) return { allow: false, reason: PULLED_STREAM };
+    return { allow: true, reason: `browser publish by '${name}'` };
   }
 
   /**

@@ -166,7 +166,9 @@ export class MtxClient {
   }
 
   #toLive(p: RawPath): LivePath {
-    const online = !!(p.online ?? p.ready);
+    // A pulled source's path is "online" while MediaMTX tries to pull it; it is live once available.
+    const pulled = !!p.source?.type && /Source$/.test(p.source.type);
+    const online = pulled ? !!(p.available ?? p.ready) : !!(p.online ?? p.ready);
     const bytes = p.inboundBytes ?? p.bytesReceived ?? 0;
     const now = this.#clock.now();
     const prev = this.#samples.get(p.name);

@@ -323,6 +323,33 @@ export function streamAdminPage(opts: {
             : ""}</p>
         </form>
       </section>
+      <section class="card" id="source" data-path="${s.path}">
+        <h1>Source</h1>
+        <p class="muted">Pull this stream from an IP camera or a remote stream instead of waiting for a publish
+          (rtsp, rtsps, rtmp, rtmps, http(s) HLS, srt). A stream with a source cannot be published to. Credentials in
+          the URL are stored encrypted and shown masked.</p>
+        <p>State: <span id="source-state" class="badge">–</span> <span id="source-reason" class="muted"></span></p>
+        <form id="source-form" class="grid-form">
+          <label>Source URL <input name="source" maxlength="2048" autocomplete="off" placeholder="rtsp://user:pass@192.168.1.20:554/stream1"></label>
+          <label><input type="checkbox" name="sourceOnDemand"> On demand (pulled only while someone watches)</label>
+          <button type="submit">Save source</button>
+          <button type="button" id="source-remove" class="link hidden">Remove source</button>
+          <p class="msg" role="status"></p>
+        </form>
+        <script type="module" src="/static/sources.js"></script>
+      </section>
+      <section class="card">
+        <h1>Embed</h1>
+        <p
+          class="muted">The player alone for an &lt;iframe&gt; on another site (<a href="/embed/${s
+            .path}">/embed/${s.path}</a>). Copy:</p>
+        <pre><code id="embed-snippet">…</code></pre>
+        <form id="embed-form" class="grid-form">
+          <label>Sites that may embed it <input name="embedOrigins" data-type="list" id="embed-origins" placeholder="https://blog.example.com (empty: livegate only)"></label>
+          <button type="submit">Save</button>
+          <p class="msg" role="status"></p>
+        </form>
+      </section>
       <section class="card">
         <h1>Live</h1>
         <div id="live" data-path="${s.path}" data-admin="${admin ? "1" : ""}">

@@ -85,6 +85,7 @@ export function playerPage(
     preview?: { title: string; url: string; image?: string };
     rewind?: boolean;
     canClip?: boolean;
+    oembed?: string;
   },
 ) {
   return layout(
@@ -110,10 +111,15 @@ export function playerPage(
 <script type="module" src="/static/player.js"></script>
 ${opts.rewind ? html`<script type="module" src="/static/rewind.js"></script>` : ""}`,
     {
-      head: opts.preview ? previewTags(opts.preview) : undefined,
       user: opts.user,
       csrf: opts.csrf,
       bodyData: `data-path="${opts.path}" data-csrf="${opts.csrf}" data-via="${opts.via ?? ""}"`,
+      // oEmbed discovery (oembed.com §4) for public streams: a CMS given this page's URL finds the iframe.
+      head: html`${opts.preview ? previewTags(opts.preview) : ""}${
+        opts.oembed
+          ? html`<link rel="alternate" type="application/json+oembed" href="${opts.oembed}" title="${opts.path}">`
+          : ""
+      }`,
     },
   );
 }

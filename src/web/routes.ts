@@ -9,6 +9,7 @@ import { getStream } from "../store/streams.ts";
 import { publicBase } from "../http/client.ts";
 import { loginRedirect, SHARE_COOKIE, SHARE_QUERY } from "../http/session.ts";
 import { errorPage, playerPage } from "./pages.ts";
+import { oembedUrl, playerCsp } from "./embed-page.ts";
 import { homePage } from "./home-page.ts";
 import { adminPageRoutes } from "./admin-routes.ts";
 import type { Asset } from "./assets.ts";
@@ -64,6 +65,7 @@ export function webRoutes(deps: AppDeps, assets: Map<string, Asset>) {
       });
     }
     const user = c.get("user");
+    c.header("Content-Security-Policy", playerCsp(null)); // media-chrome's controls need inline styles
     // Issue #22: the still as poster (and as preview image of a public stream), rewind for who may see
     // the recordings, clip buttons for who may clip.
     const thumb = await getThumb(deps.store, path);
@@ -83,6 +85,7 @@ export function webRoutes(deps: AppDeps, assets: Map<string, Asset>) {
           : undefined,
         rewind: (await deps.access.authorize({ actor, action: "recordings", path })).allow,
         canClip: (await deps.access.authorize({ actor, action: "clip", path })).allow,
+        oembed: d.via === "public" ? oembedUrl(base, path) : undefined,
       }),
     );
   });

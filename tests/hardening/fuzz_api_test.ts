@@ -28,6 +28,11 @@ const FIELDS = [
   "invite",
   "token",
   "again",
+  "source",
+  "sourceOnDemand",
+  "embedOrigins",
+  "url",
+  "format",
 ];
 
 Deno.test("hardening: fuzzed JSON API, admin pages and WHEP/WHIP bodies -> no 5xx", async () => {

@@ -6,6 +6,7 @@ import { storeOf } from "../../src/store/kv.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import { makeSecrets } from "../../src/mediamtx/secrets.ts";
 import { addUser } from "../../src/store/users.ts";
+import { SecretBox } from "../../src/core/secret-box.ts";
 import type { Asset } from "../../src/web/assets.ts";
 
 export const PASSWORD = "http-test-password";
@@ -27,7 +28,14 @@ export async function testApp(env: Record<string, string> = {}) {
   const assets = new Map<string, Asset>([
     ["player.js", { body: new TextEncoder().encode("//js"), type: "text/javascript", etag: '"x"' }],
   ]);
-  const deps = createServices({ store: kv, cfg, secrets, mtxState: () => "stopped" as const });
+  const deps = createServices({
+    store: kv,
+    cfg,
+    secrets,
+    mtxState: () => "stopped" as const,
+    // A key of this app only: nothing written to a data dir.
+    secretBox: () => SecretBox.fromRaw(crypto.getRandomValues(new Uint8Array(32))),
+  });
   const app = createApp(deps, assets);
   // What Deno.serve runs in src/app/serve.ts: the hook and the HLS hot path in front of the app.
   const handler = frontHandler(deps, (req, info) => app.fetch(req, info));
