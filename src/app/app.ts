@@ -21,6 +21,7 @@ import { clientInfo } from "../http/client.ts";
 import type { Env } from "../http/context.ts";
 import { CSP, SECURITY_HEADERS } from "../http/security-headers.ts";
 import { errorAnswer } from "./errors.ts";
+import { chatRoutes } from "../chat/routes.ts";
 import type { Services } from "./services.ts";
 
 export function createApp(deps: Services, assets: Map<string, Asset>) {
@@ -65,6 +66,7 @@ export function createApp(deps: Services, assets: Map<string, Asset>) {
   app.route("/", webrtcRoutes(deps));
   app.route("/", mediaRoutes(deps));
   app.route("/", goLiveRoutes(deps));
+  app.route("/", chatRoutes(deps, deps.chat));
   app.route("/", webRoutes(deps, assets));
 
   app.notFound((c) => {

@@ -11,12 +11,16 @@
 //   key                                                           x                  x
 //   restore           x              x           x                x                  x                x
 // (A session being created changes nothing cached: only its end does.)
+// chat (settings, bans), and every change above: the live chat's connections concerned ask the door again
+// (src/chat/hub.ts `changed`).
 import type { Change } from "../core/changes.ts";
 import type { AppDeps } from "../http/context.ts";
+import type { ChatHub } from "../chat/hub.ts";
 
 /** Subscribes the app's caches to `deps.store.changes`; returns the unsubscribe function. */
 export function followChanges(
   deps: Pick<AppDeps, "store" | "caches" | "access" | "ledger" | "readers">,
+  more: { chat?: Pick<ChatHub, "changed"> } = {},
 ): () => void {
   const clearMedia = () => deps.caches.clear();
   const clearWatch = () => deps.access.watchCache.clear();
@@ -31,6 +35,7 @@ export function followChanges(
     readers();
   };
   return deps.store.changes.subscribe((c: Change) => {
+    more.chat?.changed(c);
     switch (c.kind) {
       case "session":
         if (c.op === "delete") {

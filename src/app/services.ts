@@ -20,6 +20,7 @@ import type { Store } from "../store/kv.ts";
 import type { AppDeps } from "../http/context.ts";
 import { HlsProxy } from "../proxy/hls.ts";
 import { followChanges } from "./invalidation.ts";
+import { ChatHub } from "../chat/hub.ts";
 
 export interface ServiceInputs {
   store: Store;
@@ -36,6 +37,8 @@ export interface ServiceInputs {
 export interface Services extends AppDeps {
   /** The app's one HLS proxy (shared upstream fetches and kept media files). */
   hls: HlsProxy;
+  /** The live chat (rooms, connections, fan-out; src/chat/). */
+  chat: ChatHub;
   /** Stops following the store's changes. */
   close(): void;
 }
@@ -63,10 +66,15 @@ export function createServices(inputs: ServiceInputs): Services {
     readers: new ReaderLedger(),
     mtxState: inputs.mtxState ?? (() => "external"),
   };
-  const close = followChanges(deps);
+  const chat = new ChatHub({ store, access: deps.access, clock, log: deps.log });
+  const unfollow = followChanges(deps, { chat });
   return {
     ...deps,
     hls: new HlsProxy(deps),
-    close,
+    chat,
+    close: () => {
+      unfollow();
+      chat.close();
+    },
   };
 }

@@ -11,6 +11,9 @@ export type Change =
   | { kind: "key"; path: string; id: string; op: "create" | "revoke" }
   | { kind: "share"; path: string; id: string; op: "create" | "revoke" }
   | { kind: "session"; user: string; op: "create" | "delete" }
+  // Live chat (src/store/chat.ts): settings and bans change who may write or moderate; `uid` is the chat id
+  // a ban is about ("u:NAME" or "g:HEX").
+  | { kind: "chat"; path: string; op: "settings" | "ban" | "message" | "delete" | "clear"; uid?: string }
   | { kind: "restore" };
 
 export type ChangeKind = Change["kind"];
