@@ -12,6 +12,7 @@ const result = await esbuild.build({
     join(root, "static", "home.ts"),
     join(root, "static", "admin.ts"),
     join(root, "static", "recording.ts"),
+    join(root, "static", "chat.ts"),
   ],
   bundle: true,
   minify: true,

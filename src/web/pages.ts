@@ -74,7 +74,9 @@ export function playerPage(
   </div>
   <p id="note" class="note hidden" role="status"></p>
 </section>
-<script type="module" src="/static/player.js"></script>`,
+<aside id="chat" class="chat" aria-label="Chat"></aside>
+<script type="module" src="/static/player.js"></script>
+<script type="module" src="/static/chat.js"></script>`,
     {
       user: opts.user,
       csrf: opts.csrf,

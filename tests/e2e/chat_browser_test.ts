@@ -1,0 +1,122 @@
+// The chat panel in Chromium (issue 16), against livegate with its real MediaMTX: two users on two pages
+// (vic writes, sam the owner sees it; sam deletes it and both lose it; sam times vic out and vic's page says
+// so and refuses to send), markup and links shown inert (textContent, anchors built by the DOM), and an
+// anonymous viewer of the public stream who reads but cannot write.
+import assert from "node:assert/strict";
+import type { BrowserContext, Page } from "playwright-core";
+import { ADMIN_PASSWORD, Client, startLivegate, waitFor } from "./harness.ts";
+import { launchChromium } from "./chromium.ts";
+
+Deno.test({
+  name: "e2e chat: two users in Chromium, delete, timeout, anonymous read-only",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const lg = await startLivegate();
+    const browser = await launchChromium();
+    try {
+      const admin = new Client(lg.url);
+      assert.equal((await admin.login("admin", ADMIN_PASSWORD)).status, 303);
+      for (const [name, role] of [["sam", "streamer"], ["vic", "viewer"]]) {
+        const r = await admin.api("POST", "/api/users", { name, role, password: `${name}-password-1` });
+        assert.equal(r.status, 201, JSON.stringify(r.body));
+      }
+      const s = await admin.api("POST", "/api/streams", { path: "pub", visibility: "public", owner: "sam" });
+      assert.equal(s.status, 201, JSON.stringify(s.body));
+
+      const pageFor = async (user?: string): Promise<[BrowserContext, Page]> => {
+        const ctx = await browser.newContext();
+        if (user) {
+          const c = new Client(lg.url);
+          assert.equal((await c.login(user, `${user}-password-1`)).status, 303);
+          await ctx.addCookies([...c.cookies].map(([name, value]) => ({ name, value, url: lg.url })));
+        }
+        const page = await ctx.newPage();
+        await page.goto(`${lg.url}/watch/pub`);
+        return [ctx, page];
+      };
+      const [, sam] = await pageFor("sam");
+      const [, vic] = await pageFor("vic");
+      const [, anon] = await pageFor();
+      for (const p of [sam, vic]) {
+        await p.waitForFunction(() => !(document.getElementById("chat-input") as HTMLInputElement).disabled);
+      }
+
+      // vic writes (markup and a link inside); sam and the anonymous viewer see it, as text.
+      const hostile = 'look <img src=x onerror="window.pwned=1"> https://example.org/a?b=1 ok';
+      await vic.fill("#chat-input", hostile);
+      await vic.click("#chat-send");
+      for (const p of [sam, anon, vic]) {
+        await p.waitForFunction(
+          (t) => [...document.querySelectorAll("#chat-list .chat-text")].some((e) => e.textContent === t),
+          hostile,
+        );
+      }
+      const shown = await sam.evaluate(() => {
+        const li = document.querySelector("#chat-list li:last-child")!;
+        return {
+          user: li.querySelector(".chat-user")!.textContent,
+          imgs: document.querySelectorAll("#chat-list img").length,
+          href: li.querySelector("a")?.getAttribute("href"),
+          rel: li.querySelector("a")?.getAttribute("rel"),
+          // deno-lint-ignore no-explicit-any
+          pwned: (window as any).pwned,
+          badgeOfOwnerTools: li.querySelectorAll(".chat-tools button").length,
+        };
+      });
+      assert.deepEqual(shown, {
+        user: "vic",
+        imgs: 0,
+        href: "https://example.org/a?b=1",
+        rel: "noopener noreferrer nofollow ugc",
+        pwned: undefined,
+        badgeOfOwnerTools: 3,
+      });
+      // vic is no moderator: no tools.
+      assert.equal(await vic.locator("#chat-list .chat-tools").count(), 0);
+
+      // The anonymous viewer reads but cannot write, and is told why.
+      assert.equal(await anon.locator("#chat-input").isDisabled(), true);
+      assert.equal(await anon.locator("#chat-status").textContent(), "log in to write in this chat");
+
+      // The owner deletes the message: it disappears for everyone.
+      const li = sam.locator("#chat-list li").last();
+      await li.hover();
+      await li.getByRole("button", { name: "delete" }).click();
+      for (const p of [sam, vic, anon]) {
+        await p.waitForFunction(() => document.querySelectorAll("#chat-list li").length === 0);
+      }
+
+      // vic writes again; sam times vic out; vic is refused with the reason.
+      await vic.fill("#chat-input", "second try");
+      await vic.click("#chat-send");
+      await sam.waitForFunction(() => document.querySelectorAll("#chat-list li").length === 1);
+      const li2 = sam.locator("#chat-list li").last();
+      await li2.hover();
+      await li2.getByRole("button", { name: "timeout 5 min" }).click();
+      await vic.waitForFunction(() => (document.getElementById("chat-input") as HTMLInputElement).disabled);
+      assert.match((await vic.locator("#chat-status").textContent())!, /timed out for 5 more minute/);
+      // Even a frame sent around the disabled input is refused by the server.
+      await vic.evaluate(() => {
+        const ws = new WebSocket(`ws://${location.host}/chat/pub`);
+        ws.onmessage = (e) => {
+          const f = JSON.parse(e.data);
+          if (f.type === "history") ws.send(JSON.stringify({ type: "send", text: "sneaky", ref: "x" }));
+          // deno-lint-ignore no-explicit-any
+          if (f.type === "error") (window as any).refused = f.reason;
+        };
+      });
+      // deno-lint-ignore no-explicit-any
+      const refused = await waitFor("refusal", () => vic.evaluate(() => (window as any).refused as string));
+      assert.match(refused, /timed out/);
+      assert.equal(await sam.locator("#chat-list .chat-text", { hasText: "sneaky" }).count(), 0);
+      // The viewer count counts the panels (three pages plus vic's extra socket).
+      await sam.waitForFunction(() =>
+        /^\d+ watching$/.test(document.getElementById("chat-viewers")!.textContent!)
+      );
+    } finally {
+      await browser.close();
+      await lg.stop();
+    }
+  },
+});
