@@ -3,41 +3,12 @@
 // Origin), who may write, history and resume without gap or duplicate, moderation (delete, timeout, ban,
 // slow mode, blocked words, clear) with audit entries, and the close codes for bad frames.
 import assert from "node:assert/strict";
-import { Jar, PASSWORD, testApp } from "./helpers.ts";
+import { Jar, PASSWORD } from "./helpers.ts";
+import { serveApp } from "./chat_server.ts";
 import { addUser } from "../../src/store/users.ts";
 import { createStream } from "../../src/store/streams.ts";
 import { listAudit } from "../../src/store/audit.ts";
 import { ChatClient, type Frame } from "../chat_client.ts";
-
-async function serveApp() {
-  const t = await testApp();
-  const ac = new AbortController();
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen: () => {} },
-    t.handler,
-  );
-  const port = (server.addr as Deno.NetAddr).port;
-  const base = `http://localhost:${port}`;
-  return {
-    t,
-    base,
-    origin: base,
-    ws: (path: string, jar?: Jar, opts: { origin?: string; since?: number } = {}) => {
-      const cookie = jar ? [...jar.cookies].map(([k, v]) => `${k}=${v}`).join("; ") : undefined;
-      const q = opts.since !== undefined ? `?since=${opts.since}` : "";
-      return new ChatClient(`ws://localhost:${port}/chat/${path}${q}`, {
-        cookie,
-        origin: opts.origin ?? base,
-      });
-    },
-    async close() {
-      t.deps.chat.close();
-      ac.abort();
-      await server.finished;
-      t.close();
-    },
-  };
-}
 
 const isMsg = (text: string) => (f: Frame) => f.type === "message" && f.text === text;
 
@@ -260,6 +231,65 @@ Deno.test("chat: access before the upgrade, writing, history, resume, moderation
     // The others are unaffected.
     cs.send({ type: "send", text: "still here" });
     await fresh.next(isMsg("still here"));
+  } finally {
+    for (const c of open) await Promise.race([c.close(), new Promise((r) => setTimeout(r, 1000))]);
+    await s.close();
+  }
+});
+
+Deno.test("chat: guests write under a chosen name only when the owner allows it; names shown inert", async () => {
+  const s = await serveApp();
+  const { t } = s;
+  const open: ChatClient[] = [];
+  const ws = (...a: Parameters<typeof s.ws>) => {
+    const c = s.ws(...a);
+    open.push(c);
+    return c;
+  };
+  try {
+    await addUser(t.kv, "sam", "sam-password-1", "streamer");
+    await createStream(t.kv, "pub", { visibility: "public", owner: "sam" });
+    const sam = new Jar(t.app, "127.0.0.1", t.handler);
+    assert.equal((await sam.login("sam", "sam-password-1")).status, 303);
+    const owner = ws("pub", sam);
+    await owner.next((f) => f.type === "history");
+    const g = ws("pub");
+    await g.next((f) => f.type === "history");
+    g.send({ type: "guest", name: "Bob" });
+    assert.equal((await g.next((f) => f.type === "error")).reason, "guests may not write in this chat");
+
+    const r = await sam.req("/api/chat/pub", {
+      method: "PATCH",
+      headers: {
+        "content-type": "application/json",
+        "x-csrf-token": sam.cookies.get("lg_csrf")!,
+        origin: "http://localhost",
+      },
+      body: JSON.stringify({ guests: true }),
+    });
+    assert.equal(r.status, 200);
+    await g.next((f) => f.type === "settings" && f.guests === true);
+    const n = g.frames.length;
+    for (const bad of ["<img src=x>", "a\u202eb", "x", "sam"]) g.send({ type: "guest", name: bad });
+    await g.next(() => g.frames.slice(n).filter((f) => f.type === "error").length >= 4);
+    const errs = g.frames.slice(n).filter((f) => f.type === "error").map((f) => f.reason as string);
+    assert.ok(errs.filter((e) => /guest name is 2-24/.test(e)).length === 3, errs.join(" | "));
+    assert.ok(errs.includes("that name belongs to a user; choose another"), errs.join(" | "));
+    g.send({ type: "guest", name: "Bob the Guest" });
+    const you = await g.next((f) => f.type === "you" && f.canWrite === true);
+    assert.equal(you.role, "guest");
+    assert.match(you.uid as string, /^g:[0-9a-f]{16}$/);
+    g.send({ type: "send", text: "hi from a guest" });
+    const m = await owner.next((f) => f.type === "message" && f.text === "hi from a guest");
+    assert.equal(m.user, "Bob the Guest");
+    assert.equal(m.role, "guest");
+    // The owner bans the guest (by their id, which follows the address, not the name).
+    owner.send({ type: "ban", uid: m.uid });
+    await g.next((f) => f.type === "you" && f.canWrite === false);
+    g.send({ type: "guest", name: "Another Name" });
+    const again = await g.next((f) => f.type === "you" && f.user === "Another Name");
+    assert.equal(again.canWrite, false);
+    assert.equal(again.writeReason, "you are banned from this chat");
   } finally {
     for (const c of open) await Promise.race([c.close(), new Promise((r) => setTimeout(r, 1000))]);
     await s.close();
