@@ -40,7 +40,7 @@ export class ChatClient {
   }
 
   send(frame: unknown): void {
-    this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+    this.ws.send(typeof frame === "string" || frame instanceof Uint8Array ? frame : JSON.stringify(frame));
   }
 
   /** The first frame (from index `from`) matching `pred`; rejects after `ms` or when the socket closes. */

@@ -187,7 +187,7 @@ export class Connection implements ChatMember {
   #bad = 0;
   #leave: (() => void) | null = null;
   #closed = false;
-  #flooded = false;
+  #refused = false;
   readonly #room: Room;
 
   constructor(readonly hub: ChatHub, readonly ws: Socket, readonly info: JoinInfo) {
@@ -308,24 +308,29 @@ export class Connection implements ChatMember {
     this.hub.left(this);
   }
 
+  /**
+   * Closes for a protocol violation: frames still arriving are read and ignored, and the close goes out
+   * once the client's burst was read (closing at once, with its frames unread, resets the TCP connection
+   * and the client sees no close code).
+   */
+  #refuse(code: number, reason: string): void {
+    this.#refused = true;
+    setTimeout(() => this.close(code, reason), 50);
+  }
+
   /** A frame arrived. Binary: 1003; too big: 1009; too many or too many bad ones: 1008. Never throws. */
   async onFrame(data: unknown): Promise<void> {
-    if (this.#closed || this.#flooded) return;
-    if (typeof data !== "string") return this.close(CLOSE_UNSUPPORTED, "text frames only");
-    if (data.length > MAX_FRAME) return this.close(CLOSE_TOO_BIG, `frame over ${MAX_FRAME} characters`);
+    if (this.#closed || this.#refused) return;
+    if (typeof data !== "string") return this.#refuse(CLOSE_UNSUPPORTED, "text frames only");
+    if (data.length > MAX_FRAME) return this.#refuse(CLOSE_TOO_BIG, `frame over ${MAX_FRAME} characters`);
     const now = this.hub.deps.clock.now();
     this.#frames = this.#frames.filter((t) => t > now - 1000);
     this.#frames.push(now);
-    if (this.#frames.length > MAX_FRAMES_PER_S) {
-      // Frames still arriving are ignored; the close goes out once this burst was read.
-      this.#flooded = true;
-      setTimeout(() => this.close(CLOSE_POLICY, "too many frames"), 50);
-      return;
-    }
+    if (this.#frames.length > MAX_FRAMES_PER_S) return this.#refuse(CLOSE_POLICY, "too many frames");
     const f = parseClientFrame(data);
     if ("error" in f) {
       this.#error(f.error);
-      if (++this.#bad > MAX_BAD_FRAMES) this.close(CLOSE_POLICY, "too many bad frames");
+      if (++this.#bad > MAX_BAD_FRAMES) this.#refuse(CLOSE_POLICY, "too many bad frames");
       return;
     }
     try {

@@ -69,20 +69,40 @@ export function chatRoutes(deps: AppDeps, hub: ChatHub) {
     };
     let conn: Connection | null = null;
     const pending: unknown[] = [];
-    return await upgradeWebSocket(c, {
-      onOpen: (_e, ws) => {
-        hub.open(ws.raw as WebSocket, info).then((k) => {
-          conn = k;
-          for (const d of pending.splice(0)) k.onFrame(d);
-        });
-      },
-      onMessage: (e) => {
-        if (conn) conn.onFrame(e.data);
-        else if (pending.length < 32) pending.push(e.data);
-      },
-      onClose: () => conn?.closed(),
-      onError: () => conn?.closed(),
-    }, { idleTimeout: 60 });
+    let gone = false;
+    // Deno.upgradeWebSocket throws on a malformed handshake (no Connection: Upgrade, no key): a 400.
+    const h = (k: string) => c.req.header(k) ?? "";
+    if (
+      !/\bupgrade\b/i.test(h("connection")) || !/^[A-Za-z0-9+/]{22}==$/.test(h("sec-websocket-key")) ||
+      h("sec-websocket-version") !== "13"
+    ) {
+      return c.json({ error: "malformed WebSocket handshake (RFC 6455 section 4.2.1)" }, 400);
+    }
+    try {
+      return await upgradeWebSocket(c, {
+        onOpen: (_e, ws) => {
+          hub.open(ws.raw as WebSocket, info).then((k) => {
+            conn = k;
+            if (gone) return k.closed(); // closed while it was starting
+            for (const d of pending.splice(0)) k.onFrame(d);
+          });
+        },
+        onMessage: (e) => {
+          if (conn) conn.onFrame(e.data);
+          else if (pending.length < 32) pending.push(e.data);
+        },
+        onClose: () => {
+          gone = true;
+          conn?.closed();
+        },
+        onError: () => {
+          gone = true;
+          conn?.closed();
+        },
+      }, { idleTimeout: 60 });
+    } catch (e) {
+      return c.json({ error: `WebSocket handshake refused: ${(e as Error).message}` }, 400);
+    }
   });
 
   app.use("/api/chat/*", apiGuard);
