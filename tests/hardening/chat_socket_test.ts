@@ -16,6 +16,7 @@ import { checkSane, count, counts } from "./check.ts";
 import { NASTY, nastyOrRandom, prng, randomJson } from "./corpus.ts";
 import { rawRequest } from "./raw.ts";
 
+// deno-lint-ignore no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/;
 const TYPES = [
   "send",
