@@ -11,6 +11,7 @@ type You = {
   canWrite: boolean;
   writeReason: string | null;
   canModerate: boolean;
+  canManage: boolean;
   guests: boolean;
 };
 
@@ -90,8 +91,56 @@ function start(root: HTMLElement, path: string) {
   const clearBtn = el("button", "link", "Clear chat");
   clearBtn.type = "button";
   clearBtn.id = "chat-clear";
-  modBar.append(slow, clearBtn);
-  root.append(head, list, modBar, status, guestForm, form);
+  const setBtn = el("button", "link", "Settings");
+  setBtn.type = "button";
+  setBtn.id = "chat-settings-open";
+  modBar.append(slow, clearBtn, setBtn);
+  const setForm = el("form", "chat-settings hidden");
+  setForm.id = "chat-settings";
+  const field = <T extends HTMLElement>(label: string, input: T) => {
+    const l = el("label", "", label);
+    l.append(input);
+    setForm.append(l);
+    return input;
+  };
+  const mods = field("Moderators (user names)", el("input"));
+  mods.id = "chat-moderators";
+  const guestsBox = el("input");
+  guestsBox.type = "checkbox";
+  guestsBox.id = "chat-guests";
+  field("Guests may write under a name they choose", guestsBox);
+  const words = field("Blocked words (one per line)", el("textarea"));
+  words.id = "chat-words";
+  words.rows = 3;
+  const saveBtn = el("button", "", "Save");
+  setForm.append(saveBtn);
+  root.append(head, list, modBar, setForm, status, guestForm, form);
+  const csrf = document.body.dataset.csrf ?? "";
+  const api = `/api/chat/${encodeURIComponent(path)}`;
+  setBtn.addEventListener("click", async () => {
+    if (!setForm.classList.toggle("hidden")) {
+      const r = await fetch(api);
+      const j = await r.json();
+      if (!r.ok) return say(j.error ?? `error ${r.status}`, true);
+      mods.value = j.settings.moderators.join(", ");
+      guestsBox.checked = j.settings.guests;
+      words.value = j.settings.blockedWords.join("\n");
+    }
+  });
+  setForm.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const body: Record<string, unknown> = { blockedWords: words.value };
+    if (you?.canManage) Object.assign(body, { moderators: mods.value, guests: guestsBox.checked });
+    const r = await fetch(api, {
+      method: "PATCH",
+      headers: { "content-type": "application/json", "x-csrf-token": csrf },
+      body: JSON.stringify(body),
+    });
+    const j = await r.json();
+    if (!r.ok) return say(j.error ?? `error ${r.status}`, true);
+    setForm.classList.add("hidden");
+    say("settings saved");
+  });
 
   let ws: WebSocket | null = null;
   let lastId: number | null = null;
@@ -113,6 +162,7 @@ function start(root: HTMLElement, path: string) {
       : y.writeReason ?? "";
     guestForm.classList.toggle("hidden", !(y.guests && !y.canWrite && !y.user && y.role !== "moderator"));
     modBar.classList.toggle("hidden", !y.canModerate);
+    mods.disabled = guestsBox.disabled = !y.canManage;
     root!.classList.toggle("moderator", y.canModerate);
     say(y.canWrite ? "" : y.writeReason ?? "");
   }

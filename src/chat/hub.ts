@@ -183,6 +183,7 @@ export class Connection implements ChatMember {
   #guestName: string | undefined;
   #write: Decision = { allow: false, status: 401, reason: "not ready" };
   #mod: Decision = { allow: false, status: 401, reason: "not ready" };
+  #manage = false;
   #frames: number[] = [];
   #bad = 0;
   #leave: (() => void) | null = null;
@@ -246,10 +247,14 @@ export class Connection implements ChatMember {
       this.name = this.#guestName ?? "";
     }
     const guest = !user && this.#guestName ? { uid: this.uid, name: this.#guestName } : undefined;
-    [this.#write, this.#mod] = await Promise.all([
+    const [write, mod, manage] = await Promise.all([
       access.authorize({ actor, action: "chat", path: this.path, guest }),
       access.authorize({ actor, action: "moderate", path: this.path }),
+      user ? access.authorize({ actor, action: "manage", path: this.path }) : null,
     ]);
+    this.#write = write;
+    this.#mod = mod;
+    this.#manage = !!manage?.allow;
     this.role = this.#mod.allow ? ROLE_OF[this.#mod.via] ?? "" : user ? "" : "guest";
     return true;
   }
@@ -262,6 +267,8 @@ export class Connection implements ChatMember {
       canWrite: this.#write.allow,
       writeReason: this.#write.allow ? null : this.#write.reason,
       canModerate: this.#mod.allow,
+      /** May appoint moderators and allow guests (the owner, admins). */
+      canManage: this.#manage,
       guests: this.#room.settings.guests,
     };
   }

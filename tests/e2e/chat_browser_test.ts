@@ -110,6 +110,39 @@ Deno.test({
       const refused = await waitFor("refusal", () => vic.evaluate(() => (window as any).refused as string));
       assert.match(refused, /timed out/);
       assert.equal(await sam.locator("#chat-list .chat-text", { hasText: "sneaky" }).count(), 0);
+      // The owner's settings: vic becomes a moderator (and may write again: moderators are never timed
+      // out), guests may write; the anonymous viewer joins as a guest and writes.
+      await sam.click("#chat-settings-open");
+      await sam.waitForFunction(() =>
+        !document.getElementById("chat-settings")!.classList.contains("hidden")
+      );
+      await sam.fill("#chat-moderators", "vic");
+      await sam.check("#chat-guests");
+      await sam.fill("#chat-words", "forbidden");
+      await sam.click("#chat-settings button");
+      await sam.waitForFunction(() =>
+        document.getElementById("chat-status")!.textContent === "settings saved"
+      );
+      await vic.waitForFunction(() => !(document.getElementById("chat-input") as HTMLInputElement).disabled);
+      assert.equal(await vic.locator(".chat-mod").isVisible(), true);
+      await anon.waitForFunction(() => !document.querySelector(".chat-guest")!.classList.contains("hidden"));
+      await anon.fill("#chat-guest-name", "Gina");
+      await anon.click(".chat-guest button");
+      await anon.waitForFunction(() => !(document.getElementById("chat-input") as HTMLInputElement).disabled);
+      await anon.fill("#chat-input", "a forbidden word");
+      await anon.click("#chat-send");
+      await anon.waitForFunction(() =>
+        /not allowed/.test(document.getElementById("chat-status")!.textContent!)
+      );
+      await anon.fill("#chat-input", "hello from Gina");
+      await anon.click("#chat-send");
+      await sam.waitForFunction(() =>
+        [...document.querySelectorAll("#chat-list li")].some((li) =>
+          li.querySelector(".chat-user")?.textContent === "Gina" &&
+          li.querySelector(".chat-badge.guest")?.textContent === "guest"
+        )
+      );
+      assert.equal(await sam.locator("#chat-list .chat-text", { hasText: "forbidden" }).count(), 0);
       // The viewer count counts the panels (three pages plus vic's extra socket).
       await sam.waitForFunction(() =>
         /^\d+ watching$/.test(document.getElementById("chat-viewers")!.textContent!)
