@@ -3,7 +3,7 @@
 //
 //   deno task bench                       full run (~12 min)
 //   deno task bench --quick               short smoke run (~3 min; numbers only indicative)
-//   deno task bench --only=latency,proxy  a subset: latency, proxy, hook, scale, login, flood
+//   deno task bench --only=latency,proxy  a subset: latency, proxy, hook, scale, login, flood, chat
 //   deno task bench --viewers=100,500     viewer counts for the scale test
 //   deno task bench --write               also replace the results block in BENCHMARKS.md
 import { parseArgs } from "node:util";
@@ -17,13 +17,14 @@ import { bareScale, scale, type ScaleRow } from "./scale.ts";
 import type { MemorySample } from "./memory.ts";
 import { type LoginRow, loginScenario, setupLoginUsers } from "./login.ts";
 import { floodScenario } from "./post_flood.ts";
+import { chatScenario } from "./chat.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
   options: {
     quick: { type: "boolean", default: false },
     write: { type: "boolean", default: false },
-    only: { type: "string", default: "latency,proxy,hook,scale,login,flood" },
+    only: { type: "string", default: "latency,proxy,hook,scale,login,flood,chat" },
     viewers: { type: "string" },
   },
 });
@@ -41,6 +42,7 @@ const D = quick
     ramp: 5,
     loginSec: 6,
     floodSec: 10,
+    chatSec: 15,
   }
   : {
     latWarm: 30_000, // past RELAX_AFTER_MS (static/hls-config.ts): steady state after a start-up stall
@@ -52,6 +54,7 @@ const D = quick
     ramp: 10,
     loginSec: 15,
     floodSec: 30,
+    chatSec: 60,
   };
 
 const log = (s: string) => console.error(s);
@@ -259,6 +262,53 @@ try {
           JSON.stringify(r.postStatus)
         }`,
       `part fetch p95 ${f(ratio, 2)}x without the POSTs`,
+      `p95 within 1.2x: ${pass(ratio <= 1.2)}`,
+    );
+  }
+  if (only.has("chat")) {
+    const clients = 1000, rate = 20, viewers = 300;
+    log(
+      `chat: ${viewers} viewers for ${D.chatSec} s without, then with ${clients} chat clients and ${rate} msg/s…`,
+    );
+    const r = await chatScenario(rig, { clients, rate, viewers, seconds: D.chatSec, ramp: D.ramp });
+    const c = r.chat;
+    const d = c.delivery;
+    const p95 = (v: typeof r.quiet) => v.partFetch?.p95 ?? NaN;
+    const ratio = p95(r.withChat) / p95(r.quiet);
+    add(
+      "Chat",
+      `${clients} chat clients on one stream, ${rate} messages/s posted for ${D.chatSec} s`,
+      `delivery p50 ${f(d?.p50, 1)} ms, p99 ${f(d?.p99, 1)} ms, max ${f(d?.max)} ms over ${
+        d?.n ?? 0
+      } deliveries; ` +
+        `${c.accepted}/${c.posted} accepted${
+          c.refused ? ` (${c.refused} refused ${JSON.stringify(c.refusedReasons)})` : ""
+        }, ` +
+        `${c.lost} lost of ${c.expected} expected, ${c.readersJoined}/${c.readers} joined in ${
+          f(c.joinSeconds, 1)
+        } s` +
+        `${c.connectFailures ? `, ${c.connectFailures} connect failures` : ""}${
+          c.closedEarly ? `, ${c.closedEarly} dropped` : ""
+        }; ` +
+        `livegate CPU ${f(r.livegate.cpuAvg)}% (max ${f(r.livegate.cpuMax)}%), RSS max ${
+          f(r.livegate.rssMax)
+        } MB ` +
+        `(with the ${viewers} viewers); chat generator CPU ${f(c.generatorCpu)}%`,
+      "",
+      `p99 <= 100 ms: ${pass((d?.p99 ?? Infinity) <= 100)}; 0 lost: ${pass(c.lost === 0 && c.accepted > 0)}`,
+    );
+    add(
+      "Viewers beside the chat",
+      `${viewers} LL-HLS viewers, ${D.chatSec}+${D.ramp} s; then the same with the chat load above`,
+      `without: ${r.quiet.errors} errors, ${r.quiet.stalls} stalls, part fetch p50 ${
+        f(r.quiet.partFetch?.p50)
+      } ms ` +
+        `p95 ${
+          f(p95(r.quiet))
+        } ms; with: ${r.withChat.errors} errors, ${r.withChat.stalls} stalls, part fetch p50 ${
+          f(r.withChat.partFetch?.p50)
+        } ms p95 ${f(p95(r.withChat))} ms`,
+      `part fetch p95 ${f(ratio, 2)}x without the chat`,
       `p95 within 1.2x: ${pass(ratio <= 1.2)}`,
     );
   }

@@ -14,7 +14,6 @@ import {
   type ChatRole,
   clearChat,
   deleteChatMessage,
-  putChatMessage,
   removeChatBan,
   setChatBan,
   updateChatSettings,
@@ -78,7 +77,7 @@ export class ChatHub {
 
   room(path: string): Room {
     let r = this.#rooms.get(path);
-    if (!r) this.#rooms.set(path, r = new Room(path, this.deps.store, this.deps.clock));
+    if (!r) this.#rooms.set(path, r = new Room(path, this.deps.store, this.deps.clock, this.deps.log));
     return r;
   }
 
@@ -103,7 +102,11 @@ export class ChatHub {
     set?.delete(conn);
     if (set && set.size === 0) {
       this.#conns.delete(conn.path);
-      this.#rooms.delete(conn.path); // reloaded from KV on the next join
+      // Forgotten once what it accepted is stored (a later join loads it from KV again).
+      const room = this.#rooms.get(conn.path);
+      room?.serial(() => room.flush()).catch(() => {}).finally(() => {
+        if (!this.#conns.has(conn.path) && this.#rooms.get(conn.path) === room) this.#rooms.delete(conn.path);
+      });
     }
     this.viewersChanged(conn.path);
   }
@@ -379,19 +382,17 @@ export class Connection implements ChatMember {
         const limited = room.admit(this.uid, this.#mod.allow);
         if (limited) return this.#error(limited, f.ref);
         const { uid, name, role } = this;
-        await room.serial(async () => {
-          const m: ChatMessage = {
-            id: room.nextId(),
-            uid,
-            user: name,
-            role,
-            text: t.text,
-            at: deps.clock.now(),
-          };
-          await putChatMessage(deps.store, this.path, m, room.overflow(1));
-          room.add(m);
-          this.hub.fanout.publish(this.path, JSON.stringify({ type: "message", ...m }));
-        });
+        // Accepted: published now, in id order; stored by the room's next batch.
+        const m: ChatMessage = {
+          id: room.nextId(),
+          uid,
+          user: name,
+          role,
+          text: t.text,
+          at: deps.clock.now(),
+        };
+        room.add(m);
+        this.hub.fanout.publish(this.path, JSON.stringify({ type: "message", ...m }));
         return;
       }
     }
@@ -407,6 +408,7 @@ export class Connection implements ChatMember {
     switch (f.type) {
       case "delete":
         await room.serial(async () => {
+          await room.flush(); // the message may not be stored yet
           if (!room.messages.some((m) => m.id === f.id)) return this.#error("no such message");
           const m = room.messages.find((x) => x.id === f.id)!;
           await deleteChatMessage(
@@ -422,6 +424,7 @@ export class Connection implements ChatMember {
         return;
       case "clear":
         await room.serial(async () => {
+          await room.flush();
           const through = room.lastId;
           await clearChat(deps.store, this.path, through, deps.clock.now(), audit("chat.clear"));
           room.clear(through);

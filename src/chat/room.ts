@@ -1,7 +1,9 @@
 // One stream's chat room in memory: the kept messages (as in KV: the last MAX_MESSAGES within KEEP_MS),
 // the deletions and the last clear (for resuming clients), the settings, and the per-user send limits.
-// Writes go through one queue per room, so messages are stored and then published in id order: a client
-// that saw id N and resumes "since N" gets exactly what came after, never a gap or a repeat.
+// A message is accepted in memory and published at once, in id order, so a client that saw id N and
+// resumes "since N" gets exactly what came after, never a gap or a repeat. Storing happens behind it in
+// batches (one KV commit for whatever arrived meanwhile), and moderation writes queue behind those
+// batches (`serial`), so a deletion can never be overtaken by the storing of the message it deletes.
 import type { Clock } from "../core/clock.ts";
 import {
   type ChatMessage,
@@ -11,6 +13,7 @@ import {
   KEEP_MS,
   loadChat,
   MAX_MESSAGES,
+  putChatMessages,
 } from "../store/chat.ts";
 import type { Store } from "../store/kv.ts";
 import { JOIN_HISTORY, RATE_MESSAGES, RATE_WINDOW_MS } from "./protocol.ts";
@@ -27,9 +30,19 @@ export class Room {
   #queue: Promise<unknown> = Promise.resolve();
   #sends = new Map<string, number[]>();
   #lastSend = new Map<string, number>();
+  /** Accepted, not yet stored. */
+  #pending: ChatMessage[] = [];
+  /** Dropped for the bounds, still to delete from KV. */
+  #dropKv: number[] = [];
+  #flushQueued = false;
   readonly ready: Promise<void>;
 
-  constructor(readonly path: string, readonly store: Store, readonly clock: Clock) {
+  constructor(
+    readonly path: string,
+    readonly store: Store,
+    readonly clock: Clock,
+    readonly log: (line: string) => void = () => {},
+  ) {
     this.ready = this.#load();
   }
 
@@ -67,10 +80,37 @@ export class Room {
     return p;
   }
 
-  /** Adds an accepted (stored) message; returns the ids dropped by the size and age bounds. */
+  /** Adds an accepted message (kept in memory now, stored by the next flush). */
   add(m: ChatMessage): void {
     this.messages.push(m);
-    this.trim();
+    this.#pending.push(m);
+    this.#dropKv.push(...this.trim());
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      this.serial(() => this.flush()).catch((e) =>
+        this.log(`[chat] ${this.path}: storing messages: ${e.message}`)
+      );
+    }
+  }
+
+  /** Stores what was accepted since the last flush (batches of 200), deletes what the bounds dropped. */
+  async flush(): Promise<void> {
+    this.#flushQueued = false;
+    while (this.#pending.length || this.#dropKv.length) {
+      const batch = this.#pending.splice(0, 200);
+      const drop = this.#dropKv.splice(0, 400);
+      const dropped = new Set(drop);
+      // A message dropped before it was stored is simply not stored.
+      const store = batch.filter((m) => !dropped.has(m.id));
+      const stored = new Set(batch.map((m) => m.id));
+      try {
+        await putChatMessages(this.store, this.path, store, drop.filter((id) => !stored.has(id)));
+      } catch (e) {
+        this.#pending.unshift(...batch);
+        this.#dropKv.unshift(...drop);
+        throw e;
+      }
+    }
   }
 
   /** The ids that must go when `extra` more messages arrive (oldest first beyond MAX_MESSAGES or KEEP_MS). */
@@ -85,7 +125,8 @@ export class Room {
     return out;
   }
 
-  trim(): void {
+  /** Drops what the bounds (MAX_MESSAGES, KEEP_MS) leave out; returns the dropped ids. */
+  trim(): number[] {
     const drop = this.overflow(0);
     if (drop.length) {
       this.droppedThrough = Math.max(this.droppedThrough, drop[drop.length - 1]);
@@ -95,6 +136,7 @@ export class Room {
     for (const [id, at] of this.deleted) {
       if (at <= now - KEEP_MS || this.deleted.size > 2000) this.deleted.delete(id);
     }
+    return drop;
   }
 
   remove(id: number): boolean {

@@ -176,14 +176,23 @@ export async function removeChatBan(db: Store, path: string, uid: string, audit?
 }
 
 /**
- * Stores a new message (expires after KEEP_MS) and, in the same operation, deletes `drop` (the ids of the
- * oldest messages beyond MAX_MESSAGES).
+ * Stores new messages (each expires after KEEP_MS) and, in the same operation, deletes `drop` (ids of the
+ * oldest messages beyond MAX_MESSAGES). One commit for a batch: the room writes what arrived since its
+ * last commit (src/chat/room.ts), so the write rate does not bound the message rate. At most 200
+ * messages and 400 deletions per call (KV's limits per atomic operation are far above that). Throws
+ * StoreError "conflict" when the commit fails.
  */
-export async function putChatMessage(db: Store, path: string, m: ChatMessage, drop: number[]): Promise<void> {
-  const op = db.kv.atomic().set(["chat_msg", path, m.id], m, { expireIn: KEEP_MS });
+export async function putChatMessages(
+  db: Store,
+  path: string,
+  ms: ChatMessage[],
+  drop: number[],
+): Promise<void> {
+  const op = db.kv.atomic();
+  for (const m of ms) op.set(["chat_msg", path, m.id], m, { expireIn: KEEP_MS });
   for (const id of drop) op.delete(["chat_msg", path, id]);
   const res = await op.commit();
-  if (!res.ok) throw new StoreError("conflict", "the message could not be stored");
+  if (!res.ok) throw new StoreError("conflict", "the messages could not be stored");
   db.changes.emit({ kind: "chat", path, op: "message" });
 }
 

@@ -122,6 +122,14 @@ Deno.test("chat room: ids increase, bounded history, resume, limits", async () =
     assert.equal(h.complete, true);
     assert.equal(room.history(a).complete, false, "resuming from before what was dropped");
     assert.equal(room.history(null).messages.length, 100);
+    // Stored in batches behind the live delivery: a room loaded again (a restart) has the same history.
+    await room.serial(() => room.flush());
+    const again = new Room("s", store, clock);
+    await again.ready;
+    assert.deepEqual(again.messages.map((m) => m.id), room.messages.map((m) => m.id));
+    let kept = 0;
+    for await (const _ of store.kv.list({ prefix: ["chat_msg", "s"] })) kept++;
+    assert.equal(kept, MAX_MESSAGES, "the dropped ones are deleted from KV too");
     // Rate limit and slow mode.
     for (let i = 0; i < 5; i++) assert.equal(room.admit("u:v", false), null);
     assert.match(room.admit("u:v", false)!, /slow down/);
