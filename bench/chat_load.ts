@@ -53,6 +53,8 @@ function open(cookie: string, onFrame: (f: Record<string, unknown>) => void): Pr
 }
 
 let done = false;
+const total = Math.round(rate * seconds);
+const firstFifth: number[] = [], lastFifth: number[] = [];
 const t0 = performance.now();
 const ticks0 = cpuTicks(Deno.pid);
 const readerSockets: WebSocket[] = [];
@@ -63,7 +65,13 @@ await Promise.all(readers.map(async (cookie, i) => {
     const m = /^b(\d+) /.exec(String(f.text));
     if (!m) return;
     const at = sent.get(Number(m[1]));
-    if (at !== undefined && nDelays < delays.length) delays[nDelays++] = performance.now() - at;
+    if (at !== undefined && nDelays < delays.length) {
+      const ms = performance.now() - at;
+      delays[nDelays++] = ms;
+      const k = Number(m[1]);
+      if (k < total / 5) firstFifth.push(ms);
+      else if (k >= (total * 4) / 5) lastFifth.push(ms);
+    }
     received++;
   });
   if (ws) readerSockets.push(ws);
@@ -84,7 +92,6 @@ const writerSockets = await Promise.all(writers.map((cookie) =>
 const joinSeconds = (performance.now() - t0) / 1000;
 
 // Post: message k at t_start + k / rate, from writer k mod W (each writer at rate / W per second).
-const total = Math.round(rate * seconds);
 const start = performance.now();
 for (let k = 0; k < total; k++) {
   const wait = start + (k * 1000) / rate - performance.now();
@@ -94,7 +101,15 @@ for (let k = 0; k < total; k++) {
   sent.set(k, performance.now());
   ws.send(JSON.stringify({ type: "send", text: `b${k} ${"lorem ipsum dolor sit amet ".repeat(2)}` }));
 }
-await new Promise((r) => setTimeout(r, 3000)); // the last deliveries
+// The last deliveries: until every accepted message reached every reader, or 20 s without progress.
+{
+  let last = -1, since = performance.now();
+  while (received < accepted.size * readerSockets.length && performance.now() - since < 20_000) {
+    if (received !== last) [last, since] = [received, performance.now()];
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+const drainSeconds = (performance.now() - start) / 1000 - seconds;
 done = true;
 const d = dist(Array.from(delays.subarray(0, nDelays)));
 for (const ws of [...readerSockets, ...writerSockets]) {
@@ -117,6 +132,10 @@ console.log(JSON.stringify({
   connectFailures,
   closedEarly,
   delivery: d,
+  /** Delivery p50 in the first and the last fifth of the posting (a growing backlog shows here). */
+  firstFifthP50: dist(firstFifth)?.p50 ?? null,
+  lastFifthP50: dist(lastFifth)?.p50 ?? null,
+  drainSeconds,
   /** This generator's CPU, % of one core over its run. */
   generatorCpu: (cpuTicks(Deno.pid) - ticks0) / 100 / ((performance.now() - t0) / 1000) * 100,
 }));

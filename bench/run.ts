@@ -26,6 +26,7 @@ const { values } = parseArgs({
     write: { type: "boolean", default: false },
     only: { type: "string", default: "latency,proxy,hook,scale,login,flood,chat" },
     viewers: { type: "string" },
+    "chat-clients": { type: "string", default: "1000" },
   },
 });
 const quick = values.quick;
@@ -266,7 +267,7 @@ try {
     );
   }
   if (only.has("chat")) {
-    const clients = 1000, rate = 20, viewers = 300;
+    const clients = Number(values["chat-clients"]), rate = 20, viewers = 300;
     log(
       `chat: ${viewers} viewers for ${D.chatSec} s without, then with ${clients} chat clients and ${rate} msg/s…`,
     );
@@ -290,6 +291,9 @@ try {
         `${c.connectFailures ? `, ${c.connectFailures} connect failures` : ""}${
           c.closedEarly ? `, ${c.closedEarly} dropped` : ""
         }; ` +
+        `p50 in the first fifth ${f(c.firstFifthP50 ?? NaN)} ms, last fifth ${
+          f(c.lastFifthP50 ?? NaN)
+        } ms; ` +
         `livegate CPU ${f(r.livegate.cpuAvg)}% (max ${f(r.livegate.cpuMax)}%), RSS max ${
           f(r.livegate.rssMax)
         } MB ` +
