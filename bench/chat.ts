@@ -41,6 +41,10 @@ export interface ChatRow {
   chat: ChatLoad;
   /** livegate while the chat ran (with the viewers). */
   livegate: { cpuAvg: number; cpuMax: number; rssMax: number; rssEnd: number };
+  /** livegate with the viewers only. */
+  livegateQuiet: { cpuAvg: number; cpuMax: number; rssMax: number; rssEnd: number };
+  /** livegate's CPU for the chat (with minus without, over the run) per delivered message, µs. */
+  cpuPerDeliveryUs: number;
 }
 
 /** `n` sessions of `n` writer users (created once; below the per-user limit each). */
@@ -76,7 +80,9 @@ export async function chatScenario(
   await Deno.writeTextFile(file, JSON.stringify({ readers, writers }));
   try {
     const url = `${rig.lg.url}/hls/live`;
+    const q = sampler({ livegate: rig.lg.proc.pid });
     const quiet = await runViewers(url, cookies, opts.seconds, opts.ramp);
+    const livegateQuiet = q.stop().livegate;
     // The chat clients join during the viewers' ramp and post during their measured seconds.
     const proc = new Deno.Command(Deno.execPath(), {
       args: [
@@ -94,15 +100,19 @@ export async function chatScenario(
       stderr: "inherit",
     }).spawn();
     const s = sampler({ livegate: rig.lg.proc.pid });
+    const t0 = performance.now();
     const [withChat, out] = await Promise.all([
       runViewers(url, cookies, opts.seconds, opts.ramp),
       proc.output(),
     ]);
     const proc2 = s.stop();
+    const secs = (performance.now() - t0) / 1000;
     const chat = JSON.parse(
       new TextDecoder().decode(out.stdout).trim().split("\n").pop() ?? "{}",
     ) as ChatLoad;
-    return { quiet, withChat, chat, livegate: proc2.livegate };
+    const chatCpuMs = (proc2.livegate.cpuAvg - livegateQuiet.cpuAvg) / 100 * secs * 1000;
+    const cpuPerDeliveryUs = chat.received > 0 ? (chatCpuMs * 1000) / chat.received : NaN;
+    return { quiet, withChat, chat, livegate: proc2.livegate, livegateQuiet, cpuPerDeliveryUs };
   } finally {
     await Deno.remove(file).catch(() => {});
   }

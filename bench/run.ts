@@ -297,7 +297,11 @@ try {
         `livegate CPU ${f(r.livegate.cpuAvg)}% (max ${f(r.livegate.cpuMax)}%), RSS max ${
           f(r.livegate.rssMax)
         } MB ` +
-        `(with the ${viewers} viewers); chat generator CPU ${f(c.generatorCpu)}%`,
+        `with the ${viewers} viewers (without the chat: CPU ${f(r.livegateQuiet.cpuAvg)}%, RSS max ${
+          f(r.livegateQuiet.rssMax)
+        } MB), i.e. ${f(r.cpuPerDeliveryUs, 1)} µs of CPU per delivered message; chat generator CPU ${
+          f(c.generatorCpu)
+        }%`,
       "",
       `p99 <= 100 ms: ${pass((d?.p99 ?? Infinity) <= 100)}; 0 lost: ${pass(c.lost === 0 && c.accepted > 0)}`,
     );

@@ -29,8 +29,11 @@ export const MAX_BAD_FRAMES = 10;
 /** Messages per user in RATE_WINDOW_MS (more get an error frame). */
 export const RATE_MESSAGES = 5;
 export const RATE_WINDOW_MS = 5000;
-/** Bytes queued to a client that does not read before it is dropped (1008). */
-export const MAX_BUFFERED = 1 << 20;
+/**
+ * Bytes queued in livegate for a client that does not read before it is dropped (1008). Bounds memory:
+ * 1,000 such clients hold at most 256 MB here (the kernel's socket buffers fill first).
+ */
+export const MAX_BUFFERED = 256 * 1024;
 /** Messages sent on a fresh join (a resume gets everything after its last id). */
 export const JOIN_HISTORY = 100;
 

@@ -173,7 +173,7 @@ Deno.test("chat hub: a client that does not read is dropped (1008), the others k
     await hub.open(good as Socket, { ...info, actorNow: () => Promise.resolve({ kind: "anonymous" }) });
     await hub.open(stuck as Socket, { ...info, actorNow: () => Promise.resolve({ kind: "anonymous" }) });
     assert.equal(hub.fanout.count("s"), 2);
-    stuck.bufferedAmount = 2 << 20;
+    stuck.bufferedAmount = 1 << 20;
     hub.fanout.publish("s", '{"type":"x"}');
     assert.equal(stuck.closedWith, 1008);
     assert.equal(hub.fanout.count("s"), 1);
