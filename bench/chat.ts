@@ -7,7 +7,7 @@ import { fileURLToPath as fromFileUrl } from "node:url";
 import type { Rig } from "./rig.ts";
 import { makeSessions } from "./scale.ts";
 import { runViewers, type ViewerStats } from "./viewers.ts";
-import { sampler } from "./procstat.ts";
+import { cpuTicks, sampler } from "./procstat.ts";
 import { loadConfig } from "../src/config/config.ts";
 import { openStore } from "../src/store/kv.ts";
 import { createSession } from "../src/store/sessions.ts";
@@ -26,6 +26,7 @@ export interface ChatLoad {
   expected: number;
   received: number;
   lost: number;
+  duplicates: number;
   connectFailures: number;
   closedEarly: number;
   delivery: Dist | null;
@@ -38,12 +39,17 @@ export interface ChatLoad {
 export interface ChatRow {
   quiet: ViewerStats;
   withChat: ViewerStats;
+  /** The chat load on its own (no viewers). */
+  alone: ChatLoad;
+  /** The chat load beside the viewers. */
   chat: ChatLoad;
-  /** livegate while the chat ran (with the viewers). */
+  /** livegate during the chat alone. */
+  livegateAlone: { cpuAvg: number; cpuMax: number; rssMax: number; rssEnd: number };
+  /** livegate while the chat ran beside the viewers. */
   livegate: { cpuAvg: number; cpuMax: number; rssMax: number; rssEnd: number };
   /** livegate with the viewers only. */
   livegateQuiet: { cpuAvg: number; cpuMax: number; rssMax: number; rssEnd: number };
-  /** livegate's CPU for the chat (with minus without, over the run) per delivered message, µs. */
+  /** livegate's CPU per delivered message during the chat alone, µs. */
   cpuPerDeliveryUs: number;
 }
 
@@ -64,9 +70,29 @@ async function writerSessions(rig: Rig, n: number): Promise<string[]> {
   }
 }
 
+/** Runs bench/chat_load.ts with the clients in `file`; its JSON result. */
+async function chatLoad(rig: Rig, file: string, opts: { rate: number; seconds: number; ramp: number }) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      join(dirname(fromFileUrl(import.meta.url)), "chat_load.ts"),
+      rig.lg.url,
+      "live",
+      String(opts.seconds),
+      String(opts.rate),
+      String(opts.ramp),
+      file,
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  return JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop() ?? "{}") as ChatLoad;
+}
+
 /**
- * `viewers` LL-HLS viewers for `seconds` (+ramp) without chat, then again while `clients` chat clients
- * read and `rate` messages/s are posted on the same stream.
+ * Three phases of `seconds` (+ramp) each: `viewers` LL-HLS viewers without chat; `clients` chat clients
+ * reading while `rate` messages/s are posted, without viewers (livegate's CPU per delivery); both at once.
  */
 export async function chatScenario(
   rig: Rig,
@@ -74,45 +100,30 @@ export async function chatScenario(
 ): Promise<ChatRow> {
   const cookies = await makeSessions(rig, opts.viewers);
   const readers = await makeSessions(rig, opts.clients);
-  // Each writer posts 1 message every 1.5 s (the limit is 5 in 5 s; timers jitter).
-  const writers = await writerSessions(rig, Math.ceil(opts.rate * 1.5));
+  // Each writer posts 1 message every 3 s (the limit is 5 in 5 s; a starved generator sends in bursts).
+  const writers = await writerSessions(rig, Math.ceil(opts.rate * 3));
   const file = await Deno.makeTempFile({ suffix: ".json" });
   await Deno.writeTextFile(file, JSON.stringify({ readers, writers }));
+  const pid = rig.lg.proc.pid;
   try {
     const url = `${rig.lg.url}/hls/live`;
-    const q = sampler({ livegate: rig.lg.proc.pid });
+    let s = sampler({ livegate: pid });
     const quiet = await runViewers(url, cookies, opts.seconds, opts.ramp);
-    const livegateQuiet = q.stop().livegate;
+    const livegateQuiet = s.stop().livegate;
+    s = sampler({ livegate: pid });
+    const c0 = cpuTicks(pid);
+    const alone = await chatLoad(rig, file, opts);
+    const cpuMs = (cpuTicks(pid) - c0) * 10;
+    const livegateAlone = s.stop().livegate;
     // The chat clients join during the viewers' ramp and post during their measured seconds.
-    const proc = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        join(dirname(fromFileUrl(import.meta.url)), "chat_load.ts"),
-        rig.lg.url,
-        "live",
-        String(opts.seconds),
-        String(opts.rate),
-        String(opts.ramp),
-        file,
-      ],
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
-    const s = sampler({ livegate: rig.lg.proc.pid });
-    const t0 = performance.now();
-    const [withChat, out] = await Promise.all([
+    s = sampler({ livegate: pid });
+    const [withChat, chat] = await Promise.all([
       runViewers(url, cookies, opts.seconds, opts.ramp),
-      proc.output(),
+      chatLoad(rig, file, opts),
     ]);
-    const proc2 = s.stop();
-    const secs = (performance.now() - t0) / 1000;
-    const chat = JSON.parse(
-      new TextDecoder().decode(out.stdout).trim().split("\n").pop() ?? "{}",
-    ) as ChatLoad;
-    const chatCpuMs = (proc2.livegate.cpuAvg - livegateQuiet.cpuAvg) / 100 * secs * 1000;
-    const cpuPerDeliveryUs = chat.received > 0 ? (chatCpuMs * 1000) / chat.received : NaN;
-    return { quiet, withChat, chat, livegate: proc2.livegate, livegateQuiet, cpuPerDeliveryUs };
+    const livegate = s.stop().livegate;
+    const cpuPerDeliveryUs = alone.received > 0 ? (cpuMs * 1000) / alone.received : NaN;
+    return { quiet, withChat, alone, chat, livegateAlone, livegate, livegateQuiet, cpuPerDeliveryUs };
   } finally {
     await Deno.remove(file).catch(() => {});
   }

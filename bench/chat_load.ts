@@ -3,7 +3,8 @@
 // in total for SECONDS (each writer is its own user, below the per-user limit of 5 messages in 5 s).
 // Every message carries its sequence number and send time; each reader records the delay from send to
 // receipt (same process, same clock). Prints one JSON line: delivery distribution (ms), messages accepted
-// and refused, deliveries expected and received (lost = expected - received), connection failures.
+// (seen by anyone) and refused, deliveries expected (accepted x readers) and received (lost = expected -
+// received, duplicates counted apart), connection failures.
 // Usage: deno run -A bench/chat_load.ts BASE PATH SECONDS RATE RAMP COOKIES_JSON_FILE
 //   COOKIES_JSON_FILE: {"readers": ["lg_session=…", …], "writers": ["lg_session=…", …]}
 import { dist } from "./stats.ts";
@@ -20,6 +21,7 @@ const url = `${base.replace(/^http/, "ws")}/chat/${path}`;
 const delays = new Float64Array(Math.ceil(rate * seconds * readers.length * 1.1) + 1000);
 let nDelays = 0;
 let received = 0;
+let duplicates = 0;
 let connectFailures = 0;
 let closedEarly = 0;
 const sent = new Map<number, number>(); // seq -> send time
@@ -60,10 +62,18 @@ const ticks0 = cpuTicks(Deno.pid);
 const readerSockets: WebSocket[] = [];
 await Promise.all(readers.map(async (cookie, i) => {
   await new Promise((r) => setTimeout(r, (ramp * 1000 * i) / readers.length));
+  const got = new Uint8Array(total); // which messages this reader has seen
   const ws = await open(cookie, (f) => {
     if (f.type !== "message") return;
     const m = /^b(\d+) /.exec(String(f.text));
     if (!m) return;
+    const k0 = Number(m[1]);
+    accepted.add(k0); // whoever sees it: the server accepted it
+    if (got[k0]) {
+      duplicates++;
+      return;
+    }
+    got[k0] = 1;
     const at = sent.get(Number(m[1]));
     if (at !== undefined && nDelays < delays.length) {
       const ms = performance.now() - at;
@@ -129,6 +139,7 @@ console.log(JSON.stringify({
   expected: accepted.size * readerSockets.length,
   received,
   lost: accepted.size * readerSockets.length - received,
+  duplicates,
   connectFailures,
   closedEarly,
   delivery: d,
