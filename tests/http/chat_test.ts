@@ -8,6 +8,7 @@ import { serveApp } from "./chat_server.ts";
 import { addUser } from "../../src/store/users.ts";
 import { createStream } from "../../src/store/streams.ts";
 import { listAudit } from "../../src/store/audit.ts";
+import { createShare, revokeShare } from "../../src/store/shares.ts";
 import { ChatClient, type Frame } from "../chat_client.ts";
 
 const isMsg = (text: string) => (f: Frame) => f.type === "message" && f.text === text;
@@ -290,6 +291,46 @@ Deno.test("chat: guests write under a chosen name only when the owner allows it;
     const again = await g.next((f) => f.type === "you" && f.user === "Another Name");
     assert.equal(again.canWrite, false);
     assert.equal(again.writeReason, "you are banned from this chat");
+  } finally {
+    for (const c of open) await Promise.race([c.close(), new Promise((r) => setTimeout(r, 1000))]);
+    await s.close();
+  }
+});
+
+Deno.test("chat: a share-link viewer reads but does not write; revocation and logout close the socket", async () => {
+  const s = await serveApp();
+  const { t } = s;
+  const open: ChatClient[] = [];
+  try {
+    await addUser(t.kv, "sam", "sam-password-1", "streamer");
+    await createStream(t.kv, "unl", { visibility: "unlisted", owner: "sam" });
+    const share = await createShare(t.kv, "unl", { hours: 1, createdBy: "sam" });
+    const port = new URL(s.base).port;
+    // No link: refused before the upgrade.
+    const plain = new ChatClient(`ws://localhost:${port}/chat/unl`, { origin: s.base });
+    open.push(plain);
+    await assert.rejects(plain.opened);
+    // The link as the player page keeps it (the lg_share cookie).
+    const viewer = new ChatClient(`ws://localhost:${port}/chat/unl`, {
+      origin: s.base,
+      cookie: `lg_share=${share.token}`,
+    });
+    open.push(viewer);
+    const hello = await viewer.next((f) => f.type === "hello");
+    assert.equal((hello.you as Frame).canWrite, false);
+    assert.equal((hello.you as Frame).writeReason, "log in to write in this chat");
+    viewer.send({ type: "send", text: "hi", ref: "x" });
+    assert.equal((await viewer.next((f) => f.ref === "x")).reason, "log in to write in this chat");
+    await revokeShare(t.kv, "unl", share.share.id);
+    assert.equal((await viewer.closedP).code, 1008);
+    // Logging out ends the logged-in user's socket ("your login session ended").
+    const sam = new Jar(t.app, "127.0.0.1", t.handler);
+    assert.equal((await sam.login("sam", "sam-password-1")).status, 303);
+    const own = s.ws("unl", sam);
+    open.push(own);
+    await own.next((f) => f.type === "history");
+    assert.equal((await sam.logout()).status, 303);
+    assert.deepEqual(await own.closedP, { code: 1008, reason: "your login session ended" });
   } finally {
     for (const c of open) await Promise.race([c.close(), new Promise((r) => setTimeout(r, 1000))]);
     await s.close();
