@@ -111,10 +111,13 @@ for (let k = 0; k < total; k++) {
   sent.set(k, performance.now());
   ws.send(JSON.stringify({ type: "send", text: `b${k} ${"lorem ipsum dolor sit amet ".repeat(2)}` }));
 }
-// The last deliveries: until every accepted message reached every reader, or 20 s without progress.
+// The last deliveries: until every posted message was refused or reached every reader, or 20 s without
+// progress.
 {
   let last = -1, since = performance.now();
-  while (received < accepted.size * readerSockets.length && performance.now() - since < 20_000) {
+  const settled = () =>
+    accepted.size + refused >= sent.size && received >= accepted.size * readerSockets.length;
+  while (!settled() && performance.now() - since < 20_000) {
     if (received !== last) [last, since] = [received, performance.now()];
     await new Promise((r) => setTimeout(r, 200));
   }
