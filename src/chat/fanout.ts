@@ -19,14 +19,47 @@ export interface Fanout {
   count(path: string): number;
 }
 
-/** In-process fan-out: a set of members per path; a frame is serialized once and handed to each. */
+/** Members served per turn of the event loop before the next slice (HLS requests get their turn between). */
+export const SLICE = 100;
+
+/**
+ * In-process fan-out: a set of members per path; a frame is serialized once and handed to each. A room
+ * with more than SLICE members gets a frame in slices, yielding to the event loop between them, so one
+ * message to 1,000 sockets does not hold up viewers' HLS requests for its whole duration. Frames of a room
+ * go out in the order published (a queue per room), each to the members it had when it was published.
+ */
 export class LocalFanout implements Fanout {
   readonly #rooms = new Map<string, Set<ChatMember>>();
+  readonly #queues = new Map<string, { frame: string; to: ChatMember[] }[]>();
 
   publish(path: string, frame: string): void {
     const room = this.#rooms.get(path);
     if (!room) return;
-    for (const m of room) m.deliver(frame);
+    const queue = this.#queues.get(path);
+    if (!queue && room.size <= SLICE) {
+      for (const m of room) m.deliver(frame);
+      return;
+    }
+    const item = { frame, to: [...room] };
+    if (queue) queue.push(item);
+    else {
+      this.#queues.set(path, [item]);
+      this.#pump(path).catch(() => {});
+    }
+  }
+
+  async #pump(path: string): Promise<void> {
+    const queue = this.#queues.get(path)!;
+    while (queue.length) {
+      const { frame, to } = queue[0];
+      for (let i = 0; i < to.length; i += SLICE) {
+        if (i > 0) await new Promise((r) => setTimeout(r, 0));
+        for (const m of to.slice(i, i + SLICE)) m.deliver(frame);
+      }
+      queue.shift();
+      if (queue.length) await new Promise((r) => setTimeout(r, 0));
+    }
+    this.#queues.delete(path);
   }
 
   join(path: string, member: ChatMember): () => void {

@@ -6,6 +6,7 @@ import { parseClientFrame } from "../../src/chat/protocol.ts";
 import { chatWriteRule, moderateRule } from "../../src/auth/permissions.ts";
 import { Room } from "../../src/chat/room.ts";
 import { ChatHub, type Socket } from "../../src/chat/hub.ts";
+import { LocalFanout, SLICE } from "../../src/chat/fanout.ts";
 import { Access } from "../../src/auth/access.ts";
 import { PublishTickets } from "../../src/auth/publish-tickets.ts";
 import { ManualClock } from "../../src/core/clock.ts";
@@ -183,4 +184,24 @@ Deno.test("chat hub: a client that does not read is dropped (1008), the others k
     hub.close();
     store.kv.close();
   }
+});
+
+Deno.test("chat fan-out: big rooms get frames in slices, in order, each to the members it had", async () => {
+  const f = new LocalFanout();
+  const got: string[][] = Array.from({ length: SLICE * 3 + 7 }, () => []);
+  for (const g of got) f.join("s", { deliver: (x) => g.push(x) });
+  for (let i = 0; i < 5; i++) f.publish("s", `m${i}`);
+  // Slices yield to the event loop: not everyone has everything at once.
+  assert.ok(got.at(-1)!.length < 5);
+  const late: string[] = [];
+  f.join("s", { deliver: (x) => late.push(x) });
+  f.publish("s", "m5");
+  while (got.at(-1)!.length < 6) await new Promise((r) => setTimeout(r, 1));
+  for (const g of got) assert.deepEqual(g, ["m0", "m1", "m2", "m3", "m4", "m5"]);
+  assert.deepEqual(late, ["m5"], "a member that joined later gets only what was published after");
+  const small = new LocalFanout();
+  const one: string[] = [];
+  small.join("t", { deliver: (x) => one.push(x) });
+  small.publish("t", "now");
+  assert.deepEqual(one, ["now"], "small rooms at once");
 });
