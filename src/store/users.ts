@@ -158,8 +158,10 @@ export async function updateUser(
   throw new StoreError("conflict", `user '${name}' is being changed by others; try again`);
 }
 
-export async function getUserEntry(db: Store, name: string) {
+export async function getUserEntry(db: Store, name: string): Promise<Deno.KvEntryMaybe<User>> {
   const kv = db.kv;
+  // Not a user name (e.g. longer than KV's 2 KiB key limit, which throws): no such user.
+  if (!NAME_RE.test(name)) return { key: ["users", name], value: null, versionstamp: null };
   return await kv.get<User>(["users", name]);
 }
 
