@@ -35,12 +35,14 @@ function open(cookie: string, onFrame: (f: Record<string, unknown>) => void): Pr
     const ws: WebSocket = new (WebSocket as any)(url, { headers: { cookie, origin: base } });
     let joined = false;
     ws.onmessage = (e) => {
-      const f = JSON.parse(e.data as string);
-      if (f.type === "history" && !joined) {
-        joined = true;
-        resolve(ws);
+      const f0 = JSON.parse(e.data as string);
+      for (const f of f0.type === "batch" ? f0.frames : [f0]) {
+        if (f.type === "history" && !joined) {
+          joined = true;
+          resolve(ws);
+        }
+        onFrame(f);
       }
-      onFrame(f);
     };
     ws.onerror = () => {
       if (!joined) {

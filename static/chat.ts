@@ -230,6 +230,10 @@ function start(root: HTMLElement, path: string) {
       } catch {
         return;
       }
+      // Several frames at once (they queued up on the server), in order.
+      for (const x of f.type === "batch" && Array.isArray(f.frames) ? f.frames : [f]) handle(x);
+    };
+    const handle = (f: Record<string, unknown>) => {
       switch (f.type) {
         case "hello":
           retry = 500;

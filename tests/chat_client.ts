@@ -29,8 +29,11 @@ export class ChatClient {
     });
     this.ws.onmessage = (e) => {
       const f = JSON.parse(e.data as string) as Frame;
-      this.frames.push(f);
-      this.onFrame?.(f);
+      // A batch is its frames, in order.
+      for (const x of f.type === "batch" ? f.frames as Frame[] : [f]) {
+        this.frames.push(x);
+        this.onFrame?.(x);
+      }
       this.#wake();
     };
   }

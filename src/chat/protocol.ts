@@ -17,6 +17,7 @@
 //   {"type":"message","id","uid","user","role","text","at"}
 //   {"type":"delete","id"}  {"type":"clear","through":id}  {"type":"settings",…}  {"type":"viewers","count"}
 //   {"type":"you",…} (what this connection may do changed)  {"type":"error","reason","ref"?}  {"type":"pong"}
+//   {"type":"batch","frames":[frame…]}  several of the frames above at once, in order (when they queued up)
 // Close codes (RFC 6455 section 7.4.1): 1003 binary frame, 1008 policy (access ended, too many frames or
 // bad frames, not reading), 1009 frame over MAX_FRAME, 1011 server error.
 

@@ -188,17 +188,30 @@ Deno.test("chat hub: a client that does not read is dropped (1008), the others k
 
 Deno.test("chat fan-out: big rooms get frames in slices, in order, each to the members it had", async () => {
   const f = new LocalFanout();
-  const got: string[][] = Array.from({ length: SLICE * 3 + 7 }, () => []);
-  for (const g of got) f.join("s", { deliver: (x) => g.push(x) });
-  for (let i = 0; i < 5; i++) f.publish("s", `m${i}`);
+  const frame = (i: number) => JSON.stringify({ type: "message", id: i });
+  // What a member got, batches unpacked; and how many sends it took.
+  const member = () => {
+    const m = { ids: [] as number[], sends: 0, deliver: (_x: string) => {} };
+    m.deliver = (x: string) => {
+      m.sends++;
+      const v = JSON.parse(x);
+      for (const y of v.type === "batch" ? v.frames : [v]) m.ids.push(y.id);
+    };
+    return m;
+  };
+  const got = Array.from({ length: SLICE * 3 + 7 }, member);
+  for (const g of got) f.join("s", g);
+  for (let i = 0; i < 5; i++) f.publish("s", frame(i));
   // Slices yield to the event loop: not everyone has everything at once.
-  assert.ok(got.at(-1)!.length < 5);
-  const late: string[] = [];
-  f.join("s", { deliver: (x) => late.push(x) });
-  f.publish("s", "m5");
-  while (got.at(-1)!.length < 6) await new Promise((r) => setTimeout(r, 1));
-  for (const g of got) assert.deepEqual(g, ["m0", "m1", "m2", "m3", "m4", "m5"]);
-  assert.deepEqual(late, ["m5"], "a member that joined later gets only what was published after");
+  assert.ok(got.at(-1)!.ids.length < 5);
+  const late = member();
+  f.join("s", late);
+  f.publish("s", frame(5));
+  while (got.at(-1)!.ids.length < 6) await new Promise((r) => setTimeout(r, 1));
+  for (const g of got) assert.deepEqual(g.ids, [0, 1, 2, 3, 4, 5]);
+  // The frames that queued behind the first went out together (one batch), not one send each.
+  assert.ok(got.at(-1)!.sends <= 3, `sends: ${got.at(-1)!.sends}`);
+  assert.deepEqual(late.ids, [5], "a member that joined later gets only what was published after");
   const small = new LocalFanout();
   const one: string[] = [];
   small.join("t", { deliver: (x) => one.push(x) });
