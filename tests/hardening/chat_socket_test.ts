@@ -18,6 +18,7 @@ import { rawRequest } from "./raw.ts";
 
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TYPES = [
   "send",
   "guest",
@@ -184,10 +185,17 @@ Deno.test({
         const f = frameOf();
         c.send(f);
         count("chat frames sent");
-        // ~15 frames/s per socket (the flood limit is 20/s); every 50th burst goes over it on purpose.
+        // A frame the server must close for (binary, too big): like a client that reads, this one sends
+        // nothing more and waits for the close frame. (A client writing on regardless has its connection
+        // reset instead, without a close code to check.)
+        if (typeof f !== "string" || f.length > 4096) await Promise.race([c.closedP, sleep(3000)]);
+        // ~15 frames/s per socket (the flood limit is 20/s); some bursts go over it on purpose.
         if (slot === fuzz.length - 1) {
-          if (i % 400 < 8) { for (let j = 0; j < 25; j++) c.ws.readyState === 1 && c.send({ type: "ping" }); }
-          await new Promise((res) => setTimeout(res, 65));
+          if (i % 400 < 8 && c.ws.readyState === 1) {
+            for (let j = 0; j < 25; j++) c.send({ type: "ping" });
+            await Promise.race([c.closedP, sleep(3000)]);
+          }
+          await sleep(65);
         }
       }
       count("chat fuzz seconds", Math.round((Date.now() - started) / 1000));
