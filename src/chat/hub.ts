@@ -366,7 +366,7 @@ export class Connection implements ChatMember {
           return this.#error("that name belongs to a user; choose another");
         }
         this.#guestName = g.name;
-        return await this.recheck().then(() => this.#send({ type: "you", ...this.#you() }));
+        return await this.recheck(); // sends the new "you" (name, canWrite)
       }
       case "send": {
         if (!this.#write.allow) {
