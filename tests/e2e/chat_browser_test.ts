@@ -143,6 +143,28 @@ Deno.test({
         )
       );
       assert.equal(await sam.locator("#chat-list .chat-text", { hasText: "forbidden" }).count(), 0);
+      // Reconnect mid-conversation: the stream goes private for a moment, which ends the guest's socket
+      // (1008) and refuses its reconnects (401); sam writes meanwhile; back to public, the panel resumes
+      // after the last id it saw: everything once, nothing missing.
+      const samApi = new Client(lg.url);
+      assert.equal((await samApi.login("sam", "sam-password-1")).status, 303);
+      assert.equal((await samApi.api("PATCH", "/api/streams/pub", { visibility: "private" })).status, 200);
+      await anon.waitForFunction(() =>
+        /reconnecting/.test(document.getElementById("chat-status")!.textContent!)
+      );
+      for (const t of ["while you were away 1", "while you were away 2"]) {
+        await sam.fill("#chat-input", t);
+        await sam.click("#chat-send");
+        await sam.waitForFunction((x) => document.getElementById("chat-list")!.textContent!.includes(x), t);
+      }
+      assert.equal((await samApi.api("PATCH", "/api/streams/pub", { visibility: "public" })).status, 200);
+      await anon.waitForFunction(
+        () => document.getElementById("chat-list")!.textContent!.includes("while you were away 2"),
+        undefined,
+        { timeout: 30_000 },
+      );
+      const texts = (p: Page) => p.$$eval("#chat-list .chat-text", (es) => es.map((e) => e.textContent));
+      assert.deepEqual(await texts(anon), await texts(sam), "same messages, once each, in order");
       // The viewer count counts the panels (three pages plus vic's extra socket).
       await sam.waitForFunction(() =>
         /^\d+ watching$/.test(document.getElementById("chat-viewers")!.textContent!)
