@@ -3,7 +3,7 @@
 //
 //   deno task bench                       full run (~12 min)
 //   deno task bench --quick               short smoke run (~3 min; numbers only indicative)
-//   deno task bench --only=latency,proxy  a subset: latency, ttff, proxy, hook, scale, analytics, login, flood
+//   deno task bench --only=latency,proxy  a subset: latency, ttff, proxy, hook, scale, analytics, login, flood, chat
 //   deno task bench --viewers=100,500     viewer counts for the scale test
 //   deno task bench --write               also replace the results block in BENCHMARKS.md
 import { parseArgs } from "node:util";
@@ -19,14 +19,16 @@ import { type LoginRow, loginScenario, setupLoginUsers } from "./login.ts";
 import { floodScenario } from "./post_flood.ts";
 import { analyticsBench } from "./analytics.ts";
 import { ttffBench } from "./ttff.ts";
+import { chatScenario } from "./chat.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
   options: {
     quick: { type: "boolean", default: false },
     write: { type: "boolean", default: false },
-    only: { type: "string", default: "latency,ttff,proxy,hook,scale,analytics,login,flood" },
+    only: { type: "string", default: "latency,ttff,proxy,hook,scale,analytics,login,flood,chat" },
     viewers: { type: "string" },
+    "chat-clients": { type: "string", default: "1000" },
   },
 });
 const quick = values.quick;
@@ -43,6 +45,7 @@ const D = quick
     ramp: 5,
     loginSec: 6,
     floodSec: 10,
+    chatSec: 15,
   }
   : {
     latWarm: 30_000, // past RELAX_AFTER_MS (static/hls-config.ts): steady state after a start-up stall
@@ -54,6 +57,7 @@ const D = quick
     ramp: 10,
     loginSec: 15,
     floodSec: 30,
+    chatSec: 60,
   };
 
 const log = (s: string) => console.error(s);
@@ -298,6 +302,71 @@ try {
           JSON.stringify(r.postStatus)
         }`,
       `part fetch p95 ${f(ratio, 2)}x without the POSTs`,
+      `p95 within 1.2x: ${pass(ratio <= 1.2)}`,
+    );
+  }
+  if (only.has("chat")) {
+    const clients = Number(values["chat-clients"]), rate = 20, viewers = 300;
+    log(
+      `chat: ${viewers} viewers, then ${clients} chat clients with ${rate} msg/s, then both, ${D.chatSec} s each…`,
+    );
+    const r = await chatScenario(rig, { clients, rate, viewers, seconds: D.chatSec, ramp: D.ramp });
+    const chatFigures = (c: typeof r.chat) => {
+      const d = c.delivery;
+      return `delivery p50 ${f(d?.p50, 1)} ms, p99 ${f(d?.p99, 1)} ms, max ${f(d?.max)} ms over ${
+        d?.n ?? 0
+      } deliveries ` +
+        `(p50 in the first fifth ${f(c.firstFifthP50 ?? NaN)} ms, last fifth ${
+          f(c.lastFifthP50 ?? NaN)
+        } ms); ` +
+        `${c.accepted}/${c.posted} accepted${
+          c.refused ? ` (${c.refused} refused ${JSON.stringify(c.refusedReasons)})` : ""
+        }, ` +
+        `${c.lost} lost of ${c.expected} expected${
+          c.duplicates ? `, ${c.duplicates} duplicates` : ""
+        }, ${c.readersJoined}/${c.readers} joined in ${f(c.joinSeconds, 1)} s` +
+        `${c.connectFailures ? `, ${c.connectFailures} connect failures` : ""}${
+          c.closedEarly ? `, ${c.closedEarly} dropped` : ""
+        }; chat generator CPU ${f(c.generatorCpu)}%`;
+    };
+    const target = (c: typeof r.chat) =>
+      `p99 <= 100 ms: ${pass((c.delivery?.p99 ?? Infinity) <= 100)}; 0 lost: ${
+        pass(c.lost === 0 && c.duplicates === 0 && c.accepted > 0)
+      }`;
+    add(
+      "Chat",
+      `${clients} chat clients on one stream, ${rate} messages/s posted for ${D.chatSec} s`,
+      `${chatFigures(r.alone)}; livegate CPU ${f(r.livegateAlone.cpuAvg)}% (max ${
+        f(r.livegateAlone.cpuMax)
+      }%), RSS max ${f(r.livegateAlone.rssMax)} MB`,
+      `${f(r.cpuPerDeliveryUs, 1)} µs of livegate CPU per delivered message`,
+      target(r.alone),
+    );
+    add(
+      "Chat",
+      `the same beside ${viewers} LL-HLS viewers of the stream`,
+      `${chatFigures(r.chat)}; livegate CPU ${f(r.livegate.cpuAvg)}% (max ${
+        f(r.livegate.cpuMax)
+      }%), RSS max ${f(r.livegate.rssMax)} MB (viewers alone: ${f(r.livegateQuiet.cpuAvg)}%, ${
+        f(r.livegateQuiet.rssMax)
+      } MB)`,
+      "",
+      target(r.chat),
+    );
+    const p95 = (v: typeof r.quiet) => v.partFetch?.p95 ?? NaN;
+    const ratio = p95(r.withChat) / p95(r.quiet);
+    add(
+      "Viewers beside the chat",
+      `${viewers} LL-HLS viewers, ${D.chatSec}+${D.ramp} s; then the same with the chat load above`,
+      `without: ${r.quiet.errors} errors, ${r.quiet.stalls} stalls, part fetch p50 ${
+        f(r.quiet.partFetch?.p50)
+      } ms ` +
+        `p95 ${
+          f(p95(r.quiet))
+        } ms; with: ${r.withChat.errors} errors, ${r.withChat.stalls} stalls, part fetch p50 ${
+          f(r.withChat.partFetch?.p50)
+        } ms p95 ${f(p95(r.withChat))} ms`,
+      `part fetch p95 ${f(ratio, 2)}x without the chat`,
       `p95 within 1.2x: ${pass(ratio <= 1.2)}`,
     );
   }

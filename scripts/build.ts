@@ -21,6 +21,7 @@ const result = await esbuild.build({
     join(root, "static", "sources.ts"),
     join(root, "static", "embed.ts"),
     join(root, "static", "controls.ts"),
+    join(root, "static", "chat.ts"),
   ],
   bundle: true,
   minify: true,

@@ -29,6 +29,7 @@ import type { Env } from "../http/context.ts";
 import { CSP, SECURITY_HEADERS } from "../http/security-headers.ts";
 import { errorAnswer } from "./errors.ts";
 import { ladderApiRoutes, ladderHlsRoutes } from "../ladder/routes.ts";
+import { chatRoutes } from "../chat/routes.ts";
 import type { Services } from "./services.ts";
 import { edgeApiRoutes, edgeOriginRoutes } from "../edge/routes.ts";
 import { edgeCsp } from "../edge/csp.ts";
@@ -97,6 +98,7 @@ export function createApp(deps: Services, assets: Map<string, Asset>) {
   app.route("/", goLiveRoutes(deps));
   app.route("/", clipRoutes(deps, deps.clips));
   app.route("/", analyticsRoutes(deps, deps.analytics, deps.qoe));
+  app.route("/", chatRoutes(deps, deps.chat));
   app.route("/", webRoutes(deps, assets));
 
   app.notFound((c) => {

@@ -12,8 +12,11 @@
 //   restore           x              x           x                x                  x                x
 //   clip, clip_settings  (nothing cached depends on them: the door reads clip settings fresh)
 // (A session being created changes nothing cached: only its end does.)
+// chat (settings, bans), and every change above: the live chat's connections concerned ask the door again
+// (src/chat/hub.ts `changed`).
 import type { Change } from "../core/changes.ts";
 import type { AppDeps } from "../http/context.ts";
+import type { ChatHub } from "../chat/hub.ts";
 
 /**
  * Subscribes the app's caches to `deps.store.changes`; returns the unsubscribe function. `followers` get
@@ -21,7 +24,7 @@ import type { AppDeps } from "../http/context.ts";
  */
 export function followChanges(
   deps: Pick<AppDeps, "store" | "caches" | "access" | "ledger" | "readers">,
-  followers: { restream?: { onChange(c: Change): void } } = {},
+  followers: { restream?: { onChange(c: Change): void }; chat?: Pick<ChatHub, "changed"> } = {},
 ): () => void {
   const clearMedia = () => deps.caches.clear();
   const clearWatch = () => deps.access.watchCache.clear();
@@ -37,6 +40,7 @@ export function followChanges(
   };
   return deps.store.changes.subscribe((c: Change) => {
     followers.restream?.onChange(c);
+    followers.chat?.changed(c);
     switch (c.kind) {
       case "session":
         if (c.op === "delete") {

@@ -32,6 +32,7 @@ import { LadderManager } from "../ladder/manager.ts";
 import { SourceManager } from "../sources/manager.ts";
 import { loadSecretBox } from "../sources/key.ts";
 import type { SecretBox } from "../core/secret-box.ts";
+import { ChatHub } from "../chat/hub.ts";
 
 export interface ServiceInputs {
   store: Store;
@@ -68,6 +69,8 @@ export interface Services extends AppDeps {
   ladder: LadderManager;
   /** Pulled sources (src/sources/): stored, applied to MediaMTX, their state. */
   sources: SourceManager;
+  /** The live chat (rooms, connections, fan-out; src/chat/). */
+  chat: ChatHub;
   /** Stops following the store's changes. */
   close(): void;
 }
@@ -109,7 +112,8 @@ export function createServices(inputs: ServiceInputs): Services {
     dataDir: cfg.dataDir,
     keyEnv: Deno.env.get(RESTREAM_KEY_ENV),
   });
-  const unfollow = followChanges(deps, { restream });
+  const chat = new ChatHub({ store, access: deps.access, clock, log: deps.log });
+  const unfollow = followChanges(deps, { restream, chat });
   const sources = new SourceManager({
     ...deps,
     box: inputs.secretBox ?? (() => loadSecretBox(cfg.dataDir, Deno.env.get("LIVEGATE_SECRET_KEY"))),
@@ -134,10 +138,12 @@ export function createServices(inputs: ServiceInputs): Services {
       wake: async (p) => await (await hls.answer(p, "index.m3u8", "", undefined)).body?.cancel(),
     }),
     sources,
+    chat,
     close: () => {
       unfollow();
       unfollowRecording();
       unfollowSources();
+      chat.close();
     },
   };
 }

@@ -18,12 +18,16 @@ import { getStream, type Stream } from "../store/streams.ts";
 import { hasSource } from "../store/sources.ts";
 import { getUser, type User } from "../store/users.ts";
 import { getClipSettings } from "../store/clips.ts";
+import { getChatBan, getChatSettings } from "../store/chat.ts";
 import {
   canList,
+  chatWriteRule,
   clipDeleteRule,
   clipRule,
   isAdmin,
   isStreamerOrAdmin,
+  moderateRule,
+  NOT_FOR_YOU,
   publishKeyRule,
   publishRule,
   type RuleDecision,
@@ -56,7 +60,10 @@ export type Actor =
  *   publish     send the stream (key, ticket, or a logged-in owner/admin from the browser)
  *   recordings  list, play and download the stream's recordings (a login is required; no share links)
  *   manage      change the stream's settings, keys, share links, see its viewers, kick its publisher
- *   moderate    act on the stream's audience (same people as manage)
+ *   moderate    act on the stream's audience and moderate its chat (manage's people, and the users the
+ *               owner appointed as the stream's chat moderators)
+ *   chat        write in the stream's live chat (who may watch, logged in or as a guest when the owner
+ *               allows guests; not while timed out or banned from it)
  *   list        see the stream in lists (unlisted ones only for admins and the owner)
  *   dashboard   use the dashboard (streamers and admins; no path)
  *   administer  users, sessions, audit log, stream creation and deletion (admins; no path)
@@ -73,6 +80,7 @@ export type Action =
   | "recordings"
   | "manage"
   | "moderate"
+  | "chat"
   | "list"
   | "dashboard"
   | "administer"
@@ -90,6 +98,8 @@ export interface AccessRequest {
   protocol?: string;
   /** clip-delete: the user name of the clip's creator. */
   createdBy?: string;
+  /** chat: a guest's chat id ("g:HEX", from their address) and chosen name (absent: not writing as a guest). */
+  guest?: { uid: string; name: string };
 }
 
 /** What allowed an action. */
@@ -103,7 +113,9 @@ export type Via =
   | "ticket"
   | "internal"
   | "role"
-  | "replica";
+  | "replica"
+  | "moderator"
+  | "guest";
 
 export type Decision =
   | {
@@ -215,9 +227,24 @@ export class Access {
         return canList(user, await this.#stream(path))
           ? { allow: true, via: isAdmin(user) ? "admin" : "role", reason: "listed" }
           : deny(user ? 403 : 401, "not listed");
-      case "publish":
-      case "manage":
       case "moderate": {
+        const stream = await this.#stream(path);
+        const d = moderateRule(user, stream, (await getChatSettings(this.#store, path)).moderators);
+        // An appointed moderator acts only where they may watch (an allow-list may leave them out).
+        if (d.allow && d.via === "moderator" && !watchRule(user, stream).allow) return deny(403, NOT_FOR_YOU);
+        return d;
+      }
+      case "chat": {
+        const seen = await this.#watch(path, actor, user, false);
+        if (!seen.allow) return seen;
+        const [stream, chat] = await Promise.all([this.#stream(path), getChatSettings(this.#store, path)]);
+        const uid = user ? `u:${user.name}` : req.guest?.uid;
+        const now = this.#clock.now();
+        const ban = uid ? await getChatBan(this.#store, path, uid, now) : null;
+        return chatWriteRule(user, stream, chat, ban, user ? undefined : req.guest?.name, now);
+      }
+      case "publish":
+      case "manage": {
         if (!user) return deny(401, "login required");
         const stream = await this.#stream(path);
         if (action === "publish" && publishRule(user, stream) && await hasSource(this.#store, path)) {

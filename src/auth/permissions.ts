@@ -180,3 +180,55 @@ export function clipDeleteRule(
     reason: "only the clip's creator, the stream's owner or an admin may delete it",
   };
 }
+
+/** A chat rule's answer (live chat, issue 16). */
+export type ChatRuleDecision =
+  | { allow: true; via: "admin" | "owner" | "moderator" | "login" | "guest"; reason: string }
+  | { allow: false; status: 401 | 403; reason: string };
+
+/**
+ * Moderate a stream's chat (delete, time out, ban, slow mode, blocked words, clear): admins, the stream's
+ * owner, and active users the owner appointed (`moderators`, the stream's chat settings).
+ */
+export function moderateRule(
+  user: User | null | undefined,
+  stream: Stream | null,
+  moderators: readonly string[],
+): ChatRuleDecision {
+  if (isAdmin(user)) return { allow: true, via: "admin", reason: "admin" };
+  if (isOwner(user, stream)) return { allow: true, via: "owner", reason: "owner" };
+  if (!active(user)) return { allow: false, status: 401, reason: NO_LOGIN };
+  if (stream && moderators.includes(user.name)) return { allow: true, via: "moderator", reason: "moderator" };
+  return { allow: false, status: 403, reason: "only the stream's moderators may do this" };
+}
+
+/**
+ * Write in a stream's chat, for a caller who may watch it (the door checks that first): logged-in users,
+ * unless timed out or banned (`ban`, with `until` in ms since the epoch or null for a ban; moderators never
+ * are); without a login only when the owner allows guests (`guests`) and a guest name was chosen.
+ */
+export function chatWriteRule(
+  user: User | null | undefined,
+  stream: Stream | null,
+  chat: { moderators: readonly string[]; guests: boolean },
+  ban: { until: number | null } | null,
+  guestName: string | undefined,
+  now: number,
+): ChatRuleDecision {
+  const mod = moderateRule(user, stream, chat.moderators);
+  if (mod.allow) return mod;
+  const banned = (): ChatRuleDecision | null =>
+    !ban
+      ? null
+      : ban.until === null
+      ? { allow: false, status: 403, reason: "you are banned from this chat" }
+      : {
+        allow: false,
+        status: 403,
+        reason: `you are timed out for ${Math.max(1, Math.ceil((ban.until - now) / 60_000))} more minute(s)`,
+      };
+  if (active(user)) return banned() ?? { allow: true, via: "login", reason: "logged in" };
+  if (!chat.guests) return { allow: false, status: 401, reason: "log in to write in this chat" };
+  if (!guestName) return { allow: false, status: 401, reason: "choose a name to write as a guest" };
+  return banned() ?? { allow: true, via: "guest", reason: "guest" };
+}

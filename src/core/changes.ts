@@ -18,7 +18,10 @@ export type Change =
   /** Stream analytics wrote a batch (samples, broadcasts) or downsampled old samples; nothing caches it. */
   | { kind: "analytics"; op: "batch" | "downsample"; mutations: number }
   | { kind: "delivery"; path: string; op: "update" }
-  | { kind: "ladder"; path: string };
+  | { kind: "ladder"; path: string }
+  // Live chat (src/store/chat.ts): settings and bans change who may write or moderate; `uid` is the chat id
+  // a ban is about ("u:NAME" or "g:HEX").
+  | { kind: "chat"; path: string; op: "settings" | "ban" | "message" | "delete" | "clear"; uid?: string };
 
 export type ChangeKind = Change["kind"];
 

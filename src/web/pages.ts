@@ -108,7 +108,9 @@ export function playerPage(
   <p id="note" class="note hidden" role="status"></p>
   ${opts.rewind ? html`<div id="rewind" data-clip="${opts.canClip ? "1" : ""}"></div>` : ""}
 </section>
+<aside id="chat" class="chat" aria-label="Chat"></aside>
 <script type="module" src="/static/player.js"></script>
+<script type="module" src="/static/chat.js"></script>
 ${opts.rewind ? html`<script type="module" src="/static/rewind.js"></script>` : ""}`,
     {
       user: opts.user,
