@@ -7,6 +7,7 @@ import { hookRoutes } from "../http/mediamtx-hook.ts";
 import { hlsRoutes } from "../proxy/hls.ts";
 import { adminApiRoutes } from "../api/admin.ts";
 import { streamApiRoutes } from "../api/streams.ts";
+import { tokenApiRoutes } from "../api/tokens.ts";
 import { httpMetrics } from "../metrics/http-mw.ts";
 import { metricsRoutes } from "../api/metrics-route.ts";
 import { recordingRoutes } from "../recordings/routes.ts";
@@ -15,6 +16,7 @@ import { webrtcRoutes } from "../webrtc/routes.ts";
 import { mediaRoutes } from "../webrtc/media.ts";
 import { goLiveRoutes } from "../web/golive-routes.ts";
 import { webRoutes } from "../web/routes.ts";
+import { tokenPageRoutes } from "../web/token-page.ts";
 import { errorPage } from "../web/pages.ts";
 import type { Asset } from "../web/assets.ts";
 import { clientInfo } from "../http/client.ts";
@@ -62,9 +64,11 @@ export function createApp(deps: Services, assets: Map<string, Asset>) {
   app.route("/", recordingRoutes(deps));
   app.route("/", adminApiRoutes(deps));
   app.route("/", streamApiRoutes(deps));
+  app.route("/", tokenApiRoutes(deps));
   app.route("/", webrtcRoutes(deps));
   app.route("/", mediaRoutes(deps));
   app.route("/", goLiveRoutes(deps));
+  app.route("/", tokenPageRoutes(deps));
   app.route("/", webRoutes(deps, assets));
 
   app.notFound((c) => {

@@ -10,6 +10,7 @@
 //   share             x              x           x                                                    x
 //   key                                                           x                  x
 //   restore           x              x           x                x                  x                x
+//   token, jwt_key    (nothing cached: API tokens and signing keys are read fresh on every use)
 // (A session being created changes nothing cached: only its end does.)
 import type { Change } from "../core/changes.ts";
 import type { AppDeps } from "../http/context.ts";
@@ -54,6 +55,9 @@ export function followChanges(
       case "restore":
         everything();
         return;
+      case "token":
+      case "jwt_key":
+        return; // read fresh on every use (src/auth/api-tokens.ts, src/auth/jwt-keys.ts)
     }
   });
 }

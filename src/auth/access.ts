@@ -15,6 +15,7 @@ import { findKey, findKeyByHash, type StreamKey, touchKey } from "../store/keys.
 import { type Share, verifyShare } from "../store/shares.ts";
 import { getStream, type Stream } from "../store/streams.ts";
 import { getUser, type User } from "../store/users.ts";
+import type { ApiToken } from "../store/tokens.ts";
 import {
   canList,
   isAdmin,
@@ -23,6 +24,7 @@ import {
   publishRule,
   type RuleDecision,
   shareCreatorDenial,
+  tokenScopeDenial,
   userPublishDenial,
   watchRule,
 } from "./permissions.ts";
@@ -33,7 +35,8 @@ import { TtlCache } from "./session-cache.ts";
 /**
  * Who asks. A logged-in browser is a `user`; one that also presents a share link (?share= or the
  * lg_share cookie) is a `share` actor carrying its user, if any. `key` is a stream key, `ticket` a
- * browser publish ticket livegate issued, `internal` livegate's own credential at MediaMTX.
+ * browser publish ticket livegate issued, `internal` livegate's own credential at MediaMTX. `token` is a
+ * personal API token (`Authorization: Bearer lgt_…` on /api/*): its user's rights, narrowed by its scopes.
  */
 export type Actor =
   | { kind: "anonymous" }
@@ -41,7 +44,8 @@ export type Actor =
   | { kind: "share"; token: string; user: User | null }
   | { kind: "key"; key: string }
   | { kind: "ticket"; ticket: string }
-  | { kind: "internal" };
+  | { kind: "internal" }
+  | { kind: "token"; user: User; token: ApiToken };
 
 /**
  * What is asked:
@@ -54,6 +58,7 @@ export type Actor =
  *   dashboard   use the dashboard (streamers and admins; no path)
  *   administer  users, sessions, audit log, stream creation and deletion (admins; no path)
  *   mediamtx    MediaMTX's own read/playback/api/metrics actions (only livegate's internal credential)
+ *   tokens      create, list and revoke one's own API tokens (any logged-in user; never with a token)
  */
 export type Action =
   | "watch"
@@ -64,7 +69,8 @@ export type Action =
   | "list"
   | "dashboard"
   | "administer"
-  | "mediamtx";
+  | "mediamtx"
+  | "tokens";
 
 export interface AccessRequest {
   actor: Actor;
@@ -112,7 +118,11 @@ const deny = (status: 401 | 403, reason: string): Decision => ({ allow: false, s
 
 /** The user behind an actor (a share actor's logged-in user), or null. */
 export function userOf(actor: Actor): User | null {
-  return actor.kind === "user" ? actor.user : actor.kind === "share" ? actor.user : null;
+  return actor.kind === "user" || actor.kind === "token"
+    ? actor.user
+    : actor.kind === "share"
+    ? actor.user
+    : null;
 }
 
 /** The door. One per app, created by the composition root. */
@@ -151,6 +161,11 @@ export class Access {
         : deny(403, "only allowed through livegate");
     }
     if (actor.kind === "internal") return { allow: true, via: "internal", reason: "livegate internal" };
+    if (actor.kind === "token") {
+      // An API token acts as its user, but only within its scopes (permissions.ts tokenScopeDenial).
+      const denial = tokenScopeDenial(actor.token.scopes, action);
+      if (denial) return denial;
+    }
     if (action === "publish" && actor.kind === "key") return await this.#publishKey(path, actor.key, opts);
     if (action === "publish" && actor.kind === "ticket") return await this.#publishTicket(path, actor, req);
     const user = userOf(actor);
@@ -165,6 +180,9 @@ export class Access {
         return isStreamerOrAdmin(user)
           ? { allow: true, via: "role", reason: user.role }
           : deny(403, "streamer or admin role required");
+      case "tokens":
+        if (!user) return deny(401, "login required");
+        return { allow: true, via: "login", reason: "own API tokens" };
       case "watch":
         return await this.#watch(path, actor, user, opts.cache ?? false);
       case "recordings": {
@@ -281,6 +299,7 @@ export class Access {
    * `actor` sees `stream` (null: a path without a record) in lists. Same rule as authorize "list".
    */
   listed(actor: Actor, stream: Stream | null): boolean {
+    if (actor.kind === "token" && tokenScopeDenial(actor.token.scopes, "list")) return false;
     return actor.kind === "internal" || canList(userOf(actor), stream);
   }
 
@@ -289,6 +308,7 @@ export class Access {
    * `stream`. Same rule as authorize "manage".
    */
   manages(actor: Actor, stream: Stream | null): boolean {
+    if (actor.kind === "token" && tokenScopeDenial(actor.token.scopes, "manage")) return false;
     return actor.kind === "internal" || publishRule(userOf(actor), stream);
   }
 

@@ -11,6 +11,7 @@ import { MEDIAMTX_USAGE, mediamtxCmd } from "./mediamtx-cmd.ts";
 import { STREAM_FLAGS, STREAM_USAGE, streamCmd, userAdminCmd } from "./stream-cmd.ts";
 import { ensureStream } from "../store/streams.ts";
 import { esc, row } from "./print.ts";
+import { TOKEN_FLAGS, TOKEN_USAGE, tokenCmd } from "./token-cmd.ts";
 
 export const USAGE = `livegate — live streaming in front of MediaMTX
 
@@ -24,6 +25,7 @@ Usage:
   livegate key list [PATH]
   livegate key revoke ID
 ${STREAM_USAGE}
+${TOKEN_USAGE}
 ${BACKUP_USAGE}
 ${MEDIAMTX_USAGE}
 
@@ -41,7 +43,7 @@ interface Parsed {
 export function parseArgs(args: string[]): Parsed {
   const words: string[] = [];
   const flags: Record<string, string | true> = {};
-  const withValue = new Set(["config", "data-dir", "role", "name", ...STREAM_FLAGS]);
+  const withValue = new Set(["config", "data-dir", "role", "name", ...STREAM_FLAGS, ...TOKEN_FLAGS]);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "-h") flags.help = true;
@@ -101,6 +103,15 @@ export async function runCli(
         if (cmd === "stream") return await streamCmd(kv, sub, arg, p.flags);
         if (!arg) throw new StoreError("invalid", `user ${sub} needs a NAME`);
         return await userAdminCmd(kv, sub as "role" | "disable" | "enable", arg, p.words[3]);
+      } finally {
+        kv.kv.close();
+      }
+    }
+    if (cmd === "token") {
+      await Deno.mkdir(cfg.dataDir, { recursive: true });
+      const kv = await openStore(cfg.dataDir);
+      try {
+        return await tokenCmd(kv, sub, arg, p.flags);
       } finally {
         kv.kv.close();
       }

@@ -11,6 +11,8 @@ export type Change =
   | { kind: "key"; path: string; id: string; op: "create" | "revoke" }
   | { kind: "share"; path: string; id: string; op: "create" | "revoke" }
   | { kind: "session"; user: string; op: "create" | "delete" }
+  | { kind: "token"; user: string; id: string; op: "create" | "revoke" }
+  | { kind: "jwt_key"; kid: string; op: "create" | "rotate" }
   | { kind: "restore" };
 
 export type ChangeKind = Change["kind"];

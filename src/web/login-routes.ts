@@ -25,7 +25,8 @@ export function safeNext(next: unknown): string {
   return next;
 }
 
-async function readForm(req: Request): Promise<Record<string, string> | null> {
+/** The urlencoded or multipart form of `req` (at most 16 KiB), or null when it is not one. */
+export async function readForm(req: Request): Promise<Record<string, string> | null> {
   const len = Number(req.headers.get("content-length") ?? "0");
   if (len > MAX_FORM) return null;
   const type = req.headers.get("content-type") ?? "";

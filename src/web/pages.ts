@@ -24,7 +24,7 @@ export function layout(
         <header class="top">
       <a class="brand" href="/">livegate</a>
       ${opts.user
-        ? html`<nav><a href="/recordings">Recordings</a> <span class="who">${opts.user}</span>
+        ? html`<nav><a href="/recordings">Recordings</a> <a href="/account/tokens">API tokens</a> <span class="who">${opts.user}</span>
     <form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="${opts.csrf}"><button class="link">Log out</button></form></nav>`
         : ""}
         </header>
