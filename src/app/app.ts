@@ -8,6 +8,7 @@ import { hlsRoutes } from "../proxy/hls.ts";
 import { adminApiRoutes } from "../api/admin.ts";
 import { streamApiRoutes } from "../api/streams.ts";
 import { tokenApiRoutes } from "../api/tokens.ts";
+import { jwtRoutes } from "../api/jwt.ts";
 import { httpMetrics } from "../metrics/http-mw.ts";
 import { metricsRoutes } from "../api/metrics-route.ts";
 import { recordingRoutes } from "../recordings/routes.ts";
@@ -65,6 +66,7 @@ export function createApp(deps: Services, assets: Map<string, Asset>) {
   app.route("/", adminApiRoutes(deps));
   app.route("/", streamApiRoutes(deps));
   app.route("/", tokenApiRoutes(deps));
+  app.route("/", jwtRoutes(deps));
   app.route("/", webrtcRoutes(deps));
   app.route("/", mediaRoutes(deps));
   app.route("/", goLiveRoutes(deps));

@@ -10,6 +10,7 @@ import { PublishLedger } from "../auth/publish-recheck.ts";
 import { PublishTickets } from "../auth/publish-tickets.ts";
 import { ReaderLedger } from "../auth/reader-recheck.ts";
 import { MediaCaches } from "../auth/session-cache.ts";
+import { MediaMtxJwt } from "../auth/jwt-keys.ts";
 import { ViewerTracker } from "../auth/viewers.ts";
 import { MtxClient } from "../mediamtx/client.ts";
 import { LiveState } from "../mediamtx/live-state.ts";
@@ -62,6 +63,7 @@ export function createServices(inputs: ServiceInputs): Services {
     metrics: new Metrics(),
     readers: new ReaderLedger(),
     mtxState: inputs.mtxState ?? (() => "external"),
+    jwt: new MediaMtxJwt({ store, clock, cfg: cfg.jwt, issuer: cfg.publicUrl }),
   };
   const close = followChanges(deps);
   return {

@@ -12,6 +12,7 @@ import { STREAM_FLAGS, STREAM_USAGE, streamCmd, userAdminCmd } from "./stream-cm
 import { ensureStream } from "../store/streams.ts";
 import { esc, row } from "./print.ts";
 import { TOKEN_FLAGS, TOKEN_USAGE, tokenCmd } from "./token-cmd.ts";
+import { JWT_USAGE, jwtCmd } from "./jwt-cmd.ts";
 
 export const USAGE = `livegate — live streaming in front of MediaMTX
 
@@ -26,6 +27,7 @@ Usage:
   livegate key revoke ID
 ${STREAM_USAGE}
 ${TOKEN_USAGE}
+${JWT_USAGE}
 ${BACKUP_USAGE}
 ${MEDIAMTX_USAGE}
 
@@ -107,11 +109,11 @@ export async function runCli(
         kv.kv.close();
       }
     }
-    if (cmd === "token") {
+    if (cmd === "token" || cmd === "jwt") {
       await Deno.mkdir(cfg.dataDir, { recursive: true });
       const kv = await openStore(cfg.dataDir);
       try {
-        return await tokenCmd(kv, sub, arg, p.flags);
+        return cmd === "jwt" ? await jwtCmd(kv, cfg, sub) : await tokenCmd(kv, sub, arg, p.flags);
       } finally {
         kv.kv.close();
       }

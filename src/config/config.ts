@@ -4,6 +4,7 @@ import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadOpsConfig, type OpsConfig } from "./ops-config.ts";
 import { ConfigError, parseBool } from "./parse.ts";
+import { loadSsoConfig, type SsoConfig } from "./sso-config.ts";
 
 export { ConfigError, parseBool };
 
@@ -20,7 +21,7 @@ export interface MediaMtxPorts {
 }
 
 /** Recording, metrics and webhook settings are in ops-config.ts. */
-export interface Config extends OpsConfig {
+export interface Config extends OpsConfig, SsoConfig {
   host: string;
   port: number;
   dataDir: string;
@@ -246,6 +247,7 @@ export function loadConfig(
     loginLimits: { perIp: 10, perUser: 20, windowSeconds: 900 },
     adminPassword,
     ...loadOpsConfig(get, dataDir),
+    ...loadSsoConfig(get),
   };
 }
 
