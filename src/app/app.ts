@@ -2,6 +2,7 @@
 // src/app/services.ts. Used by the server (serve.ts) and, in-process, by the tests (app.request).
 import { Hono } from "hono";
 import { loginRoutes } from "../web/login-routes.ts";
+import { oidcRoutes } from "../web/oidc-routes.ts";
 import { readActor } from "../http/session.ts";
 import { hookRoutes } from "../http/mediamtx-hook.ts";
 import { hlsRoutes } from "../proxy/hls.ts";
@@ -60,6 +61,7 @@ export function createApp(deps: Services, assets: Map<string, Asset>) {
     const u = c.get("user");
     return u ? c.json({ user: u.name, role: u.role }) : c.json({ error: "login required" }, 401);
   });
+  app.route("/", oidcRoutes(deps)); // before loginRoutes: it wraps POST /logout
   app.route("/", loginRoutes(deps));
   app.route("/", hlsRoutes(deps, deps.hls));
   app.route("/", recordingRoutes(deps));

@@ -11,6 +11,7 @@ import { PublishTickets } from "../auth/publish-tickets.ts";
 import { ReaderLedger } from "../auth/reader-recheck.ts";
 import { MediaCaches } from "../auth/session-cache.ts";
 import { MediaMtxJwt } from "../auth/jwt-keys.ts";
+import { Oidc } from "../auth/oidc.ts";
 import { ViewerTracker } from "../auth/viewers.ts";
 import { MtxClient } from "../mediamtx/client.ts";
 import { LiveState } from "../mediamtx/live-state.ts";
@@ -47,12 +48,13 @@ export function createServices(inputs: ServiceInputs): Services {
   const { store, cfg, secrets } = inputs;
   const mtx = inputs.mtx ?? new MtxClient(cfg, secrets, clock);
   const tickets = new PublishTickets(clock);
+  const log = inputs.log ?? consoleLog;
   const deps: AppDeps = {
     store,
     cfg,
     secrets,
     clock,
-    log: inputs.log ?? consoleLog,
+    log,
     mtx,
     live: new LiveState(mtx, clock),
     access: new Access({ store, tickets, clock }),
@@ -64,6 +66,7 @@ export function createServices(inputs: ServiceInputs): Services {
     readers: new ReaderLedger(),
     mtxState: inputs.mtxState ?? (() => "external"),
     jwt: new MediaMtxJwt({ store, clock, cfg: cfg.jwt, issuer: cfg.publicUrl }),
+    oidc: new Oidc({ cfg: cfg.oidc, store, clock, log }),
   };
   const close = followChanges(deps);
   return {

@@ -247,7 +247,7 @@ export function loadConfig(
     loginLimits: { perIp: 10, perUser: 20, windowSeconds: 900 },
     adminPassword,
     ...loadOpsConfig(get, dataDir),
-    ...loadSsoConfig(get),
+    ...loadSsoConfig(get, env),
   };
 }
 

@@ -7,6 +7,7 @@ import type { Log } from "../core/log.ts";
 import type { Access, Actor } from "../auth/access.ts";
 import type { MediaCaches } from "../auth/session-cache.ts";
 import type { MediaMtxJwt } from "../auth/jwt-keys.ts";
+import type { Oidc } from "../auth/oidc.ts";
 import type { PublishLedger } from "../auth/publish-recheck.ts";
 import type { PublishTickets } from "../auth/publish-tickets.ts";
 import type { ReaderLedger } from "../auth/reader-recheck.ts";
@@ -46,6 +47,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** Signing keys and issuing of the JWTs MediaMTX checks itself (auth/jwt-keys.ts). */
   jwt: MediaMtxJwt;
+  /** Sign-in with OpenID Connect providers (auth/oidc.ts). */
+  oidc: Oidc;
   /** MediaMTX's state as the supervisor sees it ("external" when livegate does not run it). */
   mtxState: () => MtxState | "external";
 }

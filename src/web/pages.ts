@@ -34,23 +34,45 @@ export function layout(
   `;
 }
 
-export function loginPage(opts: { csrf: string; next: string; error?: string; user?: string }) {
+export function loginPage(
+  opts: {
+    csrf: string;
+    next: string;
+    error?: string;
+    user?: string;
+    /** Sign-in providers (a "Sign in with …" button each) and whether local passwords are on. */
+    sso?: { providers: { id: string; name: string }[]; local: boolean };
+  },
+) {
+  const sso = opts.sso ?? { providers: [], local: true };
   return layout(
     "Log in",
     html`<section class="card narrow">
   <h1>Log in</h1>
   ${opts.error ? html`<p class="error" role="alert">${opts.error}</p>` : ""}
-  <form method="post" action="/login" id="login">
-    <input type="hidden" name="csrf" value="${opts.csrf}">
-    <input type="hidden" name="next" value="${opts.next}">
-    <label>User name <input name="user" autocomplete="username" required maxlength="64" value="${
-      opts.user ?? ""
-    }" autofocus></label>
-    <label>Password <input name="password" type="password" autocomplete="current-password" required maxlength="1024"></label>
-    <button type="submit">Log in</button>
-  </form>
+  ${
+      sso.providers.map((p) =>
+        html`<p><a class="button sso" href="/login/oidc/${p.id}?next=${
+          encodeURIComponent(opts.next)
+        }">Sign in with ${p.name}</a></p>`
+      )
+    }
+  ${sso.local ? loginForm(opts) : ""}
 </section>`,
   );
+}
+
+function loginForm(opts: { csrf: string; next: string; user?: string }) {
+  return html`
+    <form method="post" action="/login" id="login">
+      <input type="hidden" name="csrf" value="${opts.csrf}">
+      <input type="hidden" name="next" value="${opts.next}">
+      <label>User name <input name="user" autocomplete="username" required maxlength="64" value="${opts
+        .user ?? ""}" autofocus></label>
+      <label>Password <input name="password" type="password" autocomplete="current-password" required maxlength="1024"></label>
+      <button type="submit">Log in</button>
+    </form>
+  `;
 }
 
 /** The player page; `via` says how this viewer may watch (the door's answer: "share" for a share link). */
