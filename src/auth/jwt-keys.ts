@@ -21,6 +21,8 @@ import type { Store } from "../store/kv.ts";
 import { getKeyRing, type JwtKeyRecord, type JwtKeyRing, putKeyRing } from "../store/jwt-keys.ts";
 import type { JwtConfig } from "../config/sso-config.ts";
 
+/** Retired keys kept published at most (see #rotated). */
+export const MAX_RETIRED = 8;
 /** The claim MediaMTX reads permissions from (its default authJWTClaimKey). */
 export const MEDIAMTX_CLAIM = "mediamtx_permissions";
 /** The `aud` of every token livegate issues for MediaMTX (set authJWTAudience to it to have it checked). */
@@ -115,7 +117,11 @@ export class MediaMtxJwt {
     return {
       current: { ...ring.next, since: now },
       next: await newKey(now),
-      previous: [...ring.previous.filter((p) => p.until > now), { ...ring.current, until }],
+      // At most MAX_RETIRED retired keys (the oldest go first): rotating many times within one token
+      // lifetime ends the oldest tokens early rather than growing the JWKS without bound.
+      previous: [...ring.previous.filter((p) => p.until > now), { ...ring.current, until }].slice(
+        -MAX_RETIRED,
+      ),
     };
   }
 

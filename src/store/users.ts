@@ -158,8 +158,10 @@ export async function updateUser(
   throw new StoreError("conflict", `user '${name}' is being changed by others; try again`);
 }
 
-export async function getUserEntry(db: Store, name: string) {
+export async function getUserEntry(db: Store, name: string): Promise<Deno.KvEntryMaybe<User>> {
   const kv = db.kv;
+  // A name no user can have is not looked up (a very long one would exceed KV's key size: a 500).
+  if (!NAME_RE.test(name)) return { key: ["users", name], value: null, versionstamp: null };
   return await kv.get<User>(["users", name]);
 }
 
