@@ -11,7 +11,7 @@ import { launchChromium } from "./chromium.ts";
 import { freePort } from "./harness.ts";
 import { startIdp, type TestIdp } from "./oidc_provider.ts";
 import { testApp } from "../http/helpers.ts";
-import { getUser } from "../../src/store/users.ts";
+import { addUser, getUser } from "../../src/store/users.ts";
 import type { OidcTransaction } from "../../src/store/identities.ts";
 
 const NAME = "Test IdP";
@@ -23,11 +23,11 @@ async function signIn(page: Page, base: string, login: string) {
   await page.waitForSelector('input[name="login"]', { timeout: 20_000 });
   await page.fill('input[name="login"]', login);
   await page.fill('input[name="password"]', "any-password");
-  await page.click('button[type="submit"]');
+  // The login and the consent page share one URL (/interaction/<uid>): wait for the navigation itself.
+  await Promise.all([page.waitForNavigation({ timeout: 20_000 }), page.click('button[type="submit"]')]);
   // The consent page (first sign-in of this account) has one "Continue" button.
-  await page.waitForLoadState("load");
   if (page.url().includes("/interaction/")) {
-    await page.click('button[type="submit"]');
+    await page.click('button[type="submit"]', { timeout: 20_000 });
   }
 }
 
@@ -50,12 +50,23 @@ async function captureCallback(ctx: BrowserContext, base: string, login: string)
   assert.ok(held.url, "the provider redirected back with a code");
   const cookie = /(?:^|; )lg_oidc=([^;]+)/.exec(held.cookie ?? "")?.[1];
   assert.ok(cookie, "state cookie set");
-  await page.close();
+  // Not awaited: closing a page in a loaded Chromium was seen to take minutes, and the provider's code
+  // must be used within its 20 s (the context is closed at the end of the step, with a bound).
+  page.close().catch(() => {});
   return { url: new URL(held.url), cookie };
 }
 
+/** Closes a browser context, waiting at most 10 s (a stuck close must not stall the suite). */
+async function closeCtx(ctx: BrowserContext) {
+  await Promise.race([ctx.close().catch(() => {}), new Promise((r) => setTimeout(r, 10_000))]);
+}
+
 async function call(url: URL | string, cookie?: string) {
-  const r = await fetch(url, { redirect: "manual", headers: cookie ? { cookie: `lg_oidc=${cookie}` } : {} });
+  const r = await fetch(url, {
+    redirect: "manual",
+    headers: cookie ? { cookie: `lg_oidc=${cookie}` } : {},
+    signal: AbortSignal.timeout(30_000), // a hang is a failure with a message, not a stalled suite
+  });
   const body = await r.text();
   const session = r.headers.getSetCookie().some((c) => c.startsWith("lg_session=") && !/max-age=0/i.test(c));
   return { status: r.status, body, session, location: r.headers.get("location") };
@@ -143,7 +154,7 @@ Deno.test({
         await page.waitForURL(`${base}/login`, { timeout: 20_000 }).catch((e) => {
           throw new Error(`${e.message} at ${page.url()}`);
         });
-        await ctx.close();
+        await closeCtx(ctx);
       });
 
       await t.step("a user outside the admin group gets viewer", async () => {
@@ -152,7 +163,39 @@ Deno.test({
         await signIn(page, base, "bob");
         await page.waitForURL(`${base}/`, { timeout: 20_000 });
         assert.deepEqual(await me(page, base), { status: 200, body: { user: "bob", role: "viewer" } });
-        await ctx.close();
+        await closeCtx(ctx);
+      });
+
+      await t.step("a local account links its provider account, then signs in through it", async () => {
+        await addUser(app.kv, "lena", "lena-local-password", "streamer");
+        const ctx = await b.newContext();
+        const page = await ctx.newPage();
+        await page.goto(`${base}/login`);
+        await page.fill('input[name="user"]', "lena");
+        await page.fill('input[name="password"]', "lena-local-password");
+        await page.click('#login button[type="submit"]');
+        await page.waitForURL(`${base}/`);
+        await page.goto(`${base}/account/sso`);
+        await page.getByText(`Link my ${NAME} account`).click();
+        // The provider's login (the "continue" page forwards by itself).
+        await page.waitForSelector('input[name="login"]', { timeout: 20_000 });
+        await page.fill('input[name="login"]', "lena-at-idp");
+        await page.fill('input[name="password"]', "any-password");
+        await Promise.all([page.waitForNavigation({ timeout: 20_000 }), page.click('button[type="submit"]')]);
+        if (page.url().includes("/interaction/")) {
+          await page.click('button[type="submit"]', { timeout: 20_000 });
+        }
+        await page.waitForURL(`${base}/account/sso`, { timeout: 20_000 });
+        assert.match(await page.locator("#sso").innerText(), /linked/);
+        await closeCtx(ctx);
+        // A fresh browser: "Sign in with" as lena-at-idp lands on the local account, role unchanged.
+        const ctx2 = await b.newContext();
+        const p2 = await ctx2.newPage();
+        await signIn(p2, base, "lena-at-idp");
+        await p2.waitForURL(`${base}/`, { timeout: 20_000 });
+        assert.deepEqual(await me(p2, base), { status: 200, body: { user: "lena", role: "streamer" } });
+        assert.equal(await getUser(app.kv, "lena-at-idp"), null, "no second account");
+        await closeCtx(ctx2);
       });
 
       await t.step("wrong state, no state cookie, then the right one once; a replay is refused", async () => {
@@ -174,7 +217,7 @@ Deno.test({
         assert.equal(r.status, 401);
         assert.match(r.body, /expired or was already used/);
         assert.ok(!r.session);
-        await ctx.close();
+        await closeCtx(ctx);
       });
 
       await t.step("a wrong nonce is refused", async () => {
@@ -187,7 +230,7 @@ Deno.test({
         assert.equal(r.status, 401);
         assert.match(r.body, /nonce/i, r.body);
         assert.ok(!r.session);
-        await ctx.close();
+        await closeCtx(ctx);
       });
 
       await t.step("an expired code is refused", async () => {
@@ -198,7 +241,7 @@ Deno.test({
         assert.equal(r.status, 401);
         assert.match(r.body, /refused the sign-in code/);
         assert.ok(!r.session);
-        await ctx.close();
+        await closeCtx(ctx);
       });
 
       await t.step("an ID token for another client is refused", async () => {
@@ -210,7 +253,7 @@ Deno.test({
           assert.equal(r.status, 401);
           assert.match(r.body, /did not check out/);
           assert.ok(!r.session);
-          await ctx.close();
+          await closeCtx(ctx);
         } finally {
           delete idp.misbehave.foreignAudience;
         }
@@ -225,7 +268,7 @@ Deno.test({
         assert.match(r.body, /did not check out/);
         assert.ok(!r.session);
         assert.equal(await getUser(app.kv, "gina"), null);
-        await ctx.close();
+        await closeCtx(ctx);
       });
 
       await t.step("a wrong issuer and a provider that is down give a clear page", async () => {
@@ -244,7 +287,7 @@ Deno.test({
         assert.equal(r.status, 502);
         assert.match(r.body, /cannot be reached/);
         assert.ok(!r.session);
-        await ctx.close();
+        await closeCtx(ctx);
       });
     } finally {
       await browser?.close();
