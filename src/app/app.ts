@@ -2,6 +2,7 @@
 // src/app/services.ts. Used by the server (serve.ts) and, in-process, by the tests (app.request).
 import { Hono } from "hono";
 import { loginRoutes } from "../web/login-routes.ts";
+import { oidcRoutes } from "../web/oidc-routes.ts";
 import { readActor } from "../http/session.ts";
 import { hookRoutes } from "../http/mediamtx-hook.ts";
 import { hlsRoutes } from "../proxy/hls.ts";
@@ -11,6 +12,8 @@ import { accountRoutes } from "../web/account-routes.ts";
 import { streamApiRoutes } from "../api/streams.ts";
 import { sourceRoutes } from "../sources/routes.ts";
 import { embedRoutes } from "../web/embed-routes.ts";
+import { tokenApiRoutes } from "../api/tokens.ts";
+import { jwtRoutes } from "../api/jwt.ts";
 import { httpMetrics } from "../metrics/http-mw.ts";
 import { metricsRoutes } from "../api/metrics-route.ts";
 import { recordingRoutes } from "../recordings/routes.ts";
@@ -22,6 +25,7 @@ import { webRoutes } from "../web/routes.ts";
 import { clipRoutes } from "../clips/routes.ts";
 import { restreamRoutes } from "../restream/routes.ts";
 import { analyticsRoutes } from "../analytics/routes.ts";
+import { tokenPageRoutes } from "../web/token-page.ts";
 import { errorPage } from "../web/pages.ts";
 import type { Asset } from "../web/assets.ts";
 import { clientInfo } from "../http/client.ts";
@@ -80,6 +84,7 @@ export function createApp(deps: Services, assets: Map<string, Asset>) {
     const u = c.get("user");
     return u ? c.json({ user: u.name, role: u.role }) : c.json({ error: "login required" }, 401);
   });
+  app.route("/", oidcRoutes(deps)); // before loginRoutes: it wraps POST /logout
   app.route("/", loginRoutes(deps));
   app.route("/", ladderHlsRoutes(deps, deps.hls, deps.ladder));
   app.route("/", hlsRoutes(deps, deps.hls));
@@ -92,6 +97,8 @@ export function createApp(deps: Services, assets: Map<string, Asset>) {
   app.route("/", ladderApiRoutes(deps, deps.ladder));
   app.route("/", streamApiRoutes(deps));
   app.route("/", restreamRoutes(deps, deps.restream));
+  app.route("/", tokenApiRoutes(deps));
+  app.route("/", jwtRoutes(deps));
   app.route("/", webrtcRoutes(deps));
   app.route("/", mediaRoutes(deps)); // (an on-demand source is woken first: sourceRoutes)
   app.route("/", edgeApiRoutes(deps, deps.edge));
@@ -99,6 +106,7 @@ export function createApp(deps: Services, assets: Map<string, Asset>) {
   app.route("/", clipRoutes(deps, deps.clips));
   app.route("/", analyticsRoutes(deps, deps.analytics, deps.qoe));
   app.route("/", chatRoutes(deps, deps.chat));
+  app.route("/", tokenPageRoutes(deps));
   app.route("/", webRoutes(deps, assets));
 
   app.notFound((c) => {

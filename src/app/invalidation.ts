@@ -11,6 +11,7 @@
 //   key                                                           x                  x
 //   restore           x              x           x                x                  x                x
 //   clip, clip_settings  (nothing cached depends on them: the door reads clip settings fresh)
+//   token, jwt_key    (nothing cached: API tokens and signing keys are read fresh on every use)
 // (A session being created changes nothing cached: only its end does.)
 // chat (settings, bans), and every change above: the live chat's connections concerned ask the door again
 // (src/chat/hub.ts `changed`).
@@ -66,6 +67,9 @@ export function followChanges(
         return;
       case "destination": // restream destinations: nothing cached depends on them
         return;
+      case "token":
+      case "jwt_key":
+        return; // read fresh on every use (src/auth/api-tokens.ts, src/auth/jwt-keys.ts)
     }
   });
 }

@@ -10,6 +10,8 @@ import { PublishLedger } from "../auth/publish-recheck.ts";
 import { PublishTickets } from "../auth/publish-tickets.ts";
 import { ReaderLedger } from "../auth/reader-recheck.ts";
 import { MediaCaches } from "../auth/session-cache.ts";
+import { MediaMtxJwt } from "../auth/jwt-keys.ts";
+import { Oidc } from "../auth/oidc.ts";
 import { ViewerTracker } from "../auth/viewers.ts";
 import { MtxClient } from "../mediamtx/client.ts";
 import { LiveState } from "../mediamtx/live-state.ts";
@@ -82,12 +84,13 @@ export function createServices(inputs: ServiceInputs): Services {
   const mtx = inputs.mtx ?? new MtxClient(cfg, secrets, clock);
   const tickets = new PublishTickets(clock);
   const edge = new EdgeDelivery(cfg.edge, cfg.dataDir, store, clock);
+  const log = inputs.log ?? consoleLog;
   const deps: AppDeps = {
     store,
     cfg,
     secrets,
     clock,
-    log: inputs.log ?? consoleLog,
+    log,
     mtx,
     live: new LiveState(mtx, clock),
     access: new Access({ store, tickets, clock }),
@@ -99,6 +102,8 @@ export function createServices(inputs: ServiceInputs): Services {
     readers: new ReaderLedger(),
     mtxState: inputs.mtxState ?? (() => "external"),
     replicaCheck: edge.replicasEnabled ? (user, password) => edge.isReplica(user, password) : undefined,
+    jwt: new MediaMtxJwt({ store, clock, cfg: cfg.jwt, issuer: cfg.publicUrl }),
+    oidc: new Oidc({ cfg: cfg.oidc, store, clock, log }),
   };
   const recording = new RecordingSync(deps);
   const unfollowRecording = recording.follow();

@@ -19,6 +19,7 @@ import { hasSource } from "../store/sources.ts";
 import { getUser, type User } from "../store/users.ts";
 import { getClipSettings } from "../store/clips.ts";
 import { getChatBan, getChatSettings } from "../store/chat.ts";
+import type { ApiToken } from "../store/tokens.ts";
 import {
   canList,
   chatWriteRule,
@@ -32,6 +33,7 @@ import {
   publishRule,
   type RuleDecision,
   shareCreatorDenial,
+  tokenScopeDenial,
   userPublishDenial,
   watchRule,
 } from "./permissions.ts";
@@ -44,6 +46,8 @@ import { TtlCache } from "./session-cache.ts";
  * lg_share cookie) is a `share` actor carrying its user, if any. `key` is a stream key, `ticket` a
  * browser publish ticket livegate issued, `internal` livegate's own credential at MediaMTX, `replica` a
  * MediaMTX read replica presenting its credential (derived from the edge secret, src/edge/delivery.ts).
+ * browser publish ticket livegate issued, `internal` livegate's own credential at MediaMTX. `token` is a
+ * personal API token (`Authorization: Bearer lgt_…` on /api/*): its user's rights, narrowed by its scopes.
  */
 export type Actor =
   | { kind: "anonymous" }
@@ -52,7 +56,8 @@ export type Actor =
   | { kind: "key"; key: string }
   | { kind: "ticket"; ticket: string }
   | { kind: "internal" }
-  | { kind: "replica" };
+  | { kind: "replica" }
+  | { kind: "token"; user: User; token: ApiToken };
 
 /**
  * What is asked:
@@ -73,6 +78,7 @@ export type Actor =
  *   clip-delete delete a clip of the stream (its creator, given as `createdBy`, the owner, admins)
  *   relay       a MediaMTX read replica pulls a stream from the origin to serve its viewers (WHEP), who
  *               each need a token livegate issued after "watch" (only the replica credential)
+ *   tokens      create, list and revoke one's own API tokens (any logged-in user; never with a token)
  */
 export type Action =
   | "watch"
@@ -87,7 +93,8 @@ export type Action =
   | "mediamtx"
   | "clip"
   | "clip-delete"
-  | "relay";
+  | "relay"
+  | "tokens";
 
 export interface AccessRequest {
   actor: Actor;
@@ -145,7 +152,11 @@ export const PULLED_STREAM = "this stream pulls from a source; it cannot be publ
 
 /** The user behind an actor (a share actor's logged-in user), or null. */
 export function userOf(actor: Actor): User | null {
-  return actor.kind === "user" ? actor.user : actor.kind === "share" ? actor.user : null;
+  return actor.kind === "user" || actor.kind === "token"
+    ? actor.user
+    : actor.kind === "share"
+    ? actor.user
+    : null;
 }
 
 /** The door. One per app, created by the composition root. */
@@ -189,6 +200,11 @@ export class Access {
         : deny(403, "only read replicas relay streams");
     }
     if (actor.kind === "internal") return { allow: true, via: "internal", reason: "livegate internal" };
+    if (actor.kind === "token") {
+      // An API token acts as its user, but only within its scopes (permissions.ts tokenScopeDenial).
+      const denial = tokenScopeDenial(actor.token.scopes, action);
+      if (denial) return denial;
+    }
     // A quality ladder's hidden rung path (<stream>/<H>p, core/rungs.ts): watching it is watching its
     // stream, exactly; anything else on it (publishing above all) is livegate's own business.
     const parent = rungParent(path);
@@ -210,6 +226,9 @@ export class Access {
         return isStreamerOrAdmin(user)
           ? { allow: true, via: "role", reason: user.role }
           : deny(403, "streamer or admin role required");
+      case "tokens":
+        if (!user) return deny(401, "login required");
+        return { allow: true, via: "login", reason: "own API tokens" };
       case "watch":
         return await this.#watch(path, actor, user, opts.cache ?? false);
       case "recordings": {
@@ -355,6 +374,7 @@ export class Access {
    * `actor` sees `stream` (null: a path without a record) in lists. Same rule as authorize "list".
    */
   listed(actor: Actor, stream: Stream | null): boolean {
+    if (actor.kind === "token" && tokenScopeDenial(actor.token.scopes, "list")) return false;
     return actor.kind === "internal" || canList(userOf(actor), stream);
   }
 
@@ -363,6 +383,7 @@ export class Access {
    * `stream`. Same rule as authorize "manage".
    */
   manages(actor: Actor, stream: Stream | null): boolean {
+    if (actor.kind === "token" && tokenScopeDenial(actor.token.scopes, "manage")) return false;
     return actor.kind === "internal" || publishRule(userOf(actor), stream);
   }
 

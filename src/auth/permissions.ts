@@ -21,6 +21,7 @@ import type { User } from "../store/users.ts";
 import { DEFAULT_STREAM, type Stream } from "../store/streams.ts";
 import type { StreamKey } from "../store/keys.ts";
 import type { ClipSettings } from "../store/clips.ts";
+import type { TokenScope } from "../store/tokens.ts";
 
 /** The one refusal of a watch for callers without a login (whether or not the stream exists). */
 export const NO_LOGIN = "login required";
@@ -231,4 +232,45 @@ export function chatWriteRule(
   if (!chat.guests) return { allow: false, status: 401, reason: "log in to write in this chat" };
   if (!guestName) return { allow: false, status: 401, reason: "choose a name to write as a guest" };
   return banned() ?? { allow: true, via: "guest", reason: "guest" };
+}
+
+/**
+ * The scope an API token needs for an action of the door (src/auth/access.ts), or null when no token may
+ * do it: read (watch, list, recordings), streams (also publish, manage, moderate, dashboard: the streams
+ * a user runs), admin (also administer). Managing API tokens and MediaMTX's own actions are never done
+ * with a token. Scopes only narrow: the token's user still needs the rights the rules above give them.
+ */
+export function scopeFor(action: string): TokenScope | null {
+  switch (action) {
+    case "watch":
+    case "list":
+    case "recordings":
+      return "read";
+    case "publish":
+    case "manage":
+    case "moderate":
+    case "dashboard":
+      return "streams";
+    case "administer":
+      return "admin";
+    default:
+      return null;
+  }
+}
+
+/** Why a token with `scopes` may not do `action` (403 with a reason), or null when its scopes allow it. */
+export function tokenScopeDenial(
+  scopes: readonly TokenScope[],
+  action: string,
+): { allow: false; status: 403; reason: string } | null {
+  const need = scopeFor(action);
+  if (!need) return { allow: false, status: 403, reason: `API tokens cannot be used for '${action}'` };
+  // Each scope includes the ones before it: streams includes read, admin includes both.
+  const rank = (s: TokenScope) => ["read", "streams", "admin"].indexOf(s);
+  if (scopes.some((s) => rank(s) >= rank(need))) return null;
+  return {
+    allow: false,
+    status: 403,
+    reason: `this API token's scopes (${scopes.join(", ")}) do not allow '${action}'; it needs '${need}'`,
+  };
 }

@@ -12,6 +12,8 @@ import { EDGE_FLAGS, EDGE_USAGE, edgeCmd } from "./edge-cmd.ts";
 import { STREAM_FLAGS, STREAM_USAGE, streamCmd, userAdminCmd } from "./stream-cmd.ts";
 import { ensureStream } from "../store/streams.ts";
 import { esc, row } from "./print.ts";
+import { TOKEN_FLAGS, TOKEN_USAGE, tokenCmd } from "./token-cmd.ts";
+import { JWT_USAGE, jwtCmd } from "./jwt-cmd.ts";
 
 export const USAGE = `livegate — live streaming in front of MediaMTX
 
@@ -25,6 +27,8 @@ Usage:
   livegate key list [PATH]
   livegate key revoke ID
 ${STREAM_USAGE}
+${TOKEN_USAGE}
+${JWT_USAGE}
 ${BACKUP_USAGE}
 ${MEDIAMTX_USAGE}
 ${EDGE_USAGE}
@@ -43,7 +47,15 @@ interface Parsed {
 export function parseArgs(args: string[]): Parsed {
   const words: string[] = [];
   const flags: Record<string, string | true> = {};
-  const withValue = new Set(["config", "data-dir", "role", "name", ...STREAM_FLAGS, ...EDGE_FLAGS]);
+  const withValue = new Set([
+    "config",
+    "data-dir",
+    "role",
+    "name",
+    ...STREAM_FLAGS,
+    ...EDGE_FLAGS,
+    ...TOKEN_FLAGS,
+  ]);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "-h") flags.help = true;
@@ -104,6 +116,15 @@ export async function runCli(
         if (cmd === "stream") return await streamCmd(kv, sub, arg, p.flags);
         if (!arg) throw new StoreError("invalid", `user ${sub} needs a NAME`);
         return await userAdminCmd(kv, sub as "role" | "disable" | "enable", arg, p.words[3]);
+      } finally {
+        kv.kv.close();
+      }
+    }
+    if (cmd === "token" || cmd === "jwt") {
+      await Deno.mkdir(cfg.dataDir, { recursive: true });
+      const kv = await openStore(cfg.dataDir);
+      try {
+        return cmd === "jwt" ? await jwtCmd(kv, cfg, sub) : await tokenCmd(kv, sub, arg, p.flags);
       } finally {
         kv.kv.close();
       }

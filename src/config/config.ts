@@ -7,6 +7,7 @@ import { type ClipsConfig, loadClipsConfig } from "./clips-config.ts";
 import { type AnalyticsConfig, loadAnalyticsConfig } from "./analytics-config.ts";
 import { ConfigError, parseBool } from "./parse.ts";
 import { type EdgeConfig, loadEdgeConfig } from "./edge-config.ts";
+import { loadSsoConfig, type SsoConfig } from "./sso-config.ts";
 
 export { ConfigError, parseBool };
 
@@ -23,7 +24,7 @@ export interface MediaMtxPorts {
 }
 
 /** Recording, metrics and webhook settings are in ops-config.ts. */
-export interface Config extends OpsConfig {
+export interface Config extends OpsConfig, SsoConfig {
   host: string;
   port: number;
   dataDir: string;
@@ -258,6 +259,7 @@ export function loadConfig(
     clips: loadClipsConfig(get, dataDir),
     analytics: loadAnalyticsConfig(get),
     edge: loadEdgeConfig(get),
+    ...loadSsoConfig(get, env),
   };
 }
 

@@ -21,7 +21,9 @@ export type Change =
   | { kind: "ladder"; path: string }
   // Live chat (src/store/chat.ts): settings and bans change who may write or moderate; `uid` is the chat id
   // a ban is about ("u:NAME" or "g:HEX").
-  | { kind: "chat"; path: string; op: "settings" | "ban" | "message" | "delete" | "clear"; uid?: string };
+  | { kind: "chat"; path: string; op: "settings" | "ban" | "message" | "delete" | "clear"; uid?: string }
+  | { kind: "token"; user: string; id: string; op: "create" | "revoke" }
+  | { kind: "jwt_key"; kid: string; op: "create" | "rotate" };
 
 export type ChangeKind = Change["kind"];
 

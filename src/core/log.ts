@@ -23,7 +23,7 @@ const SHAPES: RegExp[] = [
   /\blgw?_[A-Za-z0-9_-]{16,}/g, // stream keys (lg_...) and browser publish tickets (lgw_...)
   /\b[A-Za-z0-9_-]{6,32}\.[0-9a-z]{1,12}\.[A-Za-z0-9_-]{20,64}\b/g, // share tokens (id.expiry.mac)
 ];
-const NAMED = /((?:token|share|session|pass|password|key|secret)=|bearer\s+)([^&\s"']+)/gi;
+const NAMED = /((?:token|share|session|pass|password|key|secret|jwt)=|bearer\s+)([^&\s"']+)/gi;
 const URL_PASSWORD = /(\/\/[^/\s:@]+:)[^@\s/]+(?=@)/g;
 const STREAMID = /(streamid=)([^&\s"']+)/gi;
 const PLACEHOLDER = /^(<[^>]*>|KEY|TOKEN)[,.;:)]*$/;

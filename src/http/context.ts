@@ -6,6 +6,8 @@ import type { Clock } from "../core/clock.ts";
 import type { Log } from "../core/log.ts";
 import type { Access, Actor } from "../auth/access.ts";
 import type { MediaCaches } from "../auth/session-cache.ts";
+import type { MediaMtxJwt } from "../auth/jwt-keys.ts";
+import type { Oidc } from "../auth/oidc.ts";
 import type { PublishLedger } from "../auth/publish-recheck.ts";
 import type { PublishTickets } from "../auth/publish-tickets.ts";
 import type { ReaderLedger } from "../auth/reader-recheck.ts";
@@ -43,6 +45,10 @@ export interface AppDeps {
   readers: ReaderLedger;
   /** The app's Prometheus metrics (counters, and the gauges' sources). */
   metrics: Metrics;
+  /** Signing keys and issuing of the JWTs MediaMTX checks itself (auth/jwt-keys.ts). */
+  jwt: MediaMtxJwt;
+  /** Sign-in with OpenID Connect providers (auth/oidc.ts). */
+  oidc: Oidc;
   /** MediaMTX's state as the supervisor sees it ("external" when livegate does not run it). */
   mtxState: () => MtxState | "external";
   /** Whether user/password are a MediaMTX read replica's credential (absent: no replicas; src/edge/). */

@@ -5,6 +5,8 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import type { Actor } from "../auth/access.ts";
+import { parseBearer, resolveApiToken } from "../auth/api-tokens.ts";
+import { appendAudit } from "../store/audit.ts";
 import { getSession } from "../store/sessions.ts";
 import { getUser } from "../store/users.ts";
 import type { AppDeps, Env } from "./context.ts";
@@ -38,10 +40,43 @@ export function actorOf(user: Env["Variables"]["user"], share: string | undefine
   return user ? { kind: "user", user } : { kind: "anonymous" };
 }
 
-/** Sets session, user, sessionToken and actor on every request. */
+/**
+ * Sets session, user, sessionToken and actor on every request. On /api/* an `Authorization: Bearer`
+ * header is an API token (src/auth/api-tokens.ts) and replaces the cookies: the actor is the token
+ * (its user, narrowed by its scopes), no session; a bad, revoked or expired token is answered 401 here.
+ * Every request made with an admin-scope token is written to the audit log.
+ */
 export function readActor(deps: Pick<AppDeps, "store" | "cfg" | "caches" | "clock">): MiddlewareHandler<Env> {
   const cache = deps.caches.sessions;
   return async (c, next) => {
+    if (c.req.path.startsWith("/api/")) {
+      const bearer = parseBearer(c.req.header("authorization"));
+      if (bearer) {
+        c.set("sessionToken", undefined);
+        c.set("session", null);
+        c.set("user", null);
+        const r = "error" in bearer
+          ? bearer
+          : await resolveApiToken(deps.store, bearer.token, deps.clock.now());
+        if ("error" in r) {
+          c.header("WWW-Authenticate", 'Bearer realm="livegate", error="invalid_token"');
+          return c.json({ error: r.error }, 401);
+        }
+        c.set("user", r.user);
+        c.set("actor", { kind: "token", user: r.user, token: r.token });
+        await next();
+        if (r.token.scopes.includes("admin")) {
+          await appendAudit(deps.store, {
+            actor: r.user.name,
+            action: "token.use",
+            target: r.token.id,
+            detail: `${c.req.method} ${c.req.path} -> ${c.res.status}`,
+            ip: c.get("clientIp"),
+          }).catch(() => {}); // a full disk must not turn an answered request into a 500
+        }
+        return;
+      }
+    }
     const safe = c.req.method === "GET" || c.req.method === "HEAD";
     const token = getCookie(c, SESSION_COOKIE);
     c.set("sessionToken", token);

@@ -23,6 +23,11 @@ export function withAudit(op: Deno.AtomicOperation, a: AuditInput | undefined): 
   return op.set(["audit", e.time, e.id], e);
 }
 
+/** Writes one audit entry on its own (for uses rather than changes, e.g. an admin-scope API token's use). */
+export async function appendAudit(db: Store, a: AuditInput): Promise<void> {
+  await withAudit(db.kv.atomic(), a).commit();
+}
+
 export async function listAudit(db: Store, limit = 200): Promise<AuditEntry[]> {
   const kv = db.kv;
   const out: AuditEntry[] = [];

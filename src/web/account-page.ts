@@ -18,7 +18,7 @@ export function accountPage(v: AccountView, csrf: string) {
     html`
       <section class="card narrow">
         <h1>Your account</h1>
-        <p>Logged in as <strong>${v.user}</strong> (${v.role}).</p>
+        <p>Logged in as <strong>${v.user}</strong> (${v.role}). <a href="/account/tokens">API tokens</a></p>
         <h2>Change password</h2>
         <form data-api="/api/account/password" data-method="POST" class="grid-form" id="password-form">
           <label>Current password <input name="current" type="password" required maxlength="1024" autocomplete="current-password"></label>

@@ -8,7 +8,7 @@ import { dummyHash, verifyPassword } from "../core/password.ts";
 import { SESSION_COOKIE, setSessionCookie, SHARE_COOKIE } from "../http/session.ts";
 import { createSession, deleteSession } from "../store/sessions.ts";
 import { getUser } from "../store/users.ts";
-import { loginPage } from "./pages.ts";
+import { loginPage as basePage } from "./pages.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 import { deleteCookie } from "hono/cookie";
 import { readBodyCapped } from "../core/body.ts";
@@ -49,6 +49,9 @@ export async function readForm(req: Request): Promise<Record<string, string> | n
 export function loginRoutes(deps: Pick<AppDeps, "store" | "cfg" | "metrics">) {
   const loginFailures = deps.metrics.loginFailures;
   const app = new Hono<Env>();
+  // The sign-in providers' buttons, and the form only while local passwords are on (src/web/oidc-routes.ts).
+  const sso = { providers: deps.cfg.oidc.providers, local: deps.cfg.localLogin };
+  const loginPage = (o: Parameters<typeof basePage>[0]) => basePage({ ...o, sso });
 
   app.get("/login", (c) => {
     const next = safeNext(c.req.query("next"));
@@ -57,6 +60,17 @@ export function loginRoutes(deps: Pick<AppDeps, "store" | "cfg" | "metrics">) {
   });
 
   app.post("/login", async (c) => {
+    if (!sso.local) {
+      await c.req.raw.body?.cancel();
+      return c.html(
+        loginPage({
+          csrf: csrfToken(c),
+          next: "/",
+          error: "Local passwords are turned off: sign in with a provider.",
+        }),
+        403,
+      );
+    }
     const form = await readForm(c.req.raw);
     if (!form) return c.html(loginPage({ csrf: csrfToken(c), next: "/", error: "Bad login form." }), 400);
     const next = safeNext(form.next);

@@ -25,7 +25,7 @@ export function layout(
         <header class="top">
       <a class="brand" href="/">livegate</a>
       ${opts.user
-        ? html`<nav><a href="/recordings">Recordings</a> <a class="who" href="/account" title="Your account">${opts.user}</a>
+        ? html`<nav><a href="/recordings">Recordings</a> <a href="/account/tokens">API tokens</a> <a class="who" href="/account" title="Your account">${opts.user}</a>
     <form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="${opts.csrf}"><button class="link">Log out</button></form></nav>`
         : ""}
         </header>
@@ -35,21 +35,30 @@ export function layout(
   `;
 }
 
-export function loginPage(opts: { csrf: string; next: string; error?: string; user?: string }) {
+export function loginPage(
+  opts: {
+    csrf: string;
+    next: string;
+    error?: string;
+    user?: string;
+    /** Sign-in providers (a "Sign in with …" button each) and whether local passwords are on. */
+    sso?: { providers: { id: string; name: string }[]; local: boolean };
+  },
+) {
+  const sso = opts.sso ?? { providers: [], local: true };
   return layout(
     "Log in",
     html`<section class="card narrow">
   <h1>Log in</h1>
   ${opts.error ? html`<p class="error" role="alert">${opts.error}</p>` : ""}
-  <form method="post" action="/login" id="login">
-    <input type="hidden" name="csrf" value="${opts.csrf}">
-    <input type="hidden" name="next" value="${opts.next}">
-    <label>User name <input name="user" autocomplete="username" required maxlength="64" value="${
-      opts.user ?? ""
-    }" autofocus></label>
-    <label>Password <input name="password" type="password" autocomplete="current-password" required maxlength="1024"></label>
-    <button type="submit">Log in</button>
-  </form>
+  ${
+      sso.providers.map((p) =>
+        html`<p><a class="button sso" href="/login/oidc/${p.id}?next=${
+          encodeURIComponent(opts.next)
+        }">Sign in with ${p.name}</a></p>`
+      )
+    }
+  ${sso.local ? loginForm(opts) : ""}
 </section>`,
   );
 }
@@ -74,6 +83,20 @@ export function previewTags(p: { title: string; url: string; image?: string; typ
  * Issue #22: `poster` (the stream's still), `preview` (OpenGraph/Twitter tags of a public stream), `rewind`
  * (the viewer may see the recordings: the rewind bar and clip buttons, static/rewind.ts and clips.ts).
  */
+function loginForm(opts: { csrf: string; next: string; user?: string }) {
+  return html`
+    <form method="post" action="/login" id="login">
+      <input type="hidden" name="csrf" value="${opts.csrf}">
+      <input type="hidden" name="next" value="${opts.next}">
+      <label>User name <input name="user" autocomplete="username" required maxlength="64" value="${opts
+        .user ?? ""}" autofocus></label>
+      <label>Password <input name="password" type="password" autocomplete="current-password" required maxlength="1024"></label>
+      <button type="submit">Log in</button>
+    </form>
+  `;
+}
+
+/** The player page; `via` says how this viewer may watch (the door's answer: "share" for a share link). */
 export function playerPage(
   opts: {
     path: string;
