@@ -95,9 +95,10 @@ export function tokenPageRoutes(deps: Pick<AppDeps, "store" | "access">) {
     const csrf = csrfToken(c);
     const raw = await c.req.raw.clone().text().catch(() => "");
     const form = await readForm(c.req.raw);
-    if (!form) return c.html(await tokensPage(deps, u, csrf, { error: "Bad form." }), 400);
-    const fail = csrfFailure(c, form.csrf);
+    // The CSRF check first: a cross-site post is refused whatever its body.
+    const fail = csrfFailure(c, form?.csrf);
     if (fail) return c.html(await tokensPage(deps, u, csrf, { error: fail }), 403);
+    if (!form) return c.html(await tokensPage(deps, u, csrf, { error: "Bad form." }), 400);
     if (!(await allowed(c))) return c.html(errorPage(403, "Not allowed."), 403);
     try {
       const picked = new URLSearchParams(raw).getAll("scope");
