@@ -7,7 +7,9 @@ import { readBodyCapped } from "../core/body.ts";
 import { HttpError } from "../core/errors.ts";
 import type { AuditInput } from "../store/audit.ts";
 import type { AppDeps, Env } from "../http/context.ts";
-import { refusal } from "../http/refusal.ts";
+import { refusal, refuse } from "../http/refusal.ts";
+import { NAME_RE } from "../core/names.ts";
+import { getStreamEntry, type Stream } from "../store/streams.ts";
 
 const MAX_JSON = 64 * 1024;
 
@@ -61,4 +63,21 @@ export function auditOf(c: Context<Env>, action: string, target: string, detail?
   const a: AuditInput = { actor: c.get("user")?.name ?? "?", action, target, ip: c.get("clientIp") };
   if (detail) a.detail = detail;
   return a;
+}
+
+/**
+ * The stream a request manages: its `:path`, the door's "manage" decision (refusal thrown: 401/403), then
+ * its record. Throws HttpError 400 for a malformed path and 404 when no stream is registered there.
+ */
+export async function managedStream(
+  deps: Pick<AppDeps, "access" | "store">,
+  c: Context<Env>,
+): Promise<{ path: string; entry: Deno.KvEntry<Stream> }> {
+  const path = c.req.param("path") ?? "";
+  if (!NAME_RE.test(path)) throw new HttpError(400, "invalid stream path");
+  const d = await deps.access.authorize({ actor: c.get("actor"), action: "manage", path });
+  if (!d.allow) refuse(d);
+  const entry = await getStreamEntry(deps.store, path);
+  if (!entry.value) throw new HttpError(404, `no stream '${path}'; create it first (POST /api/streams)`);
+  return { path, entry: entry as Deno.KvEntry<Stream> };
 }

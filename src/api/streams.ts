@@ -3,14 +3,7 @@
 // GET /api/live, the live list for the home page (no login needed; shows only what the caller may see).
 import { Hono } from "hono";
 import type { Context } from "hono";
-import {
-  createStream,
-  deleteStream,
-  getStreamEntry,
-  type Stream,
-  validatePatch,
-  validateStreamPath,
-} from "../store/streams.ts";
+import { createStream, deleteStream, validatePatch, validateStreamPath } from "../store/streams.ts";
 import { createKey, getKeyById, listKeys, revokeKey, type StreamKey } from "../store/keys.ts";
 import { createShare, listShares, revokeShare } from "../store/shares.ts";
 import { updateStream } from "../store/streams.ts";
@@ -20,7 +13,7 @@ import { HttpError, MtxError } from "../core/errors.ts";
 import type { LivePath } from "../mediamtx/client.ts";
 import { liveList } from "./live-list.ts";
 import { managedStreams } from "./managed-streams.ts";
-import { adminOnly, apiGuard, auditOf, jsonBody } from "./common.ts";
+import { adminOnly, apiGuard, auditOf, jsonBody, managedStream } from "./common.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 import { refuse } from "../http/refusal.ts";
 import { publicBase, publishHostOf } from "../http/client.ts";
@@ -41,15 +34,7 @@ export function streamApiRoutes(deps: AppDeps) {
    * answers first, so a caller who may not manage it gets the same refusal whether or not it exists; only
    * admins learn that a path has no stream record (404).
    */
-  async function managed(c: Context<Env>): Promise<{ path: string; entry: Deno.KvEntry<Stream> }> {
-    const path = c.req.param("path") ?? "";
-    if (!NAME_RE.test(path)) throw new HttpError(400, "invalid stream path");
-    const d = await access.authorize({ actor: c.get("actor"), action: "manage", path });
-    if (!d.allow) refuse(d);
-    const entry = await getStreamEntry(kv, path);
-    if (!entry.value) throw new HttpError(404, `no stream '${path}'; create it first (POST /api/streams)`);
-    return { path, entry: entry as Deno.KvEntry<Stream> };
-  }
+  const managed = (c: Context<Env>) => managedStream(deps, c);
 
   /** The path's live state, fresh (the poller's latest if under 1 s old). Throws HttpError 502. */
   async function liveOf(path: string): Promise<LivePath | null> {

@@ -39,6 +39,19 @@ export class Sealer {
     return { iv: b64encode(iv), data: b64encode(new Uint8Array(data)) };
   }
 
+  /** `plain` sealed as one string, "v1.<base64 iv>.<base64 ciphertext+tag>" (for a single record field). */
+  async sealText(plain: string, context = ""): Promise<string> {
+    const s = await this.seal(plain, context);
+    return `v1.${s.iv}.${s.data}`;
+  }
+
+  /** The plain text of a sealText string. Throws Error when it is not one or does not decrypt. */
+  async openText(sealed: string, context = ""): Promise<string> {
+    const [v, iv, data] = sealed.split(".");
+    if (v !== "v1" || !iv || !data) throw new Error("not a sealed secret");
+    return await this.open({ iv, data }, context);
+  }
+
   /**
    * Decrypts a sealed value for `context`. Throws Error "cannot decrypt" when the key, the context or the
    * bytes do not match (another key file, a value moved between records, a damaged record).

@@ -47,14 +47,7 @@ export function edgeOriginRoutes(hls: HlsProxy, edge: EdgeDelivery) {
     if (!v.ok) return forbidden(v.reason);
     const qs = upstreamQuery((k) => c.req.query(k));
     if (typeof qs !== "string") return c.json(qs, 400, { "cache-control": "no-store" });
-    const range = c.req.header("range");
-    const res = await hls.answer(
-      path,
-      file,
-      qs,
-      range && range.length < 100 ? range : undefined,
-      c.req.raw.signal,
-    );
+    const res = await hls.answerRequest(path, file, qs, c.req.raw);
     const headers = new Headers(res.headers);
     headers.set("cache-control", edgeCacheControl(file, res.status, qs.includes("_HLS_msn")));
     for (const [k, val] of EDGE_HEADERS) headers.set(k, val);

@@ -12,15 +12,13 @@ import { NAME_RE } from "../core/names.ts";
 import { rungParent } from "../core/rungs.ts";
 import { readBodyCapped } from "../core/body.ts";
 import { HttpError } from "../core/errors.ts";
-import { apiGuard, auditOf, jsonBody } from "../api/common.ts";
-import { refuse } from "../http/refusal.ts";
+import { apiGuard, auditOf, jsonBody, managedStream } from "../api/common.ts";
 import { SHARE_QUERY, shareTokenOf } from "../http/session.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 import { FILE_RE, type HlsProxy, upstreamQuery } from "../proxy/hls.ts";
 import { grantPass } from "../proxy/hls-pass.ts";
 import { withQueryParam } from "../proxy/playlist-uris.ts";
 import { watchCheck } from "../proxy/watch-check.ts";
-import { getStream } from "../store/streams.ts";
 import {
   getLadder,
   type LadderSettings,
@@ -49,16 +47,7 @@ export function ladderApiRoutes(deps: AppDeps, ladder: LadderManager) {
   const app = new Hono<Env>();
 
   /** The door's "manage" for `path` (refused: 401/403), then the stream must exist (404). */
-  async function managed(c: Context<Env>): Promise<string> {
-    const path = c.req.param("path") ?? "";
-    if (!NAME_RE.test(path)) throw new HttpError(400, "invalid stream path");
-    const d = await deps.access.authorize({ actor: c.get("actor"), action: "manage", path });
-    if (!d.allow) refuse(d);
-    if (!(await getStream(deps.store, path))) {
-      throw new HttpError(404, `no stream '${path}'; create it first (POST /api/streams)`);
-    }
-    return path;
-  }
+  const managed = async (c: Context<Env>) => (await managedStream(deps, c)).path;
 
   /** `next` checked against what runs now: a rung above the live source's height is refused (400). */
   function checkAgainstSource(path: string, next: LadderSettings) {
@@ -175,14 +164,7 @@ export function ladderHlsRoutes(deps: AppDeps, hls: HlsProxy, ladder: LadderMana
       viewer: checked,
       sessionExpiresAt: c.get("session")?.expiresAt ?? Infinity,
     });
-    const range = c.req.header("range");
-    const res = await hls.answer(
-      rp,
-      file,
-      qs,
-      range && range.length < 100 ? range : undefined,
-      c.req.raw.signal,
-    );
+    const res = await hls.answerRequest(rp, file, qs, c.req.raw);
     if (c.req.query(SHARE_QUERY) !== undefined && file.endsWith(".m3u8") && res.status === 200) {
       return playlist(c, await res.text(), res.headers);
     }

@@ -101,6 +101,14 @@ export class HlsProxy {
   }
 
   /**
+   * `answer` for a viewer's request: its Range header (when short enough to be one) and its abort signal.
+   */
+  answerRequest(path: string, file: string, qs: string, req: Request): Promise<Response> {
+    const range = req.headers.get("range");
+    return this.answer(path, file, qs, range && range.length < 100 ? range : undefined, req.signal);
+  }
+
+  /**
    * The viewer's answer for `file` of stream `path` (a JSON error when MediaMTX has none). `signal` ends the
    * wait when the viewer leaves (the shared upstream request goes on for the others).
    */
@@ -196,14 +204,7 @@ export function hlsRoutes(deps: Pick<AppDeps, "access" | "viewers" | "caches" | 
       viewer: checked,
       sessionExpiresAt: c.get("session")?.expiresAt ?? Infinity,
     });
-    const range = c.req.header("range");
-    const res = await hls.answer(
-      path,
-      file,
-      qs,
-      range && range.length < 100 ? range : undefined,
-      c.req.raw.signal,
-    );
+    const res = await hls.answerRequest(path, file, qs, c.req.raw);
     // A share link given to a player in the URL (?share=): every URI of the playlist carries it too, so the
     // player's next requests (variant playlists, parts, segments) are allowed as this one was.
     const share = c.req.query(SHARE_QUERY);

@@ -10,10 +10,9 @@ import { Hono } from "hono";
 import type { Context, Next } from "hono";
 import { HttpError } from "../core/errors.ts";
 import { NAME_RE } from "../core/names.ts";
-import { apiGuard, auditOf, jsonBody } from "../api/common.ts";
+import { apiGuard, auditOf, jsonBody, managedStream } from "../api/common.ts";
 import { hasOtherFields, mergeAnswer, rebody } from "../api/patch-extension.ts";
 import type { AppDeps, Env } from "../http/context.ts";
-import { refuse } from "../http/refusal.ts";
 import { getSource } from "../store/sources.ts";
 import { getStream } from "../store/streams.ts";
 import type { SourceManager } from "./manager.ts";
@@ -25,16 +24,7 @@ export function sourceRoutes(deps: Pick<AppDeps, "access" | "store">, sources: S
   const app = new Hono<Env>();
 
   /** The door's "manage" for `path` (refusal thrown), then the stream must exist (404). */
-  async function manageable(c: Context<Env>): Promise<string> {
-    const path = c.req.param("path") ?? "";
-    if (!NAME_RE.test(path)) throw new HttpError(400, "invalid stream path");
-    const d = await deps.access.authorize({ actor: c.get("actor"), action: "manage", path });
-    if (!d.allow) refuse(d);
-    if (!(await getStream(deps.store, path))) {
-      throw new HttpError(404, `no stream '${path}'; create it first (POST /api/streams)`);
-    }
-    return path;
-  }
+  const manageable = async (c: Context<Env>) => (await managedStream(deps, c)).path;
 
   app.patch("/api/streams/:path", apiGuard, async (c: Context<Env>, next: Next) => {
     if (!(c.req.header("content-type") ?? "").startsWith("application/json")) return await next();

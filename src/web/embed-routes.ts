@@ -10,14 +10,12 @@
 import { Hono } from "hono";
 import type { Context, Next } from "hono";
 import { setCookie } from "hono/cookie";
-import { HttpError } from "../core/errors.ts";
 import { NAME_RE } from "../core/names.ts";
-import { apiGuard, auditOf, jsonBody } from "../api/common.ts";
+import { apiGuard, auditOf, jsonBody, managedStream } from "../api/common.ts";
 import { hasOtherFields, mergeAnswer, rebody } from "../api/patch-extension.ts";
 import { csrfToken } from "../http/csrf.ts";
 import { publicBase } from "../http/client.ts";
 import type { AppDeps, Env } from "../http/context.ts";
-import { refuse } from "../http/refusal.ts";
 import { SHARE_COOKIE, SHARE_QUERY } from "../http/session.ts";
 import { getEmbedOrigins, setEmbedOrigins, validateOrigins } from "../store/embeds.ts";
 import { getStream } from "../store/streams.ts";
@@ -121,13 +119,7 @@ export function embedRoutes(deps: AppDeps) {
       rebody(c, b);
       return await next();
     }
-    const path = c.req.param("path") ?? "";
-    if (!NAME_RE.test(path)) throw new HttpError(400, "invalid stream path");
-    const d = await deps.access.authorize({ actor: c.get("actor"), action: "manage", path });
-    if (!d.allow) refuse(d);
-    if (!(await getStream(deps.store, path))) {
-      throw new HttpError(404, `no stream '${path}'; create it first (POST /api/streams)`);
-    }
+    const { path } = await managedStream(deps, c);
     const origins = validateOrigins(b.embedOrigins);
     await setEmbedOrigins(
       deps.store,

@@ -75,7 +75,10 @@ Deno.test("secret key: made once in the data dir (0600), or from the variable", 
     const st = await Deno.stat(join(dir, "secret.key"));
     assert.equal((st.mode ?? 0) & 0o777, 0o600);
     assert.equal(await (await loadSecretBox(dir)).open(sealed), "x");
-    await assert.rejects(() => loadSecretBox(dir, "short"), /LIVEGATE_SECRET_KEY must hold 32 bytes/);
+    await assert.rejects(
+      () => loadSecretBox(dir, "short"),
+      /LIVEGATE_SECRET_KEY must be the base64 of 32 bytes/,
+    );
     const fromEnv = await loadSecretBox(dir, btoa(String.fromCharCode(...new Uint8Array(32).fill(7))));
     await assert.rejects(() => fromEnv.open(sealed), /cannot decrypt/);
   } finally {
