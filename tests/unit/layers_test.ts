@@ -1,4 +1,4 @@
-// The layer table of the README's architecture section, enforced: reads the table, then livegate's module
+// The layer table of docs/architecture.md, enforced: reads the table, then livegate's module
 // graph (`deno info --json`, code and type imports), and fails on an import from a folder to one in a
 // higher layer (or another folder of the same layer), on a src/ folder the table does not name, and on an
 // import cycle between modules.
@@ -9,10 +9,10 @@ import { fileURLToPath as fromFileUrl } from "node:url";
 const ROOT = fromFileUrl(new URL("../../", import.meta.url));
 const SRC = join(ROOT, "src");
 
-/** folder -> layer number, from the README's "### Layers" table. */
+/** folder -> layer number, from the "### Layers" table of docs/architecture.md. */
 export function layerTable(readme: string): Map<string, number> {
   const start = readme.indexOf("### Layers");
-  assert.ok(start >= 0, "README has a ### Layers section");
+  assert.ok(start >= 0, "docs/architecture.md has a ### Layers section");
   const out = new Map<string, number>();
   for (const line of readme.slice(start).split("\n").slice(1)) {
     if (line.startsWith("#")) break;
@@ -131,8 +131,8 @@ Deno.test("layers: the checker finds an upward import, an unknown folder and a c
   assert.deepEqual(cycles(edges).map((c) => c.sort()), [["auth/cache.ts", "store/keys.ts"]]);
 });
 
-Deno.test("layers: every import in src/ follows the README's layer table, and there are no import cycles", async () => {
-  const layers = layerTable(await Deno.readTextFile(join(ROOT, "README.md")));
+Deno.test("layers: every import in src/ follows the layer table of docs/architecture.md, and there are no import cycles", async () => {
+  const layers = layerTable(await Deno.readTextFile(join(ROOT, "docs", "architecture.md")));
   assert.ok(layers.size >= 10, `layer table read: ${[...layers.keys()]}`);
   // Every module of src/, reached from main.ts or not (each unreached file is an entry of its own).
   const edges = await graph(["main.ts"]);
@@ -140,7 +140,7 @@ Deno.test("layers: every import in src/ follows the README's layer table, and th
   if (rest.length) { for (const [k, v] of await graph(rest)) edges.set(k, v); }
   assert.ok(edges.size >= 90, `modules read: ${edges.size}`);
   for (const folder of new Set([...edges.keys()].map(folderOf))) {
-    assert.ok(layers.has(folder), `src/${folder}/ is missing from the README's layer table`);
+    assert.ok(layers.has(folder), `src/${folder}/ is missing from the layer table of docs/architecture.md`);
   }
   assert.deepEqual(violations(edges, layers), []);
   assert.deepEqual(cycles(edges), []);
