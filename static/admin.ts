@@ -202,10 +202,15 @@ for (const b of Array.from(document.querySelectorAll<HTMLButtonElement>("button[
   b.addEventListener("click", () => copyText(b, b.dataset.copyText!));
 }
 
-// Tables scroll inside themselves on a phone (app.css): each is reachable by keyboard to scroll it.
-for (const t of Array.from(document.querySelectorAll<HTMLTableElement>("table.grid"))) {
-  if (!t.hasAttribute("tabindex")) t.tabIndex = 0;
-}
+// Tables scroll inside themselves on a phone (app.css): each is reachable by keyboard to scroll it, also
+// the ones the page's panels add later (restream, analytics, clips).
+const focusTables = () => {
+  for (const t of Array.from(document.querySelectorAll<HTMLTableElement>("table.grid"))) {
+    if (!t.hasAttribute("tabindex")) t.tabIndex = 0;
+  }
+};
+focusTables();
+new MutationObserver(focusTables).observe(document.body, { childList: true, subtree: true });
 
 // Times the server wrote in UTC (<time datetime>) are shown in the viewer's local time.
 for (const t of Array.from(document.querySelectorAll<HTMLTimeElement>("time[datetime]"))) {

@@ -100,6 +100,7 @@ function render(card: HTMLElement, v: LadderView) {
   };
   for (const r of v.ladder.rungs) addRow(r);
   const preset = el("select", {}, el("option", { value: "", textContent: "Add a preset rung…" }));
+  preset.setAttribute("aria-label", "Add a preset rung");
   for (const [name, r] of Object.entries(v.presets)) {
     preset.append(el("option", { value: name, textContent: `${name} · ${r.kbps} kbit/s` }));
   }
