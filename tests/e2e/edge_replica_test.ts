@@ -51,6 +51,9 @@ Deno.test({
     const rUdp = await freeUdpPort();
     const replicaUrl = `http://127.0.0.1:${rPort}`;
     const lg = await startLivegate({
+      // Stills read the stream's LL-HLS at the origin (an hlsSession reader): off, so the origin's readers
+      // are exactly the replica.
+      LIVEGATE_THUMBNAILS: "false",
       LIVEGATE_EDGE_SECRET: SECRET,
       LIVEGATE_WHEP_REPLICAS: replicaUrl,
       LIVEGATE_RECORD: "false",
