@@ -11,6 +11,7 @@
 // (store/clips.ts: ["thumbs", path]).
 import type { AppDeps } from "../http/context.ts";
 import { allThumbs, dropThumb, putThumb } from "../store/clips.ts";
+import { listSources } from "../store/sources.ts";
 import { NAME_RE } from "../core/names.ts";
 import { removeFile, thumbFile, writeAtomic } from "./files.ts";
 
@@ -91,7 +92,12 @@ export class Thumbnailer {
     const snap = this.#deps.live.latest;
     if (!snap) return;
     const live = snap.paths.filter((p) => p.online && NAME_RE.test(p.name)).map((p) => p.name);
-    const queue = live.filter((p) => !this.#busy.has(p));
+    // An on-demand pulled source (src/sources/) runs only while someone watches: a still every 10 s would
+    // be a reader that keeps the camera pulled for good. Such streams keep the still they have.
+    const onDemand = new Set(
+      (await listSources(this.#deps.store)).filter((s) => s.onDemand).map((s) => s.path),
+    );
+    const queue = live.filter((p) => !this.#busy.has(p) && !onDemand.has(p));
     const worker = async () => {
       for (let p = queue.shift(); p !== undefined && !this.#stopped; p = queue.shift()) {
         this.#busy.add(p);
