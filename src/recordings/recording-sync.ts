@@ -12,6 +12,7 @@ import { applyRecordPaths, applyStreamRecording } from "./path-config.ts";
 export class RecordingSync {
   /** Paths whose stream had its own choice when last applied (clearing it must set the default back). */
   #own = new Set<string>();
+  #closed = false;
 
   constructor(
     private readonly deps: { store: Store; cfg: Config; mtx: Pick<MtxClient, "setPathConfig">; log: Log },
@@ -26,9 +27,10 @@ export class RecordingSync {
 
   /** Applies one stream's setting; failures are logged (MediaMTX down: applyAll runs at its next start). */
   async applyOne(path: string): Promise<void> {
-    const s = await getStream(this.deps.store, path);
-    if (!s) return;
+    if (this.#closed) return;
     try {
+      const s = await getStream(this.deps.store, path);
+      if (!s || this.#closed) return;
       await applyStreamRecording(this.deps.cfg, this.deps.mtx, s, this.#own.has(path));
       if (typeof s.record === "boolean") this.#own.add(path);
       else this.#own.delete(path);
@@ -37,10 +39,14 @@ export class RecordingSync {
     }
   }
 
-  /** Follows the store's stream changes; returns the unsubscribe function. */
+  /** Follows the store's stream changes; returns the function that stops (also work still under way). */
   follow(): () => void {
-    return this.deps.store.changes.subscribe((c: Change) => {
+    const unsubscribe = this.deps.store.changes.subscribe((c: Change) => {
       if (c.kind === "stream" && c.op !== "delete") void this.applyOne(c.path);
     });
+    return () => {
+      this.#closed = true;
+      unsubscribe();
+    };
   }
 }
