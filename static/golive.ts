@@ -13,11 +13,48 @@ const path = document.body.dataset.path ?? "live";
 const csrf = document.body.dataset.csrf ?? "";
 
 /** Exposed for tests (window.livegateGoLive). */
-const state = { status: "idle", error: "", videoCodec: "", session: "" };
+const state = { status: "idle", error: "", videoCodec: "", session: "", camera: "", microphone: "" };
 (globalThis as unknown as { livegateGoLive: typeof state }).livegateGoLive = state;
 
 let session: RtcSession | null = null;
 let media: MediaStream | null = null;
+
+const cameraSel = document.getElementById("camera-select") as HTMLSelectElement | null;
+const micSel = document.getElementById("mic-select") as HTMLSelectElement | null;
+
+/**
+ * Fills the camera and microphone pickers from the browser's devices (names appear once the page was
+ * given access, i.e. after the first capture; before that "Camera 1", …). Keeps the current choice.
+ */
+async function listDevices() {
+  if (!navigator.mediaDevices?.enumerateDevices) return;
+  const devices = await navigator.mediaDevices.enumerateDevices().catch(() => [] as MediaDeviceInfo[]);
+  const fill = (sel: HTMLSelectElement | null, kind: MediaDeviceKind, word: string) => {
+    if (!sel) return;
+    const keep = sel.value;
+    const list = devices.filter((d) => d.kind === kind && d.deviceId);
+    sel.replaceChildren(
+      ...list.map((d, i) => {
+        const o = document.createElement("option");
+        o.value = d.deviceId;
+        o.textContent = d.label || `${word} ${i + 1}`;
+        return o;
+      }),
+    );
+    if (list.some((d) => d.deviceId === keep)) sel.value = keep;
+    sel.disabled = list.length === 0;
+  };
+  fill(cameraSel, "videoinput", "Camera");
+  fill(micSel, "audioinput", "Microphone");
+}
+
+/** getUserMedia constraints for the picked camera and microphone (any, when none is picked). */
+function cameraConstraints(): MediaStreamConstraints {
+  const video: MediaTrackConstraints = { width: 1280, height: 720 };
+  if (cameraSel?.value) video.deviceId = { exact: cameraSel.value };
+  const audio: MediaTrackConstraints | boolean = micSel?.value ? { deviceId: { exact: micSel.value } } : true;
+  return { video, audio };
+}
 
 function show(status: string, message = "") {
   state.status = status;
@@ -27,6 +64,7 @@ function show(status: string, message = "") {
   overlay.classList.toggle("hidden", status === "live");
   const busy = status === "live" || status === "connecting";
   cameraBtn.disabled = screenBtn.disabled = busy;
+  for (const sel of [cameraSel, micSel]) if (sel) sel.disabled = busy || sel.options.length === 0;
   stopBtn.classList.toggle("hidden", !busy);
 }
 
@@ -71,12 +109,15 @@ async function start(source: "camera" | "screen") {
   show("connecting", "Starting…");
   try {
     media = source === "camera"
-      ? await navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720 }, audio: true })
+      ? await navigator.mediaDevices.getUserMedia(cameraConstraints())
       : await navigator.mediaDevices.getDisplayMedia({ video: true, audio: true });
   } catch (e) {
     return fail(`Could not capture the ${source}: ${(e as Error).message}`);
   }
   preview.srcObject = media;
+  state.camera = media.getVideoTracks()[0]?.getSettings().deviceId ?? "";
+  state.microphone = media.getAudioTracks()[0]?.getSettings().deviceId ?? "";
+  if (source === "camera") void listDevices(); // names are known now
   const pc = new RTCPeerConnection();
   for (const track of media.getTracks()) {
     const t = pc.addTransceiver(track, { direction: "sendonly", streams: [media] });
@@ -120,6 +161,10 @@ if (!globalThis.isSecureContext || !navigator.mediaDevices) {
   overlay.textContent = "Needs HTTPS.";
 }
 
+if (globalThis.isSecureContext && navigator.mediaDevices) {
+  void listDevices();
+  navigator.mediaDevices.addEventListener?.("devicechange", () => void listDevices());
+}
 cameraBtn.addEventListener("click", () => start("camera"));
 screenBtn.addEventListener("click", () => start("screen"));
 stopBtn.addEventListener("click", () => stop());

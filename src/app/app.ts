@@ -26,7 +26,8 @@ import { clipRoutes } from "../clips/routes.ts";
 import { restreamRoutes } from "../restream/routes.ts";
 import { analyticsRoutes } from "../analytics/routes.ts";
 import { tokenPageRoutes } from "../web/token-page.ts";
-import { errorPage } from "../web/pages.ts";
+import { errorPage, NAV_SLOT, userNav } from "../web/pages.ts";
+import { csrfToken } from "../http/csrf.ts";
 import type { Asset } from "../web/assets.ts";
 import { clientInfo } from "../http/client.ts";
 import type { Env } from "../http/context.ts";
@@ -53,6 +54,14 @@ export function createApp(deps: Services, assets: Map<string, Asset>) {
     const framable = !!ownCsp && !/frame-ancestors 'none'/.test(ownCsp);
     for (const [k, v] of SECURITY_HEADERS) if (!(framable && k === "X-Frame-Options")) c.header(k, v);
     const type = c.res.headers.get("content-type") ?? "";
+    if (type.startsWith("text/html") && c.res.status >= 400 && c.get("user")) {
+      // An error page is written without knowing who asks: give a logged-in user their top bar back.
+      const text = await c.res.text();
+      if (text.includes(NAV_SLOT)) {
+        const nav = String(await userNav(c.get("user")!.name, csrfToken(c)));
+        c.res = new Response(text.replace(NAV_SLOT, nav), c.res);
+      } else c.res = new Response(text, c.res);
+    }
     if (type.startsWith("text/html")) {
       // Every page, also one with its own policy (the player pages), may reach the configured edges.
       c.header("Content-Security-Policy", ownCsp ? edgeCsp(ownCsp, deps.cfg.edge) : csp);

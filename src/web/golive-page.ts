@@ -14,6 +14,8 @@ export function goLivePage(opts: { path: string; user: string; csrf: string; rec
         <div class="bar">
           <h1>Go live: ${opts.path}</h1>
           <span id="status" class="badge">idle</span>
+          <label class="picker">Camera <select id="camera-select"></select></label>
+          <label class="picker">Microphone <select id="mic-select"></select></label>
           <button id="camera">Camera + mic</button>
           <button id="screen">Screen</button>
           <button id="stop" class="hidden">Stop</button>

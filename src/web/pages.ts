@@ -5,10 +5,19 @@ import type { HtmlEscapedString } from "hono/utils/html";
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
+/** Where a page without its own user (an error page) gets the top bar's user part (app.ts fills it in). */
+export const NAV_SLOT = "<!--lg:nav-->";
+
+/** The top bar's part for a logged-in user: their links, their account, log out. */
+export function userNav(user: string, csrf: string) {
+  return html`<nav><a href="/recordings">Recordings</a> <a href="/account/tokens">API tokens</a> <a class="who" href="/account" title="Your account">${user}</a>
+    <form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="${csrf}"><button class="link">Log out</button></form></nav>`;
+}
+
 export function layout(
   title: string,
   body: Html,
-  opts: { user?: string; csrf?: string; bodyData?: string; head?: Html } = {},
+  opts: { user?: string; csrf?: string; bodyData?: string; head?: Html; navSlot?: boolean } = {},
 ) {
   return html`
     <!doctype html>
@@ -24,10 +33,7 @@ export function layout(
       <body ${raw(opts.bodyData ?? "")}>
         <header class="top">
       <a class="brand" href="/">livegate</a>
-      ${opts.user
-        ? html`<nav><a href="/recordings">Recordings</a> <a href="/account/tokens">API tokens</a> <a class="who" href="/account" title="Your account">${opts.user}</a>
-    <form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="${opts.csrf}"><button class="link">Log out</button></form></nav>`
-        : ""}
+      ${opts.user ? userNav(opts.user, opts.csrf ?? "") : opts.navSlot ? raw(NAV_SLOT) : ""}
         </header>
         <main>${body}</main>
       </body>
@@ -159,5 +165,7 @@ export function errorPage(status: number, message: string) {
         <p><a href="/">Back to the start page</a></p>
       </section>
     `,
+    // A logged-in visitor keeps seeing their name and links on an error page (src/app/app.ts).
+    { navSlot: true },
   );
 }

@@ -190,6 +190,15 @@ Deno.test({
         try {
           const streamer = await ctx1.newPage();
           await login(streamer, lg.url, "admin", ADMIN_PASSWORD, "/go-live/live");
+          // Camera and microphone pickers list the browser's devices; the capture uses the picked ones.
+          await streamer.waitForFunction(() =>
+            (document.getElementById("camera-select") as HTMLSelectElement).options.length > 0 &&
+            (document.getElementById("mic-select") as HTMLSelectElement).options.length > 0
+          );
+          const picked = await streamer.evaluate(() => [
+            (document.getElementById("camera-select") as HTMLSelectElement).value,
+            (document.getElementById("mic-select") as HTMLSelectElement).value,
+          ]);
           await streamer.click("#camera");
           const goState = () =>
             streamer.evaluate(() =>
@@ -205,6 +214,11 @@ Deno.test({
             return j.live ? j : undefined;
           }, 10_000);
           assert.equal(m.audio, "Opus");
+          const used = await streamer.evaluate(() =>
+            (globalThis as unknown as { livegateGoLive: { camera: string; microphone: string } })
+              .livegateGoLive
+          );
+          assert.deepEqual([used.camera, used.microphone], picked, "captured from the picked devices");
           assert.match(lg.logs.join("\n"), /is publishing to path 'live'/);
           const codec = await streamer.evaluate(() =>
             (globalThis as unknown as { livegateGoLive: { videoCodec: string } }).livegateGoLive.videoCodec

@@ -266,3 +266,22 @@ Deno.test("user routes: a name too long to be a KV key is 404 on every method, n
     t.close();
   }
 });
+
+Deno.test("error pages keep a logged-in user's top bar (name, account, log out); anonymous ones have none", async () => {
+  const t = await testApp();
+  try {
+    const admin = await loginAs(t.app, "admin", PASSWORD, CHROME);
+    for (const path of ["/no-such-page", "/admin/users/nobody", "/watch/..bad"]) {
+      const r = await admin.req(path);
+      assert.ok(r.status >= 400, `${path}: ${r.status}`);
+      const html = await r.text();
+      assert.match(html, /<a class="who" href="\/account"[^>]*>admin<\/a>/, path);
+      assert.match(html, /action="\/logout"/, path);
+      assert.doesNotMatch(html, /<!--lg:nav-->/);
+    }
+    const anon = await (await new Jar(t.app).req("/no-such-page")).text();
+    assert.doesNotMatch(anon, /action="\/logout"|class="who"/);
+  } finally {
+    t.close();
+  }
+});
