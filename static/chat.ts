@@ -139,7 +139,7 @@ function start(root: HTMLElement, path: string) {
     const j = await r.json();
     if (!r.ok) return say(j.error ?? `error ${r.status}`, true);
     setForm.classList.add("hidden");
-    say("settings saved");
+    say("settings saved", false, true);
   });
 
   let ws: WebSocket | null = null;
@@ -149,9 +149,12 @@ function start(root: HTMLElement, path: string) {
   const items = new Map<number, HTMLLIElement>();
 
   const send = (f: unknown) => ws?.readyState === WebSocket.OPEN && ws.send(JSON.stringify(f));
-  const say = (text: string, error = false) => {
+  /** A line under the chat; `keep`: an answer to the user (e.g. "settings saved") that a state update leaves. */
+  const say = (text: string, error = false, keep = false) => {
     status.textContent = text;
     status.classList.toggle("error", error);
+    if (keep) status.dataset.keep = "1";
+    else delete status.dataset.keep;
   };
 
   function applyYou(y: You) {
@@ -164,7 +167,10 @@ function start(root: HTMLElement, path: string) {
     modBar.classList.toggle("hidden", !y.canModerate);
     mods.disabled = guestsBox.disabled = !y.canManage;
     root!.classList.toggle("moderator", y.canModerate);
-    say(y.canWrite ? "" : y.writeReason ?? "");
+    // Why this viewer cannot write (timed out, banned, read only); cleared once they may, but a message such
+    // as "settings saved" stays.
+    if (!y.canWrite) say(y.writeReason ?? "");
+    else if (!status.dataset.keep) say("");
   }
 
   function add(m: Msg) {

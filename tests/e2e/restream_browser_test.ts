@@ -64,8 +64,17 @@ Deno.test({
       );
       assert.match(await rows.nth(0).textContent() ?? "", /live.*kbit\/s/);
       assert.equal(navigations, 0, "updated in place");
-      assert.ok(await mtx.online(`yt/${RTMP_KEY}`));
-      assert.ok(await mtx.online("browser-out"));
+      // "live" is ffmpeg writing; the destination MediaMTX is ready once it has read the tracks (~2 s more).
+      await waitFor(
+        "the RTMP destination has the stream",
+        async () => (await mtx.online(`yt/${RTMP_KEY}`)) || undefined,
+        20_000,
+      );
+      await waitFor(
+        "the SRT destination has the stream",
+        async () => (await mtx.online("browser-out")) || undefined,
+        20_000,
+      );
 
       // Disable the SRT destination: it stops, the row says so.
       await rows.nth(1).locator("button", { hasText: "Disable" }).click();
