@@ -234,6 +234,7 @@ function panel(root: HTMLElement) {
     if (scope === "server") return table.replaceChildren();
     if (!r.broadcasts.length) return table.replaceChildren(el("p", "No broadcast in this window.", "muted"));
     const t = el("table", "", "grid");
+    t.tabIndex = 0; // scrolls by itself on a phone: reachable by keyboard (WCAG 2.1.1)
     const tr = (cells: string[], tag: "th" | "td") => {
       const row = el("tr");
       for (const c of cells) row.append(el(tag, c));
