@@ -88,6 +88,22 @@ interface Running {
   slowCount: number;
 }
 
+/** A ladder's status before anything ran: no rungs, no encoder, no errors. */
+function blankStatus(state: LadderStatus["state"]): LadderStatus {
+  return {
+    state,
+    rungs: [],
+    skipped: [],
+    source: null,
+    encoder: null,
+    speed: null,
+    slow: false,
+    restarts: 0,
+    error: "",
+    note: "",
+    pid: null,
+  };
+}
 export class LadderManager {
   readonly #deps: LadderDeps;
   readonly #ffmpeg: string;
@@ -140,19 +156,7 @@ export class LadderManager {
   status(path: string): LadderStatus {
     const r = this.#running.get(path);
     if (!r) {
-      return {
-        state: "off",
-        rungs: [],
-        skipped: [],
-        source: null,
-        encoder: null,
-        speed: null,
-        slow: false,
-        restarts: 0,
-        error: "",
-        note: "",
-        pid: null,
-      };
+      return blankStatus("off");
     }
     return {
       ...r.status,
@@ -219,19 +223,7 @@ export class LadderManager {
 
   #startOne(path: string, l: LadderSettings): void {
     const { cfg, secrets, log } = this.#deps;
-    const status: LadderStatus = {
-      state: "starting",
-      rungs: [],
-      skipped: [],
-      source: null,
-      encoder: null,
-      speed: null,
-      slow: false,
-      restarts: 0,
-      error: "",
-      note: "",
-      pid: null,
-    };
+    const status = blankStatus("starting");
     const rtmp = `rtmp://127.0.0.1:${cfg.mediamtx.ports.rtmp}`;
     // Scoped to this stream (read it, publish its rungs): it shows in the process list (secrets.ts).
     let cred = "";

@@ -15,7 +15,7 @@ import { HttpError } from "../core/errors.ts";
 import { apiGuard, auditOf, jsonBody, managedStream } from "../api/common.ts";
 import { SHARE_QUERY, shareTokenOf } from "../http/session.ts";
 import type { AppDeps, Env } from "../http/context.ts";
-import { FILE_RE, type HlsProxy, upstreamQuery } from "../proxy/hls.ts";
+import { checkedAnswer, FILE_RE, type HlsProxy } from "../proxy/hls.ts";
 import { grantPass } from "../proxy/hls-pass.ts";
 import { withQueryParam } from "../proxy/playlist-uris.ts";
 import { watchCheck } from "../proxy/watch-check.ts";
@@ -152,19 +152,7 @@ export function ladderHlsRoutes(deps: AppDeps, hls: HlsProxy, ladder: LadderMana
     const file = c.req.param("file");
     if (rungParent(rp) !== parent || !FILE_RE.test(file)) return c.json({ error: "not found" }, 404);
     // Exactly the stream's watch rule (the door answers for a rung path as for its stream).
-    const checked = await watchCheck(c, deps, parent);
-    if (checked instanceof Response) return checked;
-    const qs = upstreamQuery((k) => c.req.query(k));
-    if (typeof qs !== "string") return c.json(qs, 400);
-    grantPass(deps, {
-      token: c.get("sessionToken"),
-      share: shareTokenOf(c),
-      ip: c.get("clientIp") ?? "",
-      path: rp,
-      viewer: checked,
-      sessionExpiresAt: c.get("session")?.expiresAt ?? Infinity,
-    });
-    const res = await hls.answerRequest(rp, file, qs, c.req.raw);
+    const res = await checkedAnswer(c, deps, hls, parent, rp, file);
     if (c.req.query(SHARE_QUERY) !== undefined && file.endsWith(".m3u8") && res.status === 200) {
       return playlist(c, await res.text(), res.headers);
     }

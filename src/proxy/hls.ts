@@ -5,7 +5,7 @@
 // The route below checks access; a viewer's further requests within 2 s take the hot path (hls-fast.ts),
 // which answers through the same HlsProxy. Playlists asked for with ?share= get it added to every URI
 // (playlist-uris.ts), so external players given a share link can follow it.
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { proxy } from "hono/proxy";
 import { NAME_RE } from "../core/names.ts";
 import { watchCheck } from "./watch-check.ts";
@@ -182,6 +182,34 @@ export class HlsProxy {
   }
 }
 
+/**
+ * The answer for `file` of `path` after the full check: the door's watch rule for `watchPath` (the stream;
+ * for a quality ladder's rung path, its stream), the query MediaMTX may get, an HLS pass for the viewer's
+ * next requests (hls-pass.ts), then `hls`. A refusal or a bad query is the answer instead (401/403/400).
+ */
+export async function checkedAnswer(
+  c: Context<Env>,
+  deps: Pick<AppDeps, "access" | "viewers" | "caches" | "clock">,
+  hls: HlsProxy,
+  watchPath: string,
+  path: string,
+  file: string,
+): Promise<Response> {
+  const checked = await watchCheck(c, deps, watchPath);
+  if (checked instanceof Response) return checked;
+  const qs = upstreamQuery((k) => c.req.query(k));
+  if (typeof qs !== "string") return c.json(qs, 400);
+  grantPass(deps, {
+    token: c.get("sessionToken"),
+    share: shareTokenOf(c),
+    ip: c.get("clientIp") ?? "",
+    path,
+    viewer: checked,
+    sessionExpiresAt: c.get("session")?.expiresAt ?? Infinity,
+  });
+  return await hls.answerRequest(path, file, qs, c.req.raw);
+}
+
 /** GET /hls/<path>/<file>: the full check, then the answer through `hls` (the app's one HlsProxy). */
 export function hlsRoutes(deps: Pick<AppDeps, "access" | "viewers" | "caches" | "clock">, hls: HlsProxy) {
   const app = new Hono<Env>();
@@ -192,19 +220,7 @@ export function hlsRoutes(deps: Pick<AppDeps, "access" | "viewers" | "caches" | 
     if (!NAME_RE.test(path) || !FILE_RE.test(file)) return c.json({ error: "not found" }, 404);
     // Public streams need no login; private ones a session (401 without, 403 when not allowed); unlisted
     // ones also accept a share link (?share= or the lg_share cookie).
-    const checked = await watchCheck(c, deps, path);
-    if (checked instanceof Response) return checked;
-    const qs = upstreamQuery((k) => c.req.query(k));
-    if (typeof qs !== "string") return c.json(qs, 400);
-    grantPass(deps, {
-      token: c.get("sessionToken"),
-      share: shareTokenOf(c),
-      ip: c.get("clientIp") ?? "",
-      path,
-      viewer: checked,
-      sessionExpiresAt: c.get("session")?.expiresAt ?? Infinity,
-    });
-    const res = await hls.answerRequest(path, file, qs, c.req.raw);
+    const res = await checkedAnswer(c, deps, hls, path, path, file);
     // A share link given to a player in the URL (?share=): every URI of the playlist carries it too, so the
     // player's next requests (variant playlists, parts, segments) are allowed as this one was.
     const share = c.req.query(SHARE_QUERY);
