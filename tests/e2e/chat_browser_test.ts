@@ -55,7 +55,7 @@ Deno.test({
       const shown = await sam.evaluate(() => {
         const li = document.querySelector("#chat-list li:last-child")!;
         return {
-          user: li.querySelector(".chat-user")!.textContent,
+          user: li.querySelector(".chat-user")?.textContent,
           imgs: document.querySelectorAll("#chat-list img").length,
           href: li.querySelector("a")?.getAttribute("href"),
           rel: li.querySelector("a")?.getAttribute("rel"),
@@ -121,7 +121,7 @@ Deno.test({
       await sam.fill("#chat-words", "forbidden");
       await sam.click("#chat-settings button");
       await sam.waitForFunction(() =>
-        document.getElementById("chat-status")!.textContent === "settings saved"
+        document.getElementById("chat-status")?.textContent === "settings saved"
       );
       await vic.waitForFunction(() => !(document.getElementById("chat-input") as HTMLInputElement).disabled);
       assert.equal(await vic.locator(".chat-mod").isVisible(), true);
@@ -132,7 +132,7 @@ Deno.test({
       await anon.fill("#chat-input", "a forbidden word");
       await anon.click("#chat-send");
       await anon.waitForFunction(() =>
-        /not allowed/.test(document.getElementById("chat-status")!.textContent!)
+        /not allowed/.test(document.getElementById("chat-status")?.textContent ?? "")
       );
       await anon.fill("#chat-input", "hello from Gina");
       await anon.click("#chat-send");
@@ -150,16 +150,19 @@ Deno.test({
       assert.equal((await samApi.login("sam", "sam-password-1")).status, 303);
       assert.equal((await samApi.api("PATCH", "/api/streams/pub", { visibility: "private" })).status, 200);
       await anon.waitForFunction(() =>
-        /reconnecting/.test(document.getElementById("chat-status")!.textContent!)
+        /reconnecting/.test(document.getElementById("chat-status")?.textContent ?? "")
       );
       for (const t of ["while you were away 1", "while you were away 2"]) {
         await sam.fill("#chat-input", t);
         await sam.click("#chat-send");
-        await sam.waitForFunction((x) => document.getElementById("chat-list")!.textContent!.includes(x), t);
+        await sam.waitForFunction(
+          (x) => (document.getElementById("chat-list")?.textContent ?? "").includes(x),
+          t,
+        );
       }
       assert.equal((await samApi.api("PATCH", "/api/streams/pub", { visibility: "public" })).status, 200);
       await anon.waitForFunction(
-        () => document.getElementById("chat-list")!.textContent!.includes("while you were away 2"),
+        () => (document.getElementById("chat-list")?.textContent ?? "").includes("while you were away 2"),
         undefined,
         { timeout: 30_000 },
       );
@@ -167,7 +170,7 @@ Deno.test({
       assert.deepEqual(await texts(anon), await texts(sam), "same messages, once each, in order");
       // The viewer count counts the panels (three pages plus vic's extra socket).
       await sam.waitForFunction(() =>
-        /^\d+ watching$/.test(document.getElementById("chat-viewers")!.textContent!)
+        /^\d+ watching$/.test(document.getElementById("chat-viewers")?.textContent ?? "")
       );
     } finally {
       await browser.close();
