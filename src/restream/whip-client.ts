@@ -50,6 +50,14 @@ export function describeFetchError(e: unknown): WhipError {
     return new WhipError("no answer from the destination (timed out)", true);
   }
   if (/connection refused/i.test(m)) return new WhipError("connection refused", true);
+  // The Fetch standard's "bad ports" (1, 22, 25, 6000...): Deno's fetch never connects to them.
+  const port = /Requests to port (\d+) are blocked/i.exec(m)?.[1];
+  if (port) {
+    return new WhipError(
+      `port ${port} cannot be used for HTTP (a blocked port of the Fetch standard)`,
+      false,
+    );
+  }
   if (/dns error|failed to lookup|name or service not known|no address associated/i.test(m)) {
     return new WhipError("host not found", true);
   }

@@ -124,7 +124,7 @@ Deno.test({
         nginx: await add("nginx", `rtmp://127.0.0.1:${nginx.port}/live`, NGINX_KEY),
         wrong: await add("nginx wrong key", `rtmp://127.0.0.1:${nginx.port}/live`, WRONG_KEY),
         closed: await add("closed port", `rtmp://127.0.0.1:${closedPort}/app`, CLOSED_KEY),
-        whip: await add("WHIP", "https://127.0.0.1:1/whip/endpoint", WHIP_TOKEN),
+        whip: await add("WHIP", `https://127.0.0.1:${closedPort}/whip/endpoint`, WHIP_TOKEN),
       };
       const status = async (id: string, path = "live"): Promise<DestStatus> => {
         const r = await api("GET", `/api/streams/${path}/destinations`);

@@ -202,6 +202,10 @@ Deno.test("restream: WHIP fetch failures in words", () => {
     describeFetchError(new TypeError("dns error: failed to lookup address information")).message,
     "host not found",
   );
+  assert.deepEqual(
+    describeFetchError(new TypeError("Fetch failed: Requests to port 1 are blocked")),
+    new WhipError("port 1 cannot be used for HTTP (a blocked port of the Fetch standard)", false),
+  );
   const cert = describeFetchError(new TypeError("invalid peer certificate: UnknownIssuer"));
   assert.equal(cert.message, "certificate not trusted");
   assert.equal(cert.retry, false);
