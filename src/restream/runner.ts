@@ -42,10 +42,12 @@ export interface OpenSidecar {
 
 /**
  * Sets up the sidecar of one attempt (the WHIP client). `live()`: media reaches the destination; `down(v)`:
- * the attempt is over for the reason `v`. Throws an Error with a `retry` boolean (WhipError) when it
+ * the attempt is over for the reason `v`; `signal` aborts a setup still under way (a stop). Throws an Error with a `retry` boolean (WhipError) when it
  * cannot be set up; its message is shown as the attempt's error.
  */
-export type SidecarFactory = (events: { live(): void; down(v: Verdict): void }) => Promise<OpenSidecar>;
+export type SidecarFactory = (
+  events: { live(): void; down(v: Verdict): void; signal: AbortSignal },
+) => Promise<OpenSidecar>;
 
 export interface RunnerOptions {
   /** ffmpeg executable. */
@@ -102,6 +104,8 @@ export class DestinationRunner {
     retryAt: null,
   };
   #sidecar: OpenSidecar | undefined;
+  /** Aborts the sidecar setup under way (stop). */
+  #abort: AbortController | undefined;
   #liveAt = 0;
   #lastProgress = 0;
   #samples: { t: number; bytes: number }[] = [];
@@ -165,7 +169,12 @@ export class DestinationRunner {
       live: () => (ctl.early = { ...ctl.early, live: true }),
       down: (v) => (ctl.early = { ...ctl.early, down: v }),
     };
-    const attempt = this.#o.sidecar({ live: () => ctl.live(), down: (v) => ctl.down(v) });
+    this.#abort = new AbortController();
+    const attempt = this.#o.sidecar({
+      live: () => ctl.live(),
+      down: (v) => ctl.down(v),
+      signal: this.#abort.signal,
+    });
     this.#exited = attempt.then(async (sc) => {
       if (this.#stopped) return await sc.close();
       this.#sidecar = sc;
@@ -322,6 +331,7 @@ export class DestinationRunner {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    this.#abort?.abort();
     const p = this.#proc;
     if (p) this.#kill(p);
     await this.#exited;

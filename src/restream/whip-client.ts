@@ -34,6 +34,8 @@ export interface WhipOptions {
   onState: (s: PeerState) => void;
   /** Timeout of each HTTP request (ms; default 10 s). */
   httpTimeoutMs?: number;
+  /** Aborts the setup (the POST) when the destination is stopped meanwhile. */
+  signal?: AbortSignal;
 }
 
 /** RTP payload types ffmpeg writes (any value works: the sender rewrites them to the negotiated ones). */
@@ -173,9 +175,13 @@ export class WhipSession {
         method: "POST",
         headers: { "content-type": "application/sdp", authorization: `Bearer ${this.#o.token}` },
         body: offer,
-        signal: AbortSignal.timeout(this.#o.httpTimeoutMs ?? 10_000),
+        signal: AbortSignal.any([
+          AbortSignal.timeout(this.#o.httpTimeoutMs ?? 10_000),
+          ...(this.#o.signal ? [this.#o.signal] : []),
+        ]),
       });
     } catch (e) {
+      if (this.#o.signal?.aborted) throw new WhipError("stopped", false);
       throw describeFetchError(e);
     }
     const answer = await readCapped(res, MAX_ANSWER);

@@ -57,7 +57,7 @@ const RTCP_SILENCE_MS = 5000;
  */
 export function whipSidecar(
   o:
-    & { url: string; token: string; plan: WhipPlan }
+    & { url: string; token: string; plan: WhipPlan; httpTimeoutMs?: number }
     & Omit<
       WhipArgsInput,
       "videoPort" | "audioPort" | "audioIsOpus"
@@ -95,6 +95,8 @@ export function whipSidecar(
       video: o.plan.video,
       audio: o.plan.audio,
       onState,
+      signal: ev.signal,
+      httpTimeoutMs: o.httpTimeoutMs,
     });
     watch = setInterval(() => {
       if (session.lastRtcp > 0 && Date.now() - session.lastRtcp > RTCP_SILENCE_MS) {
