@@ -1,5 +1,5 @@
-// livegate's WHIP client (RFC 9725) for restream destinations, on werift (a WebRTC stack in TypeScript), for
-// ffmpegs without a whip muxer (Debian 12's ffmpeg 5.1): it opens two loopback UDP sockets that ffmpeg's RTP
+// livegate's WHIP client (RFC 9725) for restream destinations, on werift (a WebRTC stack in TypeScript),
+// used with every ffmpeg (Debian 12's ffmpeg 5.1 has no whip muxer; FFmpeg 8's is not used): it opens two loopback UDP sockets that ffmpeg's RTP
 // muxer writes to (one per track, whipFfmpegArgs in args.ts), offers a send-only H.264 + Opus peer
 // connection, POSTs the offer with the bearer token (201 + Location + the SDP answer), forwards every RTP
 // packet it receives on the sockets to the peer connection (werift rewrites SSRC, payload type and

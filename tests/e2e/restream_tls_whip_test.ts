@@ -174,14 +174,29 @@ Deno.test({
         await waitFor("WHIP path gone", async () => (await mtx.tracks("whipout")) ? undefined : true, 10_000);
       });
 
-      await t.step("livegate stopping while WHIP is live ends every ffmpeg", async () => {
-        pub = publish(`rtmp://127.0.0.1:${lg.rtmpPort}/live?token=${lg.key}`, 60, { size: "160x90" });
-        await waitState(ids.whip, "live");
-        await lg.stop();
-        const left = await run("pgrep", ["-f", `127.0.0.1:${rtspPort}/`]);
-        assert.equal(left.stdout.trim(), "", "no ffmpeg left after livegate stopped");
-        await waitFor("WHIP path gone", async () => (await mtx.tracks("whipout")) ? undefined : true, 20_000);
-      });
+      await t.step(
+        "Opus audio is copied; livegate stopping while WHIP is live ends every ffmpeg",
+        async () => {
+          // H.264 + Opus over RTSP: nothing to encode, so no note.
+          pub = publish(`rtsp://127.0.0.1:${rtspPort}/live?token=${lg.key}`, 60, {
+            size: "160x90",
+            format: "rtsp",
+            audio: "opus",
+          });
+          const live = await waitState(ids.whip, "live");
+          assert.ok(!live.note, `note ${live.note}`);
+          const at = await waitFor("WHIP tracks at the destination", () => mtx.tracks("whipout"), 30_000);
+          assert.deepEqual(at.tracks, ["H264", "Opus"]);
+          await lg.stop();
+          const left = await run("pgrep", ["-f", `127.0.0.1:${rtspPort}/`]);
+          assert.equal(left.stdout.trim(), "", "no ffmpeg left after livegate stopped");
+          await waitFor(
+            "WHIP path gone",
+            async () => (await mtx.tracks("whipout")) ? undefined : true,
+            20_000,
+          );
+        },
+      );
     } finally {
       if (pub) await stopProc(pub).catch(() => {});
       await lg.stop();
