@@ -39,6 +39,7 @@ import {
 } from "./destination-url.ts";
 import { DestinationRunner, type RestreamState, type RunnerStatus } from "./runner.ts";
 import { planWhip, type WhipPlan, whipSidecar } from "./whip.ts";
+import { containWerift } from "./contain.ts";
 
 /** The environment variable holding the sealing key (base64 of 32 bytes). */
 export const RESTREAM_KEY_ENV = "LIVEGATE_RESTREAM_KEY";
@@ -118,6 +119,8 @@ export class Restreamer {
   #subs = new Set<(e: RestreamEvent) => void>();
   #started = false;
   #unsubscribe: (() => void) | undefined;
+  /** Stops containing werift's errors (contain.ts), set while started. */
+  #uncontain: (() => void) | undefined;
   /** Reconciliations run one after another. */
   #chain: Promise<void> = Promise.resolve();
 
@@ -261,6 +264,7 @@ export class Restreamer {
     if (this.#started) return;
     this.#started = true;
     for (const d of await listAllDestinations(this.#o.store)) this.#dests.set(d.id, d);
+    this.#uncontain = containWerift(this.#o.log);
     this.#unsubscribe = this.#o.live.subscribe((s) => this.#onSnapshot(s));
     if (this.#o.live.latest) this.#onSnapshot(this.#o.live.latest);
   }
@@ -468,5 +472,7 @@ export class Restreamer {
     this.#unsubscribe?.();
     this.#reconcile();
     await this.#chain;
+    this.#uncontain?.();
+    this.#uncontain = undefined;
   }
 }

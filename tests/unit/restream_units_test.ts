@@ -16,6 +16,7 @@ import {
 import { ffmpegArgs, whipFfmpegArgs } from "../../src/restream/args.ts";
 import { planWhip } from "../../src/restream/whip.ts";
 import { describeFetchError, WhipError } from "../../src/restream/whip-client.ts";
+import { containWerift, fromWerift } from "../../src/restream/contain.ts";
 
 Deno.test("seal: key from the variable, from the key file, and clear errors", async () => {
   const dir = await Deno.makeTempDir();
@@ -219,4 +220,32 @@ Deno.test("restream: URL checks keep the URL as typed, scheme in lower case", ()
   });
   assert.equal(checkDestinationUrl("https://h/whip/x").kind, "whip");
   assert.throws(() => checkDestinationUrl("rtmp://host:99999/app"), /not a URL/);
+});
+
+Deno.test("restream: an error thrown inside werift is logged, not the end of livegate; others are not caught", async () => {
+  const werift = new Error("DTLS record too short");
+  werift.stack =
+    `Error: DTLS record too short\n    at f (file:///app/node_modules/.deno/werift@0.25.2/node_modules/werift/lib/dtls/src/record.js:1:1)`;
+  const mine = new Error("livegate's own");
+  assert.ok(fromWerift(werift));
+  assert.ok(!fromWerift(mine) && !fromWerift("text"));
+  const logs: string[] = [];
+  const stop = containWerift((l) => logs.push(l));
+  const seen: unknown[] = [];
+  // Stands for Deno's default (ending the process): a listener that sees what was not prevented.
+  const after = (ev: PromiseRejectionEvent) => {
+    if (!ev.defaultPrevented) seen.push(ev.reason);
+    ev.preventDefault();
+  };
+  globalThis.addEventListener("unhandledrejection", after);
+  try {
+    Promise.reject(werift);
+    Promise.reject(mine);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(logs, ["[livegate] restream: WebRTC stack error ignored: DTLS record too short"]);
+    assert.deepEqual(seen, [mine], "livegate's own rejection is not swallowed");
+  } finally {
+    stop();
+    globalThis.removeEventListener("unhandledrejection", after);
+  }
 });
