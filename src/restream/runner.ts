@@ -42,8 +42,8 @@ export interface OpenSidecar {
 
 /**
  * Sets up the sidecar of one attempt (the WHIP client). `live()`: media reaches the destination; `down(v)`:
- * the attempt is over for the reason `v`; `signal` aborts a setup still under way (a stop). Throws an Error with a `retry` boolean (WhipError) when it
- * cannot be set up; its message is shown as the attempt's error.
+ * the attempt is over for the reason `v`; `signal` aborts a setup still under way (a stop). Throws an Error
+ * with a `retry` boolean (WhipError) when it cannot be set up; its message is shown as the attempt's error.
  */
 export type SidecarFactory = (
   events: { live(): void; down(v: Verdict): void; signal: AbortSignal },

@@ -1,10 +1,10 @@
 // livegate's WHIP client (RFC 9725) for restream destinations, on werift (a WebRTC stack in TypeScript),
-// used with every ffmpeg (Debian 12's ffmpeg 5.1 has no whip muxer; FFmpeg 8's is not used): it opens two loopback UDP sockets that ffmpeg's RTP
-// muxer writes to (one per track, whipFfmpegArgs in args.ts), offers a send-only H.264 + Opus peer
-// connection, POSTs the offer with the bearer token (201 + Location + the SDP answer), forwards every RTP
-// packet it receives on the sockets to the peer connection (werift rewrites SSRC, payload type and
-// sequence numbers to the negotiated ones) and DELETEs the session at the end. Its state is the peer
-// connection's own (connecting, connected, disconnected, failed, closed).
+// used with every ffmpeg (Debian 12's ffmpeg 5.1 has no whip muxer; FFmpeg 8's is not used): it opens two
+// loopback UDP sockets that ffmpeg's RTP muxer writes to (one per track, whipFfmpegArgs in args.ts), offers
+// a send-only H.264 + Opus peer connection, POSTs the offer with the bearer token (201 + Location + the SDP
+// answer), forwards every RTP packet it receives on the sockets to the peer connection (werift rewrites
+// SSRC, payload type and sequence numbers to the negotiated ones) and DELETEs the session at the end. Its
+// state is the peer connection's own (connecting, connected, disconnected, failed, closed).
 // No STUN/TURN server is asked (werift's default would be Google's STUN): host candidates only, so a
 // destination must be reachable directly, as a WHIP ingest server is. The Link ICE servers of RFC 9725 §4.6
 // are optional and not used.
@@ -45,7 +45,10 @@ export const AUDIO_PT = 111;
 /** Most bytes of the answer read (an SDP answer is a few KiB; a web page behind a wrong URL is cut off). */
 const MAX_ANSWER = 64 * 1024;
 
-/** Words for a fetch that failed before any answer (Deno's messages: "... Connection refused (os error 111)"). */
+/**
+ * Words for a fetch that failed before any answer (Deno's messages, e.g. "... Connection refused (os error
+ * 111)", in the error or its cause), with whether trying again can help.
+ */
 export function describeFetchError(e: unknown): WhipError {
   const m = e instanceof Error ? `${e.message} ${(e.cause as Error | undefined)?.message ?? ""}` : String(e);
   if (e instanceof DOMException && (e.name === "TimeoutError" || e.name === "AbortError")) {

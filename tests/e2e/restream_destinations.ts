@@ -1,6 +1,7 @@
 // Real destinations for the restream tests: a second MediaMTX (RTMP and SRT listeners, optionally RTMPS with
-// a self-signed certificate and WHIP behind a bearer token, its API to see what it receives) and nginx-rtmp (Debian libnginx-mod-rtmp) whose on_publish asks an HTTP endpoint in the
-// test process that accepts one key only. Each on free loopback ports in a temp dir; stop() ends them.
+// a self-signed certificate and WHIP behind a bearer token, its API to see what it receives) and nginx-rtmp
+// (Debian libnginx-mod-rtmp) whose on_publish asks an HTTP endpoint in the test process that accepts one key
+// only. Each on free loopback ports in a temp dir; stop() ends them.
 import { join } from "node:path";
 import { freePort, freeUdpPort, needTool } from "./harness.ts";
 
