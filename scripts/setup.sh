@@ -60,6 +60,8 @@ if [ $WANT_TEST = 1 ]; then
   # Restream destinations in tests/e2e/restream_test.ts: nginx with the RTMP module.
   [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || pkgs+=(nginx-light)
   [ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || pkgs+=(libnginx-mod-rtmp)
+  # A throwaway self-signed certificate for the RTMPS destination in tests/e2e/restream_tls_whip_test.ts.
+  command -v openssl >/dev/null 2>&1 || pkgs+=(openssl)
   # Edge caches (deploy/nginx-edge.conf + its njs token check): tests/e2e/edge_nginx_test.ts.
   [ -f /usr/lib/nginx/modules/ngx_http_js_module.so ] || pkgs+=(libnginx-mod-http-js)
 fi

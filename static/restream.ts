@@ -1,7 +1,9 @@
 // The Restream panel of a stream's admin page (#restream): its destinations with their health (state,
 // bitrate, uptime, reconnects, last error) refreshed every 2 s from /api/streams/<path>/destinations, a
-// form to add one (name, URL, key), and per destination Enable/Disable, Retry (when failed), Change key and
-// Delete. Keys are write-only here: the API only ever answers their mask.
+// form to add one (name, URL, key, and for a self-signed rtmps:// server the explicit "do not verify its
+// certificate"), and per destination Enable/Disable, Retry (when failed), Change key and Delete. Keys are
+// write-only here: the API only ever answers their mask. What livegate does to the stream for a destination
+// (e.g. WHIP: audio encoded to Opus) is shown under its URL.
 const root = document.getElementById("restream");
 const csrf = document.body.dataset.csrf ?? "";
 
@@ -11,6 +13,7 @@ interface Status {
   uptimeSeconds: number | null;
   reconnects: number;
   lastError: string | null;
+  note?: string | null;
 }
 interface Dest {
   id: string;
@@ -19,6 +22,7 @@ interface Dest {
   url: string;
   key: string;
   enabled: boolean;
+  tlsVerify?: boolean;
   status: Status;
 }
 
@@ -95,7 +99,15 @@ if (root) {
       "tr",
       {},
       el("td", {}, d.name),
-      el("td", {}, el("code", {}, d.url)),
+      el(
+        "td",
+        {},
+        el("code", {}, d.url),
+        ...(d.tlsVerify === false
+          ? [el("br"), el("small", { className: "muted", textContent: "certificate not verified" })]
+          : []),
+        ...(s.note ? [el("br"), el("small", { className: "muted", textContent: s.note })] : []),
+      ),
       el("td", {}, el("code", {}, d.key)),
       el("td", {}, d.enabled ? state : el("span", { className: "badge", textContent: "disabled" })),
       el("td", {}, rate(s.bitrate)),
@@ -171,12 +183,23 @@ if (root) {
         placeholder: "stream key, SRT stream id or WHIP token",
       }),
     ),
+    el(
+      "label",
+      {},
+      el("input", { name: "noverify", type: "checkbox" }),
+      " Do not verify the certificate (rtmps:// server with a self-signed one)",
+    ),
     el("button", { type: "submit", textContent: "Add destination" }),
   );
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
     const f = new FormData(form);
-    call(api, "POST", { name: f.get("name"), url: f.get("url"), key: f.get("key") })
+    call(api, "POST", {
+      name: f.get("name"),
+      url: f.get("url"),
+      key: f.get("key"),
+      ...(f.get("noverify") ? { tlsVerify: false } : {}),
+    })
       .then(() => {
         form.reset();
         say("Added.");

@@ -1,7 +1,7 @@
 // Turns what ffmpeg wrote to stderr when a restream attempt ended into words for the dashboard, and says
-// whether trying again can help. Wording and patterns measured with ffmpeg 5.1 (Debian 12) against
-// nginx-rtmp (on_publish refusing), MediaMTX v1.20.1 (RTMP and SRT auth refusing), closed ports and
-// unknown hosts (README "Restream").
+// whether trying again can help. Wording and patterns measured with ffmpeg 5.1 (Debian 12, GnuTLS) against
+// nginx-rtmp (on_publish refusing), MediaMTX v1.20.1 (RTMP and SRT auth refusing, RTMPS with a self-signed
+// certificate), closed ports and unknown hosts (docs/restream.md).
 
 /** Why an attempt ended: the words shown and whether to retry. */
 export interface Verdict {
@@ -25,6 +25,18 @@ export function classifyExit(lines: string[], wasLive: boolean, source: string):
   const srcLines = lines.filter((l) => l.includes(source));
   const text = dest.join("\n");
   if (CODEC.test(text)) return { error: "codec not accepted", retry: false };
+  // ffmpeg's tls protocol with -tls_verify 1 (GnuTLS, ffmpeg 5.1): the chain is not trusted, or it names
+  // another host. Trying again cannot help until the destination's certificate (or the opt-out) changes.
+  if (
+    /Peer certificate failed verification|Unable to verify peer certificate|certificate verify failed/i.test(
+      text,
+    )
+  ) {
+    return { error: "certificate not trusted", retry: false };
+  }
+  if (/certificate's owner does not match hostname/i.test(text)) {
+    return { error: "certificate not trusted (it is for another host name)", retry: false };
+  }
   const server = /Server error: (.{1,120})/.exec(text)?.[1];
   if (AUTH.test(text)) {
     return {
@@ -44,6 +56,8 @@ export function classifyExit(lines: string[], wasLive: boolean, source: string):
   if (/Network is unreachable|No route to host/i.test(text)) {
     return { error: "host unreachable", retry: true };
   }
+  const tls = /\[tls @ [^\]]*\] (.{1,120})/.exec(text)?.[1];
+  if (!wasLive && tls) return { error: `TLS failed: ${tls.trim()}`, retry: true };
   if (!wasLive && /RTMP handshake/i.test(text)) {
     return { error: "no RTMP answer from the destination (handshake failed)", retry: true };
   }

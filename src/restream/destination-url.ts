@@ -102,6 +102,19 @@ export function checkDestinationKey(v: unknown): string {
   return v;
 }
 
+/**
+ * Checks the certificate-verification choice: undefined (verify, the default), true, or false, which only an
+ * rtmps:// destination may have (the explicit opt-out for a self-signed server). Throws StoreError "invalid".
+ */
+export function checkTlsVerify(v: unknown, kind: DestinationKind): boolean | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== "boolean") return invalid("tlsVerify must be true or false");
+  if (v === false && kind !== "rtmps") {
+    return invalid("tlsVerify: false applies to rtmps:// destinations only");
+  }
+  return v;
+}
+
 /** Checks a destination name: 1-64 characters, no control characters. Throws StoreError "invalid". */
 export function checkDestinationName(v: unknown): string {
   return checkText(typeof v === "string" ? v.trim() : v, "name", 64, 1);

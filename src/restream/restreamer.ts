@@ -34,9 +34,12 @@ import {
   checkDestinationKey,
   checkDestinationName,
   checkDestinationUrl,
+  checkTlsVerify,
   maskKey,
 } from "./destination-url.ts";
 import { DestinationRunner, type RestreamState, type RunnerStatus } from "./runner.ts";
+import { planWhip, type WhipPlan, whipSidecar } from "./whip.ts";
+import { containWerift } from "./contain.ts";
 
 /** The environment variable holding the sealing key (base64 of 32 bytes). */
 export const RESTREAM_KEY_ENV = "LIVEGATE_RESTREAM_KEY";
@@ -52,6 +55,8 @@ export interface DestinationView {
   /** The key masked ("••••1234"). */
   key: string;
   enabled: boolean;
+  /** rtmps:// only: whether the destination's certificate is verified (false: the explicit opt-out). */
+  tlsVerify: boolean;
   /** Who created or last changed it (it runs while they may manage the stream). */
   by: string;
   created: number;
@@ -105,7 +110,6 @@ const signature = (d: Destination, blocked?: string) => `${d.updated}|${blocked 
 export class Restreamer {
   #o: RestreamerOptions;
   #sealer: Promise<Sealer> | undefined;
-  #whip: Promise<boolean> | undefined;
   /** Every destination, by id (loaded at start, kept current from the store's changes). */
   #dests = new Map<string, Destination>();
   #runners = new Map<string, { runner: DestinationRunner; sig: string }>();
@@ -115,6 +119,8 @@ export class Restreamer {
   #subs = new Set<(e: RestreamEvent) => void>();
   #started = false;
   #unsubscribe: (() => void) | undefined;
+  /** Stops containing werift's errors (contain.ts), set while started. */
+  #uncontain: (() => void) | undefined;
   /** Reconciliations run one after another. */
   #chain: Promise<void> = Promise.resolve();
 
@@ -138,16 +144,6 @@ export class Restreamer {
     });
   }
 
-  /** Whether this ffmpeg has the whip muxer (ffmpeg 7.1+); asked once. */
-  #whipSupported(): Promise<boolean> {
-    return this.#whip ??= new Deno.Command(this.#o.ffmpeg ?? "ffmpeg", {
-      args: ["-hide_banner", "-muxers"],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "null",
-    }).output().then((o) => /^\s*E\s+whip\b/m.test(new TextDecoder().decode(o.stdout)), () => false);
-  }
-
   /** Calls `fn` on every state change; returns the function that unsubscribes it. */
   subscribe(fn: (e: RestreamEvent) => void): () => void {
     this.#subs.add(fn);
@@ -165,6 +161,7 @@ export class Restreamer {
       url: d.url,
       key: d.keyHint,
       enabled: d.enabled,
+      tlsVerify: d.tlsVerify !== false,
       by: d.by,
       created: d.created,
       updated: d.updated,
@@ -193,6 +190,7 @@ export class Restreamer {
     if (body.enabled !== undefined && typeof body.enabled !== "boolean") {
       throw new StoreError("invalid", "enabled must be true or false");
     }
+    const tlsVerify = checkTlsVerify(body.tlsVerify, kind);
     const id = newDestinationId();
     const input: DestinationInput = {
       name,
@@ -201,6 +199,7 @@ export class Restreamer {
       secret: await (await this.sealer()).seal(key, id),
       keyHint: maskKey(key),
       enabled: body.enabled ?? true,
+      ...(tlsVerify === false ? { tlsVerify } : {}),
       by,
     };
     const d = await createDestination(
@@ -208,7 +207,8 @@ export class Restreamer {
       path,
       id,
       input,
-      audit && { ...audit, detail: `${name} ${url}` },
+      audit &&
+        { ...audit, detail: `${name} ${url}${tlsVerify === false ? " (certificate not verified)" : ""}` },
     );
     return this.view(d);
   }
@@ -239,6 +239,11 @@ export class Restreamer {
       if (typeof body.enabled !== "boolean") throw new StoreError("invalid", "enabled must be true or false");
       patch.enabled = body.enabled;
     }
+    if (body.tlsVerify !== undefined) {
+      patch.tlsVerify = checkTlsVerify(body.tlsVerify, patch.kind ?? cur.kind);
+    } else if (patch.kind && patch.kind !== "rtmps" && cur.tlsVerify === false) {
+      patch.tlsVerify = true; // the opt-out belonged to the rtmps:// URL it was given for
+    }
     if (Object.keys(patch).length === 0) throw new StoreError("invalid", "nothing to change");
     patch.by = by;
     const detail = Object.entries(patch).filter(([k]) => k !== "secret" && k !== "keyHint" && k !== "by")
@@ -259,6 +264,7 @@ export class Restreamer {
     if (this.#started) return;
     this.#started = true;
     for (const d of await listAllDestinations(this.#o.store)) this.#dests.set(d.id, d);
+    this.#uncontain = containWerift(this.#o.log);
     this.#unsubscribe = this.#o.live.subscribe((s) => this.#onSnapshot(s));
     if (this.#o.live.latest) this.#onSnapshot(this.#o.live.latest);
   }
@@ -368,23 +374,32 @@ export class Restreamer {
         preflight = `the key cannot be read: ${(e as Error).message}; enter it again`;
       }
     }
-    if (!preflight && d.kind === "whip" && !(await this.#whipSupported())) {
-      preflight = "this ffmpeg cannot send WHIP (its whip muxer needs ffmpeg 7.1 or later)";
+    // WHIP: ffmpeg writes RTP, livegate's WHIP client sends it (whip.ts); the tracks come from the stream's
+    // codecs as MediaMTX reports them.
+    let plan: WhipPlan | undefined;
+    if (!preflight && d.kind === "whip") {
+      try {
+        plan = planWhip(this.#o.live.latest?.paths.find((p) => p.name === d.path)?.codecs ?? []);
+      } catch (e) {
+        preflight = (e as Error).message;
+      }
     }
+    const source = {
+      path: d.path,
+      rtspPort: this.#o.rtspPort,
+      internalUser: this.#o.secrets.internalUser,
+      internalPass: this.#o.secrets.internalPass,
+    };
     const label = `'${d.path}' -> '${d.name}'`;
     const prev = this.#last.get(d.id);
     let reported: RestreamState | undefined = prev?.state === "idle" ? "idle" : undefined;
     const runner = new DestinationRunner({
       ffmpeg: this.#o.ffmpeg ?? "ffmpeg",
-      args: ffmpegArgs({
-        kind: d.kind,
-        url: d.url,
-        key,
-        path: d.path,
-        rtspPort: this.#o.rtspPort,
-        internalUser: this.#o.secrets.internalUser,
-        internalPass: this.#o.secrets.internalPass,
-      }),
+      args: d.kind === "whip"
+        ? []
+        : ffmpegArgs({ kind: d.kind, url: d.url, key, tlsVerify: d.tlsVerify, ...source }),
+      sidecar: plan && whipSidecar({ url: d.url, token: key, plan, ...source }),
+      note: plan?.note ?? undefined,
       secrets: [...keySpellings(key), this.#o.secrets.internalPass],
       label,
       log: this.#o.log,
@@ -457,5 +472,7 @@ export class Restreamer {
     this.#unsubscribe?.();
     this.#reconcile();
     await this.#chain;
+    this.#uncontain?.();
+    this.#uncontain = undefined;
   }
 }

@@ -9,7 +9,10 @@ import { randomToken } from "../core/crypto.ts";
 import type { Store } from "./kv.ts";
 import { type AuditInput, withAudit } from "./audit.ts";
 
-/** How a destination is fed: RTMP(S) and SRT by ffmpeg's flv / mpegts muxers, WHIP by its whip muxer. */
+/**
+ * How a destination is fed: RTMP(S) and SRT by ffmpeg's flv / mpegts muxers, WHIP by ffmpeg's RTP muxer and
+ * livegate's WHIP client (src/restream/whip-client.ts).
+ */
 export type DestinationKind = "rtmp" | "rtmps" | "srt" | "whip";
 
 export interface Destination {
@@ -25,6 +28,11 @@ export interface Destination {
   /** The key masked for display ("••••" and at most its last 4 characters). */
   keyHint: string;
   enabled: boolean;
+  /**
+   * Whether the destination's TLS certificate is verified (rtmps:// only; absent means true). false is the
+   * explicit per-destination opt-out for a self-signed server.
+   */
+  tlsVerify?: boolean;
   /**
    * The user who created it or last changed it: it runs only while they may manage the stream (like a
    * stream key a user created, permissions.ts), so a demoted or removed owner's channel stops receiving.
@@ -42,6 +50,8 @@ export interface DestinationInput {
   secret: Sealed;
   keyHint: string;
   enabled: boolean;
+  /** rtmps:// only: false turns certificate verification off for this destination. */
+  tlsVerify?: boolean;
   by: string;
 }
 

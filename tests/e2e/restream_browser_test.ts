@@ -1,7 +1,8 @@
 // The Restream panel in real headless Chromium (CSP and the bundled static/restream.ts exercised): an admin
 // adds a YouTube-style RTMP destination and an SRT destination (a second MediaMTX) through the form, a bad
 // URL shows the API's reason, the rows turn live with a bitrate without a reload when the stream is
-// published, Disable stops one, and the keys are nowhere in the page.
+// published, Disable stops one, an RTMPS destination added with "Do not verify the certificate" says so
+// under its URL, and the keys are nowhere in the page.
 import assert from "node:assert/strict";
 import { ADMIN_PASSWORD, publish, startLivegate, stopProc, waitFor } from "./harness.ts";
 import { launchChromium } from "./chromium.ts";
@@ -34,10 +35,11 @@ Deno.test({
 
       const panel = page.locator("#restream");
       await panel.locator("text=No destinations yet.").waitFor();
-      const add = async (name: string, url: string, key: string) => {
+      const add = async (name: string, url: string, key: string, noVerify = false) => {
         await panel.locator("input[name=name]").fill(name);
         await panel.locator("input[name=url]").fill(url);
         await panel.locator("input[name=key]").fill(key);
+        if (noVerify) await panel.locator("input[name=noverify]").check();
         await panel.locator("button[type=submit]").click();
       };
       await add("Bad", "ftp://example.com/x", "k");
@@ -86,6 +88,15 @@ Deno.test({
         async () => (await mtx.online("browser-out")) ? undefined : true,
         10_000,
       );
+
+      // A self-signed RTMPS server: the explicit opt-out in the form, shown under the URL.
+      await add("Own RTMPS", "rtmps://127.0.0.1:1/app", "own-rtmps-key", true);
+      await page.waitForFunction(() =>
+        /certificate not verified/.test(
+          document.querySelectorAll("#restream tr[data-destination]")[2]?.textContent ?? "",
+        )
+      );
+      assert.doesNotMatch(await rows.nth(0).textContent() ?? "", /certificate not verified/);
 
       const html = await page.content();
       assert.ok(!html.includes(RTMP_KEY) && !html.includes(SRT_KEY), "no key in the page");

@@ -1,31 +1,58 @@
-// Real destinations for the restream tests: a second MediaMTX (RTMP and SRT listeners, its API to see what
-// it receives) and nginx-rtmp (Debian libnginx-mod-rtmp) whose on_publish asks an HTTP endpoint in the
-// test process that accepts one key only. Each on free loopback ports in a temp dir; stop() ends them.
+// Real destinations for the restream tests: a second MediaMTX (RTMP and SRT listeners, optionally RTMPS with
+// a self-signed certificate and WHIP behind a bearer token, its API to see what it receives) and nginx-rtmp
+// (Debian libnginx-mod-rtmp) whose on_publish asks an HTTP endpoint in the test process that accepts one key
+// only. Each on free loopback ports in a temp dir; stop() ends them.
 import { join } from "node:path";
-import { freePort, freeUdpPort } from "./harness.ts";
+import { freePort, freeUdpPort, needTool } from "./harness.ts";
+
+export interface MtxDestinationOptions {
+  /** Also RTMPS on its own port with this certificate and key (PEM files), plain RTMP kept. */
+  tls?: { cert: string; key: string };
+  /**
+   * Also WebRTC (WHIP publish) and RTSP (for ffprobe): a WHIP publish is allowed only with
+   * `Authorization: Bearer <whipToken>` (MediaMTX's HTTP auth hook, answered in this test process).
+   */
+  whipToken?: string;
+}
+
+/** A self-signed certificate for 127.0.0.1 (openssl, EC P-256, 1 day) in `dir`: {cert, key} paths. */
+export async function selfSignedCert(dir: string): Promise<{ cert: string; key: string }> {
+  const cert = join(dir, "cert.pem"), key = join(dir, "key.pem");
+  const out = await new Deno.Command(needTool("openssl"), {
+    args: [
+      ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"],
+      ...["-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"],
+      ...["-addext", "subjectAltName=IP:127.0.0.1"],
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (out.code !== 0) throw new Error(`openssl failed: ${new TextDecoder().decode(out.stderr)}`);
+  return { cert, key };
+}
 
 /** A second MediaMTX taking any publish/read on RTMP and SRT, with its API for tests. */
-export async function startMtxDestination() {
+export async function startMtxDestination(opts: MtxDestinationOptions = {}) {
   const bin = Deno.env.get("MEDIAMTX_BIN");
   if (!bin) throw new Error('MEDIAMTX_BIN is not set: run eval "$(bash scripts/setup.sh --test)"');
   const dir = await Deno.makeTempDir({ prefix: "livegate-restream-mtx-" });
   const rtmp = freePort(), api = freePort(), srt = await freeUdpPort();
-  const conf = `
-logLevel: info
-api: true
-apiAddress: 127.0.0.1:${api}
-metrics: false
-pprof: false
-playback: false
-rtsp: false
-hls: false
-webrtc: false
-moq: false
-rtmp: true
-rtmpAddress: 127.0.0.1:${rtmp}
-srt: true
-srtAddress: 127.0.0.1:${srt}
-authMethod: internal
+  const rtmps = freePort(), webrtc = freePort(), webrtcUdp = await freeUdpPort(), rtsp = freePort();
+  /** Tokens MediaMTX's auth hook was asked about for WebRTC publishes (whipToken only). */
+  const whipTokens: string[] = [];
+  const hook = opts.whipToken === undefined
+    ? undefined
+    : Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+      const b = await req.json() as { action: string; protocol: string; token?: string };
+      if (b.action === "publish" && b.protocol === "webrtc") whipTokens.push(b.token ?? "");
+      const ok = b.action !== "publish" || b.protocol !== "webrtc" || b.token === opts.whipToken;
+      return new Response(null, { status: ok ? 200 : 401 });
+    });
+  const auth = hook
+    ? `authMethod: http
+authHTTPAddress: http://127.0.0.1:${hook.addr.port}/auth
+authHTTPExclude: []`
+    : `authMethod: internal
 authInternalUsers:
   - user: any
     pass:
@@ -33,7 +60,43 @@ authInternalUsers:
     permissions:
       - action: publish
       - action: read
-      - action: api
+      - action: api`;
+  const conf = `
+logLevel: info
+api: true
+apiAddress: 127.0.0.1:${api}
+metrics: false
+pprof: false
+playback: false
+rtsp: ${
+    hook
+      ? `true
+rtspAddress: 127.0.0.1:${rtsp}
+rtspTransports: [tcp]`
+      : "false"
+  }
+hls: false
+webrtc: ${
+    hook
+      ? `true
+webrtcAddress: 127.0.0.1:${webrtc}
+webrtcLocalUDPAddress: :${webrtcUdp}`
+      : "false"
+  }
+moq: false
+rtmp: true
+rtmpAddress: 127.0.0.1:${rtmp}
+${
+    opts.tls
+      ? `rtmpEncryption: optional
+rtmpsAddress: 127.0.0.1:${rtmps}
+rtmpServerKey: ${opts.tls.key}
+rtmpServerCert: ${opts.tls.cert}`
+      : ""
+  }
+srt: true
+srtAddress: 127.0.0.1:${srt}
+${auth}
 paths:
   all_others:
 `;
@@ -57,6 +120,28 @@ paths:
   return {
     rtmp,
     srt,
+    rtmps,
+    webrtc,
+    rtsp,
+    api,
+    whipTokens,
+    /** The tracks of `path` and the bytes it has received (undefined while it is not online). */
+    async tracks(path: string): Promise<{ tracks: string[]; bytesReceived: number } | undefined> {
+      const r = await fetch(`${base}/v3/paths/list`);
+      const j = await r.json() as {
+        items: { name: string; ready?: boolean; tracks?: string[]; bytesReceived?: number }[];
+      };
+      const p = j.items.find((p) => p.name === path && p.ready);
+      return p ? { tracks: [...(p.tracks ?? [])].sort(), bytesReceived: p.bytesReceived ?? 0 } : undefined;
+    },
+    /** Kicks every WebRTC session (as a destination dropping its publisher would). */
+    async kickWebrtc(): Promise<number> {
+      const j = await (await fetch(`${base}/v3/webrtcsessions/list`)).json() as { items: { id: string }[] };
+      for (const s of j.items) {
+        await (await fetch(`${base}/v3/webrtcsessions/kick/${s.id}`, { method: "POST" })).body?.cancel();
+      }
+      return j.items.length;
+    },
     /** Whether `path` has a publisher (is online) at this MediaMTX. */
     async online(path: string): Promise<boolean> {
       const r = await fetch(`${base}/v3/paths/list`);
@@ -68,6 +153,7 @@ paths:
         proc.kill("SIGTERM");
       } catch { /* gone */ }
       await proc.status;
+      await hook?.shutdown();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };

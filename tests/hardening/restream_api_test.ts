@@ -1,7 +1,8 @@
 // Hostile input to the restream destinations API (as the stream's admin, past the guards): fuzzed bodies
 // from the corpus plus URLs aimed at ffmpeg (other protocols, concat:/file:/pipe:, option-looking strings,
-// credentials in every place, odd ports and hosts). Invariants: no 5xx, a message with every 4xx, nothing
-// stored unless its URL has a supported scheme and no credentials, no key echoed in any answer, markup in
+// credentials in every place, odd ports and hosts), and any tlsVerify. Invariants: no 5xx, a message with
+// every 4xx, nothing stored unless its URL has a supported scheme and no credentials, the certificate
+// opt-out only on rtmps://, no key echoed in any answer, markup in
 // names never raw on the page.
 import assert from "node:assert/strict";
 import { Jar, PASSWORD, testApp } from "../http/helpers.ts";
@@ -69,6 +70,8 @@ Deno.test("hardening: fuzzed restream destinations API -> clear 4xx, nothing bad
         key: r.next() < 0.6 ? r.pick([SECRET, "-y", "a b", "k\u0000", "x".repeat(600)]) : field(),
       };
       if (r.next() < 0.3) body.enabled = r.next() < 0.5 ? r.next() < 0.5 : field();
+      // The certificate opt-out: false only for rtmps://, anything but a boolean refused.
+      if (r.next() < 0.3) body.tlsVerify = r.next() < 0.6 ? r.next() < 0.5 : field();
       const method = ids.length && r.next() < 0.3 ? r.pick(["PATCH", "DELETE"]) : "POST";
       const id = method === "POST" ? "" : r.next() < 0.8 ? r.pick(ids) : enc(nastyOrRandom(r, 30));
       const path = `/api/streams/${r.next() < 0.9 ? "live" : enc(nastyOrRandom(r, 20))}/destinations${
@@ -100,6 +103,8 @@ Deno.test("hardening: fuzzed restream destinations API -> clear 4xx, nothing bad
       assert.match(d.url, /^(rtmps?|srt|https?):\/\/[^/@\s]+/i, `stored ${d.url}`);
       assert.ok(!d.url.includes("@") && !/[?&](token|key|streamid|passphrase)=/i.test(d.url), d.url);
       assert.ok(!JSON.stringify(d).includes(SECRET), "no clear key at rest");
+      assert.ok(d.tlsVerify === undefined || typeof d.tlsVerify === "boolean", `tlsVerify ${d.tlsVerify}`);
+      assert.ok(d.tlsVerify !== false || d.kind === "rtmps", `opt-out stored for ${d.kind}`);
     }
     const page = await admin.req("/admin/streams/live");
     const html = await checkSane(page, "/admin/streams/live");

@@ -153,6 +153,9 @@ Deno.test("restream api: bad input gets a clear 400", async () => {
       [{ name: "a\nb", url: "rtmp://host/app", key: KEY }, /control characters/],
       [{ name: "x", url: "rtmp://host/app", key: KEY, enabled: 1 }, /enabled must be/],
       [{ name: "x", url: 5, key: KEY }, /url is required/],
+      [{ name: "x", url: "rtmp://host/app", key: KEY, tlsVerify: false }, /rtmps:\/\/ destinations only/],
+      [{ name: "x", url: "https://h/whip", key: KEY, tlsVerify: false }, /rtmps:\/\/ destinations only/],
+      [{ name: "x", url: "rtmps://host/app", key: KEY, tlsVerify: "no" }, /tlsVerify must be true or false/],
       ["[1]", /JSON object/],
     ];
     for (const [body, re] of cases) {
@@ -167,6 +170,17 @@ Deno.test("restream api: bad input gets a clear 400", async () => {
       404,
     );
     assert.equal((await call("POST", "/api/streams/bad!path/destinations", {})).status, 400);
+    // The certificate opt-out: explicit, per rtmps:// destination; verification is on otherwise.
+    const on = await call("POST", base, { name: "tls", url: "rtmps://h/app", key: KEY });
+    assert.equal(on.body.destination.tlsVerify, true);
+    const off = await call("POST", base, { name: "self", url: "rtmps://h/app", key: KEY, tlsVerify: false });
+    assert.equal(off.status, 201);
+    assert.equal(off.body.destination.tlsVerify, false);
+    const moved = await call("PATCH", `${base}/${off.body.destination.id}`, { url: "rtmp://h/app" });
+    assert.equal(moved.body.destination.tlsVerify, true, "the opt-out does not follow the URL to rtmp://");
+    for (const d of [on, off]) {
+      assert.equal((await call("DELETE", `${base}/${d.body.destination.id}`)).status, 200);
+    }
     // The cap on destinations per stream.
     for (let i = 0; i < 10; i++) {
       assert.equal((await call("POST", base, { name: `d${i}`, url: "rtmp://h/a", key: KEY })).status, 201);
