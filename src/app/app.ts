@@ -34,7 +34,7 @@ import type { Env } from "../http/context.ts";
 import { CSP, SECURITY_HEADERS } from "../http/security-headers.ts";
 import { errorAnswer } from "./errors.ts";
 import { ladderApiRoutes, ladderHlsRoutes } from "../ladder/routes.ts";
-import { type ChatUpgrade, chatRoutes } from "../chat/routes.ts";
+import { chatRoutes, type ChatUpgrade } from "../chat/routes.ts";
 import type { Services } from "./services.ts";
 import { edgeApiRoutes, edgeOriginRoutes } from "../edge/routes.ts";
 import { edgeCsp } from "../edge/csp.ts";

@@ -104,7 +104,10 @@ export async function serve(cfg: Config, rawLog: (s: string) => void = console.l
   checkPortFree("LIVEGATE_PORT", cfg.host, cfg.port);
   const workers = cfg.edge.workers;
   if (workers > 1 && Deno.build.os !== "linux") {
-    throw new ConfigError("LIVEGATE_WORKERS", `must be 1 on ${Deno.build.os}: several isolates need Linux's SO_REUSEPORT`);
+    throw new ConfigError(
+      "LIVEGATE_WORKERS",
+      `must be 1 on ${Deno.build.os}: several isolates need Linux's SO_REUSEPORT`,
+    );
   }
   if (cfg.mediamtx.manage) {
     const reaped = await reapStaleMediamtx(pidFilePath(cfg.dataDir), log);
@@ -145,7 +148,14 @@ export async function serve(cfg: Config, rawLog: (s: string) => void = console.l
     if (!cfg.edge.secret) deps.edge.secret.value(); // created once here, not raced by the workers
     unrelay = relayChanges(kv.changes, changeChannelName(cfg.dataDir));
     try {
-      pool = await startWorkers({ n: workers, cfg, secrets, deps, handler: frontHandler(deps, app.fetch), log });
+      pool = await startWorkers({
+        n: workers,
+        cfg,
+        secrets,
+        deps,
+        handler: frontHandler(deps, app.fetch),
+        log,
+      });
     } catch (e) {
       unrelay();
       deps.close();

@@ -23,7 +23,7 @@ import { servedByWorker } from "../cluster/routing.ts";
 import { forwardToMain } from "../cluster/forward.ts";
 import { acceptTunnel } from "../cluster/ws-tunnel.ts";
 import { REPORT_MS, ReportingViewerTracker } from "../cluster/viewers.ts";
-import { ISOLATE_HEADER, isolateCounter } from "../cluster/isolate.ts";
+import { ISOLATE_HEADER, isolateCounters } from "../cluster/isolate.ts";
 
 /** What the main isolate hands a worker when it starts it. */
 export interface WorkerInit {
@@ -44,12 +44,21 @@ async function start(init: WorkerInit): Promise<void> {
   const store = await openStore(cfg.dataDir);
   const viewers = new ReportingViewerTracker();
   let mtxState = init.mtxState;
-  const deps = createServices({ store, cfg, secrets, log, role: "worker", viewers, mtxState: () => mtxState });
+  const deps = createServices({
+    store,
+    cfg,
+    secrets,
+    log,
+    role: "worker",
+    viewers,
+    mtxState: () => mtxState,
+  });
   const unrelay = relayChanges(store.changes, changeChannelName(cfg.dataDir));
   const app = createApp(deps, await loadAssets());
   const local = frontHandler(deps, app.fetch);
   const name = String(index);
   let requests = 0;
+  let websockets = 0;
   const label = (res: Response): Response => {
     if (!init.debugHeader || res.status === 101) return res;
     try {
@@ -72,7 +81,12 @@ async function start(init: WorkerInit): Promise<void> {
     requests++;
     if (servedByWorker(req.method, new URL(req.url))) return label(await local(req, info));
     try {
-      return label(await forwardToMain(self, req, info.remoteAddr, (port, head) => acceptTunnel(req, port, head)));
+      return label(
+        await forwardToMain(self, req, info.remoteAddr, (port, head) => {
+          websockets++;
+          return acceptTunnel(req, port, head);
+        }),
+      );
     } catch (e) {
       if ((e as Error).name === "AbortError") return new Response(null, { status: 499 });
       return label(new Response(`livegate is busy: ${(e as Error).message}\n`, { status: 503 }));
@@ -87,7 +101,7 @@ async function start(init: WorkerInit): Promise<void> {
     if (m.t === "mtx") mtxState = m.state;
     else if (m.t === "metrics") {
       const json = await deps.metrics.countsJson();
-      json.push(isolateCounter(name, requests));
+      json.push(...isolateCounters(name, requests, websockets));
       post({ t: "metrics", id: m.id, json });
     } else if (m.t === "stop") {
       clearInterval(reporter);
@@ -101,6 +115,13 @@ async function start(init: WorkerInit): Promise<void> {
     }
   };
 }
+
+// One stray rejection must not end the isolate and every connection it holds: logged, as Deno.serve
+// logs a failing handler.
+self.addEventListener("unhandledrejection", (e) => {
+  e.preventDefault();
+  console.error(`[livegate] HTTP isolate: unhandled rejection: ${(e.reason as Error)?.message ?? e.reason}`);
+});
 
 self.onmessage = (e: MessageEvent) => {
   if (e.data?.t !== "init") return;

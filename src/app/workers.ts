@@ -72,10 +72,16 @@ export async function startWorkers(opts: {
 
   try {
     for (let i = 1; i <= n; i++) {
-      const w = new Worker(new URL("./worker.ts", import.meta.url), { type: "module", name: `livegate-http-${i}` });
+      const w = new Worker(new URL("./worker.ts", import.meta.url), {
+        type: "module",
+        name: `livegate-http-${i}`,
+      });
       workers.push(w);
       const listening = new Promise<void>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`HTTP isolate ${i} did not start in ${START_MS} ms`)), START_MS);
+        const t = setTimeout(
+          () => reject(new Error(`HTTP isolate ${i} did not start in ${START_MS} ms`)),
+          START_MS,
+        );
         w.onmessage = (e: MessageEvent) => {
           const m = e.data;
           if (m?.t === "req") {

@@ -33,7 +33,14 @@ type Msg =
   | { t: "rpull" }
   | { t: "rchunk"; data: Uint8Array }
   | { t: "rend" }
-  | { t: "head"; status: number; statusText: string; headers: [string, string][]; hasBody: boolean; tunnel?: TunnelHead }
+  | {
+    t: "head";
+    status: number;
+    statusText: string;
+    headers: [string, string][];
+    hasBody: boolean;
+    tunnel?: TunnelHead;
+  }
   | { t: "pull" }
   | { t: "chunk"; data: Uint8Array }
   | { t: "end" }
@@ -108,11 +115,13 @@ export function forwardToMain(
         if (!m.hasBody || NULL_BODY.has(m.status) || req.method === "HEAD") {
           if (m.hasBody) port1.postMessage({ t: "cancel" });
           port1.close();
-          resolve(new Response(NULL_BODY.has(m.status) ? null : m.hasBody ? emptyStream() : null, {
-            status: m.status,
-            statusText: m.statusText,
-            headers,
-          }));
+          resolve(
+            new Response(NULL_BODY.has(m.status) ? null : m.hasBody ? emptyStream() : null, {
+              status: m.status,
+              statusText: m.statusText,
+              headers,
+            }),
+          );
           return;
         }
         const body = new ReadableStream<Uint8Array>({
@@ -120,19 +129,18 @@ export function forwardToMain(
             new Promise<void>((done) => {
               pullWaiter = (r) => {
                 pullWaiter = null;
-                if (r.t === "chunk") ctl.enqueue(r.data);
-                else if (r.t === "end") {
-                  ctl.close();
-                  port1.close();
-                } else {
-                  ctl.error(new Error(r.t === "error" ? r.message : "forwarded answer ended"));
-                  port1.close();
-                }
+                try { // (the client may have cancelled meanwhile: the controller is closed then)
+                  if (r.t === "chunk") ctl.enqueue(r.data);
+                  else if (r.t === "end") ctl.close();
+                  else ctl.error(new Error(r.t === "error" ? r.message : "forwarded answer ended"));
+                } catch { /* cancelled */ }
+                if (r.t !== "chunk") port1.close();
                 done();
               };
               port1.postMessage({ t: "pull" });
             }),
           cancel: () => {
+            pullWaiter = null;
             port1.postMessage({ t: "cancel" });
             port1.close();
           },
@@ -220,8 +228,10 @@ export async function answerForwarded(
         new Promise<void>((done) => {
           rWaiter = (r) => {
             rWaiter = null;
-            if (r.t === "rchunk") ctl.enqueue(r.data);
-            else ctl.close();
+            try {
+              if (r.t === "rchunk") ctl.enqueue(r.data);
+              else ctl.close();
+            } catch { /* the handler cancelled the body */ }
             done();
           };
           port.postMessage({ t: "rpull" });
@@ -247,7 +257,14 @@ export async function answerForwarded(
     res = new Response("Internal Server Error", { status: 500 });
   }
   if (info.tunnelHead) {
-    port.postMessage({ t: "head", status: 101, statusText: "", headers: [], hasBody: false, tunnel: info.tunnelHead });
+    port.postMessage({
+      t: "head",
+      status: 101,
+      statusText: "",
+      headers: [],
+      hasBody: false,
+      tunnel: info.tunnelHead,
+    });
     return; // the port is the tunnel's now
   }
   const hasBody = res.body !== null;

@@ -7,13 +7,33 @@ import type client from "prom-client";
 /** The debug header naming the worker (1..N) that took the connection. */
 export const ISOLATE_HEADER = "x-livegate-isolate";
 
-/** The metric a worker adds to the counts it hands the main isolate (src/app/worker.ts). */
-export function isolateCounter(isolate: string, n: number): client.MetricObjectWithValues<client.MetricValue<string>> {
-  return {
-    name: "livegate_isolate_requests_total",
-    help: "Requests each HTTP isolate took from the shared port (LIVEGATE_WORKERS > 1)",
-    type: "counter",
-    aggregator: "sum",
-    values: [{ value: n, labels: { isolate } }],
-  } as unknown as client.MetricObjectWithValues<client.MetricValue<string>>;
+/**
+ * The metrics a worker adds to the counts it hands the main isolate (src/app/worker.ts): the requests it
+ * took from the shared port and the WebSockets (chat) it holds the connection of.
+ */
+export function isolateCounters(
+  isolate: string,
+  requests: number,
+  websockets: number,
+): client.MetricObjectWithValues<client.MetricValue<string>>[] {
+  const counter = (name: string, help: string, value: number) =>
+    ({
+      name,
+      help,
+      type: "counter",
+      aggregator: "sum",
+      values: [{ value, labels: { isolate } }],
+    }) as unknown as client.MetricObjectWithValues<client.MetricValue<string>>;
+  return [
+    counter(
+      "livegate_isolate_requests_total",
+      "Requests each HTTP isolate took from the shared port (LIVEGATE_WORKERS > 1)",
+      requests,
+    ),
+    counter(
+      "livegate_isolate_websockets_total",
+      "WebSockets each HTTP isolate accepted (their chat rooms are the main isolate's)",
+      websockets,
+    ),
+  ];
 }

@@ -16,7 +16,11 @@ type FromWorker =
   | { t: "msg"; data: string | ArrayBuffer }
   | { t: "buffered"; n: number }
   | { t: "closed"; code: number; reason: string };
-type FromMain = { t: "send"; data: string | ArrayBuffer | Uint8Array } | { t: "close"; code?: number; reason?: string };
+type FromMain = { t: "send"; data: string | ArrayBuffer | Uint8Array } | {
+  t: "close";
+  code?: number;
+  reason?: string;
+};
 
 /** The socket the main isolate's chat hub holds: readyState and bufferedAmount as the worker reported. */
 class TunnelSocket {
