@@ -188,7 +188,7 @@ export async function answerForwarded(
   let finish!: () => void;
   const completed = new Promise<void>((r) => finish = r);
   let rWaiter: ((m: Msg) => void) | null = null;
-  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  const answer: { reader?: ReadableStreamDefaultReader<Uint8Array> } = {};
   port.onmessage = async (e: MessageEvent<Msg>) => {
     const m = e.data;
     if (m.t === "rchunk" || m.t === "rend") {
@@ -197,12 +197,13 @@ export async function answerForwarded(
     }
     if (m.t === "cancel") {
       ac.abort();
-      reader?.cancel().catch(() => {});
+      answer.reader?.cancel().catch(() => {});
       rWaiter?.({ t: "rend" });
       port.close();
       finish();
       return;
     }
+    const reader = answer.reader;
     if (m.t === "pull" && reader) {
       try {
         const r = await reader.read();
@@ -280,5 +281,5 @@ export async function answerForwarded(
     finish();
     return;
   }
-  reader = res.body!.getReader();
+  answer.reader = res.body!.getReader();
 }
