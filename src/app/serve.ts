@@ -225,6 +225,7 @@ export async function serve(cfg: Config, rawLog: (s: string) => void = console.l
       await deps.analytics.stop();
       await ops.stop();
       await supervisor?.stop();
+      deps.chat.close(); // the chat's sockets held by the workers close first (1001), then the workers
       await pool?.stop();
       ac.abort();
       await server.finished;
