@@ -75,6 +75,8 @@ export function forwardToMain(
   };
   const reqReader = req.body?.getReader();
   let answered = false;
+  /** The exchange is over (body ended, failed or cancelled; or the port became a tunnel). */
+  let ended = false;
   return new Promise<Response>((resolve, reject) => {
     const timer = setTimeout(() => {
       if (answered) return;
@@ -101,6 +103,7 @@ export function forwardToMain(
         if (answered) return;
         answered = true;
         if (m.tunnel) {
+          ended = true;
           port1.onmessage = null;
           try {
             resolve(onTunnel(port1, m.tunnel));
@@ -113,6 +116,7 @@ export function forwardToMain(
         }
         const headers = new Headers(m.headers);
         if (!m.hasBody || NULL_BODY.has(m.status) || req.method === "HEAD") {
+          ended = true;
           if (m.hasBody) port1.postMessage({ t: "cancel" });
           port1.close();
           resolve(
@@ -134,13 +138,18 @@ export function forwardToMain(
                   else if (r.t === "end") ctl.close();
                   else ctl.error(new Error(r.t === "error" ? r.message : "forwarded answer ended"));
                 } catch { /* cancelled */ }
-                if (r.t !== "chunk") port1.close();
+                if (r.t !== "chunk") {
+                  ended = true;
+                  port1.close();
+                }
                 done();
               };
               port1.postMessage({ t: "pull" });
             }),
           cancel: () => {
             pullWaiter = null;
+            if (ended) return;
+            ended = true;
             port1.postMessage({ t: "cancel" });
             port1.close();
           },
@@ -151,6 +160,14 @@ export function forwardToMain(
       if (m.t === "chunk" || m.t === "end" || m.t === "error") pullWaiter?.(m);
     };
     req.signal.addEventListener("abort", () => {
+      if (answered && !ended) {
+        // The client went away while the answer streams (it may have stopped reading long before, so no
+        // write fails soon): the main isolate stops at once, as the route would on its request's signal.
+        ended = true;
+        port1.postMessage({ t: "cancel" });
+        port1.close();
+        return;
+      }
       if (!answered) {
         answered = true;
         clearTimeout(timer);

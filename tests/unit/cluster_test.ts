@@ -135,6 +135,33 @@ Deno.test("forwardToMain: a client that stops reading cancels the main isolate's
   assert.ok(pulls < 10, `read only as asked (${pulls} pulls)`);
 });
 
+Deno.test("forwardToMain: a client that disconnects while not reading stops the main isolate too", async () => {
+  let cancelled = false, aborted = false;
+  const control = loop((req) => {
+    req.signal.addEventListener("abort", () => aborted = true);
+    return new Response(
+      new ReadableStream<Uint8Array>({
+        pull: (c) => c.enqueue(new Uint8Array(1024)),
+        cancel() {
+          cancelled = true;
+        },
+      }),
+    );
+  });
+  const client = new AbortController();
+  const res = await forwardToMain(
+    control,
+    new Request("http://lg.test/rec.mp4", { signal: client.signal }),
+    remote,
+    noTunnel,
+  );
+  await res.body!.getReader().read(); // one chunk, then nothing more is read
+  client.abort(); // what Deno.serve does to the request's signal when the connection closes
+  await tick(100);
+  assert.ok(aborted, "the main isolate's request was aborted");
+  assert.ok(cancelled, "and its body cancelled");
+});
+
 Deno.test("forwardToMain: a main isolate that does not answer gives up after the head timeout", async () => {
   const control = { postMessage() {} }; // never answers
   await assert.rejects(
