@@ -92,7 +92,10 @@ export function forwardToMain(
         try {
           const r = await reqReader!.read();
           if (r.done) port1.postMessage({ t: "rend" });
-          else port1.postMessage({ t: "rchunk", data: r.value }, [r.value.buffer as ArrayBuffer]);
+          else {
+            const data = r.value.slice(); // its own buffer: the chunk may be a view on a shared one
+            port1.postMessage({ t: "rchunk", data }, [data.buffer]);
+          }
         } catch {
           port1.postMessage({ t: "rend" });
         }
