@@ -52,6 +52,9 @@ export function compileArgs(output: string, root = ROOT): string[] {
     join(root, "static", "dist"),
     "--include",
     join(root, "mediamtx.yml"),
+    // The HTTP isolates' module (LIVEGATE_WORKERS > 1): started with `new Worker`, not imported.
+    "--include",
+    join(root, "src", "app", "worker.ts"),
     "--output",
     output,
     join(root, "main.ts"),

@@ -39,7 +39,7 @@ export function metricsRoutes(deps: Pick<AppDeps, "cfg" | "mtx" | "metrics">) {
         bearer ? 403 : 401,
       );
     }
-    const own = await registry.metrics();
+    const own = await deps.metrics.text(); // all isolates' counts (LIVEGATE_WORKERS)
     const body = own + (own.endsWith("\n") ? "" : "\n") + await mediamtxMetrics(deps);
     return c.body(body, 200, { "content-type": registry.contentType, "cache-control": "no-store" });
   });

@@ -34,13 +34,17 @@ import type { Env } from "../http/context.ts";
 import { CSP, SECURITY_HEADERS } from "../http/security-headers.ts";
 import { errorAnswer } from "./errors.ts";
 import { ladderApiRoutes, ladderHlsRoutes } from "../ladder/routes.ts";
-import { chatRoutes } from "../chat/routes.ts";
+import { chatRoutes, type ChatUpgrade } from "../chat/routes.ts";
 import type { Services } from "./services.ts";
 import { edgeApiRoutes, edgeOriginRoutes } from "../edge/routes.ts";
 import { edgeCsp } from "../edge/csp.ts";
 import { replicaHookRoutes } from "../edge/replica.ts";
 
-export function createApp(deps: Services, assets: Map<string, Asset>) {
+/**
+ * The HTTP application of `deps`. `chatUpgrade` replaces the chat's WebSocket upgrade (the main isolate's
+ * tunnel to the workers' sockets with LIVEGATE_WORKERS > 1, src/cluster/ws-tunnel.ts).
+ */
+export function createApp(deps: Services, assets: Map<string, Asset>, chatUpgrade?: ChatUpgrade) {
   const app = new Hono<Env>();
   const csp = edgeCsp(CSP, deps.cfg.edge);
 
@@ -114,7 +118,7 @@ export function createApp(deps: Services, assets: Map<string, Asset>) {
   app.route("/", goLiveRoutes(deps));
   app.route("/", clipRoutes(deps, deps.clips));
   app.route("/", analyticsRoutes(deps, deps.analytics, deps.qoe));
-  app.route("/", chatRoutes(deps, deps.chat));
+  app.route("/", chatRoutes(deps, deps.chat, chatUpgrade));
   app.route("/", tokenPageRoutes(deps));
   app.route("/", webRoutes(deps, assets));
 

@@ -22,6 +22,11 @@ import { Supervisor } from "../mediamtx/supervisor.ts";
 import { pidFilePath, reapStaleMediamtx } from "../mediamtx/pidfile.ts";
 import { DEFAULT_PATH } from "../web/routes.ts";
 import { startOps } from "../events/ops.ts";
+import { startWorkers, type WorkerPool } from "./workers.ts";
+import { changeChannelName, relayChanges } from "../cluster/relay.ts";
+import { tunnelUpgrade } from "../cluster/ws-tunnel.ts";
+import type { ChatUpgrade } from "../chat/routes.ts";
+import { ConfigError } from "../config/parse.ts";
 
 export interface Running {
   stop(): Promise<void>;
@@ -97,6 +102,13 @@ export async function serve(cfg: Config, rawLog: (s: string) => void = console.l
     }
   }
   checkPortFree("LIVEGATE_PORT", cfg.host, cfg.port);
+  const workers = cfg.edge.workers;
+  if (workers > 1 && Deno.build.os !== "linux") {
+    throw new ConfigError(
+      "LIVEGATE_WORKERS",
+      `must be 1 on ${Deno.build.os}: several isolates need Linux's SO_REUSEPORT`,
+    );
+  }
   if (cfg.mediamtx.manage) {
     const reaped = await reapStaleMediamtx(pidFilePath(cfg.dataDir), log);
     // A MediaMTX just ended may take a moment to close its listeners: then the checks are retried for 5 s.
@@ -125,13 +137,43 @@ export async function serve(cfg: Config, rawLog: (s: string) => void = console.l
     log,
     mtxState: () => supervisor?.state ?? "external",
   });
-  const app = createApp(deps, assets);
+  // LIVEGATE_WORKERS > 1: workers serve the port (src/app/workers.ts); this isolate answers what they
+  // forward, keeps the supervisor and the background loops, and relays the store's changes to them.
+  const app = createApp(deps, assets, workers > 1 ? tunnelUpgrade as unknown as ChatUpgrade : undefined);
   const ac = new AbortController();
-  const server = Deno.serve(
-    { hostname: cfg.host, port: cfg.port, signal: ac.signal, onListen: () => {} },
-    frontHandler(deps, app.fetch),
+  let pool: WorkerPool | undefined;
+  let unrelay = () => {};
+  let server: { finished: Promise<void> };
+  if (workers > 1) {
+    if (!cfg.edge.secret) deps.edge.secret.value(); // created once here, not raced by the workers
+    unrelay = relayChanges(kv.changes, changeChannelName(cfg.dataDir));
+    try {
+      pool = await startWorkers({
+        n: workers,
+        cfg,
+        secrets,
+        deps,
+        handler: frontHandler(deps, app.fetch),
+        log,
+      });
+    } catch (e) {
+      unrelay();
+      deps.close();
+      kv.kv.close();
+      throw e;
+    }
+    const stopped = new Promise<void>((r) => ac.signal.addEventListener("abort", () => r()));
+    server = { finished: Promise.race([stopped, pool.failed.then(() => {})]) };
+  } else {
+    server = Deno.serve(
+      { hostname: cfg.host, port: cfg.port, signal: ac.signal, onListen: () => {} },
+      frontHandler(deps, app.fetch),
+    );
+  }
+  log(
+    `livegate listening on http://${cfg.host}:${cfg.port} (public URL ${cfg.publicUrl})` +
+      (workers > 1 ? ` with ${workers} HTTP isolates` : ""),
   );
-  log(`livegate listening on http://${cfg.host}:${cfg.port} (public URL ${cfg.publicUrl})`);
 
   if (cfg.mediamtx.manage) {
     supervisor = new Supervisor({
@@ -153,8 +195,10 @@ export async function serve(cfg: Config, rawLog: (s: string) => void = console.l
       await supervisor.ready;
     } catch (e) {
       await supervisor.stop();
+      await pool?.stop();
       ac.abort();
       await server.finished;
+      unrelay();
       deps.close();
       kv.kv.close();
       throw e;
@@ -181,8 +225,11 @@ export async function serve(cfg: Config, rawLog: (s: string) => void = console.l
       await deps.analytics.stop();
       await ops.stop();
       await supervisor?.stop();
+      deps.chat.close(); // the chat's sockets held by the workers close first (1001), then the workers
+      await pool?.stop();
       ac.abort();
       await server.finished;
+      unrelay();
       deps.close();
       kv.kv.close();
     })();

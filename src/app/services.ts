@@ -48,6 +48,13 @@ export interface ServiceInputs {
   mtxState?: () => MtxState | "external";
   /** The key sealing source credentials (default: LIVEGATE_SECRET_KEY or <data dir>/secret.key). */
   secretBox?: () => Promise<SecretBox>;
+  /**
+   * "worker": a request-serving isolate (LIVEGATE_WORKERS > 1, src/app/worker.ts): the same services, but
+   * nothing that acts on MediaMTX or runs processes follows the store's changes (the main isolate does).
+   */
+  role?: "main" | "worker";
+  /** The viewer tracker (default: a new one; a worker's reports to the main isolate, src/cluster/). */
+  viewers?: ViewerTracker;
 }
 
 export interface Services extends AppDeps {
@@ -95,7 +102,7 @@ export function createServices(inputs: ServiceInputs): Services {
     live: new LiveState(mtx, clock),
     access: new Access({ store, tickets, clock }),
     caches: new MediaCaches(),
-    viewers: new ViewerTracker(),
+    viewers: inputs.viewers ?? new ViewerTracker(),
     tickets,
     ledger: new PublishLedger(),
     metrics: new Metrics(),
@@ -106,7 +113,8 @@ export function createServices(inputs: ServiceInputs): Services {
     oidc: new Oidc({ cfg: cfg.oidc, store, clock, log }),
   };
   const recording = new RecordingSync(deps);
-  const unfollowRecording = recording.follow();
+  const worker = inputs.role === "worker";
+  const unfollowRecording = worker ? () => {} : recording.follow();
   const restream = new Restreamer({
     store,
     access: deps.access,
@@ -118,13 +126,13 @@ export function createServices(inputs: ServiceInputs): Services {
     keyEnv: Deno.env.get(RESTREAM_KEY_ENV),
   });
   const chat = new ChatHub({ store, access: deps.access, clock, log: deps.log });
-  const unfollow = followChanges(deps, { restream, chat });
+  const unfollow = followChanges(deps, { restream: worker ? undefined : restream, chat });
   const sources = new SourceManager({
     ...deps,
     box: inputs.secretBox ?? (() => loadSecretBox(cfg.dataDir, Deno.env.get("LIVEGATE_SECRET_KEY"))),
   });
   // A deleted stream's source goes with it (its MediaMTX path configuration too).
-  const unfollowSources = store.changes.subscribe((c) => {
+  const unfollowSources = worker ? () => {} : store.changes.subscribe((c) => {
     if (c.kind === "stream" && c.op === "delete") sources.forget(c.path).catch(() => {});
   });
   const hls = new HlsProxy(deps);

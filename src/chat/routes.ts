@@ -32,7 +32,10 @@ async function guestUid(deps: Pick<AppDeps, "store">, ip: string): Promise<strin
   return "g:" + [...new Uint8Array(sig).slice(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-export function chatRoutes(deps: AppDeps, hub: ChatHub) {
+/** How the chat upgrades its WebSocket (hono/deno's; the main isolate's tunnel with LIVEGATE_WORKERS > 1). */
+export type ChatUpgrade = typeof upgradeWebSocket;
+
+export function chatRoutes(deps: AppDeps, hub: ChatHub, upgrade: ChatUpgrade = upgradeWebSocket) {
   const app = new Hono<Env>();
 
   app.get("/chat/:path", async (c) => {
@@ -79,7 +82,7 @@ export function chatRoutes(deps: AppDeps, hub: ChatHub) {
       return c.json({ error: "malformed WebSocket handshake (RFC 6455 section 4.2.1)" }, 400);
     }
     try {
-      return await upgradeWebSocket(c, {
+      return await upgrade(c, {
         onOpen: (_e, ws) => {
           hub.open(ws.raw as WebSocket, info).then((k) => {
             conn = k;

@@ -18,6 +18,11 @@ export interface EdgeConfig {
   tokenTtlSeconds: number;
   /** WHEP base URLs of MediaMTX read replicas (`http://replica1:8889`); empty: WHEP through livegate. */
   whepReplicas: string[];
+  /**
+   * HTTP isolates (LIVEGATE_WORKERS): 1 serves from the main isolate as always; N > 1 serves the port from N
+   * Deno Workers (SO_REUSEPORT) in front of the main isolate (src/cluster/). "auto": one per core.
+   */
+  workers: number;
 }
 
 export const EDGE_ENV = {
@@ -26,7 +31,22 @@ export const EDGE_ENV = {
   secret: "LIVEGATE_EDGE_SECRET",
   tokenTtl: "LIVEGATE_EDGE_TOKEN_TTL",
   whepReplicas: "LIVEGATE_WHEP_REPLICAS",
+  workers: "LIVEGATE_WORKERS",
 } as const;
+
+/** Most HTTP isolates LIVEGATE_WORKERS accepts. */
+export const MAX_WORKERS = 32;
+
+/** LIVEGATE_WORKERS: an integer 1-MAX_WORKERS or "auto" (the cores Deno sees, at most MAX_WORKERS). */
+export function parseWorkers(name: string, v: unknown, cores = navigator.hardwareConcurrency): number {
+  if (v === undefined || v === null || v === "") return 1;
+  const s = String(v).trim();
+  if (s === "auto") return Math.max(1, Math.min(MAX_WORKERS, cores || 1));
+  if (!/^\d{1,3}$/.test(s) || Number(s) < 1 || Number(s) > MAX_WORKERS) {
+    throw new ConfigError(name, `'${s}' must be a number of isolates from 1 to ${MAX_WORKERS}, or auto`);
+  }
+  return Number(s);
+}
 
 type Get = (envName: string, key: string) => { value: unknown; name: string };
 
@@ -72,7 +92,9 @@ export function loadEdgeConfig(get: Get): EdgeConfig {
   const tokenTtlSeconds = parseDuration(t.name, t.value, 120, 10, false);
   if (tokenTtlSeconds > 86400) throw new ConfigError(t.name, "must be at most 24h");
   const r = get(EDGE_ENV.whepReplicas, "edge.whepReplicas");
+  const w = get(EDGE_ENV.workers, "edge.workers");
   return {
+    workers: parseWorkers(w.name, w.value),
     delivery,
     urls,
     secret,

@@ -153,6 +153,28 @@ export class Metrics {
   }
 
   /**
+   * The other isolates' counters and histograms (LIVEGATE_WORKERS > 1, src/app/workers.ts), summed into
+   * text(). Unset (one isolate): text() is this registry alone.
+   */
+  peers?: () => Promise<client.MetricObjectWithValues<client.MetricValue<string>>[][]>;
+
+  /** The Prometheus text of /metrics: this registry, with the peers' counters and histograms summed in. */
+  async text(): Promise<string> {
+    if (!this.peers) return await this.registry.metrics();
+    const own = await this.registry.getMetricsAsJSON();
+    return await client.AggregatorRegistry.aggregate([own, ...await this.peers()]).metrics();
+  }
+
+  /** This registry's counters and histograms as JSON (what a worker hands the main isolate's text()). */
+  async countsJson(): Promise<client.MetricObjectWithValues<client.MetricValue<string>>[]> {
+    const all = await this.registry.getMetricsAsJSON();
+    // Plain data only (it crosses isolates by postMessage): no collect function.
+    return all.filter((m) => String(m.type) === "counter" || String(m.type) === "histogram").map((m) =>
+      ({ name: m.name, help: m.help, type: m.type, aggregator: m.aggregator, values: m.values }) as typeof m
+    );
+  }
+
+  /**
    * Process metrics (CPU, resident memory, open fds, event-loop lag; prefixed livegate_). Started by the
    * operations of a serving app, not at construction, so in-process tests do not get the event-loop
    * monitor's timer.

@@ -12,7 +12,10 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
-    const lg = await startLivegate();
+    const lg = await startLivegate({
+      // Two HTTP isolates (issue #20 item 4): the same test, the port served by two workers.
+      LIVEGATE_WORKERS: "2",
+    });
     const browser = await launchChromium();
     try {
       const admin = new Client(lg.url);

@@ -111,6 +111,11 @@ export async function startLivegate(extraEnv: Record<string, string> = {}): Prom
     LIVEGATE_MTX_API_PORT: String(freePort()),
     LIVEGATE_MTX_METRICS_PORT: String(freePort()),
     LIVEGATE_MTX_PLAYBACK_PORT: String(freePort()),
+    // LIVEGATE_E2E_WORKERS=N runs every livegate of the e2e tests with N HTTP isolates (a test's own
+    // LIVEGATE_WORKERS wins); tests that must cover several isolates set LIVEGATE_WORKERS themselves.
+    ...(Deno.env.get("LIVEGATE_E2E_WORKERS")
+      ? { LIVEGATE_WORKERS: Deno.env.get("LIVEGATE_E2E_WORKERS")! }
+      : {}),
     ...extraEnv,
   };
   const cli = (...args: string[]) => {

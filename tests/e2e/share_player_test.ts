@@ -19,7 +19,10 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const lg = await startLivegate();
+    const lg = await startLivegate({
+      // Two HTTP isolates (issue #20 item 4): the same test, the port served by two workers.
+      LIVEGATE_WORKERS: "2",
+    });
     const pub = publish(`rtmp://127.0.0.1:${lg.rtmpPort}/live?token=${lg.key}`, 120, { size: "320x180" });
     try {
       const admin = new Client(lg.url);

@@ -10,7 +10,10 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {
-    const lg = await startLivegate();
+    const lg = await startLivegate({
+      // Two HTTP isolates (issue #20 item 4): the same test, the port served by two workers.
+      LIVEGATE_WORKERS: "2",
+    });
     const rtmp = `rtmp://127.0.0.1:${lg.rtmpPort}/live`;
     const viewer = new Client(lg.url);
     let pub: Deno.ChildProcess | undefined;

@@ -79,6 +79,9 @@ Deno.test({
       LIVEGATE_TRUST_PROXY: "true",
       LIVEGATE_WEBRTC_ADDITIONAL_HOSTS: "192.0.2.123",
       LIVEGATE_WEBRTC_TCP_PORT: String(iceTcp),
+      // Two HTTP isolates (issue #20 item 4): WHEP/WHIP offers, PATCHes and DELETEs land on either worker
+      // and are answered by the main isolate, which holds the sessions and their owners.
+      LIVEGATE_WORKERS: "2",
     });
     const browser = await launchChromium(FAKE_MEDIA_ARGS);
     const procs: Deno.ChildProcess[] = [];

@@ -49,7 +49,11 @@ Deno.test("compileArgs: one bundle with static/dist and mediamtx.yml embedded, a
   assert.ok(args.includes("--allow-all"));
   assert.ok(args.includes("--bundle"));
   const includes = args.flatMap((a, i) => (a === "--include" ? [args[i + 1]] : []));
-  assert.deepEqual(includes, [join(ROOT, "static", "dist"), join(ROOT, "mediamtx.yml")]);
+  assert.deepEqual(includes, [
+    join(ROOT, "static", "dist"),
+    join(ROOT, "mediamtx.yml"),
+    join(ROOT, "src", "app", "worker.ts"),
+  ]);
   assert.equal(args[args.indexOf("--config") + 1], join(ROOT, "deno.json"));
   assert.equal(args.at(-1), join(ROOT, "main.ts"));
   assert.equal(args[args.indexOf("--output") + 1], "/tmp/out/livegate");

@@ -1,0 +1,93 @@
+// HTTP isolates benchmark (#20 item 4, BENCHMARKS.md "Every core"): the live-edge delay livegate adds at N
+// LL-HLS viewers on its /hls, with LIVEGATE_WORKERS=1 (one isolate, today's default) and =2 (two
+// request-serving workers in front of the main isolate), in the same run against the same MediaMTX setup.
+//
+//   deno run -A bench/workers.ts [--viewers=1000] [--workers=1,2] [--seconds=20] [--ramp=10]
+//
+// Each row: a fresh rig (rig.ts: livegate + MediaMTX + wall-clock publisher) with that many isolates, N
+// viewers (each its own login session) from the load generator in its own process pinned to core 1
+// (`taskset -c 1`, live_delay.ts), and meanwhile two probes in this process following the video track, one
+// through livegate's /hls and one straight from MediaMTX: per part, arrival through livegate minus arrival
+// direct (ms). Also livegate's answered requests per second (/metrics, all isolates summed) and the CPU of
+// livegate (all its isolates: one process), MediaMTX and the generator. livegate and MediaMTX are not
+// pinned: on this 2-core machine they share both cores with the generator.
+import { parseArgs } from "node:util";
+import { startRig } from "./rig.ts";
+import { makeSessions } from "./scale.ts";
+import { addedDelay, load, requestsTotal } from "./live_delay.ts";
+import { sampler } from "./procstat.ts";
+import type { Dist } from "./stats.ts";
+import type { ViewerStats } from "./viewers.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    viewers: { type: "string", default: "1000" },
+    workers: { type: "string", default: "1,2" },
+    seconds: { type: "string", default: "20" },
+    ramp: { type: "string", default: "10" },
+  },
+});
+const VIEWERS = Number(values.viewers);
+const WORKERS = values.workers.split(",").filter(Boolean).map(Number);
+const SECONDS = Number(values.seconds);
+const RAMP = Number(values.ramp);
+const log = (s: string) => console.error(s);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Row {
+  workers: number;
+  idle: Dist | null;
+  delay: Dist | null;
+  rps: number;
+  cpu: Record<string, number>;
+  stats: ViewerStats;
+}
+
+const rows: Row[] = [];
+for (const workers of WORKERS) {
+  log(`LIVEGATE_WORKERS=${workers}: starting…`);
+  const rig = await startRig(log, { LIVEGATE_WORKERS: String(workers) });
+  try {
+    const direct = { base: `${rig.mtxHls}/live`, headers: { authorization: `Bearer ${rig.secrets.cdn}` } };
+    const via = { base: `${rig.lg.url}/hls/live`, headers: { cookie: rig.cookie } };
+    const idle = await addedDelay(via, direct, 10_000);
+    const cookies = await makeSessions(rig, VIEWERS);
+    log(`LIVEGATE_WORKERS=${workers}: ${VIEWERS} viewers…`);
+    const gen = load([via.base], cookies, SECONDS, RAMP);
+    await sleep(RAMP * 1000);
+    const s = sampler({ livegate: rig.lg.proc.pid, mediamtx: rig.mtx.pid, "load generator": gen.pid });
+    const r0 = await requestsTotal(rig.lg.url, rig.metricsToken);
+    const t0 = performance.now();
+    const delay = await addedDelay(via, direct, (SECONDS - 2) * 1000);
+    const rps = ((await requestsTotal(rig.lg.url, rig.metricsToken)) - r0) /
+      ((performance.now() - t0) / 1000);
+    const p = s.stop();
+    const stats = await gen.done;
+    const cpu: Record<string, number> = {};
+    for (const [k, v] of Object.entries(p)) cpu[k] = v.cpuAvg;
+    const row = { workers, idle, delay, rps, cpu, stats };
+    log(JSON.stringify(row));
+    rows.push(row);
+  } finally {
+    await rig.stop();
+  }
+  await sleep(3000);
+}
+
+const f = (x: number | undefined, d = 0) => x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(d);
+const one = rows.find((r) => r.workers === 1);
+console.log(
+  "| LIVEGATE_WORKERS | idle added delay p50 / p95 (ms) | viewers | added delay p50 / p95 (ms) | p95 vs 1 isolate | livegate req/s | livegate CPU | MediaMTX CPU | load gen CPU (core 1) | errors / stalled tracks |",
+);
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+for (const r of rows) {
+  const ratio = one?.delay && r.delay ? `${(r.delay.p95 / one.delay.p95).toFixed(2)}x` : "–";
+  console.log(
+    `| ${r.workers} | ${f(r.idle?.p50)} / ${f(r.idle?.p95)} | ${VIEWERS} | ${f(r.delay?.p50)} / ${
+      f(r.delay?.p95)
+    } (n=${r.delay?.n ?? 0}) | ${ratio} | ${f(r.rps)} | ${f(r.cpu.livegate)}% | ${f(r.cpu.mediamtx)}% | ${
+      f(r.cpu["load generator"])
+    }% | ${r.stats.errors} / ${r.stats.stalledTracks} of ${r.stats.viewers * 2} |`,
+  );
+}
