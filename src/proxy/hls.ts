@@ -4,7 +4,8 @@
 // seconds (hls-shared.ts); Range requests are streamed straight through and aborted when the viewer leaves.
 // The route below checks access; a viewer's further requests within 2 s take the hot path (hls-fast.ts),
 // which answers through the same HlsProxy. Playlists asked for with ?share= get it added to every URI
-// (playlist-uris.ts), so external players given a share link can follow it.
+// (playlist-uris.ts), so external players given a share link can follow it. Parts with no media (AAC over
+// SRT) are marked GAP=YES in media playlists (empty-parts.ts), so players do not load them in a loop.
 import { type Context, Hono } from "hono";
 import { proxy } from "hono/proxy";
 import { NAME_RE } from "../core/names.ts";
