@@ -3,7 +3,7 @@
 //
 //   deno task bench                       full run (~12 min)
 //   deno task bench --quick               short smoke run (~3 min; numbers only indicative)
-//   deno task bench --only=latency,proxy  a subset: latency, ttff, proxy, hook, scale, analytics, login, flood, chat
+//   deno task bench --only=latency,proxy  a subset: latency, ttff, restart, proxy, hook, scale, analytics, login, flood, chat
 //   deno task bench --viewers=100,500     viewer counts for the scale test
 //   deno task bench --write               also replace the results block in BENCHMARKS.md
 import { parseArgs } from "node:util";
@@ -19,6 +19,7 @@ import { type LoginRow, loginScenario, setupLoginUsers } from "./login.ts";
 import { floodScenario } from "./post_flood.ts";
 import { analyticsBench } from "./analytics.ts";
 import { ttffBench } from "./ttff.ts";
+import { figures as restartFigures, median, restartBench } from "./restart.ts";
 import { chatScenario } from "./chat.ts";
 
 const { values } = parseArgs({
@@ -26,7 +27,7 @@ const { values } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
     write: { type: "boolean", default: false },
-    only: { type: "string", default: "latency,ttff,proxy,hook,scale,analytics,login,flood,chat" },
+    only: { type: "string", default: "latency,ttff,restart,proxy,hook,scale,analytics,login,flood,chat" },
     viewers: { type: "string" },
     "chat-clients": { type: "string", default: "1000" },
   },
@@ -135,6 +136,24 @@ try {
       `${f(rtc.p50 / hls.p50, 2)}x LL-HLS p50`,
       `p50 <= 500 ms: ${pass(rtc.p50 <= 500)}`,
     );
+  }
+
+  if (only.has("restart")) {
+    // Its own two livegates (publishers are killed and restarted), next to the rig's.
+    log("LL-HLS after a 2 s publisher restart (Chromium)…");
+    const rows = await restartBench(quick ? 2 : 5, log);
+    for (const r of rows.filter((r) => r.setup === "livegate")) {
+      const peer = rows.find((p) => p.ingest === r.ingest && p.setup === "peer")!;
+      add(
+        "Publisher restart",
+        `${r.ingest}, LL-HLS: restart -> new frames (after MediaMTX has the stream)`,
+        `${restartFigures(r.fromRestart)} (${restartFigures(r.fromBack)})${
+          r.failures ? `, ${r.failures} failed` : ""
+        }`,
+        `${f(median(r.fromBack) / median(peer.fromBack), 2)}x HLS muxer on demand`,
+        `restart -> frames <= 3 s: ${pass(median(r.fromRestart) <= 3000)}`,
+      );
+    }
   }
 
   if (only.has("proxy")) {

@@ -70,6 +70,13 @@ const RTC_FIRST_FRAME_MS = 8000;
 const HLS_FIRST_FRAME_MS = 20_000;
 /** A stalled LL-HLS session that has not recovered by itself after this long (ms) is restarted. */
 const HLS_STALL_RESTART_MS = 8000;
+/**
+ * How often (ms) the player looks at the media info while the stream is likely back within seconds (just
+ * interrupted), and at most how often while the picture is stalled: a publisher restart is noticed this
+ * much sooner (the info is a small JSON answer from livegate's live-state cache).
+ */
+const FAST_POLL_MS = 250;
+const STALLED_CHECK_MS = 500;
 /** A session that played this long (ms) was a success: the retry backoff starts again from zero. */
 const STEADY_MS = 5000;
 /** Codec-kind hls.js failures (incompatible codecs, decode errors before any frame) before giving up. */
@@ -243,8 +250,8 @@ function setMode(mode: typeof state.mode, note: string) {
 
 /**
  * Polls until the stream is live and returns its media info (null when a newer run took over). `fast`
- * after the picture stopped: the publisher is likely back within seconds, so it looks every 0.5 s for
- * 10 s before slowing down to every 1-3 s.
+ * after the picture stopped: the publisher is likely back within seconds, so it looks every FAST_POLL_MS
+ * for 10 s before slowing down to every 1-3 s.
  */
 async function waitUntilOnline(gen: number, fast: boolean): Promise<MediaInfo | null> {
   const t0 = performance.now();
@@ -266,7 +273,7 @@ async function waitUntilOnline(gen: number, fast: boolean): Promise<MediaInfo | 
       if (recent) setStatus("reconnecting", "The stream was interrupted. Waiting for it to come back…");
       else setStatus("offline", "Stream is offline. It starts here by itself when it goes live.");
     } else setStatus("reconnecting", "Server not reachable, retrying…");
-    await sleep(recent ? 500 : Math.min(1000 + i * 250, 3000));
+    await sleep(recent ? FAST_POLL_MS : Math.min(1000 + i * 250, 3000));
   }
 }
 
@@ -304,8 +311,9 @@ function stopPlayback() {
 /**
  * Ends the session and starts again. `failure`: the session failed before playing steadily, so the next
  * try waits retryDelay(failures). `fast`: the stream was interrupted (publisher restart), look for it often.
+ * `info`: the stream's media info just seen live (the new session starts with it, without asking again).
  */
-function restart(reason: string, opts: { failure?: boolean; fast?: boolean } = {}) {
+function restart(reason: string, opts: { failure?: boolean; fast?: boolean; info?: MediaInfo } = {}) {
   state.lastError = reason;
   stopPlayback();
   const gen = ++generation;
@@ -316,7 +324,7 @@ function restart(reason: string, opts: { failure?: boolean; fast?: boolean } = {
     delay ? `Reconnecting in ${Math.round(delay / 1000)} s…` : "Reconnecting…",
     reason,
   );
-  if (!delay) return void run(opts.fast);
+  if (!delay) return void run(opts.fast, opts.info);
   setTimeout(() => {
     if (gen !== generation) return;
     state.retryInMs = 0;
@@ -362,9 +370,9 @@ function leaveWebrtc(s: Session, reason: string, note: string, becauseOfStream: 
 
 const playableHere = (info: MediaInfo) => playable(info, (c) => hlsCanDecode(c, video));
 
-async function run(fast = false) {
+async function run(fast = false, known?: MediaInfo) {
   const gen = ++generation;
-  const info = await waitUntilOnline(gen, fast);
+  const info = known ?? await waitUntilOnline(gen, fast);
   if (!info || gen !== generation) return;
   state.starts++;
   setStatus("connecting", "Starting…");
@@ -491,13 +499,13 @@ function onHlsError(gen: number, info: MediaInfo, data: ErrorData) {
 }
 
 /**
- * Looks at the media info once (not more often than every 1 s): restarts at once when the stream went
- * offline or restarted since this session began. Returns whether it restarted.
+ * Looks at the media info once (not more often than every STALLED_CHECK_MS): restarts at once when the
+ * stream went offline or restarted since this session began. Returns whether it restarted.
  */
 async function checkStream(gen: number): Promise<boolean> {
   const s = session;
   const now = performance.now();
-  if (!s || s.gen !== gen || now - s.checkedAt < 1000) return false;
+  if (!s || s.gen !== gen || now - s.checkedAt < STALLED_CHECK_MS) return false;
   s.checkedAt = now;
   const r = await probe();
   if (gen !== generation || session !== s) return false;
@@ -514,7 +522,7 @@ async function checkStream(gen: number): Promise<boolean> {
     return true;
   }
   if (r.info.since !== s.info.since || r.info.video !== s.info.video || r.info.audio !== s.info.audio) {
-    restart("the stream restarted", { fast: true });
+    restart("the stream restarted", { fast: true, info: r.info });
     return true;
   }
   return false;

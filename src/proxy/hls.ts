@@ -4,7 +4,8 @@
 // seconds (hls-shared.ts); Range requests are streamed straight through and aborted when the viewer leaves.
 // The route below checks access; a viewer's further requests within 2 s take the hot path (hls-fast.ts),
 // which answers through the same HlsProxy. Playlists asked for with ?share= get it added to every URI
-// (playlist-uris.ts), so external players given a share link can follow it.
+// (playlist-uris.ts), so external players given a share link can follow it. Parts with no media (AAC over
+// SRT) are marked GAP=YES in media playlists (empty-parts.ts), so players do not load them in a loop.
 import { type Context, Hono } from "hono";
 import { proxy } from "hono/proxy";
 import { NAME_RE } from "../core/names.ts";
@@ -15,6 +16,7 @@ import { withQueryParam } from "./playlist-uris.ts";
 import { mediamtxUrls } from "../mediamtx/env.ts";
 import { mediamtxUnavailable } from "../mediamtx/unavailable.ts";
 import { type Entry, SharedFetch } from "./hls-shared.ts";
+import { EmptyParts } from "./empty-parts.ts";
 import { secured, SECURITY_HEADERS } from "../http/security-headers.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 
@@ -81,6 +83,9 @@ export class HlsProxy {
   readonly shared: SharedFetch;
   readonly base: string;
   #templates = new WeakMap<Entry, Response>();
+  /** Media playlists with their empty parts marked GAP=YES (empty-parts.ts), one per upstream answer. */
+  #marked = new WeakMap<Entry, Promise<Entry>>();
+  readonly emptyParts = new EmptyParts();
 
   readonly #bytes: { n: number };
 
@@ -129,11 +134,40 @@ export class HlsProxy {
         });
         return await this.#fromResponse(res, path, file);
       }
-      return this.#fromEntry(await this.shared.get(this.url(path, file, qs), file, signal), path, file);
+      let e = await this.shared.get(this.url(path, file, qs), file, signal);
+      if (file.endsWith(".m3u8") && e.status === 200) e = await this.#markEmptyParts(e, path);
+      return this.#fromEntry(e, path, file);
     } catch (e) {
       if (signal?.aborted) return secured(new Response(null, { status: 499 }));
       return secured(mediamtxUnavailable(this.deps, `HLS upstream error: ${(e as Error).message}`));
     }
+  }
+
+  /**
+   * The playlist answer `e` with its empty parts marked GAP=YES (hls.js loads an empty part in a loop:
+   * empty-parts.ts). Done once per upstream answer, however many viewers share it; the parts it looks at
+   * are fetched through the shared cache, where the viewers' requests for them find them.
+   */
+  #markEmptyParts(e: Entry, path: string): Promise<Entry> {
+    let p = this.#marked.get(e);
+    if (!p) {
+      p = (async () => {
+        const text = new TextDecoder().decode(e.body);
+        const marked = await this.emptyParts.mark(text, path, async (uri) => {
+          if (!FILE_RE.test(uri)) return null;
+          const part = await this.shared.get(this.url(path, uri, ""), uri);
+          return part.status === 200 ? part.body : null;
+        });
+        if (marked === text) return e;
+        const body = new TextEncoder().encode(marked);
+        const headers = e.headers.map(([k, v]): [string, string] =>
+          k === "content-length" ? [k, String(body.byteLength)] : [k, v]
+        );
+        return { ...e, headers, body };
+      })();
+      this.#marked.set(e, p);
+    }
+    return p;
   }
 
   #error(status: number, path: string): Response | null {
