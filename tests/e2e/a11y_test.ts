@@ -215,8 +215,10 @@ Deno.test({
           },
         },
         { who: "anon", path: "/set-password?token=lg_no-such-link", status: 410 },
-        { who: "anon", path: "/watch/friends", status: 401 },
-        { who: "anon", path: "/embed/friends", status: 401 },
+        // A private stream (the anonymous context holds the share link of 'friends', which opens that one);
+        // its watch page sends an anonymous visitor to the login page, a bad share link gets the error page.
+        { who: "anon", path: "/watch/cam?share=not-a-valid-link", status: 401 },
+        { who: "anon", path: "/embed/cam", status: 401 },
         { who: "sam", path: "/admin/users/admin", status: 403 },
         { who: "admin", path: "/admin/streams/no-such-stream", status: 404 },
       ];
