@@ -4,7 +4,8 @@
 // Pages as an admin, a streamer and an anonymous visitor, in the states a user reaches: a live stream with
 // recordings and a cut clip, a recording played, a stream with a pulled source and a restream destination,
 // the login page with a single sign-on button (a real OpenID provider) and after a failed login, the error
-// pages (401, 403, 404, 410, the embed refusal) and the set-password link.
+// pages (401, 403, 404, 410, the embed refusal), the set-password link (and its error), and what shows
+// right after an action (a share link and an OBS key made, an invitation link, a new API token).
 import assert from "node:assert/strict";
 import axe from "axe-core";
 import type { Page } from "playwright-core";
@@ -215,6 +216,51 @@ Deno.test({
           },
         },
         { who: "anon", path: "/set-password?token=lg_no-such-link", status: 410 },
+        // What a newcomer sees right after an action: secrets shown once, inline errors.
+        {
+          who: "sam",
+          path: "/admin/streams/friends",
+          then: async (p) => {
+            const share = p.locator('form[data-api="/api/streams/friends/shares"]');
+            await share.locator("button[type=submit]").click();
+            await share.locator(".msg.secret code").waitFor({ timeout: 20_000 });
+            const obs = p.locator('#connect form[data-api="/api/streams/friends/keys"]');
+            await obs.locator("button[type=submit]").click(); // "Regenerate" asks first: dialogs are accepted
+            await obs.locator(".msg.secret code").first().waitFor({ timeout: 20_000 });
+          },
+        },
+        {
+          who: "admin",
+          path: "/admin",
+          then: async (p) => {
+            const form = p.locator('form[data-api="/api/users"]');
+            await form.locator("input[name=name]").fill(`guest-${crypto.randomUUID().slice(0, 8)}`);
+            await form.locator("button[type=submit]").click();
+            await form.locator(".msg.secret code").first().waitFor({ timeout: 20_000 });
+          },
+        },
+        {
+          who: "admin",
+          path: "/account/tokens",
+          then: async (p) => {
+            await p.fill("#new-token-form input[name=name]", `a11y-${crypto.randomUUID().slice(0, 8)}`);
+            const [res] = await Promise.all([
+              p.waitForNavigation(),
+              p.click("#new-token-form button[type=submit]"),
+            ]);
+            if (res?.status() !== 201) throw new Error(`creating an API token answered ${res?.status()}`);
+          },
+        },
+        {
+          who: "anon",
+          path: new URL(invite.body.setPasswordUrl).pathname + new URL(invite.body.setPasswordUrl).search,
+          then: async (p) => {
+            await p.fill("input[name=password]", "newbie-password-1");
+            await p.fill("input[name=again]", "newbie-password-2");
+            await Promise.all([p.waitForNavigation(), p.click("button[type=submit]")]);
+            await p.locator("text=The two passwords differ.").waitFor({ timeout: 20_000 });
+          },
+        },
         // A private stream (the anonymous context holds the share link of 'friends', which opens that one);
         // its watch page sends an anonymous visitor to the login page, a bad share link gets the error page.
         { who: "anon", path: "/watch/cam?share=not-a-valid-link", status: 401 },
@@ -238,6 +284,7 @@ Deno.test({
         }
         for (const { who, path, status, then } of pages) {
           const page = await ctx[who].newPage();
+          page.on("dialog", (d) => d.accept());
           const res = await page.goto(`${lg.url}${path}`);
           await page.waitForLoadState("load");
           const where = `${size.width}x${size.height} ${who} ${path.replace(/(token|share)=[^&]+/, "$1=…")}`;
