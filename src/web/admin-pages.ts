@@ -12,8 +12,8 @@ import type { AuditEntry } from "../store/audit.ts";
 import type { LiveRow } from "../api/live-list.ts";
 import { localTime } from "./account-page.ts";
 
-const when = (t: number | undefined | null) =>
-  t ? new Date(t).toISOString().replace("T", " ").slice(0, 19) + " UTC" : "never";
+/** A time shown in the viewer's local time (localTime), or "never". */
+const when = (t: number | undefined | null) => t ? localTime(t) : "never";
 
 function page(title: string, me: User, csrf: string, body: ReturnType<typeof html>) {
   return layout(
@@ -52,21 +52,21 @@ export function dashboardPage(opts: {
     }<section class="card">
   <div class="row-between"><h1>Streams</h1><span><a href="/admin/analytics">Analytics</a> · <a href="/">Home</a></span></div>
   <table class="grid" id="streams-table">
-    <thead><tr><th>Path</th><th>Title</th><th>Visibility</th><th>Owner</th><th>Keys</th><th>State</th></tr></thead>
+    <thead><tr><th>Path</th><th>State</th><th>Title</th><th>Visibility</th><th>Owner</th><th>Keys</th></tr></thead>
     <tbody>${
       opts.streams.map((r) =>
         html`
           <tr data-path="${r.path}">
             <td><a href="/admin/streams/${r.path}">${r.path}</a></td>
+            <td>${r.live?.live
+              ? html`<span class="badge live">LIVE</span> ${r.live.viewers} watching`
+              : html`<span class="badge">offline</span>`}</td>
             <td>${r.stream?.title ?? ""}</td>
             <td>${r.registered
               ? r.stream!.visibility
               : html`<span class="muted">admins only (not registered)</span>`}</td>
             <td>${r.stream?.owner ?? html`<span class="muted">–</span>`}</td>
             <td>${r.keys}</td>
-            <td>${r.live?.live
-              ? html`<span class="badge live">LIVE</span> ${r.live.viewers} watching`
-              : html`<span class="badge">offline</span>`}</td>
           </tr>
         `
       )
@@ -226,7 +226,7 @@ export function streamAdminPage(opts: {
                 <label
                   class="check"><input type="radio" name="visibility" value="${v}" ${v === s.visibility
                     ? "checked"
-                    : ""}> <strong>${v}</strong> · ${VISIBILITY_HELP[v]}</label>
+                    : ""}> <span><strong>${v}</strong> · ${VISIBILITY_HELP[v]}</span></label>
               `
             )}
           </fieldset>
@@ -278,7 +278,9 @@ export function streamAdminPage(opts: {
                 .watchUrl}</code> <button type="button" class="link" data-copy-text="${opts.links
                 .watchUrl}" aria-label="Copy link to the watch page">Copy link</button></div>
           `}
-        <table class="grid" id="shares-table" aria-label="Share links">
+        <table class="grid${s.visibility !== "unlisted" && !opts.shares.length
+          ? " hidden"
+          : ""}" id="shares-table" aria-label="Share links">
           <thead><tr><th>Label</th><th>By</th><th>Expires</th><th><span class="sr-only">Action</span></th></tr></thead>
           <tbody>${opts.shares.map((sh) =>
             html`
