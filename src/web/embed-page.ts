@@ -72,6 +72,7 @@ export function embedPage(opts: { path: string; title: string; csrf: string; via
     } ↗</a>
   </div>
 </div>
+<script type="module" src="/static/whep-early.js"></script>
 <script type="module" src="/static/player.js"></script>
 <script type="module" src="/static/embed.js"></script>`,
     String(data),

@@ -138,6 +138,7 @@ export function playerPage(
   ${opts.rewind ? html`<div id="rewind" data-clip="${opts.canClip ? "1" : ""}"></div>` : ""}
 </section>
 <aside id="chat" class="chat" aria-label="Chat"></aside>
+<script type="module" src="/static/whep-early.js"></script>
 <script type="module" src="/static/player.js"></script>
 <script type="module" src="/static/chat.js"></script>
 ${opts.rewind ? html`<script type="module" src="/static/rewind.js"></script>` : ""}`,
