@@ -10,23 +10,33 @@
 import { prewarmWhep } from "./whep.ts";
 
 performance.mark("livegate:early"); // time to first frame breakdown (bench/ttff.ts)
-const video = document.getElementById("video") as HTMLVideoElement | null;
-const body = document.body.dataset;
-const path = body.path ?? "live";
-const csrf = body.csrf ?? "";
-const forced = new URLSearchParams(location.search).get("mode") ?? (body.share ? "hls" : null);
+// An async module: it may run before the page's body is parsed. The stream, CSRF token and share link come
+// from its own <script data-lg-early data-path data-csrf [data-share]> (else from <body>, as the player's).
+const data = document.querySelector<HTMLScriptElement>("script[data-lg-early]")?.dataset ??
+  document.body?.dataset ?? {};
+const path = data.path ?? "live";
+const csrf = data.csrf ?? "";
+const forced = new URLSearchParams(location.search).get("mode") ?? (data.share ? "hls" : null);
 let last: string | null = null;
 try {
   last = globalThis.localStorage?.getItem(`livegate.mode.${path}`) ?? null; // as static/player.ts keeps it
 } catch { /* storage blocked (sandboxed frames) */ }
+/** The page's <video id=video>, once the parser has made it. */
+const video = new Promise<HTMLVideoElement | null>((resolve) => {
+  const get = () => resolve(document.getElementById("video") as HTMLVideoElement | null);
+  if (document.getElementById("video") || document.readyState !== "loading") get();
+  else document.addEventListener("DOMContentLoaded", get, { once: true });
+});
 // The first presented frame, for the player's quality beacon (static/beacon.ts) that loads later.
-(video as { requestVideoFrameCallback?: (cb: () => void) => number } | null)?.requestVideoFrameCallback?.call(
-  video,
-  () => performance.mark("livegate:frame"),
+video.then((v) =>
+  (v as { requestVideoFrameCallback?: (cb: () => void) => number } | null)?.requestVideoFrameCallback?.call(
+    v,
+    () => performance.mark("livegate:frame"),
+  )
 );
 // ?early=0 leaves the start to the player (the comparison in bench/ttff.ts).
 const off = new URLSearchParams(location.search).get("early") === "0";
-if (video && csrf && forced !== "hls" && !off) {
+if (csrf && forced !== "hls" && !off) {
   const sure = forced === "webrtc" || (!forced && last === "webrtc");
   prewarmWhep(sure ? { path, csrf, video } : undefined);
 }

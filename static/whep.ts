@@ -162,7 +162,9 @@ const slot = globalThis as unknown as { [WARM]?: Warm | null };
  * next keyframe run while the player loads. The next startWhep takes it; unused, it is closed (its session
  * ended) after 8 s, or at once by dropWarmWhep. No-op without WebRTC or when one is warm already.
  */
-export function prewarmWhep(send?: { path: string; csrf: string; video?: HTMLVideoElement }): void {
+export function prewarmWhep(
+  send?: { path: string; csrf: string; video?: HTMLVideoElement | Promise<HTMLVideoElement | null> },
+): void {
   if (slot[WARM] || typeof RTCPeerConnection === "undefined") return;
   const pc = whepPc();
   // The offer goes without waiting for ICE candidates: the browser connects to MediaMTX's candidates (in the
@@ -185,11 +187,12 @@ export function prewarmWhep(send?: { path: string; csrf: string; video?: HTMLVid
       w.applied = w.sent.res.then(async (r) => {
         if (r.status !== 201 || pc.signalingState !== "have-local-offer") return;
         await pc.setRemoteDescription({ type: "answer", sdp: await r.clone().text() });
-        // Closed meanwhile (dropWarmWhep), or the video shows something else already.
-        if ((pc.signalingState as string) === "closed" || video.srcObject) return;
+        const v = await video;
+        // No video, closed meanwhile (dropWarmWhep), or the video shows something else already.
+        if (!v || (pc.signalingState as string) === "closed" || v.srcObject) return;
         const stream = new MediaStream(pc.getReceivers().map((x) => x.track));
-        video.srcObject = stream;
-        w.shown = { video, stream };
+        v.srcObject = stream;
+        w.shown = { video: v, stream };
       }).catch(() => {});
     }
   }

@@ -5,6 +5,7 @@
 // out there (it has no allow-list, and CSP frame-ancestors supersedes it: CSP3 §6.4.2).
 import { html, raw } from "hono/html";
 import { CSP } from "../http/security-headers.ts";
+import { earlyScript } from "./pages.ts";
 
 /**
  * The CSP of a page with the player (watch, embed): the app's, with inline styles allowed (media-chrome's
@@ -72,7 +73,7 @@ export function embedPage(opts: { path: string; title: string; csrf: string; via
     } ↗</a>
   </div>
 </div>
-<script type="module" src="/static/whep-early.js"></script>
+${earlyScript(opts.path, opts.csrf, opts.share)}
 <script type="module" src="/static/player.js"></script>
 <script type="module" src="/static/embed.js"></script>`,
     String(data),
