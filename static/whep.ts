@@ -70,12 +70,13 @@ function postOffer(
   path: string,
   csrf: string,
   target?: WhepTarget,
+  sdp = pc.localDescription!.sdp,
 ) {
   return fetch(target ? target.url : `/${kind}/${encodeURIComponent(path)}`, {
     method: "POST",
     credentials: target ? "omit" : "same-origin",
     headers: { "content-type": "application/sdp", ...authOf(csrf, target) },
-    body: pc.localDescription!.sdp,
+    body: sdp,
   });
 }
 
@@ -170,7 +171,9 @@ export function prewarmWhep(
   // The offer goes without waiting for ICE candidates: the browser connects to MediaMTX's candidates (in the
   // answer), and MediaMTX learns the browser's address from those checks (peer-reflexive, RFC 8445
   // §7.3.1.3); the browser's own host candidates would not get through a NAT anyway.
-  const ready = pc.createOffer().then((o) => pc.setLocalDescription(o));
+  // The POST does not wait for setLocalDescription either (it runs meanwhile; the answer waits for it).
+  const offer = pc.createOffer();
+  const ready = offer.then((o) => pc.setLocalDescription(o));
   ready.catch(() => {});
   const w: Warm = {
     pc,
@@ -180,11 +183,15 @@ export function prewarmWhep(
     }, WARM_MS),
   };
   if (send) {
-    w.sent = { path: send.path, res: ready.then(() => postOffer(pc, "whep", send.path, send.csrf)) };
+    w.sent = {
+      path: send.path,
+      res: offer.then((o) => postOffer(pc, "whep", send.path, send.csrf, undefined, o.sdp)),
+    };
     w.sent.res.catch(() => {});
     const video = send.video;
     if (video) {
       w.applied = w.sent.res.then(async (r) => {
+        await ready;
         if (r.status !== 201 || pc.signalingState !== "have-local-offer") return;
         await pc.setRemoteDescription({ type: "answer", sdp: await r.clone().text() });
         const v = await video;
