@@ -6,7 +6,7 @@
 // player bundle loads and parses; the player then takes this session over (whep.ts startWhep) or, when it
 // plays LL-HLS after all, drops it (dropWarmWhep). Otherwise only the connection and offer are prepared, as
 // the player would. Same rules as the player: ?mode=hls and share links (LL-HLS) start nothing; ?early=0
-// leaves it all to the player (for comparison).
+// leaves it all to the player (for comparison). It also starts the player itself, once the offer has left.
 import { prewarmWhep } from "./whep.ts";
 
 performance.mark("livegate:early"); // time to first frame breakdown (bench/ttff.ts)
@@ -36,7 +36,24 @@ video.then((v) =>
 );
 // ?early=0 leaves the start to the player (the comparison in bench/ttff.ts).
 const off = new URLSearchParams(location.search).get("early") === "0";
-if (csrf && forced !== "hls" && !off) {
-  const sure = forced === "webrtc" || (!forced && last === "webrtc");
-  prewarmWhep(sure ? { path, csrf, video } : undefined);
-}
+let left = Promise.resolve();
+try {
+  if (csrf && forced !== "hls" && !off) {
+    const sure = forced === "webrtc" || (!forced && last === "webrtc");
+    left = prewarmWhep(sure ? { path, csrf, video } : undefined);
+  }
+} catch { /* no WebRTC here: the player decides */ }
+
+// The player runs once the offer has left (at most 1 s later) and the page is parsed: its bundle (fetched
+// and compiled meanwhile: <link rel="modulepreload">) takes the main thread for a while, which would
+// otherwise hold up the offer. This script is what starts it (the pages have no other tag for it).
+const parsed = new Promise<void>((resolve) => {
+  if (document.readyState !== "loading") resolve();
+  else document.addEventListener("DOMContentLoaded", () => resolve(), { once: true });
+});
+Promise.race([left, new Promise((r) => setTimeout(r, 1000))]).then(() => parsed).then(() => {
+  if (document.querySelector('script[src="/static/player.js"]')) return;
+  document.body.append(
+    Object.assign(document.createElement("script"), { type: "module", src: "/static/player.js" }),
+  );
+});

@@ -162,11 +162,12 @@ const slot = globalThis as unknown as { [WARM]?: Warm | null };
  * comes and the session shown in that element (its autoplay plays it), so ICE, DTLS and the wait for the
  * next keyframe run while the player loads. The next startWhep takes it; unused, it is closed (its session
  * ended) after 8 s, or at once by dropWarmWhep. No-op without WebRTC or when one is warm already.
+ * Resolves once the offer's POST has left (at once when nothing is sent); never rejects.
  */
 export function prewarmWhep(
   send?: { path: string; csrf: string; video?: HTMLVideoElement | Promise<HTMLVideoElement | null> },
-): void {
-  if (slot[WARM] || typeof RTCPeerConnection === "undefined") return;
+): Promise<void> {
+  if (slot[WARM] || typeof RTCPeerConnection === "undefined") return Promise.resolve();
   const pc = whepPc();
   // The offer goes without waiting for ICE candidates: the browser connects to MediaMTX's candidates (in the
   // answer), and MediaMTX learns the browser's address from those checks (peer-reflexive, RFC 8445
@@ -182,11 +183,11 @@ export function prewarmWhep(
       if (slot[WARM] === w) dropWarmWhep();
     }, WARM_MS),
   };
+  let left = Promise.resolve();
   if (send) {
-    w.sent = {
-      path: send.path,
-      res: offer.then((o) => postOffer(pc, "whep", send.path, send.csrf, undefined, o.sdp)),
-    };
+    let res!: Promise<Response>;
+    left = offer.then((o) => void (res = postOffer(pc, "whep", send.path, send.csrf, undefined, o.sdp)));
+    w.sent = { path: send.path, res: left.then(() => res) };
     w.sent.res.catch(() => {});
     const video = send.video;
     if (video) {
@@ -206,6 +207,7 @@ export function prewarmWhep(
   slot[WARM] = w;
   // The DELETE of an unused session carries the CSRF token it was started with.
   warmCsrf.set(w, send?.csrf ?? "");
+  return left.catch(() => {});
 }
 
 const warmCsrf = new WeakMap<Warm, string>();

@@ -1,8 +1,9 @@
 // The embeddable player page (/embed/<path>): the player alone for an <iframe> on another site: no header,
 // muted autoplay with an Unmute button, the offline slate of the player's overlay, the same WebRTC/LL-HLS
-// player (static/player.js) and static/embed.js for what differs. Its Content-Security-Policy is the app's
-// with frame-ancestors set to the stream's allowed origins (src/store/embeds.ts); X-Frame-Options is left
-// out there (it has no allow-list, and CSP frame-ancestors supersedes it: CSP3 §6.4.2).
+// player (static/player.js, started by static/whep-early.js) and static/embed.js for what differs. Its
+// Content-Security-Policy is the app's with frame-ancestors set to the stream's allowed origins
+// (src/store/embeds.ts); X-Frame-Options is left out there (it has no allow-list, and CSP frame-ancestors
+// supersedes it: CSP3 §6.4.2).
 import { html, raw } from "hono/html";
 import { CSP } from "../http/security-headers.ts";
 import { earlyScript } from "./pages.ts";
@@ -74,7 +75,6 @@ export function embedPage(opts: { path: string; title: string; csrf: string; via
   </div>
 </div>
 ${earlyScript(opts.path, opts.csrf, opts.share)}
-<script type="module" src="/static/player.js"></script>
 <script type="module" src="/static/embed.js"></script>`,
     String(data),
   );

@@ -104,10 +104,12 @@ function loginForm(opts: { csrf: string; next: string; user?: string }) {
 
 /**
  * WebRTC's early start (static/whep-early.ts): an async module, so it runs as soon as it is loaded, without
- * waiting for the stylesheet or the rest of the page; it reads the stream and CSRF token from its own tag.
+ * waiting for the stylesheet or the rest of the page; it reads the stream and CSRF token from its own tag,
+ * and starts the player (static/player.js, preloaded here) once its offer has left.
  */
 export function earlyScript(path: string, csrf: string, share?: string) {
   return html`
+    <link rel="modulepreload" href="/static/player.js">
     <script type="module" async src="/static/whep-early.js" data-lg-early data-path="${path}"
       data-csrf="${csrf}" ${share
         ? html`
@@ -153,7 +155,6 @@ export function playerPage(
   ${opts.rewind ? html`<div id="rewind" data-clip="${opts.canClip ? "1" : ""}"></div>` : ""}
 </section>
 <aside id="chat" class="chat" aria-label="Chat"></aside>
-<script type="module" src="/static/player.js"></script>
 <script type="module" src="/static/chat.js"></script>
 ${opts.rewind ? html`<script type="module" src="/static/rewind.js"></script>` : ""}`,
     {
