@@ -147,6 +147,8 @@ interface Warm {
   shown?: { video: HTMLVideoElement; stream: MediaStream };
   /** Settles once an early start has applied the answer (or given up): takeWarm waits for it. */
   applied?: Promise<void>;
+  /** The CSRF token the offer was sent with: the DELETE of an unused session carries it. */
+  csrf: string;
   timer: ReturnType<typeof setTimeout>;
 }
 // The prewarmed connection lives on globalThis: the early-start bundle (static/whep-early.ts) makes it and
@@ -179,6 +181,7 @@ export function prewarmWhep(
   const w: Warm = {
     pc,
     ready,
+    csrf: send?.csrf ?? "",
     timer: setTimeout(() => {
       if (slot[WARM] === w) dropWarmWhep();
     }, WARM_MS),
@@ -205,12 +208,8 @@ export function prewarmWhep(
     }
   }
   slot[WARM] = w;
-  // The DELETE of an unused session carries the CSRF token it was started with.
-  warmCsrf.set(w, send?.csrf ?? "");
   return left.catch(() => {});
 }
-
-const warmCsrf = new WeakMap<Warm, string>();
 
 /**
  * Closes the prewarmed connection, if any, ends the session it started and takes its stream off the video
@@ -226,7 +225,7 @@ export function dropWarmWhep(): void {
   w.sent?.res.then((r) => {
     const loc = r.status === 201 ? r.headers.get("location") : null;
     if (loc) {
-      fetch(loc, { method: "DELETE", keepalive: true, headers: { "x-csrf-token": warmCsrf.get(w) ?? "" } })
+      fetch(loc, { method: "DELETE", keepalive: true, headers: { "x-csrf-token": w.csrf } })
         .catch(() => {});
     }
   }, () => {});

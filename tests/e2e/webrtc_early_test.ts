@@ -29,12 +29,14 @@ interface PlayerState {
 const playerState = (page: Page) =>
   page.evaluate(() => (globalThis as unknown as { livegate?: PlayerState }).livegate ?? null);
 
-/** The page's WHEP requests (method and path), as they are sent. */
-function whepRequests(page: Page): string[] {
+/** The page's WHEP requests (method and path), as they are sent; `ended` gets the DELETEs' statuses. */
+function whepRequests(page: Page, ended: number[] = []): string[] {
   const seen: string[] = [];
   page.on("request", (r: Request) => {
     const u = new URL(r.url());
-    if (u.pathname.startsWith("/whep/")) seen.push(`${r.method()} ${u.pathname}`);
+    if (!u.pathname.startsWith("/whep/")) return;
+    seen.push(`${r.method()} ${u.pathname}`);
+    if (r.method() === "DELETE") r.response().then((res) => ended.push(res?.status() ?? 0), () => {});
   });
   return seen;
 }
@@ -76,7 +78,8 @@ Deno.test({
         async () => {
           const page = await ctx.newPage();
           await page.route("**/static/player.js", (r) => r.abort());
-          const reqs = whepRequests(page);
+          const ended: number[] = [];
+          const reqs = whepRequests(page, ended);
           await page.goto(`${lg.url}/watch/live?mode=webrtc`);
           await waitFor("frames from the early session alone", async () => {
             const v = await videoInfo(page);
@@ -86,9 +89,12 @@ Deno.test({
           assert.deepEqual(reqs, ["POST /whep/live"]);
           await waitFor(
             "the unused session ended",
-            () => Promise.resolve(reqs.some((r) => /^DELETE \/whep\/live\/./.test(r)) || undefined),
+            () => Promise.resolve(ended.length > 0 || undefined),
             20_000,
           );
+          assert.ok(reqs.some((r) => /^DELETE \/whep\/live\/./.test(r)), JSON.stringify(reqs));
+          // 404: MediaMTX had ended it already when the peer connection closed (DTLS close) just before.
+          assert.ok(ended.every((st) => (st >= 200 && st < 300) || st === 404), `DELETE answered ${ended}`);
           await page.close();
         },
       );
@@ -112,13 +118,15 @@ Deno.test({
         async () => {
           const page = await ctx.newPage();
           await page.addInitScript(() => localStorage.setItem("livegate.mode.live", "webrtc"));
-          const reqs = whepRequests(page);
+          const ended: number[] = [];
+          const reqs = whepRequests(page, ended);
           await page.goto(`${lg.url}/watch/live`);
           await livePlaying(page, "hls", "LL-HLS after an early WebRTC start");
-          await waitFor(
-            "the early session ended",
-            () => Promise.resolve(reqs.some((r) => /^DELETE \/whep\/live\/./.test(r)) || undefined),
-          );
+          await waitFor("the early session ended", () => Promise.resolve(ended.length > 0 || undefined));
+          assert.ok(reqs.some((r) => /^DELETE \/whep\/live\/./.test(r)), JSON.stringify(reqs));
+          // Ended by the player bundle with the token the early bundle sent the offer with (not 403); 404:
+          // MediaMTX had ended it already when the peer connection closed just before.
+          assert.ok(ended.every((st) => (st >= 200 && st < 300) || st === 404), `DELETE answered ${ended}`);
           assert.equal(reqs[0], "POST /whep/live", JSON.stringify(reqs));
           assert.equal(
             reqs.filter((r) => r.startsWith("POST")).length,
