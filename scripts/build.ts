@@ -22,6 +22,7 @@ const result = await esbuild.build({
     join(root, "static", "embed.ts"),
     join(root, "static", "controls.ts"),
     join(root, "static", "chat.ts"),
+    join(root, "static", "whep-early.ts"), // WebRTC's early start, before player.js (time to first frame)
   ],
   bundle: true,
   minify: true,

@@ -53,7 +53,8 @@ export function startBeacon(video: HTMLVideoElement, path: string, csrf: string,
 
   const firstFrame = () => {
     if (firstFrameAt) return;
-    firstFrameAt = performance.now();
+    // An early WebRTC start (static/whep-early.ts) may have shown frames before this script ran.
+    firstFrameAt = performance.getEntriesByName("livegate:frame")[0]?.startTime ?? performance.now();
     stats.ttffMs = Math.round(firstFrameAt);
     send();
   };

@@ -9,12 +9,13 @@ import type { MediaInfo } from "../src/webrtc/media.ts"; // the answer of /api/s
 import Hls, { type ErrorData } from "hls.js";
 import { HlsSource, loadDelivery } from "./edge.ts";
 import { LL_HLS_CONFIG, RELAX_AFTER_MS, relaxLatencyAfterStalls } from "./hls-config.ts";
-import { HttpError, prewarmWhep, type RtcSession, rtcStats, startWhep } from "./whep.ts";
+import { dropWarmWhep, HttpError, prewarmWhep, type RtcSession, rtcStats, startWhep } from "./whep.ts";
 import { codecLabel, hlsCanDecode, playable, type PlayerMessage, webrtcCanDecode } from "./codecs.ts";
 import { FrameWatch, retryDelay } from "./frames.ts";
 import { startBeacon } from "./beacon.ts";
 import { attachQualityMenu } from "./quality.ts";
 
+performance.mark("livegate:player"); // time to first frame breakdown (bench/ttff.ts)
 const video = document.getElementById("video") as HTMLVideoElement;
 const overlay = document.getElementById("overlay")!;
 // The overlay's message, and its details on demand (a <details> the viewer opens).
@@ -443,6 +444,7 @@ async function run(fast = false, known?: MediaInfo) {
   else if (info.video && info.webrtc && !webrtcCanDecode(info.video) && !note) {
     note = `This browser cannot receive ${codecLabel(info.video)} over WebRTC; playing LL-HLS.`;
   }
+  dropWarmWhep(); // a WebRTC session started early (static/whep-early.ts) leaves the video to LL-HLS
   setMode("hls", note);
   const source = await HlsSource.load(path, shareQuery);
   if (gen !== generation) return source.stop();
@@ -683,8 +685,11 @@ run();
     );
   };
   // After the first frame is on screen (their parsing would otherwise delay it), else shortly after playing.
-  video.addEventListener("playing", () => {
+  const onPlaying = () => {
     if ("requestVideoFrameCallback" in video) video.requestVideoFrameCallback(() => setTimeout(load, 200));
     else setTimeout(load, 500);
-  }, { once: true });
+  };
+  // An early WebRTC start (static/whep-early.ts) may be playing already.
+  if (!video.paused && video.readyState >= 2) onPlaying();
+  else video.addEventListener("playing", onPlaying, { once: true });
 }

@@ -70,12 +70,13 @@ function postOffer(
   path: string,
   csrf: string,
   target?: WhepTarget,
+  sdp = pc.localDescription!.sdp,
 ) {
   return fetch(target ? target.url : `/${kind}/${encodeURIComponent(path)}`, {
     method: "POST",
     credentials: target ? "omit" : "same-origin",
     headers: { "content-type": "application/sdp", ...authOf(csrf, target) },
-    body: pc.localDescription!.sdp,
+    body: sdp,
   });
 }
 
@@ -108,7 +109,10 @@ export async function negotiate(
   const loc = res.headers.get("location") ?? "";
   const location = loc && target ? new URL(loc, target.url).href : loc;
   const auth = authOf(csrf, target);
-  await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
+  // An early start (prewarmWhep with `video`) applied the answer as soon as it came.
+  if (pc.signalingState === "have-local-offer") {
+    await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
+  } else await res.body?.cancel();
   let closed = false;
   return {
     pc,
@@ -139,53 +143,109 @@ interface Warm {
   ready: Promise<unknown>;
   /** The answer to the offer posted ahead (`send`), for that path. */
   sent?: { path: string; res: Promise<Response> };
+  /** The video element an early start shows the session in, and the stream it set as its srcObject. */
+  shown?: { video: HTMLVideoElement; stream: MediaStream };
+  /** Settles once an early start has applied the answer (or given up): takeWarm waits for it. */
+  applied?: Promise<void>;
+  /** The CSRF token the offer was sent with: the DELETE of an unused session carries it. */
+  csrf: string;
   timer: ReturnType<typeof setTimeout>;
 }
-let warm: Warm | null = null;
+// The prewarmed connection lives on globalThis: the early-start bundle (static/whep-early.ts) makes it and
+// the player bundle (static/player.ts) takes it, each with its own copy of this module.
+const WARM = Symbol.for("livegate.whep.warm");
+const slot = globalThis as unknown as { [WARM]?: Warm | null };
 
 /**
  * Starts the next WHEP session's work now, before the page's other work (the media info request): the
  * peer connection, its offer and ICE gathering, and with `send` also the offer's POST for that path (when
- * WebRTC is wanted for sure: forced, or what this viewer got last time). The next startWhep takes it;
- * unused, it is closed (its session ended) after 8 s. No-op without WebRTC.
+ * WebRTC is wanted for sure: forced, or what this viewer got last time). With `send.video` (the early
+ * start, static/whep-early.ts, before the player bundle has loaded) the answer is applied as soon as it
+ * comes and the session shown in that element (its autoplay plays it), so ICE, DTLS and the wait for the
+ * next keyframe run while the player loads. The next startWhep takes it; unused, it is closed (its session
+ * ended) after 8 s, or at once by dropWarmWhep. No-op without WebRTC or when one is warm already.
+ * Resolves once the offer's POST has left (at once when nothing is sent); never rejects.
  */
-export function prewarmWhep(send?: { path: string; csrf: string }): void {
-  if (warm || typeof RTCPeerConnection === "undefined") return;
+export function prewarmWhep(
+  send?: { path: string; csrf: string; video?: HTMLVideoElement | Promise<HTMLVideoElement | null> },
+): Promise<void> {
+  if (slot[WARM] || typeof RTCPeerConnection === "undefined") return Promise.resolve();
   const pc = whepPc();
   // The offer goes without waiting for ICE candidates: the browser connects to MediaMTX's candidates (in the
   // answer), and MediaMTX learns the browser's address from those checks (peer-reflexive, RFC 8445
   // §7.3.1.3); the browser's own host candidates would not get through a NAT anyway.
-  const ready = pc.createOffer().then((o) => pc.setLocalDescription(o));
+  // The POST does not wait for setLocalDescription either (it runs meanwhile; the answer waits for it).
+  const offer = pc.createOffer();
+  const ready = offer.then((o) => pc.setLocalDescription(o));
   ready.catch(() => {});
   const w: Warm = {
     pc,
     ready,
+    csrf: send?.csrf ?? "",
     timer: setTimeout(() => {
-      if (warm !== w) return;
-      warm = null;
-      pc.close();
-      w.sent?.res.then((r) => {
-        const loc = r.status === 201 ? r.headers.get("location") : null;
-        if (loc) fetch(loc, { method: "DELETE", keepalive: true, headers: { "x-csrf-token": send!.csrf } });
-      }, () => {});
+      if (slot[WARM] === w) dropWarmWhep();
     }, WARM_MS),
   };
+  let left = Promise.resolve();
   if (send) {
-    w.sent = { path: send.path, res: ready.then(() => postOffer(pc, "whep", send.path, send.csrf)) };
+    let res!: Promise<Response>;
+    left = offer.then((o) => void (res = postOffer(pc, "whep", send.path, send.csrf, undefined, o.sdp)));
+    w.sent = { path: send.path, res: left.then(() => res) };
     w.sent.res.catch(() => {});
+    const video = send.video;
+    if (video) {
+      w.applied = w.sent.res.then(async (r) => {
+        await ready;
+        if (r.status !== 201 || pc.signalingState !== "have-local-offer") return;
+        await pc.setRemoteDescription({ type: "answer", sdp: await r.clone().text() });
+        const v = await video;
+        // No video, closed meanwhile (dropWarmWhep), or the video shows something else already.
+        if (!v || (pc.signalingState as string) === "closed" || v.srcObject) return;
+        const stream = new MediaStream(pc.getReceivers().map((x) => x.track));
+        v.srcObject = stream;
+        w.shown = { video: v, stream };
+      }).catch(() => {});
+    }
   }
-  warm = w;
+  slot[WARM] = w;
+  return left.catch(() => {});
+}
+
+/**
+ * Closes the prewarmed connection, if any, ends the session it started and takes its stream off the video
+ * element (LL-HLS is going to play there instead).
+ */
+export function dropWarmWhep(): void {
+  const w = slot[WARM];
+  if (!w) return;
+  slot[WARM] = null;
+  clearTimeout(w.timer);
+  w.pc.close();
+  if (w.shown && w.shown.video.srcObject === w.shown.stream) w.shown.video.srcObject = null;
+  w.sent?.res.then((r) => {
+    const loc = r.status === 201 ? r.headers.get("location") : null;
+    if (loc) {
+      fetch(loc, { method: "DELETE", keepalive: true, headers: { "x-csrf-token": w.csrf } })
+        .catch(() => {});
+    }
+  }, () => {});
 }
 
 /** The prewarmed connection once its offer is set, with the answer when it was sent for `path`. */
-async function takeWarm(path: string): Promise<{ pc: RTCPeerConnection; sent?: Response } | null> {
-  const w = warm;
+async function takeWarm(
+  path: string,
+): Promise<{ pc: RTCPeerConnection; sent?: Response; stream?: MediaStream } | null> {
+  const w = slot[WARM];
   if (!w) return null;
-  warm = null;
+  slot[WARM] = null;
   clearTimeout(w.timer);
   try {
     await w.ready;
-    if (w.sent?.path === path) return { pc: w.pc, sent: await w.sent.res };
+    if (w.sent?.path === path) {
+      const sent = await w.sent.res;
+      await w.applied; // never two setRemoteDescription calls for one answer
+      return { pc: w.pc, sent, stream: w.shown?.stream };
+    }
     if (w.sent) throw new Error("sent for another path");
     return w.pc.signalingState === "have-local-offer" ? { pc: w.pc } : (w.pc.close(), null);
   } catch {
@@ -213,11 +273,15 @@ export async function startWhep(
     w = null;
   }
   const pc = w?.pc ?? whepPc();
-  const stream = new MediaStream();
-  pc.addEventListener("track", (e) => {
-    stream.addTrack(e.track);
+  // An early start shows the session already (its stream is the video's srcObject).
+  const stream = w?.stream && video.srcObject === w.stream ? w.stream : new MediaStream();
+  const show = (t: MediaStreamTrack) => {
+    if (!stream.getTracks().includes(t)) stream.addTrack(t);
     if (video.srcObject !== stream) video.srcObject = stream;
-  });
+  };
+  pc.addEventListener("track", (e) => show(e.track));
+  // The answer was applied before this listener: its tracks are the receivers'.
+  if (pc.remoteDescription) { for (const r of pc.getReceivers()) show(r.track); }
   let s: RtcSession | undefined;
   try {
     s = await negotiate(pc, "whep", path, csrf, w?.sent, target);

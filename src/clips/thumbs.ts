@@ -30,7 +30,9 @@ export const GRAB_TIMEOUT_MS = 15_000;
 /** Largest HLS segment fed to ffmpeg (bytes). */
 const MAX_SEGMENT_BYTES = 32 * 1024 * 1024;
 
-type Deps = Pick<AppDeps, "cfg" | "store" | "secrets" | "mtx" | "live" | "log" | "clock">;
+type Deps =
+  & Pick<AppDeps, "cfg" | "store" | "secrets" | "mtx" | "live" | "log" | "clock">
+  & Partial<Pick<AppDeps, "viewers" | "readers">>;
 
 /** The newest complete segment and the init section of an LL-HLS media playlist (URIs as written). */
 export function newestSegment(playlist: string): { init: string; segment: string } | null {
@@ -93,11 +95,13 @@ export class Thumbnailer {
     if (!snap) return;
     const live = snap.paths.filter((p) => p.online && NAME_RE.test(p.name)).map((p) => p.name);
     // An on-demand pulled source (src/sources/) runs only while someone watches: a still every 10 s would
-    // be a reader that keeps the camera pulled for good. Such streams keep the still they have.
+    // be a reader that keeps the camera pulled for good. Such a stream gets stills only while a viewer of
+    // its own is watching (an HLS viewer or a WHEP session): the grab then rides on a pull that happens
+    // anyway, and stops with the last viewer, so MediaMTX can close the source. Otherwise it keeps its still.
     const onDemand = new Set(
       (await listSources(this.#deps.store)).filter((s) => s.onDemand).map((s) => s.path),
     );
-    const queue = live.filter((p) => !this.#busy.has(p) && !onDemand.has(p));
+    const queue = live.filter((p) => !this.#busy.has(p) && (!onDemand.has(p) || this.#watched(p)));
     const worker = async () => {
       for (let p = queue.shift(); p !== undefined && !this.#stopped; p = queue.shift()) {
         this.#busy.add(p);
@@ -118,6 +122,12 @@ export class Thumbnailer {
     await Promise.all(Array.from({ length: GRAB_CONCURRENCY }, worker));
     for (const p of this.#lastError.keys()) if (!live.includes(p)) this.#lastError.delete(p);
     await this.prune(new Set(live));
+  }
+
+  /** Whether a viewer other than the thumbnailer watches `path` now (HLS within the tracker's window, WHEP). */
+  #watched(path: string): boolean {
+    if ((this.#deps.viewers?.count(path) ?? 0) > 0) return true;
+    return (this.#deps.readers?.entries() ?? []).some(([, r]) => r.kind === "whep" && r.path === path);
   }
 
   /** Takes one still of `path` now and stores it. Throws Error with the cause when it cannot. */

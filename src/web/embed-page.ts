@@ -1,10 +1,12 @@
 // The embeddable player page (/embed/<path>): the player alone for an <iframe> on another site: no header,
 // muted autoplay with an Unmute button, the offline slate of the player's overlay, the same WebRTC/LL-HLS
-// player (static/player.js) and static/embed.js for what differs. Its Content-Security-Policy is the app's
-// with frame-ancestors set to the stream's allowed origins (src/store/embeds.ts); X-Frame-Options is left
-// out there (it has no allow-list, and CSP frame-ancestors supersedes it: CSP3 §6.4.2).
+// player (static/player.js, started by static/whep-early.js) and static/embed.js for what differs. Its
+// Content-Security-Policy is the app's with frame-ancestors set to the stream's allowed origins
+// (src/store/embeds.ts); X-Frame-Options is left out there (it has no allow-list, and CSP frame-ancestors
+// supersedes it: CSP3 §6.4.2).
 import { html, raw } from "hono/html";
 import { CSP } from "../http/security-headers.ts";
+import { earlyScript } from "./pages.ts";
 
 /**
  * The CSP of a page with the player (watch, embed): the app's, with inline styles allowed (media-chrome's
@@ -72,7 +74,7 @@ export function embedPage(opts: { path: string; title: string; csrf: string; via
     } ↗</a>
   </div>
 </div>
-<script type="module" src="/static/player.js"></script>
+${earlyScript(opts.path, opts.csrf, opts.share)}
 <script type="module" src="/static/embed.js"></script>`,
     String(data),
   );

@@ -102,6 +102,23 @@ function loginForm(opts: { csrf: string; next: string; user?: string }) {
   `;
 }
 
+/**
+ * WebRTC's early start (static/whep-early.ts): an async module, so it runs as soon as it is loaded, without
+ * waiting for the stylesheet or the rest of the page; it reads the stream and CSRF token from its own tag,
+ * and starts the player (static/player.js, preloaded here) once its offer has left.
+ */
+export function earlyScript(path: string, csrf: string, share?: string) {
+  return html`
+    <link rel="modulepreload" href="/static/player.js">
+    <script type="module" async src="/static/whep-early.js" data-lg-early data-path="${path}"
+      data-csrf="${csrf}" ${share
+        ? html`
+          data-share="${share}"
+        `
+        : ""}></script>
+  `;
+}
+
 /** The player page; `via` says how this viewer may watch (the door's answer: "share" for a share link). */
 export function playerPage(
   opts: {
@@ -138,7 +155,6 @@ export function playerPage(
   ${opts.rewind ? html`<div id="rewind" data-clip="${opts.canClip ? "1" : ""}"></div>` : ""}
 </section>
 <aside id="chat" class="chat" aria-label="Chat"></aside>
-<script type="module" src="/static/player.js"></script>
 <script type="module" src="/static/chat.js"></script>
 ${opts.rewind ? html`<script type="module" src="/static/rewind.js"></script>` : ""}`,
     {
@@ -146,7 +162,7 @@ ${opts.rewind ? html`<script type="module" src="/static/rewind.js"></script>` : 
       csrf: opts.csrf,
       bodyData: `data-path="${opts.path}" data-csrf="${opts.csrf}" data-via="${opts.via ?? ""}"`,
       // oEmbed discovery (oembed.com §4) for public streams: a CMS given this page's URL finds the iframe.
-      head: html`${opts.preview ? previewTags(opts.preview) : ""}${
+      head: html`${earlyScript(opts.path, opts.csrf)}${opts.preview ? previewTags(opts.preview) : ""}${
         opts.oembed
           ? html`<link rel="alternate" type="application/json+oembed" href="${opts.oembed}" title="${opts.path}">`
           : ""
