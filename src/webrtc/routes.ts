@@ -15,7 +15,7 @@ import { csrfFailure } from "../http/csrf.ts";
 import { SESSION_COOKIE, SHARE_COOKIE } from "../http/session.ts";
 import type { Actor } from "../auth/access.ts";
 import { NAME_RE } from "../core/names.ts";
-import { isRungPath } from "../core/rungs.ts";
+import { isRungPath, RUNG_SEGMENT } from "../core/rungs.ts";
 import { mediamtxUnavailable } from "../mediamtx/unavailable.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 import { refusal } from "../http/refusal.ts";
@@ -34,8 +34,6 @@ import {
 } from "./sdp.ts";
 
 type Kind = "whep" | "whip";
-/** The last segment of a rung path (core/rungs.ts RUNG_RE): a height of 2-4 digits and "p". */
-const RUNG_SEGMENT = "[1-9][0-9]{1,3}p";
 
 /** A stream path (NAME_RE), or for WHEP also a quality ladder's rung path (`<stream>/<H>p`). */
 const validPath = (kind: Kind, path: string) => NAME_RE.test(path) || (kind === "whep" && isRungPath(path));

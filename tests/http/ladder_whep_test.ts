@@ -112,3 +112,46 @@ Deno.test("http: WHEP of a ladder rung takes exactly the stream's watch permissi
     t.close();
   }
 });
+
+Deno.test("http: a rung's recordings take exactly the stream's recordings permission", async () => {
+  const t = await testApp({ LIVEGATE_MTX_PLAYBACK_PORT: "1" });
+  try {
+    await createStream(t.kv, "open", { visibility: "public" });
+    await createStream(t.kv, "vip", { visibility: "private", allow: ["alice"] });
+    await addUser(t.kv, "bob", "bob-password-123", "viewer");
+    const anon = new Jar(t.app);
+    const bob = new Jar(t.app);
+    assert.equal((await bob.login("bob", "bob-password-123")).status, 303);
+    const range = "start=2026-01-01T00:00:00Z&duration=5";
+    for (const stream of ["open", "vip"]) {
+      for (const [who, j] of [["anonymous", anon], ["bob", bob]] as const) {
+        for (const u of [`/api/recordings/${stream}`, `/recordings/${stream}/media?${range}`]) {
+          const parent = await j.req(u);
+          const rung = await j.req(u.replace(`/${stream}`, `/${stream}/180p`));
+          const pb = await parent.json(), rb = await rung.json();
+          assert.equal(rung.status, parent.status, `${who} ${u}: rung ${JSON.stringify(rb)}`);
+          assert.equal(rb.error, pb.error, `${who} ${u}: the same words`);
+        }
+        const page = await j.req(`/recordings/${stream}/180p`);
+        const parentPage = await j.req(`/recordings/${stream}`);
+        await page.body?.cancel();
+        await parentPage.body?.cancel();
+        assert.equal(page.status, parentPage.status, `${who} page of ${stream}/180p`);
+      }
+    }
+    // Allowed (bob on a public stream): the rung reaches MediaMTX's playback server (down here: 502).
+    const down = await bob.req("/api/recordings/open/180p");
+    assert.equal(down.status, 502);
+    assert.match((await down.json()).error, /not reachable/);
+    // Not rung paths: 404 (or 400), never upstream.
+    for (
+      const u of ["/api/recordings/open/0180p", "/api/recordings/open/180", "/recordings/open/99999p/media"]
+    ) {
+      const r = await bob.req(u);
+      assert.ok(r.status === 404 || r.status === 400, `${u}: ${r.status}`);
+      await r.body?.cancel();
+    }
+  } finally {
+    t.close();
+  }
+});
