@@ -4,8 +4,8 @@
 // frames and freezes. This decides, from the receiver's inbound-rtp stats (W3C webrtc-stats:
 // packetsReceived, packetsLost, framesDecoded, framesDropped, freezeCount) and the candidate pair's
 // availableIncomingBitrate when the browser reports it, when to step one rung down and when to try one up
-// again, with hysteresis: down after DOWN_AFTER_MS of bad windows in a row, up only after UP_AFTER_MS of
-// good ones (doubled, up to UP_HOLD_MAX_MS, each time an up-step had to be taken back soon after), and
+// again, with hysteresis: down when DOWN_BAD of the last DOWN_OF windows (about a second each) were bad,
+// up only after UP_AFTER_MS without a bad one (doubled, up to UP_HOLD_MAX_MS, each time an up-step had to be taken back soon after), and
 // never two steps within HOLD_MS. Pure: stats samples in, decisions out (unit-tested with sequences).
 
 /** Cumulative receiver counters at one moment (one getStats()), for the video being shown. */
@@ -27,8 +27,9 @@ export const AUTO = {
   BAD_LOSS: 0.04,
   /** A window with more than this share of frames dropped (not decoded in time) is bad. */
   BAD_DROP: 0.1,
-  /** Bad windows for this long in a row (ms): one rung down. */
-  DOWN_AFTER_MS: 3000,
+  /** This many bad windows among the last DOWN_OF: one rung down (trouble comes and goes in bursts). */
+  DOWN_BAD: 3,
+  DOWN_OF: 5,
   /** Good windows for this long in a row (ms): one rung up (first try). */
   UP_AFTER_MS: 15_000,
   /** The longest wait before trying up again (ms), after up-steps that had to be taken back. */
@@ -48,7 +49,8 @@ export interface AutoState {
   /** Level playing: 0 = the source (top), 1.. = rungs downwards. */
   level: number;
   prev: RtcSample | null;
-  badSince: number | null;
+  /** Verdicts of the last DOWN_OF windows (true: bad), oldest first. */
+  recent: boolean[];
   goodSince: number | null;
   /** When the last step happened (ms), -Infinity before any. */
   lastStep: number;
@@ -62,7 +64,7 @@ export function autoState(level = 0): AutoState {
   return {
     level,
     prev: null,
-    badSince: null,
+    recent: [],
     goodSince: null,
     lastStep: -Infinity,
     lastUp: -Infinity,
@@ -89,6 +91,8 @@ export function judge(a: RtcSample, b: RtcSample, needBps: number | null): Windo
   const drop = decoded + dropped > 0 ? dropped / (decoded + dropped) : 0;
   const freezes = Math.max(0, b.freezeCount - a.freezeCount);
   const why: string[] = [];
+  // Packets arrive but no picture comes out of them: the decoder starves (late or incomplete frames).
+  if (recv > 0 && decoded === 0 && b.t - a.t >= 1000) why.push("no frame decoded");
   if (loss > AUTO.BAD_LOSS) why.push(`${(loss * 100).toFixed(0)}% packets lost`);
   if (drop > AUTO.BAD_DROP) why.push(`${(drop * 100).toFixed(0)}% frames dropped`);
   if (freezes > 0) why.push(`${freezes} freeze${freezes > 1 ? "s" : ""}`);
@@ -116,22 +120,25 @@ export function autoStep(
   }
   if (s.t - p.t < AUTO.MIN_WINDOW_MS) return none;
   st.prev = s;
+  // Nothing arrived at all: the stream stalled (the player handles that), no verdict on the network.
+  if (s.packetsReceived === p.packetsReceived) return none;
   const w = judge(p, s, bps[st.level] ?? null);
   const last = bps.length - 1;
+  st.recent.push(w.bad !== "");
+  if (st.recent.length > AUTO.DOWN_OF) st.recent.shift();
   if (w.bad) {
     st.goodSince = null;
-    st.badSince ??= p.t;
-    if (st.level < last && s.t - st.badSince >= AUTO.DOWN_AFTER_MS && s.t - st.lastStep >= AUTO.HOLD_MS) {
+    const bad = st.recent.filter((b) => b).length;
+    if (st.level < last && bad >= AUTO.DOWN_BAD && s.t - st.lastStep >= AUTO.HOLD_MS) {
       // An up-step that did not hold: wait longer before the next one.
       if (s.t - st.lastUp < AUTO.FAILED_UP_MS) st.upHoldMs = Math.min(st.upHoldMs * 2, AUTO.UP_HOLD_MAX_MS);
       st.level++;
       st.lastStep = s.t;
-      st.badSince = null;
+      st.recent = [];
       return { level: st.level, reason: `down: ${w.bad}` };
     }
     return none;
   }
-  st.badSince = null;
   st.goodSince ??= p.t;
   if (st.level > 0 && s.t - st.goodSince >= st.upHoldMs && s.t - st.lastStep >= st.upHoldMs) {
     const need = bps[st.level - 1] ?? null;

@@ -330,7 +330,7 @@ export class RtcLadder {
       for (const s of made) s.close();
       const msg = e instanceof HttpError ? `${e.status} ${e.message}` : (e as Error).message;
       this.box.dataset.error = msg;
-      // Auto judges the level still playing again from scratch (another try after DOWN_AFTER_MS or more).
+      // Auto judges the level still playing again from scratch (another try after DOWN_BAD more bad windows).
       this.#autoState = autoState(this.#level);
       console.warn(`[livegate] WebRTC quality switch to ${target.height}p failed: ${msg}`);
     } finally {

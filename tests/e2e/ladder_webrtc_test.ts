@@ -31,12 +31,23 @@ const menu = (page: Page) =>
     };
   });
 
+const METRICS_TOKEN = "ladder-webrtc-metrics-token-0123456789";
+
+/** Readers of `path` as MediaMTX counts them (livegate's /metrics: livegate_stream_readers). */
+async function readers(url: string, path: string): Promise<number> {
+  const m = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } }))
+    .text();
+  const v = new RegExp(`^livegate_stream_readers\\{path="${path}"\\} (\\d+)`, "m").exec(m);
+  return v ? Number(v[1]) : -1;
+}
+
 Deno.test({
   name: "e2e browser: WebRTC viewer of a laddered stream picks the rung and gets its size, sound goes on",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {
-    const lg = await startLivegate();
+    // No stills: a still is a reader of the stream every 10 s, and the readers of 'live' are counted below.
+    const lg = await startLivegate({ LIVEGATE_METRICS_TOKEN: METRICS_TOKEN, LIVEGATE_THUMBNAILS: "false" });
     const admin = new Client(lg.url);
     let pub: Deno.ChildProcess | undefined;
     const browser = await launchChromium();
@@ -70,6 +81,7 @@ Deno.test({
       await Promise.all([page.waitForURL(`${lg.url}/`), page.click("button[type=submit]")]);
       await page.goto(`${lg.url}/watch/live`);
 
+      let onSource = -1;
       await t.step("on WebRTC, the menu lists Auto, the source and the rung", async () => {
         const m = await waitFor("WebRTC playing with the menu", async () => {
           const m = await menu(page);
@@ -78,12 +90,25 @@ Deno.test({
         assert.deepEqual(m.options.map((o) => o.text), ["Auto (360p)", "360p · source", "180p · 250 kbit/s"]);
         assert.equal(m.auto, "1");
         assert.equal(m.current, "360");
+        onSource = await readers(lg.url, "live");
+        assert.ok(onSource >= 2, `the ladder's ffmpeg and this viewer read 'live' (${onSource})`);
       });
 
       await t.step(
         "picking 180p: a 320x180 picture from the rung's WHEP session, sound goes on",
         async () => {
           await page.selectOption("#quality select", "1");
+          // The source session ended, the audio-only one started: as many readers of 'live' as before.
+          await waitFor(
+            "the source session ended",
+            async () =>
+              (await readers(lg.url, "live")) === onSource && (await menu(page)).current === "180"
+                ? true
+                : undefined,
+            40_000,
+          ).catch(async (e) => {
+            throw new Error(`${e.message}: ${await readers(lg.url, "live")} readers, ${onSource} before`);
+          });
           const m = await waitFor("on 180p", async () => {
             const m = await menu(page);
             if (m.error) throw new Error(m.error);
@@ -127,6 +152,7 @@ Deno.test({
         }, 40_000);
         const f0 = (await menu(page)).frames;
         await new Promise((r) => setTimeout(r, 2000));
+        assert.equal(await readers(lg.url, "live"), onSource, "the audio-only session ended");
         assert.ok((await menu(page)).frames > f0 + 10, "frames keep coming on the source");
         await page.selectOption("#quality select", "-1");
         assert.equal((await menu(page)).auto, "1");
@@ -161,7 +187,16 @@ Deno.test({
               throw new Error(`${e.message}; last ${JSON.stringify(last)}`);
             });
             const reason = await p2.evaluate(() => document.getElementById("quality")?.dataset.reason ?? "");
-            console.log(`dropped to 180p by itself after ${Date.now() - t0} ms: ${reason}`);
+            const st = await p2.evaluate(() => {
+              const l =
+                (globalThis as unknown as { livegate: { starts: number; lastError: string } }).livegate;
+              return { starts: l.starts, lastError: l.lastError };
+            });
+            console.log(
+              `dropped to 180p by itself after ${Date.now() - t0} ms: ${reason} (player ${
+                JSON.stringify(st)
+              })`,
+            );
             assert.match(reason, /^down: /);
             await ctx2.close();
           } finally {

@@ -65,7 +65,11 @@ Deno.test("rtc auto: judging one window", () => {
   );
   // Unknown need (the source): the available bandwidth alone does not make a window bad.
   assert.equal(
-    judge(base, { ...base, t: 1000, packetsReceived: 100, availableIncomingBitrate: 1 }, null).bad,
+    judge(
+      base,
+      { ...base, t: 1000, packetsReceived: 100, framesDecoded: 30, availableIncomingBitrate: 1 },
+      null,
+    ).bad,
     "",
   );
 });
@@ -74,7 +78,7 @@ Deno.test("rtc auto: steady play stays on the source; a short blip does not step
   const st = autoState(0);
   const next = feed();
   assert.deepEqual(run(st, next, 30), []);
-  // 2 s of heavy loss (less than DOWN_AFTER_MS): no step.
+  // 2 s of heavy loss (fewer than DOWN_BAD bad windows): no step.
   assert.deepEqual(run(st, next, 2, { lost: 30 }), []);
   assert.deepEqual(run(st, next, 10), []);
   assert.equal(st.level, 0);
@@ -90,10 +94,31 @@ Deno.test("rtc auto: sustained loss steps down one rung at a time, held between 
   assert.match(steps[0][2], /down: 17% packets lost/);
   assert.equal(steps[1][1], 2);
   assert.ok(steps[1][0] - steps[0][0] >= AUTO.HOLD_MS / 1000, "held between steps");
-  assert.ok(steps[0][0] - 5 >= AUTO.DOWN_AFTER_MS / 1000, "only after DOWN_AFTER_MS of bad windows");
+  assert.ok(steps[0][0] - 5 >= AUTO.DOWN_BAD, "only after DOWN_BAD bad windows");
   // At the lowest rung there is nowhere further down.
   assert.deepEqual(run(st, next, 20, { lost: 20 }), []);
   assert.equal(st.level, 2);
+});
+
+Deno.test("rtc auto: trouble in bursts (bad, good, bad...) steps down too; a window without packets is no verdict", () => {
+  const st = autoState(0);
+  const next = feed();
+  run(st, next, 3);
+  const steps: [number, number, string][] = [];
+  for (let i = 0; i < 6; i++) steps.push(...run(st, next, 1, i % 2 ? {} : { freezes: 1 }));
+  assert.equal(steps.length, 1, JSON.stringify(steps));
+  assert.equal(steps[0][1], 1);
+  // A stalled stream (no packets at all) is not the network's fault: no step, however long.
+  const stalled = autoState(1);
+  const n2 = feed();
+  run(stalled, n2, 2);
+  assert.deepEqual(run(stalled, n2, 20, { recv: 0 }), []);
+});
+
+Deno.test("rtc auto: packets without a decoded frame count as bad", () => {
+  const a = { t: 0, packetsReceived: 0, packetsLost: 0, framesDecoded: 0, framesDropped: 0, freezeCount: 0 };
+  const base = { ...a, availableIncomingBitrate: null };
+  assert.match(judge(base, { ...base, t: 1000, packetsReceived: 80 }, null).bad, /no frame decoded/);
 });
 
 Deno.test("rtc auto: dropped frames and freezes count as bad too", () => {
