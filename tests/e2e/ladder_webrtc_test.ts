@@ -31,6 +31,30 @@ const menu = (page: Page) =>
     };
   });
 
+/** Samples the player's presented-frame count (window.livegate.frames) every 50 ms in the page. */
+async function startSampler(page: Page) {
+  await page.evaluate(() => {
+    const w = globalThis as unknown as { samples: [number, number][]; livegate: { frames: number } };
+    w.samples = [];
+    setInterval(() => w.samples.push([Date.now(), w.livegate.frames]), 50);
+  });
+}
+
+/** The longest wall-clock span (ms) between `from` and `to` in which no new frame was presented. */
+async function longestFrameGap(page: Page, from: number, to: number): Promise<number> {
+  const s = await page.evaluate(() => (globalThis as unknown as { samples: [number, number][] }).samples);
+  let gap = 0;
+  let last = from;
+  let prev: number | null = null;
+  for (const [t, n] of s) {
+    if (t < from || t > to) continue;
+    if (prev !== null && n > prev) last = t;
+    gap = Math.max(gap, t - last);
+    prev = n;
+  }
+  return gap;
+}
+
 const METRICS_TOKEN = "ladder-webrtc-metrics-token-0123456789";
 
 /** Readers of `path` as MediaMTX counts them (livegate's /metrics: livegate_stream_readers). */
@@ -90,6 +114,7 @@ Deno.test({
         assert.deepEqual(m.options.map((o) => o.text), ["Auto (360p)", "360p · source", "180p · 250 kbit/s"]);
         assert.equal(m.auto, "1");
         assert.equal(m.current, "360");
+        await startSampler(page);
         onSource = await readers(lg.url, "live");
         assert.ok(onSource >= 2, `the ladder's ffmpeg and this viewer read 'live' (${onSource})`);
       });
@@ -97,6 +122,11 @@ Deno.test({
       await t.step(
         "picking 180p: a 320x180 picture from the rung's WHEP session, sound goes on",
         async () => {
+          // The peer: the longest frame gap of steady play over 5 s just before, on this machine now.
+          const b0 = Date.now();
+          await new Promise((r) => setTimeout(r, 5000));
+          const steady = await longestFrameGap(page, b0, Date.now());
+          const from = Date.now();
           await page.selectOption("#quality select", "1");
           // The source session ended, the audio-only one started: as many readers of 'live' as before.
           await waitFor(
@@ -116,6 +146,14 @@ Deno.test({
           }, 40_000);
           assert.equal(m.auto, "0");
           assert.equal(m.mode, "webrtc");
+          // Make-before-break: the picture goes on through the switch (no gap over 1 s; on a machine so
+          // loaded that steady play stalls, no more than 0.5 s over what steady play showed).
+          await new Promise((r) => setTimeout(r, 1000));
+          const gap = await longestFrameGap(page, from, Date.now());
+          console.log(
+            `WebRTC switch to 180p: longest frame gap ${gap} ms (steady play before: ${steady} ms)`,
+          );
+          assert.ok(gap <= Math.max(1000, steady + 500), `no new frame for ${gap} ms around the switch`);
           // The sound: the stream's audio-only session delivers (read every second by the menu).
           const a0 = await waitFor("audio on the rung", async () => {
             const m = await menu(page);
