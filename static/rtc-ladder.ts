@@ -322,9 +322,11 @@ export class RtcLadder {
       this.#rungVideo = target.rung !== null ? made[0] : null;
       this.#audio = target.rung !== null ? audio : null;
       this.#o.replace(next);
-      this.#level = level;
+      // By what it is, not by index: the rung list may have been fetched again meanwhile.
+      const now = this.#levels.findIndex((l) => l.height === target.height && !l.rung === !target.rung);
+      this.#level = now >= 0 ? now : level;
       this.switches++;
-      this.#autoState = autoState(level);
+      this.#autoState = autoState(this.#level);
       console.info(`[livegate] WebRTC quality: ${levelLabel(target)} (${reason})`);
     } catch (e) {
       for (const s of made) s.close();
