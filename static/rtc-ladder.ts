@@ -182,7 +182,10 @@ export class RtcLadder {
     this.#render();
   }
 
-  /** Ends the menu, the timers and the audio-only session (the player ends its own session). */
+  /**
+   * Ends the menu and the timers; a switch under way gives up and ends what it started. The player ends its
+   * session (on a rung the combined one, which ends the audio-only session too).
+   */
   stop(): void {
     this.#stopped = true;
     for (const t of this.#timers) clearInterval(t);
