@@ -13,7 +13,8 @@ import { csrfToken } from "../http/csrf.ts";
 import { requirePageLogin } from "../http/session.ts";
 import type { Decision } from "../auth/access.ts";
 import { NAME_RE } from "../core/names.ts";
-import { isRungPath, RUNG_SEGMENT } from "../core/rungs.ts";
+import { isRungPath, RUNG_SEGMENT, rungParent } from "../core/rungs.ts";
+import { getLadder } from "../store/ladder.ts";
 import { HttpError, MtxError } from "../core/errors.ts";
 import { errorPage } from "../web/pages.ts";
 import { pageRefusal, refusal } from "../http/refusal.ts";
@@ -68,6 +69,17 @@ async function recordedRungs(deps: AppDeps, path: string): Promise<string[]> {
     }
   } catch { /* nothing recorded */ }
   return out.sort((a, b) => parseInt(b) - parseInt(a));
+}
+
+/**
+ * Whether `path` is being recorded: a stream by its own choice or the server's setting; a rung only when its
+ * stream is and the stream's ladder records rungs (ladder.recordRungs, src/ladder/manager.ts).
+ */
+async function recordingOn(deps: AppDeps, path: string): Promise<boolean> {
+  const parent = rungParent(path);
+  if (parent === null) return recordsPath(deps.cfg, path, await getStream(deps.store, path));
+  return (await getLadder(deps.store, parent)).recordRungs === true &&
+    recordsPath(deps.cfg, parent, await getStream(deps.store, parent));
 }
 
 async function allowed(deps: AppDeps, c: Context<Env>, path: string): Promise<boolean> {
@@ -125,7 +137,7 @@ export function recordingRoutes(deps: AppDeps) {
       const spans = await listSpans(deps, path, from, to);
       return c.json({
         path,
-        recording: recordsPath(deps.cfg, path, await getStream(deps.store, path)),
+        recording: await recordingOn(deps, path),
         retentionSeconds: deps.cfg.recording.retentionSeconds,
         spans,
         disk: { bytes: disk.paths[path] ?? 0, fs: disk.fs, low: disk.low },
@@ -159,7 +171,7 @@ export function recordingRoutes(deps: AppDeps) {
         path,
         spans: spans.reverse(),
         disk,
-        recording: recordsPath(deps.cfg, path, await getStream(deps.store, path)),
+        recording: await recordingOn(deps, path),
         retention: retentionText(deps.cfg.recording.retentionSeconds),
         error,
         rungs: await recordedRungs(deps, path),

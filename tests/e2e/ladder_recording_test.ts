@@ -62,6 +62,8 @@ Deno.test({
         const rung = await admin.api("GET", "/api/recordings/live/180p");
         assert.equal(rung.status, 200);
         assert.deepEqual(rung.body.spans, []);
+        assert.equal(list.body.recording, true);
+        assert.equal(rung.body.recording, false, "the rung says it is not recorded");
       });
 
       await t.step(
@@ -87,6 +89,7 @@ Deno.test({
               : undefined;
           }, 30_000);
           assert.deepEqual((await admin.api("GET", "/api/recordings/live")).body.rungs, ["180p"]);
+          assert.equal((await admin.api("GET", "/api/recordings/live/180p")).body.recording, true);
           const page = await (await admin.fetch("/recordings/live")).text();
           assert.match(page, /href="\/recordings\/live\/180p"/);
           assert.equal(
