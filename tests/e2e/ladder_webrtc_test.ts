@@ -221,7 +221,7 @@ Deno.test({
               return last.auto === "1" && last.current === "180" && last.size === "320x180"
                 ? true
                 : undefined;
-            }, 90_000).catch((e) => {
+            }, 120_000).catch((e) => {
               throw new Error(`${e.message}; last ${JSON.stringify(last)}`);
             });
             const reason = await p2.evaluate(() => document.getElementById("quality")?.dataset.reason ?? "");
