@@ -1,8 +1,9 @@
 // The WebRTC player's automatic rung choice (Auto in the quality menu of a laddered stream, static/
 // rtc-ladder.ts). WebRTC has no ABR of its own here: MediaMTX forwards the rung's packets as they come and
 // does not lower a bitrate, so a viewer whose network cannot carry the rung sees lost packets, dropped
-// frames and freezes. This decides, from the receiver's inbound-rtp stats (W3C webrtc-stats:
-// packetsReceived, packetsLost, framesDecoded, framesDropped, freezeCount) and the candidate pair's
+// frames, freezes and a jitter buffer that grows as packets queue up in the narrow link. This decides, from
+// the receiver's inbound-rtp stats (W3C webrtc-stats: packetsReceived, packetsLost, framesDecoded,
+// framesDropped, freezeCount, jitterBufferDelay / jitterBufferEmittedCount) and the candidate pair's
 // availableIncomingBitrate when the browser reports it, when to step one rung down and when to try one up
 // again, with hysteresis: down when DOWN_BAD of the last DOWN_OF windows (about a second each) were bad,
 // up only after UP_AFTER_MS without a bad one (doubled, up to UP_HOLD_MAX_MS, each time an up-step had to be taken back soon after), and
@@ -17,6 +18,9 @@ export interface RtcSample {
   framesDecoded: number;
   framesDropped: number;
   freezeCount: number;
+  /** Seconds frames spent in the jitter buffer, summed, and how many frames left it (cumulative). */
+  jitterBufferDelay: number;
+  jitterBufferEmittedCount: number;
   /** The candidate pair's availableIncomingBitrate (bit/s), null when the browser does not report it. */
   availableIncomingBitrate: number | null;
 }
@@ -38,6 +42,8 @@ export const AUTO = {
   FAILED_UP_MS: 30_000,
   /** No two steps within this long (ms): the new rung's first seconds are not judged by the old one's. */
   HOLD_MS: 4000,
+  /** A window whose frames waited longer than this in the jitter buffer on average (s) is bad. */
+  MAX_BUFFER_S: 0.6,
   /** Going up needs this much more available bandwidth than the higher rung's bitrate (when known). */
   HEADROOM: 1.3,
   /** Windows shorter than this (ms) are merged with the next sample. */
@@ -96,6 +102,9 @@ export function judge(a: RtcSample, b: RtcSample, needBps: number | null): Windo
   if (loss > AUTO.BAD_LOSS) why.push(`${(loss * 100).toFixed(0)}% packets lost`);
   if (drop > AUTO.BAD_DROP) why.push(`${(drop * 100).toFixed(0)}% frames dropped`);
   if (freezes > 0) why.push(`${freezes} freeze${freezes > 1 ? "s" : ""}`);
+  const emitted = b.jitterBufferEmittedCount - a.jitterBufferEmittedCount;
+  const buffered = emitted > 0 ? (b.jitterBufferDelay - a.jitterBufferDelay) / emitted : 0;
+  if (buffered > AUTO.MAX_BUFFER_S) why.push(`${Math.round(buffered * 1000)} ms in the jitter buffer`);
   if (needBps !== null && b.availableIncomingBitrate !== null && b.availableIncomingBitrate < needBps) {
     why.push(`${Math.round(b.availableIncomingBitrate / 1000)} kbit/s available`);
   }

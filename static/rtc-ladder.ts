@@ -64,6 +64,8 @@ export async function videoSample(pc: RTCPeerConnection): Promise<RtcSample> {
     framesDecoded: 0,
     framesDropped: 0,
     freezeCount: 0,
+    jitterBufferDelay: 0,
+    jitterBufferEmittedCount: 0,
     availableIncomingBitrate: null,
   };
   (await pc.getStats()).forEach((r) => {
@@ -73,6 +75,8 @@ export async function videoSample(pc: RTCPeerConnection): Promise<RtcSample> {
       s.framesDecoded += r.framesDecoded ?? 0;
       s.framesDropped += r.framesDropped ?? 0;
       s.freezeCount += r.freezeCount ?? 0;
+      s.jitterBufferDelay += r.jitterBufferDelay ?? 0;
+      s.jitterBufferEmittedCount += r.jitterBufferEmittedCount ?? 0;
     }
     if (r.type === "candidate-pair" && r.nominated && typeof r.availableIncomingBitrate === "number") {
       s.availableIncomingBitrate = r.availableIncomingBitrate;

@@ -2,9 +2,11 @@
 // 640x360 H.264 + Opus source over RTSP (what WebRTC can carry) and one 180p rung. The player on WebRTC
 // offers Auto, the source and the rung; picking the rung switches the WHEP session to /whep/live/180p
 // and the picture becomes 320x180 while the sound goes on (the stream's audio-only session); picking the
-// source brings 640x360 back. A second Chromium with a narrow network (libwebrtc's fake network,
-// --force-fieldtrials=WebRTC-FakeNetworkReceiveConfig/link_capacity_kbps:400/: CDP network conditions do
-// not reach WebRTC's UDP) starts on the source on Auto and drops to the 180p rung by itself.
+// source brings 640x360 back; on Auto with a good network it stays on the source. Auto's automatic steps
+// are tested with stats sequences in tests/unit/rtc_auto_test.ts: a network that WebRTC cannot carry could
+// not be made here (DevTools network conditions do not reach WebRTC's UDP, and Chromium's
+// WebRTC-FakeNetworkReceiveConfig field trial did not limit the stream: 27.6 frames/s with
+// link_capacity_kbps:400, 27.9 without, measured side by side).
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { launchChromium, videoInfo } from "./chromium.ts";
@@ -126,6 +128,10 @@ Deno.test({
           const b0 = Date.now();
           await new Promise((r) => setTimeout(r, 5000));
           const steady = await longestFrameGap(page, b0, Date.now());
+          // Meanwhile Auto judged a good network: it stayed on the source.
+          const still = await menu(page);
+          assert.equal(still.current, "360", `Auto stayed on the source (${still.switches} switches)`);
+          assert.equal(still.switches, 0);
           const from = Date.now();
           await page.selectOption("#quality select", "1");
           // The source session ended, the audio-only one started: as many readers of 'live' as before.
@@ -196,52 +202,6 @@ Deno.test({
         assert.equal((await menu(page)).auto, "1");
       });
       await ctx.close();
-
-      await t.step(
-        "a narrow network (Chromium's fake network, 400 kbit/s): Auto drops to 180p by itself",
-        async () => {
-          const narrow = await launchChromium([
-            `--force-fieldtrials=WebRTC-FakeNetworkReceiveConfig/${"link_capacity_kbps:400,queue_length_packets:40"}/`,
-          ]);
-          try {
-            const ctx2 = await narrow.newContext();
-            const p2 = await ctx2.newPage();
-            p2.on("console", (m) => {
-              if (/WebRTC quality/.test(m.text())) console.log(`  narrow browser: ${m.text()}`);
-            });
-            await p2.goto(`${lg.url}/login`);
-            await p2.fill("input[name=user]", "admin");
-            await p2.fill("input[name=password]", ADMIN_PASSWORD);
-            await Promise.all([p2.waitForURL(`${lg.url}/`), p2.click("button[type=submit]")]);
-            await p2.goto(`${lg.url}/watch/live?mode=webrtc`);
-            let last = await menu(p2);
-            const t0 = Date.now();
-            await waitFor("Auto on 180p", async () => {
-              last = await menu(p2);
-              return last.auto === "1" && last.current === "180" && last.size === "320x180"
-                ? true
-                : undefined;
-            }, 120_000).catch((e) => {
-              throw new Error(`${e.message}; last ${JSON.stringify(last)}`);
-            });
-            const reason = await p2.evaluate(() => document.getElementById("quality")?.dataset.reason ?? "");
-            const st = await p2.evaluate(() => {
-              const l =
-                (globalThis as unknown as { livegate: { starts: number; lastError: string } }).livegate;
-              return { starts: l.starts, lastError: l.lastError };
-            });
-            console.log(
-              `dropped to 180p by itself after ${Date.now() - t0} ms: ${reason} (player ${
-                JSON.stringify(st)
-              })`,
-            );
-            assert.match(reason, /^down: /);
-            await ctx2.close();
-          } finally {
-            await narrow.close();
-          }
-        },
-      );
     } finally {
       await browser.close();
       if (pub) await stopProc(pub);

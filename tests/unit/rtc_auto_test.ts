@@ -18,10 +18,19 @@ function feed() {
     framesDecoded: 0,
     framesDropped: 0,
     freezeCount: 0,
+    jitterBufferDelay: 0,
+    jitterBufferEmittedCount: 0,
     availableIncomingBitrate: null,
   };
   return (
-    o: { recv?: number; lost?: number; dropped?: number; freezes?: number; abr?: number | null } = {},
+    o: {
+      recv?: number;
+      lost?: number;
+      dropped?: number;
+      freezes?: number;
+      abr?: number | null;
+      buffer?: number;
+    } = {},
   ) => {
     s.t += 1000;
     s.packetsReceived += o.recv ?? 100;
@@ -29,6 +38,9 @@ function feed() {
     s.framesDropped += o.dropped ?? 0;
     s.framesDecoded += 30 - (o.dropped ?? 0);
     s.freezeCount += o.freezes ?? 0;
+    // The frames that left the jitter buffer, each after `buffer` s (0.08 s: a healthy live buffer).
+    s.jitterBufferEmittedCount += 30 - (o.dropped ?? 0);
+    s.jitterBufferDelay += (30 - (o.dropped ?? 0)) * (o.buffer ?? 0.08);
     s.availableIncomingBitrate = o.abr === undefined ? null : o.abr;
     return { ...s };
   };
@@ -47,7 +59,16 @@ function run(st: ReturnType<typeof autoState>, next: ReturnType<typeof feed>, n:
 }
 
 Deno.test("rtc auto: judging one window", () => {
-  const a = { t: 0, packetsReceived: 0, packetsLost: 0, framesDecoded: 0, framesDropped: 0, freezeCount: 0 };
+  const a = {
+    t: 0,
+    packetsReceived: 0,
+    packetsLost: 0,
+    framesDecoded: 0,
+    framesDropped: 0,
+    freezeCount: 0,
+    jitterBufferDelay: 0,
+    jitterBufferEmittedCount: 0,
+  };
   const base = { ...a, availableIncomingBitrate: null };
   assert.equal(judge(base, { ...base, t: 1000, packetsReceived: 100, framesDecoded: 30 }, null).bad, "");
   assert.match(
@@ -116,13 +137,22 @@ Deno.test("rtc auto: trouble in bursts (bad, good, bad...) steps down too; a win
 });
 
 Deno.test("rtc auto: packets without a decoded frame count as bad", () => {
-  const a = { t: 0, packetsReceived: 0, packetsLost: 0, framesDecoded: 0, framesDropped: 0, freezeCount: 0 };
+  const a = {
+    t: 0,
+    packetsReceived: 0,
+    packetsLost: 0,
+    framesDecoded: 0,
+    framesDropped: 0,
+    freezeCount: 0,
+    jitterBufferDelay: 0,
+    jitterBufferEmittedCount: 0,
+  };
   const base = { ...a, availableIncomingBitrate: null };
   assert.match(judge(base, { ...base, t: 1000, packetsReceived: 80 }, null).bad, /no frame decoded/);
 });
 
-Deno.test("rtc auto: dropped frames and freezes count as bad too", () => {
-  for (const bad of [{ dropped: 10 }, { freezes: 1 }]) {
+Deno.test("rtc auto: dropped frames, freezes and a swollen jitter buffer count as bad too", () => {
+  for (const bad of [{ dropped: 10 }, { freezes: 1 }, { buffer: 0.9 }]) {
     const st = autoState(0);
     const next = feed();
     run(st, next, 3);
@@ -190,6 +220,8 @@ Deno.test("rtc auto: a new session (counters from zero) only starts a new window
     framesDecoded: 1,
     framesDropped: 0,
     freezeCount: 0,
+    jitterBufferDelay: 0,
+    jitterBufferEmittedCount: 0,
     availableIncomingBitrate: null,
   };
   assert.deepEqual(autoStep(st, fresh, BPS), { level: 1, reason: "" });
