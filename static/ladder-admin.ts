@@ -1,6 +1,6 @@
 // The dashboard's quality-ladder card on a stream page (src/ladder/): turn the ladder on or off, pick rungs
 // from the presets or edit heights and bitrates, choose the encoder (x264, or a hardware encoder ffmpeg
-// reports), and see the running ladder: state, encoder speed, a "cannot keep up" warning, rungs skipped
+// reports), record the rungs too (recordRungs, while the stream is recorded), and see the running ladder: state, encoder speed, a "cannot keep up" warning, rungs skipped
 // because they are above the source, and why ffmpeg last ended. Saves with PATCH /api/streams/<path>
 // {"ladder": ...}; reads GET /api/streams/<path>/ladder every 3 s. Built with DOM calls only (no HTML
 // strings), inserted after the page's Live card.
@@ -10,7 +10,7 @@ interface Rung {
   kbps: number;
 }
 interface LadderView {
-  ladder: { enabled: boolean; rungs: Rung[]; encoder: string };
+  ladder: { enabled: boolean; rungs: Rung[]; encoder: string; recordRungs?: boolean };
   status: {
     state: string;
     rungs: Rung[];
@@ -120,6 +120,11 @@ function render(card: HTMLElement, v: LadderView) {
       }),
     );
   }
+  const recordRungs = el("input", {
+    type: "checkbox",
+    checked: v.ladder.recordRungs === true,
+    name: "recordRungs",
+  });
   const msg = el("p", { className: "msg" });
   msg.setAttribute("role", "status");
   const state = el("p", { id: "ladder-status" });
@@ -131,6 +136,12 @@ function render(card: HTMLElement, v: LadderView) {
     rows,
     preset,
     el("label", {}, "Encoder ", encoder),
+    el(
+      "label",
+      {},
+      recordRungs,
+      " Record the rungs too (when this stream is recorded)",
+    ),
     save,
     msg,
   );
@@ -143,7 +154,12 @@ function render(card: HTMLElement, v: LadderView) {
       kbps: Number(row.querySelector<HTMLInputElement>("[data-field=kbps]")!.value),
     }));
     try {
-      const nv = await api("PATCH", { enabled: enabled.checked, rungs, encoder: encoder.value });
+      const nv = await api("PATCH", {
+        enabled: enabled.checked,
+        rungs,
+        encoder: encoder.value,
+        recordRungs: recordRungs.checked,
+      });
       msg.textContent = "Saved.";
       showStatus(state, nv);
     } catch (err) {

@@ -14,6 +14,7 @@ import { codecLabel, hlsCanDecode, playable, type PlayerMessage, webrtcCanDecode
 import { FrameWatch, retryDelay } from "./frames.ts";
 import { startBeacon } from "./beacon.ts";
 import { attachQualityMenu } from "./quality.ts";
+import { RtcLadder } from "./rtc-ladder.ts";
 
 performance.mark("livegate:player"); // time to first frame breakdown (bench/ttff.ts)
 const video = document.getElementById("video") as HTMLVideoElement;
@@ -183,6 +184,8 @@ let hls: Hls | null = null;
 let hlsSource: HlsSource | null = null;
 let stopRelax: (() => void) | null = null;
 let rtc: RtcSession | null = null;
+/** The quality menu of a laddered stream on WebRTC (rtc-ladder.ts), null otherwise. */
+let rtcLadder: RtcLadder | null = null;
 let generation = 0;
 /** Set when WebRTC failed on this page (network): later restarts go straight to LL-HLS. */
 let webrtcBroken = false;
@@ -304,6 +307,8 @@ function stopPlayback() {
   hls = null;
   hlsSource?.stop();
   hlsSource = null;
+  rtcLadder?.stop();
+  rtcLadder = null;
   rtc?.close();
   rtc = null;
   video.srcObject = null;
@@ -404,6 +409,22 @@ async function run(fast = false, known?: MediaInfo) {
       if (gen !== generation) return s.close();
       rtc = s;
       beginSession(gen, info, !!info.video, null);
+      // A laddered stream: rungs over WebRTC (their own WHEP sessions on livegate, not on replicas).
+      if (!replica && info.video) {
+        rtcLadder = new RtcLadder({
+          path,
+          csrf,
+          video,
+          anchor: document.querySelector(".player .bar") ?? document.body,
+          audio: !!info.audio && info.webrtcAudio,
+          current: () => rtc,
+          replace: (next) => {
+            rtc = next;
+            // The new session counts its packets from zero.
+            if (session) Object.assign(session, { packets: 0, packetsAt: performance.now() });
+          },
+        });
+      }
       const mine = session!;
       const dtls = s.pc.getReceivers()[0]?.transport;
       dtls?.addEventListener("statechange", () => {

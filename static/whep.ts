@@ -72,7 +72,9 @@ function postOffer(
   target?: WhepTarget,
   sdp = pc.localDescription!.sdp,
 ) {
-  return fetch(target ? target.url : `/${kind}/${encodeURIComponent(path)}`, {
+  // A ladder's rung path (<stream>/<H>p) keeps its slash: /whep/<stream>/<H>p.
+  const url = `/${kind}/${path.split("/").map(encodeURIComponent).join("/")}`;
+  return fetch(target ? target.url : url, {
     method: "POST",
     credentials: target ? "omit" : "same-origin",
     headers: { "content-type": "application/sdp", ...authOf(csrf, target) },

@@ -205,11 +205,14 @@ export class Access {
       const denial = tokenScopeDenial(actor.token.scopes, action);
       if (denial) return denial;
     }
-    // A quality ladder's hidden rung path (<stream>/<H>p, core/rungs.ts): watching it is watching its
-    // stream, exactly; anything else on it (publishing above all) is livegate's own business.
+    // A quality ladder's hidden rung path (<stream>/<H>p, core/rungs.ts): watching it (or its recordings,
+    // when the ladder records rungs) is watching its stream (its recordings), exactly; anything else on it
+    // (publishing above all) is livegate's own business.
     const parent = rungParent(path);
     if (parent !== null) {
-      if (action === "watch") return await this.authorize({ ...req, path: parent }, opts);
+      if (action === "watch" || action === "recordings") {
+        return await this.authorize({ ...req, path: parent }, opts);
+      }
       return deny(403, "rung paths of a quality ladder are published and managed by livegate only");
     }
     if (action === "publish" && actor.kind === "key") return await this.#publishKey(path, actor.key, opts);

@@ -4,6 +4,9 @@
 // user can create a stream with a rung's name. The HLS URL of a rung is /hls/<parent>/<H>p/<file>.
 import { NAME_RE } from "./names.ts";
 
+/** The last segment of a rung path as a route pattern (`:rung{...}` in Hono): a height and "p". */
+export const RUNG_SEGMENT = "[1-9][0-9]{1,3}p";
+
 /** `<parent>/<height>p` with a stream path as parent and a height of 2-4 digits (no leading zero). */
 export const RUNG_RE = /^([A-Za-z0-9_][A-Za-z0-9_.-]{0,63})\/([1-9][0-9]{1,3})p$/;
 

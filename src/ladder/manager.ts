@@ -5,7 +5,10 @@
 // start the source is probed (ffprobe over RTMP, internal credential): rungs above the source's height are
 // skipped (shown on the dashboard), a codec ffmpeg cannot decode is a clear state, not a crash loop at full
 // speed. The encoder speed is kept per stream (/metrics, dashboard); below SLOW_SPEED for SLOW_REPORTS
-// reports in a row the stream is marked "cannot keep up" and the log says so once.
+// reports in a row the stream is marked "cannot keep up" and the log says so once. Recording: each rung path
+// gets its own MediaMTX path configuration with `record` on only when the ladder's recordRungs is on and
+// the stream itself is recorded (src/config/recording-policy.ts); that follows changes without restarting
+// the ffmpeg.
 import type { Log } from "../core/log.ts";
 import { isRungPath, rungParent, rungPath } from "../core/rungs.ts";
 import type { Config } from "../config/config.ts";
@@ -13,8 +16,9 @@ import type { LiveState, Snapshot } from "../mediamtx/live-state.ts";
 import { ladderCredential, type MtxSecrets } from "../mediamtx/secrets.ts";
 import type { MtxClient } from "../mediamtx/client.ts";
 import type { Store } from "../store/kv.ts";
-import { type LadderSettings, listLadders, type Rung } from "../store/ladder.ts";
+import { getLadder, type LadderSettings, listLadders, type Rung } from "../store/ladder.ts";
 import { getStream } from "../store/streams.ts";
+import { recordsPath } from "../config/recording-policy.ts";
 import { fittingRungs, ladderArgs, parseProbe, type SourceInfo } from "./args.ts";
 import { detectEncoders, type EncoderKind, type EncoderReport, pickEncoder } from "./encoders.ts";
 import { Transcoder, type TranscoderState } from "./transcoder.ts";
@@ -86,7 +90,13 @@ interface Running {
   t: Transcoder;
   status: LadderStatus;
   slowCount: number;
+  /** The `record` last applied to the rung paths (null before the first start applied it). */
+  recorded: boolean | null;
 }
+
+/** What restarts the ffmpeg when it changes (the rungs, the encoder); recordRungs does not. */
+const ffmpegKey = (l: LadderSettings) =>
+  JSON.stringify({ enabled: l.enabled, rungs: l.rungs, encoder: l.encoder });
 
 /** A ladder's status before anything ran: no rungs, no encoder, no errors. */
 function blankStatus(state: LadderStatus["state"]): LadderStatus {
@@ -210,15 +220,45 @@ export class LadderManager {
     }
     for (const [path, r] of [...this.#running]) {
       const w = want.get(path);
-      if (!w || JSON.stringify(w) !== r.key) {
+      if (!w || ffmpegKey(w) !== r.key) {
         this.#running.delete(path);
         await r.t.stop();
         this.#deps.log(`[ladder ${path}] stopped${w ? " (settings changed)" : ""}`);
       }
     }
     for (const [path, l] of want) {
-      if (!this.#running.has(path) && !this.#stopped) this.#startOne(path, l);
+      const r = this.#running.get(path);
+      if (!r && !this.#stopped) this.#startOne(path, l);
+      else if (r && r.status.rungs.length) await this.#applyRecording(path, r, l);
     }
+  }
+
+  /** Whether `path`'s rungs are to be recorded now: recordRungs on and the stream itself recorded. */
+  async #recordRungs(path: string, l: LadderSettings): Promise<boolean> {
+    return l.recordRungs === true &&
+      recordsPath(this.#deps.cfg, path, await getStream(this.#deps.store, path));
+  }
+
+  /**
+   * Sets `record` on the path configuration of each rung of `r` (MediaMTX's config API) when it differs
+   * from what was applied last; a failure is logged and tried again at the next change or restart.
+   */
+  async #applyRecording(path: string, r: Running, l: LadderSettings): Promise<void> {
+    const record = await this.#recordRungs(path, l);
+    if (record === r.recorded) return;
+    let ok = true;
+    for (const g of r.status.rungs) {
+      await this.#deps.mtx.setPathConfig(rungPath(path, g.height), { record }).catch((e) => {
+        ok = false;
+        this.#deps.log(
+          `[ladder ${path}] cannot switch recording ${record ? "on" : "off"} for ${g.height}p: ${
+            (e as Error).message
+          }`,
+        );
+      });
+    }
+    r.recorded = ok ? record : null;
+    if (ok) this.#deps.log(`[ladder ${path}] rungs ${record ? "recorded" : "not recorded"}`);
   }
 
   #startOne(path: string, l: LadderSettings): void {
@@ -228,7 +268,7 @@ export class LadderManager {
     // Scoped to this stream (read it, publish its rungs): it shows in the process list (secrets.ts).
     let cred = "";
     let input = "";
-    const run: Running = { key: JSON.stringify(l), t: undefined!, status, slowCount: 0 };
+    const run: Running = { key: ffmpegKey(l), t: undefined!, status, slowCount: 0, recorded: null };
     run.t = new Transcoder({
       ffmpeg: this.#ffmpeg,
       path,
@@ -252,12 +292,10 @@ export class LadderManager {
         ];
         status.note = notes.join("; ");
         if (!use.length) throw new Error(`no rung fits under the ${source.height}p source`);
-        // Recordings keep the source only: each rung path gets its own MediaMTX path config without record.
-        for (const r of use) {
-          await this.#deps.mtx.setPathConfig(rungPath(path, r.height), { record: false }).catch((e) =>
-            log(`[ladder ${path}] cannot switch recording off for ${r.height}p: ${(e as Error).message}`)
-          );
-        }
+        // Recordings keep the source only unless recordRungs: each rung path gets its own MediaMTX path
+        // config with `record` set, before ffmpeg publishes it.
+        run.recorded = null;
+        await this.#applyRecording(path, run, await getLadder(this.#deps.store, path));
         status.speed = null;
         return ladderArgs({
           input,

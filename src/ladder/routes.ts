@@ -6,6 +6,9 @@
 //     and the encoders ffmpeg reports (dashboard).
 //   GET /hls/<path>/index.m3u8 while rungs are live: the combined multivariant playlist (multivariant.ts).
 //   GET /hls/<path>/<H>p/<file>: a rung's playlists, parts and segments, for whoever may watch <path>.
+//   GET /api/streams/<path>/rungs: the live rungs (height, bitrate, WHEP URL) for whoever may watch <path>:
+//     the WebRTC player's quality menu (static/rtc-ladder.ts); the rungs' WHEP endpoints are
+//     /whep/<path>/<H>p (src/webrtc/routes.ts), with the stream's watch permission.
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { NAME_RE } from "../core/names.ts";
@@ -18,6 +21,7 @@ import type { AppDeps, Env } from "../http/context.ts";
 import { checkedAnswer, FILE_RE, type HlsProxy } from "../proxy/hls.ts";
 import { grantPass } from "../proxy/hls-pass.ts";
 import { withQueryParam } from "../proxy/playlist-uris.ts";
+import { refusal } from "../http/refusal.ts";
 import { watchCheck } from "../proxy/watch-check.ts";
 import {
   getLadder,
@@ -98,6 +102,35 @@ export function ladderApiRoutes(deps: AppDeps, ladder: LadderManager) {
   return app;
 }
 
+/** What a viewer learns of a stream's live rungs (GET /api/streams/<path>/rungs). */
+export interface RungsView {
+  /** The source (top rung, passed through): its size, null when no ladder runs. */
+  source: { width: number; height: number } | null;
+  /** Live encoded rungs, highest first: height (lines), width (pixels, from the source's aspect), kbit/s. */
+  rungs: { height: number; width: number; kbps: number; whep: string }[];
+}
+
+/** The live rungs of `path` as a viewer sees them (`paths`: MediaMTX's paths from the live-state poller). */
+export function liveRungsView(
+  ladder: Pick<LadderManager, "liveRungs" | "status">,
+  path: string,
+  paths: { name: string; online: boolean }[],
+): RungsView {
+  const src = ladder.status(path).source;
+  const live = ladder.liveRungs(path, paths);
+  if (!src || !live.length) return { source: null, rungs: [] };
+  return {
+    source: { width: src.width, height: src.height },
+    rungs: live.map(({ rung }) => ({
+      height: rung.height,
+      // As ffmpeg's scale=-2:H computes it (libavfilter/scale_eval.c): av_rescale to half, times 2.
+      width: Math.round((src.width * rung.height) / (src.height * 2)) * 2,
+      kbps: rung.kbps,
+      whep: `/whep/${path}/${rung.height}p`,
+    })),
+  };
+}
+
 /** The HLS side: the combined multivariant playlist and the rungs' files (see the file header). */
 export function ladderHlsRoutes(deps: AppDeps, hls: HlsProxy, ladder: LadderManager) {
   const app = new Hono<Env>();
@@ -144,6 +177,16 @@ export function ladderHlsRoutes(deps: AppDeps, hls: HlsProxy, ladder: LadderMana
     );
     if (combined === null) throw new HttpError(502, "MediaMTX's multivariant playlist has no variant");
     return playlist(c, combined, src.headers);
+  });
+
+  app.get("/api/streams/:path/rungs", async (c) => {
+    const path = c.req.param("path");
+    if (!NAME_RE.test(path)) return c.json({ error: "unknown stream path" }, 404);
+    const d = await deps.access.authorize({ actor: c.get("actor"), action: "watch", path });
+    if (!d.allow) return refusal(c, d);
+    return c.json(liveRungsView(ladder, path, deps.live.latest?.paths ?? []), 200, {
+      "cache-control": "no-store",
+    });
   });
 
   app.get("/hls/:path/:rung/:file", async (c) => {

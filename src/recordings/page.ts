@@ -116,9 +116,13 @@ export function recordingsPage(
     recording: boolean;
     retention: string;
     error?: string;
+    /** Rungs of the stream's quality ladder with recordings ("180p", ...), when it records them. */
+    rungs?: string[];
   },
 ) {
   const first = opts.spans[0];
+  // A rung's page (<stream>/<H>p) links back to its stream's.
+  const stream = opts.path.split("/")[0];
   return layout(
     `Recordings of ${opts.path}`,
     html`<section class="card">
@@ -126,7 +130,20 @@ export function recordingsPage(
   <p>${
       opts.recording ? html`This stream is recorded` : html`Recording is off for this stream`
     }; recordings are
-    kept for ${opts.retention}. <a href="/watch/${opts.path}">Watch live</a></p>
+    kept for ${opts.retention}. <a href="/watch/${stream}">Watch live</a>${
+      stream !== opts.path
+        ? html`
+          · <a href="/recordings/${stream}">Recordings of ${stream}</a>
+        `
+        : ""
+    }</p>
+  ${
+      opts.rungs?.length
+        ? html`<p class="rung-recordings">Quality ladder rungs recorded too: ${
+          opts.rungs.map((r, i) => html`${i ? ", " : ""}<a href="/recordings/${opts.path}/${r}">${r}</a>`)
+        }</p>`
+        : ""
+    }
   ${diskLine(opts.disk, opts.path)}
   ${opts.error ? html`<p class="error" role="alert">${opts.error}</p>` : ""}
   ${

@@ -1,13 +1,20 @@
 // /recordings (index), /recordings/:path (spans + range download form), /recordings/:path/play (browser
 // player), /recordings/:path/media (GET/HEAD: the recorded range, proxied from MediaMTX's playback server
 // and streamed; answered within HEADER_WAIT_MS), /api/recordings/:path (JSON). Watch permission on the path
-// is required for all of them. Range syntax, limits and the links printed: range.ts.
+// is required for all of them. Range syntax, limits and the links printed: range.ts. A quality ladder's
+// rungs, when the ladder records them (src/ladder/), have the same four under /recordings/<path>/<H>p and
+// /api/recordings/<path>/<H>p (MediaMTX path <path>/<H>p, files under <dir>/<path>/<H>p/), with the
+// stream's own recordings permission (the door answers for a rung as for its stream); the stream's page
+// and JSON list the rungs that have recordings.
 import { Hono } from "hono";
+import { join } from "node:path";
 import type { Context } from "hono";
 import { csrfToken } from "../http/csrf.ts";
 import { requirePageLogin } from "../http/session.ts";
 import type { Decision } from "../auth/access.ts";
 import { NAME_RE } from "../core/names.ts";
+import { isRungPath, RUNG_SEGMENT, rungParent } from "../core/rungs.ts";
+import { getLadder } from "../store/ladder.ts";
 import { HttpError, MtxError } from "../core/errors.ts";
 import { errorPage } from "../web/pages.ts";
 import { pageRefusal, refusal } from "../http/refusal.ts";
@@ -37,6 +44,42 @@ export const HEADER_WAIT_MS = 5000;
  */
 async function access(deps: AppDeps, c: Context<Env>, path: string): Promise<Decision> {
   return await deps.access.authorize({ actor: c.get("actor"), action: "recordings", path });
+}
+
+/** A stream path, or a quality ladder's rung path (`<stream>/<H>p`). */
+const validPath = (path: string) => NAME_RE.test(path) || isRungPath(path);
+
+/** The path of a request to one of the routes below: `:path`, or `:path/:rung` for a rung's. */
+const pathOf = (c: Context<Env>): string => {
+  const path = c.req.param("path") ?? "";
+  const rung = c.req.param("rung");
+  return rung ? `${path}/${rung}` : path;
+};
+
+/** A route and its rung variant (`/recordings/:path` and `/recordings/:path/:rung`, and so on). */
+const withRung = (route: string) => [route, route.replace("/:path", `/:path/:rung{${RUNG_SEGMENT}}`)];
+
+/** The rungs of `path` with recordings on disk ("180p", ...; their directories under the stream's). */
+async function recordedRungs(deps: AppDeps, path: string): Promise<string[]> {
+  if (!NAME_RE.test(path)) return [];
+  const out: string[] = [];
+  try {
+    for await (const e of Deno.readDir(join(deps.cfg.recording.dir, path))) {
+      if (e.isDirectory && isRungPath(`${path}/${e.name}`)) out.push(e.name);
+    }
+  } catch { /* nothing recorded */ }
+  return out.sort((a, b) => parseInt(b) - parseInt(a));
+}
+
+/**
+ * Whether `path` is being recorded: a stream by its own choice or the server's setting; a rung only when its
+ * stream is and the stream's ladder records rungs (ladder.recordRungs, src/ladder/manager.ts).
+ */
+async function recordingOn(deps: AppDeps, path: string): Promise<boolean> {
+  const parent = rungParent(path);
+  if (parent === null) return recordsPath(deps.cfg, path, await getStream(deps.store, path));
+  return (await getLadder(deps.store, parent)).recordRungs === true &&
+    recordsPath(deps.cfg, parent, await getStream(deps.store, parent));
 }
 
 async function allowed(deps: AppDeps, c: Context<Env>, path: string): Promise<boolean> {
@@ -76,9 +119,9 @@ export function recordingRoutes(deps: AppDeps) {
     }));
   });
 
-  app.get("/api/recordings/:path", async (c) => {
-    const path = c.req.param("path");
-    if (!NAME_RE.test(path)) return c.json({ error: "invalid stream path" }, 400);
+  app.on("GET", withRung("/api/recordings/:path"), async (c) => {
+    const path = pathOf(c);
+    if (!validPath(path)) return c.json({ error: "invalid stream path" }, 400);
     const refused = await apiRefusal(deps, c, path);
     if (refused) return refused;
     // Optional time window: ?start=&end= (RFC 3339).
@@ -94,10 +137,11 @@ export function recordingRoutes(deps: AppDeps) {
       const spans = await listSpans(deps, path, from, to);
       return c.json({
         path,
-        recording: recordsPath(deps.cfg, path, await getStream(deps.store, path)),
+        recording: await recordingOn(deps, path),
         retentionSeconds: deps.cfg.recording.retentionSeconds,
         spans,
         disk: { bytes: disk.paths[path] ?? 0, fs: disk.fs, low: disk.low },
+        rungs: await recordedRungs(deps, path),
       });
     } catch (e) {
       if (e instanceof HttpError) return c.json({ error: e.message }, e.status === 400 ? 400 : 502);
@@ -106,9 +150,9 @@ export function recordingRoutes(deps: AppDeps) {
     }
   });
 
-  app.get("/recordings/:path", async (c) => {
-    const path = c.req.param("path");
-    if (!NAME_RE.test(path)) return c.html(errorPage(404, "No such stream."), 404);
+  app.on("GET", withRung("/recordings/:path"), async (c) => {
+    const path = pathOf(c);
+    if (!validPath(path)) return c.html(errorPage(404, "No such stream."), 404);
     const refused = await refusedPage(deps, c, path);
     if (refused) return refused;
     const disk = diskFor(await diskUsage(deps.cfg), [path], await isAdmin(deps, c));
@@ -127,17 +171,18 @@ export function recordingRoutes(deps: AppDeps) {
         path,
         spans: spans.reverse(),
         disk,
-        recording: recordsPath(deps.cfg, path, await getStream(deps.store, path)),
+        recording: await recordingOn(deps, path),
         retention: retentionText(deps.cfg.recording.retentionSeconds),
         error,
+        rungs: await recordedRungs(deps, path),
       }),
       error ? 502 : 200,
     );
   });
 
-  app.get("/recordings/:path/play", async (c) => {
-    const path = c.req.param("path");
-    if (!NAME_RE.test(path)) return c.html(errorPage(404, "No such stream."), 404);
+  app.on("GET", withRung("/recordings/:path/play"), async (c) => {
+    const path = pathOf(c);
+    if (!validPath(path)) return c.html(errorPage(404, "No such stream."), 404);
     const refused = await refusedPage(deps, c, path);
     if (refused) return refused;
     const span = parseRange(c.req.query("start"), c.req.query("duration"));
@@ -149,9 +194,9 @@ export function recordingRoutes(deps: AppDeps) {
   // by MediaMTX, so its length is not known up front: no Content-Length, `Accept-Ranges: none` and a Range
   // header is ignored (200 with the whole range; RFC 9110 section 14.2 allows it). Players seek by asking
   // for a new range from the seek point (static/recording.ts).
-  app.get("/recordings/:path/media", async (c) => {
-    const path = c.req.param("path");
-    if (!NAME_RE.test(path)) return c.json({ error: "invalid stream path" }, 400);
+  app.on("GET", withRung("/recordings/:path/media"), async (c) => {
+    const path = pathOf(c);
+    if (!validPath(path)) return c.json({ error: "invalid stream path" }, 400);
     const refused = await apiRefusal(deps, c, path);
     if (refused) return refused;
     const format = c.req.query("format") ?? "fmp4";
@@ -172,7 +217,7 @@ export function recordingRoutes(deps: AppDeps) {
     });
     if (c.req.query("download")) {
       const stamp = span.start.replace(/[^0-9A-Za-z]+/g, "-").replace(/-+$/, "");
-      headers.set("content-disposition", `attachment; filename="${path}_${stamp}.mp4"`);
+      headers.set("content-disposition", `attachment; filename="${path.replace("/", "_")}_${stamp}.mp4"`);
     }
     const failed = (e: unknown) => {
       if (e instanceof HttpError) return c.json({ error: e.message }, e.status === 404 ? 404 : 400);

@@ -24,6 +24,11 @@ export interface LadderSettings {
   /** Encoded rungs below the source, highest first (at most MAX_RUNGS). */
   rungs: Rung[];
   encoder: EncoderChoice;
+  /**
+   * Whether MediaMTX records the rung paths too (while the stream itself is recorded); off (absent in
+   * settings stored before it existed): recordings keep the source only.
+   */
+  recordRungs?: boolean;
 }
 
 /** At most this many encoded rungs per stream (plus the source): each costs an encoder's CPU. */
@@ -82,7 +87,7 @@ function rungOf(r: unknown, i: number): Rung {
 }
 
 /**
- * Checks a ladder patch from JSON (`{enabled?, rungs?, encoder?}`, rungs as preset names or
+ * Checks a ladder patch from JSON (`{enabled?, rungs?, encoder?, recordRungs?}`, rungs as preset names or
  * {height, kbps}) on top of `cur`; returns the settings to store, rungs sorted highest first. Throws
  * StoreError "invalid" (400) naming the field: unknown preset, odd/out-of-range height, zero or negative
  * bitrate, more than MAX_RUNGS rungs, two rungs of one height, unknown encoder.
@@ -94,8 +99,11 @@ export function validateLadder(p: unknown, cur: LadderSettings = DEFAULT_LADDER)
   const o = p as Record<string, unknown>;
   const out: LadderSettings = { ...cur, rungs: [...cur.rungs] };
   for (const k of Object.keys(o)) {
-    if (!["enabled", "rungs", "encoder"].includes(k)) {
-      throw new StoreError("invalid", `ladder: unknown field '${k.slice(0, 20)}' (enabled, rungs, encoder)`);
+    if (!["enabled", "rungs", "encoder", "recordRungs"].includes(k)) {
+      throw new StoreError(
+        "invalid",
+        `ladder: unknown field '${k.slice(0, 20)}' (enabled, rungs, encoder, recordRungs)`,
+      );
     }
   }
   if (o.enabled !== undefined) {
@@ -125,6 +133,12 @@ export function validateLadder(p: unknown, cur: LadderSettings = DEFAULT_LADDER)
       throw new StoreError("invalid", `ladder.encoder must be one of ${ENCODER_CHOICES.join(", ")}`);
     }
     out.encoder = o.encoder as EncoderChoice;
+  }
+  if (o.recordRungs !== undefined) {
+    if (typeof o.recordRungs !== "boolean") {
+      throw new StoreError("invalid", "ladder.recordRungs must be true or false");
+    }
+    out.recordRungs = o.recordRungs;
   }
   if (out.enabled && out.rungs.length === 0) {
     throw new StoreError("invalid", "ladder: turning the ladder on needs at least one rung below the source");

@@ -15,6 +15,7 @@ import { csrfFailure } from "../http/csrf.ts";
 import { SESSION_COOKIE, SHARE_COOKIE } from "../http/session.ts";
 import type { Actor } from "../auth/access.ts";
 import { NAME_RE } from "../core/names.ts";
+import { isRungPath, RUNG_SEGMENT } from "../core/rungs.ts";
 import { mediamtxUnavailable } from "../mediamtx/unavailable.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 import { refusal } from "../http/refusal.ts";
@@ -33,6 +34,9 @@ import {
 } from "./sdp.ts";
 
 type Kind = "whep" | "whip";
+
+/** A stream path (NAME_RE), or for WHEP also a quality ladder's rung path (`<stream>/<H>p`). */
+const validPath = (kind: Kind, path: string) => NAME_RE.test(path) || (kind === "whep" && isRungPath(path));
 const UPSTREAM_TIMEOUT_MS = 15_000;
 
 async function upstreamError(res: Response): Promise<string> {
@@ -133,7 +137,7 @@ export function webrtcRoutes(
 
   /** Checks the permission (login first: 401), the path and the CSRF token; or the stream key. */
   async function guard(c: Context<Env>, kind: Kind, path: string, checkKey = true): Promise<Response | null> {
-    if (!NAME_RE.test(path)) return c.json({ error: `unknown stream path '${path.slice(0, 64)}'` }, 404);
+    if (!validPath(kind, path)) return c.json({ error: `unknown stream path '${path.slice(0, 64)}'` }, 404);
     const bearer = bearerOf(c);
     if (bearer && "error" in bearer) {
       return unauthorized(
@@ -184,8 +188,7 @@ export function webrtcRoutes(
 
   for (const kind of ["whep", "whip"] as const) {
     // Start: SDP offer in, SDP answer out.
-    app.post(`/${kind}/:path`, async (c) => {
-      const path = c.req.param("path");
+    const start = async (c: Context<Env>, path: string) => {
       const key = bearerKey(c, kind);
       // A key is checked by MediaMTX's hook (which sees the client's address); its refusal is answered
       // below with the message saying where the key goes.
@@ -286,12 +289,10 @@ export function webrtcRoutes(
       }
       if (res.status === 409) return c.json({ error: msg }, 409);
       return c.json({ error: `MediaMTX: ${msg}` }, 502);
-    });
+    };
 
     // Trickle ICE.
-    app.patch(`/${kind}/:path/:session`, async (c) => {
-      const path = c.req.param("path");
-      const session = c.req.param("session");
+    const trickle = async (c: Context<Env>, path: string, session: string) => {
       const denied = await guard(c, kind, path);
       if (denied) return denied;
       if (!SESSION_RE.test(session) || !(await ownSession(c, kind, path, session))) {
@@ -339,12 +340,10 @@ export function webrtcRoutes(
       if (res.status === 404) return c.json({ error: "unknown session" }, 404);
       if (res.status === 400) return c.json({ error: msg }, 400);
       return c.json({ error: `MediaMTX: ${msg}` }, 502);
-    });
+    };
 
     // End.
-    app.delete(`/${kind}/:path/:session`, async (c) => {
-      const path = c.req.param("path");
-      const session = c.req.param("session");
+    const end = async (c: Context<Env>, path: string, session: string) => {
       const denied = await guard(c, kind, path);
       if (denied) return denied;
       if (!SESSION_RE.test(session) || !(await ownSession(c, kind, path, session))) {
@@ -362,13 +361,12 @@ export function webrtcRoutes(
       if (res.ok) return c.json({ ok: true });
       if (res.status === 404) return c.json({ error: "unknown session" }, 404);
       return c.json({ error: `MediaMTX answered ${res.status}` }, 502);
-    });
+    };
 
     // OPTIONS (RFC 9725 section 4.1 / CORS preflight): what the endpoint takes, and MediaMTX's ICE servers
     // (Link headers, as its own WHEP OPTIONS answers them; the same servers serve WHIP).
-    app.options(`/${kind}/:path`, async (c) => {
-      const path = c.req.param("path");
-      if (!NAME_RE.test(path)) return c.json({ error: `unknown stream path '${path.slice(0, 64)}'` }, 404);
+    const options = async (c: Context<Env>, path: string) => {
+      if (!validPath(kind, path)) return c.json({ error: `unknown stream path '${path.slice(0, 64)}'` }, 404);
       const headers = new Headers({ allow: "OPTIONS, POST", "accept-post": "application/sdp" });
       try {
         const r = await deps.mtx.request(`${base}/${path}/whep`, { method: "OPTIONS" });
@@ -377,7 +375,22 @@ export function webrtcRoutes(
         if (r.ok && link) headers.set("link", link);
       } catch { /* MediaMTX down: no ICE servers to announce */ }
       return new Response(null, { status: 204, headers });
-    });
+    };
+
+    app.post(`/${kind}/:path`, (c) => start(c, c.req.param("path")));
+    app.patch(`/${kind}/:path/:session`, (c) => trickle(c, c.req.param("path"), c.req.param("session")));
+    app.delete(`/${kind}/:path/:session`, (c) => end(c, c.req.param("path"), c.req.param("session")));
+    app.options(`/${kind}/:path`, (c) => options(c, c.req.param("path")));
+    if (kind === "whep") {
+      // A quality ladder's rung (src/ladder/): /whep/<stream>/<H>p reads the hidden path <stream>/<H>p, with
+      // exactly the stream's watch permission (the door answers for a rung as for its stream).
+      const rung = (c: Context<Env>) => `${c.req.param("path")}/${c.req.param("rung")}`;
+      const R = `/whep/:path/:rung{${RUNG_SEGMENT}}`;
+      app.post(R, (c) => start(c, rung(c)));
+      app.patch(`${R}/:session`, (c) => trickle(c, rung(c), c.req.param("session")));
+      app.delete(`${R}/:session`, (c) => end(c, rung(c), c.req.param("session")));
+      app.options(R, (c) => options(c, rung(c)));
+    }
 
     // Anything else: 405 with the methods that exist (RFC 9110 section 15.5.6).
     app.all(`/${kind}/:path/:session`, (c) => {

@@ -219,6 +219,15 @@ Deno.test({
           assert.match(text ?? "", /encoding 180p with x264/);
           assert.match(text ?? "", /speed \d/);
           assert.equal(await dash.isChecked("#ladder input[name=enabled]"), true);
+          // Rung recording: off by default; saved with the card and read back from the API.
+          assert.equal(await dash.isChecked("#ladder input[name=recordRungs]"), false);
+          await dash.check("#ladder input[name=recordRungs]");
+          await dash.click("#ladder button[type=submit]");
+          await waitFor("recordRungs saved", async () => {
+            const l = (await admin.api("GET", "/api/streams/live/ladder")).body.ladder;
+            return l.recordRungs === true ? true : undefined;
+          }, 10_000);
+          await dash.uncheck("#ladder input[name=recordRungs]");
           // A rung above the live source is refused with the API's message, shown in the card.
           await dash.fill("#ladder [data-field=height]", "720");
           await dash.click("#ladder button[type=submit]");

@@ -46,6 +46,7 @@ function stateChangingRoutes(app: { routes: { method: string; path: string }[] }
     const path = r.path
       .replace(/:name\b/g, "mallory")
       .replace(/:path\b/g, "live")
+      .replace(/:rung\{[^/]*\}/g, "180p") // a quality ladder's rung (pattern :rung{...})
       .replace(/:id\b/g, "x1")
       .replace(/:[A-Za-z]+/g, "x1")
       .replace(/\*/g, "x1");

@@ -1,6 +1,6 @@
 // Hostile input for the quality ladder's surfaces (src/ladder/), in process: fuzzed `ladder` objects in
 // PATCH /api/streams/<path> (the settings stay valid whatever was refused), nasty rung URLs under /hls/
-// (through the hot path too), and MediaMTX hook bodies aimed at rung paths (never allowed without the
+// (through the hot path too), /whep/<stream>/<rung> signalling, the viewer's rung list and rung recordings, and MediaMTX hook bodies aimed at rung paths (never allowed without the
 // stream's ladder credential). No 5xx, a message with every 4xx.
 import assert from "node:assert/strict";
 import { PASSWORD, testApp } from "../http/helpers.ts";
@@ -43,7 +43,12 @@ Deno.test("hardening: fuzzed ladder settings, rung URLs and hook bodies -> no 5x
           encoder: r.pick(["x264", "auto", "vaapi", nastyOrRandom(r, 20)]),
           [nastyOrRandom(r, 8)]: randomJson(r),
         }
-        : { enabled: r.next() < 0.5, rungs: [r.pick(["180p", "240p", "360p"])], encoder: "x264" };
+        : {
+          enabled: r.next() < 0.5,
+          rungs: [r.pick(["180p", "240p", "360p"])],
+          encoder: "x264",
+          recordRungs: r.pick([true, false, "yes", null, 1, {}]),
+        };
       const who = r.int(5) === 0 ? mallory : admin;
       const path = r.int(6) === 0 ? enc(nastyOrRandom(r, 20)) : "live";
       const res = await who.req(`/api/streams/${path}`, {
@@ -68,6 +73,7 @@ Deno.test("hardening: fuzzed ladder settings, rung URLs and hook bodies -> no 5x
         assert.ok(Number.isInteger(g.kbps) && g.kbps >= 50 && g.kbps <= 50_000);
       }
       assert.ok(!l.enabled || l.rungs.length > 0);
+      assert.ok(l.recordRungs === undefined || typeof l.recordRungs === "boolean");
     }
     console.log(`ladder PATCH statuses ${JSON.stringify(statuses)}`);
     assert.ok((statuses[200] ?? 0) > 20 && (statuses[400] ?? 0) > 100, JSON.stringify(statuses));
@@ -98,6 +104,50 @@ Deno.test("hardening: fuzzed ladder settings, rung URLs and hook bodies -> no 5x
     }
     const ladder = await api(admin, "GET", "/api/streams/live/ladder");
     assert.equal(ladder.status, 200);
+
+    // The rungs over WebRTC and in recordings: odd rung segments, methods, bodies and sessions on
+    // /whep/<stream>/<rung>[/<session>], the viewer's rung list, rung recordings (MediaMTX not running: an
+    // allowed request gets 502/503, never a 500).
+    for (let i = 0; i < 300; i++) {
+      const seg = r.pick([
+        "180p",
+        "360p",
+        "0180p",
+        "99999p",
+        "..",
+        "%2e%2e",
+        "180p%2f..",
+        enc(nastyOrRandom(r, 12)),
+      ]);
+      const stream = r.pick(["live", "live", enc(nastyOrRandom(r, 16))]);
+      const who = r.int(2) === 0 ? admin : mallory;
+      const csrf = who.cookies.get("lg_csrf") ?? "";
+      const kind = r.int(3);
+      const url = kind === 0
+        ? `/whep/${stream}/${seg}`
+        : kind === 1
+        ? `/whep/${stream}/${seg}/${
+          r.pick(["0b7b9c3e-9d1a-4c1e-8f1e-7a6b5c4d3e2f", enc(nastyOrRandom(r, 40))])
+        }`
+        : r.pick([
+          `/api/streams/${stream}/rungs`,
+          `/api/recordings/${stream}/${seg}`,
+          `/recordings/${stream}/${seg}`,
+          `/recordings/${stream}/${seg}/media?start=${enc(nastyOrRandom(r, 30))}&duration=${
+            enc(nastyOrRandom(r, 6))
+          }`,
+        ]);
+      const method = kind === 2 ? "GET" : r.pick(["POST", "PATCH", "DELETE", "OPTIONS", "GET", "PUT"]);
+      const res = await who.req(url, {
+        method,
+        headers: {
+          "content-type": r.pick(["application/sdp", "application/trickle-ice-sdpfrag", "text/plain"]),
+          "x-csrf-token": r.int(4) === 0 ? "" : csrf,
+        },
+        body: method === "GET" || method === "OPTIONS" ? undefined : nastyOrRandom(r, 200),
+      }).catch(() => null);
+      if (res) await checkSane(res, `${method} ${url}`, method);
+    }
 
     // Hook bodies aimed at rung paths: never allowed without the ladder credential.
     const hook = `/internal/mediamtx/auth/${t.secrets.hook}`;

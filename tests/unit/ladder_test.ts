@@ -256,3 +256,40 @@ Deno.test("cannot keep up: 3 reports below 0.9x in a row warn once; keeping up a
   assert.equal(slow, false);
   assert.match(lines[1], /keeps up again/);
 });
+
+Deno.test("ladder: the viewer's rung list (sizes as ffmpeg's scale=-2:H makes them), recordRungs validated", async () => {
+  const { liveRungsView } = await import("../../src/ladder/routes.ts");
+  const running = (
+    source: { width: number; height: number } | null,
+    rungs: { height: number; kbps: number }[],
+  ) => ({
+    status: () => ({ source: source && { ...source, codec: "h264", audio: null } }) as never,
+    liveRungs: (path: string) => rungs.map((rung) => ({ path: `${path}/${rung.height}p`, rung })),
+  });
+  assert.deepEqual(
+    liveRungsView(running({ width: 640, height: 360 }, [{ height: 180, kbps: 250 }]), "live", []),
+    {
+      source: { width: 640, height: 360 },
+      rungs: [{ height: 180, width: 320, kbps: 250, whep: "/whep/live/180p" }],
+    },
+  );
+  // 1280x720 -> 240 lines: 426.67 -> 426 (av_rescale to half the width, times 2); 1920x1080 -> 360: 640.
+  const hd = liveRungsView(running({ width: 1280, height: 720 }, [{ height: 240, kbps: 400 }]), "cam", []);
+  assert.equal(hd.rungs[0].width, 426);
+  assert.equal(
+    liveRungsView(running({ width: 1920, height: 1080 }, [{ height: 360, kbps: 700 }]), "x", []).rungs[0]
+      .width,
+    640,
+  );
+  // No ladder running, or no live rung: nothing to offer.
+  assert.deepEqual(liveRungsView(running(null, []), "live", []), { source: null, rungs: [] });
+  assert.deepEqual(liveRungsView(running({ width: 640, height: 360 }, []), "live", []), {
+    source: null,
+    rungs: [],
+  });
+  // recordRungs: a boolean, kept when other fields change.
+  const on = validateLadder({ enabled: true, rungs: ["180p"], recordRungs: true });
+  assert.equal(on.recordRungs, true);
+  assert.equal(validateLadder({ rungs: ["240p"] }, on).recordRungs, true);
+  assert.throws(() => validateLadder({ recordRungs: "yes" }), /ladder.recordRungs must be true or false/);
+});
