@@ -117,7 +117,18 @@ Deno.test({
         assert.equal(m.auto, "1");
         assert.equal(m.current, "360");
         await startSampler(page);
-        onSource = await readers(lg.url, "live");
+        // livegate reads MediaMTX's readers on a timer: wait until it has seen this viewer, then until two
+        // readings 3 s apart agree (the baseline the switches below are compared with).
+        onSource = await waitFor("the viewer counted as a reader", async () => {
+          const n = await readers(lg.url, "live");
+          return n >= 2 ? n : undefined;
+        }, 20_000).catch(async () => await readers(lg.url, "live"));
+        for (let i = 0; i < 5; i++) {
+          await new Promise((r) => setTimeout(r, 3000));
+          const again = await readers(lg.url, "live");
+          if (again === onSource) break;
+          onSource = again;
+        }
         assert.ok(onSource >= 2, `the ladder's ffmpeg and this viewer read 'live' (${onSource})`);
       });
 
@@ -195,8 +206,14 @@ Deno.test({
           return m.current === "360" && m.size === "640x360" ? m : undefined;
         }, 40_000);
         const f0 = (await menu(page)).frames;
+        await waitFor(
+          "the audio-only session ended",
+          async () => (await readers(lg.url, "live")) === onSource || undefined,
+          20_000,
+        ).catch(async (e) => {
+          throw new Error(`${e.message}: ${await readers(lg.url, "live")} readers, ${onSource} before`);
+        });
         await new Promise((r) => setTimeout(r, 2000));
-        assert.equal(await readers(lg.url, "live"), onSource, "the audio-only session ended");
         assert.ok((await menu(page)).frames > f0 + 10, "frames keep coming on the source");
         await page.selectOption("#quality select", "-1");
         assert.equal((await menu(page)).auto, "1");
