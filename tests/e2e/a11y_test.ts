@@ -1,6 +1,7 @@
 // Every page at desktop (1280x800) and phone (390x844) size in real Chromium (issue 24 items 4 and 12): no
 // horizontal scroll (the page is no wider than the screen), and the axe-core accessibility engine finds no
-// serious or critical WCAG 2.2 AA violation; at 360x740 (the narrowest common phone) no horizontal scroll.
+// serious or critical WCAG 2.2 AA violation; at 360x740 (the narrowest common phone) no horizontal scroll on
+// the logged-in pages.
 // Pages as an admin, a streamer and an anonymous visitor, in the states a user reaches: a live stream with
 // recordings and a cut clip, a recording played, a stream with a pulled source and a restream destination,
 // the login page with a single sign-on button (a real OpenID provider) and after a failed login, the error
@@ -283,6 +284,9 @@ Deno.test({
           await p.close();
         }
         for (const { who, path, status, then } of pages) {
+          // At 360 px only the pages with tables and panels (the logged-in ones); error pages and the
+          // anonymous pages (login, player, embed) are single columns already checked at 390 px.
+          if (size.overflowOnly && (who === "anon" || status)) continue;
           const page = await ctx[who].newPage();
           page.on("dialog", (d) => d.accept());
           const res = await page.goto(`${lg.url}${path}`);

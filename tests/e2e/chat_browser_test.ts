@@ -149,6 +149,11 @@ Deno.test({
       // Reconnect mid-conversation: the stream goes private for a moment, which ends the guest's socket
       // (1008) and refuses its reconnects (401); sam writes meanwhile; back to public, the panel resumes
       // after the last id it saw: everything once, nothing missing.
+      // The guest's player, seeing the stream private (401), would take the page to the login page (as it
+      // should: revocation_test.ts covers it); here the chat panel is under test, so the player's media
+      // probe is held off for that moment.
+      const probe = /\/api\/streams\/pub\/media/;
+      await anon.route(probe, (r) => r.abort());
       const samApi = new Client(lg.url);
       assert.equal((await samApi.login("sam", "sam-password-1")).status, 303);
       assert.equal((await samApi.api("PATCH", "/api/streams/pub", { visibility: "private" })).status, 200);
@@ -169,6 +174,8 @@ Deno.test({
         undefined,
         { timeout: 30_000 },
       );
+      await anon.unroute(probe);
+      assert.ok(anon.url().includes("/watch/pub"), `the guest is still on the watch page (${anon.url()})`);
       const texts = (p: Page) => p.$$eval("#chat-list .chat-text", (es) => es.map((e) => e.textContent));
       assert.deepEqual(await texts(anon), await texts(sam), "same messages, once each, in order");
       // The viewer count counts the panels (three pages plus vic's extra socket).

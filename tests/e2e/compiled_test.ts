@@ -74,7 +74,14 @@ Deno.test({
           assert.equal(res.status, 303);
           const page = await viewer.fetch("/watch/live");
           assert.equal(page.status, 200);
-          assert.match(await page.text(), /<script type="module" src="\/static\/player\.js"><\/script>/);
+          // The early WebRTC start (whep-early.js) starts the player (player.js, preloaded): both come from
+          // the bundle's own assets.
+          const text = await page.text();
+          assert.match(text, /<link rel="modulepreload" href="\/static\/player\.js">/);
+          assert.match(text, /<script type="module" async src="\/static\/whep-early\.js"/);
+          const early = await viewer.fetch("/static/whep-early.js");
+          assert.equal(early.status, 200);
+          assert.match(await early.text(), /player\.js/);
         });
 
         await t.step("the CLI (user list, backup) works from the data dir", async () => {
