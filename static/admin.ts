@@ -282,6 +282,12 @@ function renderLive(el: HTMLElement, d: LiveInfo) {
     kick.disabled = !d.online;
     kick.title = d.online ? "" : "Nobody is publishing";
   }
+  // The badge at the top of the page (the Live card is far down on a phone).
+  const top = document.getElementById("live-badge");
+  if (top) {
+    top.textContent = d.online ? `LIVE · ${d.viewers.length} watching` : "offline";
+    top.classList.toggle("live", d.online);
+  }
   const p = document.createElement("p");
   if (!d.online) {
     p.innerHTML = '<span class="badge">offline</span>';

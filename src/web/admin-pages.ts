@@ -215,6 +215,7 @@ export function streamAdminPage(opts: {
         <p><a href="/watch/${s.path}">Watch</a> · <a href="/go-live/${s
           .path}">Go live from the browser</a> · <a href="/recordings/${s.path}">Recordings</a> · <code>${s
           .path}</code>
+          <a class="badge" id="live-badge" href="#live-card" title="Live state (details below)">…</a>
           <span class="badge" id="recording-badge">${opts.links.recording}</span></p>
         <form data-api="${api}" data-method="PATCH" class="grid-form" data-saved="Saved.">
           <input type="hidden" name="version" value="${opts.version}">
@@ -352,7 +353,7 @@ export function streamAdminPage(opts: {
           <p class="msg" role="status"></p>
         </form>
       </section>
-      <section class="card">
+      <section class="card" id="live-card">
         <h1>Live</h1>
         <div id="live" data-path="${s.path}" data-admin="${admin ? "1" : ""}">
           <p class="muted">Loading…</p>

@@ -140,6 +140,9 @@ Deno.test({
         { timeout: 15_000 },
       );
       assert.equal(await sam.locator("#kick").isEnabled(), true);
+      // At the top of the page too (on a phone the Live card is far down): live, with the viewers.
+      assert.match(await sam.locator("#live-badge").textContent() ?? "", /^LIVE · [1-9]\d* watching$/);
+      assert.equal(await sam.locator("#live-badge").getAttribute("href"), "#live-card");
 
       // Unlisted + share link: a guest without an account plays it through the copied link.
       await sam.locator("input[name=visibility][value=unlisted]").check();
