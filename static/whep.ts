@@ -135,6 +135,13 @@ function whepPc(): RTCPeerConnection {
   const pc = new RTCPeerConnection();
   pc.addTransceiver("video", { direction: "recvonly" });
   pc.addTransceiver("audio", { direction: "recvonly" });
+  // As little jitter buffer as the browser allows (W3C webrtc-extensions jitterBufferTarget, ms; Chromium
+  // 114+): the first frame is shown as soon as it is decoded; the buffer still grows with the network's jitter.
+  for (const r of pc.getReceivers()) {
+    if ("jitterBufferTarget" in r) {
+      (r as RTCRtpReceiver & { jitterBufferTarget: number }).jitterBufferTarget = 0;
+    }
+  }
   return pc;
 }
 
