@@ -43,6 +43,11 @@ export class FrameWatch {
     v.requestVideoFrameCallback(onFrame);
   }
 
+  /** Frames presented since the session started (0 until its first picture is on screen). */
+  get presentedInSession(): number {
+    return this.presented - this.#presentedAtStart;
+  }
+
   /** Starts a new session: no progress yet. */
   reset(): void {
     this.startedAt = performance.now();

@@ -607,9 +607,19 @@ function setLive() {
   setStatus("live", m?.text ?? "", m?.detail ?? "");
 }
 
+/**
+ * Whether this session's picture is on screen: a frame presented (WebRTC counts decoded frames as progress,
+ * which come tens of ms before the picture); in a hidden tab, or without requestVideoFrameCallback, progress.
+ */
+function pictureShown(): boolean {
+  if (!watch.firstProgressAt) return false;
+  if (document.hidden || typeof video.requestVideoFrameCallback !== "function") return true;
+  return watch.presentedInSession > 0;
+}
+
 video.addEventListener("playing", () => {
   // A WebRTC stream "plays" as soon as audio arrives; LIVE waits for the first picture.
-  if (session && (!session.hasVideo || watch.firstProgressAt)) setLive();
+  if (session && (!session.hasVideo || pictureShown())) setLive();
 });
 video.addEventListener("error", () => {
   if (state.mode === "native" && session) restart("media error", { failure: true });
@@ -667,7 +677,10 @@ async function tick() {
     return;
   }
   if (idle < watch.stallMs(now) || video.paused) {
-    if (state.status !== "live" && state.status !== "error" && !video.paused && idle < 1000) setLive();
+    if (
+      state.status !== "live" && state.status !== "error" && !video.paused && idle < 1000 &&
+      (!s.hasVideo || pictureShown())
+    ) setLive();
     return;
   }
   // The picture stopped: no LIVE badge over a frozen frame.

@@ -75,6 +75,13 @@ export function stepFor(from: number, to: number, minStep: number): number {
   return [minStep, ...STEPS].find((s) => s >= want) ?? Math.ceil(want / 86_400_000) * 86_400_000;
 }
 
+/** The median `step` (ms) of `samples`; 0 when there are none. */
+export function medianStep(samples: Sample[]): number {
+  if (!samples.length) return 0;
+  const steps = samples.map((s) => s.step).sort((a, b) => a - b);
+  return steps[Math.floor(steps.length / 2)];
+}
+
 /**
  * Samples put into steps of `step` ms aligned to multiples of it: `v` the average while sampled, `w` the
  * viewer-ms of the step (sum of viewers × time).
@@ -143,7 +150,9 @@ export async function buildReport(opts: {
 }) {
   const { store, range, now } = opts;
   const samples = await listSamples(store, opts.scope, range.from, range.to);
-  const minStep = samples.reduce((m, s) => Math.max(m, s.step), opts.sampleMs);
+  // The sampling interval the samples were taken at: their median step, not the longest (a tick that ran late
+  // under load has a longer step, and one such sample must not coarsen the whole series).
+  const minStep = Math.max(opts.sampleMs, medianStep(samples));
   const step = stepFor(range.from, range.to, minStep);
   const series = bucket(samples, step);
   let watchMs = 0, peak = 0, peakAt: number | null = null;

@@ -10,7 +10,7 @@ import { ViewerTracker } from "../../src/auth/viewers.ts";
 import type { LivePath } from "../../src/mediamtx/client.ts";
 import { presentViewers } from "../../src/analytics/presence.ts";
 import { emptyHist, observe, quantile } from "../../src/analytics/qoe.ts";
-import { bucket, parseRange, stepFor } from "../../src/analytics/report.ts";
+import { bucket, medianStep, parseRange, stepFor } from "../../src/analytics/report.ts";
 import { Analytics, mergeSamples, ROLLUP_MS } from "../../src/analytics/aggregator.ts";
 import { ViewerHasher } from "../../src/analytics/viewer-hash.ts";
 import { BeaconLimiter, parseBeacon } from "../../src/analytics/beacon.ts";
@@ -83,6 +83,18 @@ Deno.test("analytics: bad ranges -> 400 naming the parameter", () => {
   assert.equal(r.to - r.from, 86_400_000);
   assert.equal(stepFor(0, 86_400_000, 10_000), 60_000);
   assert.equal(stepFor(0, 900_000, 10_000), 10_000);
+});
+
+Deno.test("analytics: one late sample does not coarsen a series (the step is the samples' median)", () => {
+  const steps = [10_000, 10_004, 10_002, 29_000, 10_001, 10_003, 10_000];
+  let t = 0;
+  const samples: Sample[] = steps.map((
+    step,
+  ) => ({ t: t += step, step, v: 1, max: 1, d: {}, br: null } as Sample));
+  const step = stepFor(samples[0].t, samples.at(-1)!.t, Math.max(10_000, medianStep(samples)));
+  assert.ok(step < 10_010, `step ${step}`);
+  assert.equal(bucket(samples, step).length, samples.length);
+  assert.equal(medianStep([]), 0);
 });
 
 Deno.test("analytics: merging samples keeps viewer-seconds, takes the highest count", () => {
