@@ -38,7 +38,7 @@ export function partHasMedia(bytes: Uint8Array): boolean {
   return !sawMoof;
 }
 
-/** One EXT-X-PART line: its URI, and whether it says INDEPENDENT=YES or GAP=YES already. */
+/** An EXT-X-PART line (its attribute list in group 1), and the URI attribute in such a list. */
 const PART_LINE = /^#EXT-X-PART:(.*)$/;
 const URI_ATTR = /(?:^|,)URI="([^"]*)"/;
 
