@@ -49,10 +49,23 @@ async function probe(url: string, extra: string[] = []): Promise<string[]> {
   return (j.streams ?? []).map((s: { codec_name: string }) => s.codec_name).sort();
 }
 
-/** ffmpeg processes that are children of `pid`. */
+/** Process ids of the ffmpeg processes that are children of `pid`. */
+async function ffmpegPids(pid: number): Promise<number[]> {
+  const r = await run("ps", ["-o", "pid=,comm=", "--ppid", String(pid)]);
+  return r.stdout.split("\n").map((l) => l.trim().split(/\s+/)).filter((f) => f[1] === "ffmpeg")
+    .map((f) => Number(f[0]));
+}
+
+/** How many ffmpeg processes are children of `pid`. */
 async function ffmpegChildren(pid: number): Promise<number> {
-  const r = await run("ps", ["-o", "comm=", "--ppid", String(pid)]);
-  return r.stdout.split("\n").filter((l) => l.trim() === "ffmpeg").length;
+  return (await ffmpegPids(pid)).length;
+}
+
+/** Whether process `pid` still runs (a zombie counts as gone). */
+async function alive(pid: number): Promise<boolean> {
+  const r = await run("ps", ["-o", "stat=", "-p", String(pid)]);
+  const stat = r.stdout.trim();
+  return stat !== "" && !stat.startsWith("Z");
 }
 
 Deno.test({
@@ -187,9 +200,13 @@ Deno.test({
           assert.ok(!live.note, `note ${live.note}`);
           const at = await waitFor("WHIP tracks at the destination", () => mtx.tracks("whipout"), 30_000);
           assert.deepEqual(at.tracks, ["H264", "Opus"]);
+          // livegate's own ffmpeg processes (the publisher, also on this RTSP port, is not one of them).
+          const mine = await ffmpegPids(lg.proc.pid);
+          assert.ok(mine.length >= 1, "WHIP is fed by an ffmpeg of livegate's");
           await lg.stop();
-          const left = await run("pgrep", ["-f", `127.0.0.1:${rtspPort}/`]);
-          assert.equal(left.stdout.trim(), "", "no ffmpeg left after livegate stopped");
+          const left = [];
+          for (const pid of mine) if (await alive(pid)) left.push(pid);
+          assert.deepEqual(left, [], "no ffmpeg of livegate's left after it stopped");
           await waitFor(
             "WHIP path gone",
             async () => (await mtx.tracks("whipout")) ? undefined : true,
