@@ -42,6 +42,7 @@ export interface TtffResult {
 /** The steps noted by the init script, in the order they happen. */
 export const STEPS = [
   "html", // the HTML's last byte (Navigation Timing responseEnd)
+  "doc", // the document exists (this bench's init script ran)
   "early", // livegate's early-start script ran (performance mark livegate:early)
   "player", // player.js started (performance mark livegate:player)
   "pc", // the first RTCPeerConnection was created
@@ -65,6 +66,7 @@ const INIT = () => {
   const g = globalThis as unknown as { __ttff?: number; __steps: Record<string, number> };
   g.__steps = {};
   const note = (k: string, t = performance.now()) => g.__steps[k] ??= t;
+  note("doc");
   const F = globalThis.fetch;
   globalThis.fetch = function (input: RequestInfo | URL, init?: RequestInit) {
     const url = String(input instanceof Request ? input.url : input);

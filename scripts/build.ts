@@ -22,7 +22,6 @@ const result = await esbuild.build({
     join(root, "static", "embed.ts"),
     join(root, "static", "controls.ts"),
     join(root, "static", "chat.ts"),
-    join(root, "static", "whep-early.ts"), // WebRTC's early start, before player.js (time to first frame)
   ],
   bundle: true,
   minify: true,
@@ -32,10 +31,22 @@ const result = await esbuild.build({
   sourcemap: "linked",
   logLevel: "warning",
 });
+// WebRTC's early start (time to first frame, #23): a classic script (IIFE), because the watch and embed
+// pages inline it in their <head> (src/web/early-inline.ts), where it runs while the page is parsed.
+const early = await esbuild.build({
+  entryPoints: [join(root, "static", "whep-early.ts")],
+  bundle: true,
+  minify: true,
+  format: "iife",
+  target: ["es2020"],
+  outdir: out,
+  sourcemap: false,
+  logLevel: "warning",
+});
 await Deno.copyFile(join(root, "static", "app.css"), join(out, "app.css"));
 await Deno.copyFile(join(root, "static", "embed.css"), join(out, "embed.css"));
 await Deno.copyFile(join(root, "static", "controls.css"), join(out, "controls.css"));
 await esbuild.stop();
-if (result.errors.length) Deno.exit(1);
+if (result.errors.length || early.errors.length) Deno.exit(1);
 const size = (await Deno.stat(join(out, "player.js"))).size;
 console.log(`built static/dist (player.js ${(size / 1024).toFixed(0)} KiB)`);

@@ -39,6 +39,7 @@ import type { Services } from "./services.ts";
 import { edgeApiRoutes, edgeOriginRoutes } from "../edge/routes.ts";
 import { edgeCsp } from "../edge/csp.ts";
 import { replicaHookRoutes } from "../edge/replica.ts";
+import { earlyInline } from "../web/early-inline.ts";
 
 /**
  * The HTTP application of `deps`. `chatUpgrade` replaces the chat's WebSocket upgrade (the main isolate's
@@ -47,6 +48,7 @@ import { replicaHookRoutes } from "../edge/replica.ts";
 export function createApp(deps: Services, assets: Map<string, Asset>, chatUpgrade?: ChatUpgrade) {
   const app = new Hono<Env>();
   const csp = edgeCsp(CSP, deps.cfg.edge);
+  const early = earlyInline(assets); // WebRTC's early start, inlined in the watch and embed pages
 
   app.use("*", httpMetrics(deps.metrics));
   app.use("*", async (c, next) => {
@@ -104,7 +106,7 @@ export function createApp(deps: Services, assets: Map<string, Asset>, chatUpgrad
   app.route("/", recordingRoutes(deps));
   app.route("/", adminApiRoutes(deps));
   app.route("/", sourceRoutes(deps, deps.sources)); // before the streams API: source fields of its PATCH
-  app.route("/", embedRoutes(deps)); // /embed, /oembed; before the streams API: embedOrigins of its PATCH
+  app.route("/", embedRoutes(deps, early)); // /embed, /oembed; before the streams API: embedOrigins of its PATCH
   app.route("/", accountApiRoutes(deps));
   app.route("/", accountRoutes(deps));
   app.route("/", ladderApiRoutes(deps, deps.ladder));
@@ -120,7 +122,7 @@ export function createApp(deps: Services, assets: Map<string, Asset>, chatUpgrad
   app.route("/", analyticsRoutes(deps, deps.analytics, deps.qoe));
   app.route("/", chatRoutes(deps, deps.chat, chatUpgrade));
   app.route("/", tokenPageRoutes(deps));
-  app.route("/", webRoutes(deps, assets));
+  app.route("/", webRoutes(deps, assets, early));
 
   app.notFound((c) => {
     if (c.req.path.startsWith("/api/") || c.req.path.startsWith("/internal/")) {

@@ -20,18 +20,20 @@ import { SHARE_COOKIE, SHARE_QUERY } from "../http/session.ts";
 import { getEmbedOrigins, setEmbedOrigins, validateOrigins } from "../store/embeds.ts";
 import { getStream } from "../store/streams.ts";
 import { embedCsp, embedPage, embedRefusalPage, embedSnippet } from "./embed-page.ts";
+import type { InlineScript } from "./early-inline.ts";
 
 export const EMBED_FIELDS = ["embedOrigins"] as const;
 
 /** oEmbed answers' default width (16:9) and largest frame (px). */
 const DEFAULT_W = 640, MAX_W = 3840;
 
-export function embedRoutes(deps: AppDeps) {
+/** `early`: WebRTC's early start the embed page inlines (src/web/early-inline.ts). */
+export function embedRoutes(deps: AppDeps, early: InlineScript) {
   const app = new Hono<Env>();
 
   /** Marks the answer framable by livegate and `origins` (the app's middleware keeps this CSP). */
   const framable = (c: Context<Env>, origins: string[]) => {
-    c.header("Content-Security-Policy", embedCsp(origins));
+    c.header("Content-Security-Policy", embedCsp(origins, early));
   };
 
   app.get("/embed/:path", async (c) => {
@@ -63,7 +65,9 @@ export function embedRoutes(deps: AppDeps) {
       });
     }
     const stream = await getStream(deps.store, path);
-    return c.html(embedPage({ path, title: stream?.title ?? "", csrf: csrfToken(c), via: d.via, share }));
+    return c.html(
+      embedPage({ path, title: stream?.title ?? "", csrf: csrfToken(c), via: d.via, share, early }),
+    );
   });
 
   app.get("/oembed", async (c) => {

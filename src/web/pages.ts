@@ -1,7 +1,9 @@
 // Server-rendered pages. `html` escapes every interpolated value; scripts and styles come from /static
-// so the Content-Security-Policy can forbid inline code.
+// so the Content-Security-Policy can forbid inline code (one exception, allowed by its hash: WebRTC's
+// early start on the watch and embed pages, src/web/early-inline.ts).
 import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
+import type { InlineScript } from "./early-inline.ts";
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -17,7 +19,8 @@ export function userNav(user: string, csrf: string) {
 export function layout(
   title: string,
   body: Html,
-  opts: { user?: string; csrf?: string; bodyData?: string; head?: Html; navSlot?: boolean } = {},
+  opts: { user?: string; csrf?: string; bodyData?: string; head?: Html; early?: Html; navSlot?: boolean } =
+    {},
 ) {
   return html`
     <!doctype html>
@@ -26,6 +29,7 @@ export function layout(
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>${title} · livegate</title>
+        ${opts.early ?? ""}
         <link rel="stylesheet" href="/static/app.css">
         <link rel="icon" href="data:,">
         ${opts.head ?? ""}
@@ -103,19 +107,19 @@ function loginForm(opts: { csrf: string; next: string; user?: string }) {
 }
 
 /**
- * WebRTC's early start (static/whep-early.ts): an async module, so it runs as soon as it is loaded, without
- * waiting for the stylesheet or the rest of the page; it reads the stream and CSRF token from its own tag,
- * and starts the player (static/player.js, preloaded here) once its offer has left.
+ * WebRTC's early start (static/whep-early.ts), inline (src/web/early-inline.ts): a classic script that runs
+ * as the parser reaches it, before the stylesheet is loaded; it reads the stream and CSRF token from its own
+ * tag, and starts the player (static/player.js, preloaded here) once its offer has left. The page's CSP
+ * must allow `early.csp` (playerCsp).
  */
-export function earlyScript(path: string, csrf: string, share?: string) {
+export function earlyScript(path: string, csrf: string, early: InlineScript, share?: string) {
   return html`
+    <script data-lg-early data-path="${path}" data-csrf="${csrf}" ${share
+      ? html`
+        data-share="${share}"
+      `
+      : ""}>${raw(early.text)}</script>
     <link rel="modulepreload" href="/static/player.js">
-    <script type="module" async src="/static/whep-early.js" data-lg-early data-path="${path}"
-      data-csrf="${csrf}" ${share
-        ? html`
-          data-share="${share}"
-        `
-        : ""}></script>
   `;
 }
 
@@ -132,6 +136,8 @@ export function playerPage(
     rewind?: boolean;
     canClip?: boolean;
     oembed?: string;
+    /** WebRTC's early start, inlined (src/web/early-inline.ts). */
+    early: InlineScript;
   },
 ) {
   return layout(
@@ -162,7 +168,8 @@ ${opts.rewind ? html`<script type="module" src="/static/rewind.js"></script>` : 
       csrf: opts.csrf,
       bodyData: `data-path="${opts.path}" data-csrf="${opts.csrf}" data-via="${opts.via ?? ""}"`,
       // oEmbed discovery (oembed.com §4) for public streams: a CMS given this page's URL finds the iframe.
-      head: html`${earlyScript(opts.path, opts.csrf)}${opts.preview ? previewTags(opts.preview) : ""}${
+      early: earlyScript(opts.path, opts.csrf, opts.early),
+      head: html`${opts.preview ? previewTags(opts.preview) : ""}${
         opts.oembed
           ? html`<link rel="alternate" type="application/json+oembed" href="${opts.oembed}" title="${opts.path}">`
           : ""

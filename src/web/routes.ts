@@ -13,11 +13,13 @@ import { oembedUrl, playerCsp } from "./embed-page.ts";
 import { homePage } from "./home-page.ts";
 import { adminPageRoutes } from "./admin-routes.ts";
 import type { Asset } from "./assets.ts";
+import type { InlineScript } from "./early-inline.ts";
 import type { AppDeps, Env } from "../http/context.ts";
 
 export const DEFAULT_PATH = "live";
 
-export function webRoutes(deps: AppDeps, assets: Map<string, Asset>) {
+/** `early`: WebRTC's early start the player page inlines (src/web/early-inline.ts, from `assets`). */
+export function webRoutes(deps: AppDeps, assets: Map<string, Asset>, early: InlineScript) {
   const app = new Hono<Env>();
 
   app.get("/static/:file", (c) => {
@@ -65,7 +67,7 @@ export function webRoutes(deps: AppDeps, assets: Map<string, Asset>) {
       });
     }
     const user = c.get("user");
-    c.header("Content-Security-Policy", playerCsp(null)); // media-chrome's controls need inline styles
+    c.header("Content-Security-Policy", playerCsp(null, early)); // media-chrome's controls need inline styles
     // Issue #22: the still as poster (and as preview image of a public stream), rewind for who may see
     // the recordings, clip buttons for who may clip.
     const thumb = await getThumb(deps.store, path);
@@ -86,6 +88,7 @@ export function webRoutes(deps: AppDeps, assets: Map<string, Asset>) {
         rewind: (await deps.access.authorize({ actor, action: "recordings", path })).allow,
         canClip: (await deps.access.authorize({ actor, action: "clip", path })).allow,
         oembed: d.via === "public" ? oembedUrl(base, path) : undefined,
+        early,
       }),
     );
   });

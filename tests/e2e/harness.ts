@@ -93,7 +93,24 @@ function entry(args: string[]): [string, string[]] {
   ]];
 }
 
+/**
+ * A livegate with its own MediaMTX on free ports (`extraEnv` adds or overrides settings). A port taken by
+ * another test file between the pick and livegate's start ("already in use") is tried again with new ports,
+ * up to 3 times; any other failure to start throws at once.
+ */
 export async function startLivegate(extraEnv: Record<string, string> = {}): Promise<Livegate> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await startLivegateOnce(extraEnv);
+    } catch (e) {
+      // livegate's own port check ("config: … port N is already in use"), made before it starts anything.
+      if (attempt >= 3 || !/livegate exited early[\s\S]*config: .*is already in use/.test(String(e))) throw e;
+      console.log(`  (livegate start: a port was taken meanwhile, new ports, attempt ${attempt + 1})`);
+    }
+  }
+}
+
+async function startLivegateOnce(extraEnv: Record<string, string>): Promise<Livegate> {
   const dataDir = await Deno.makeTempDir({ prefix: "livegate-e2e-" });
   const port = freePort();
   const rtmpPort = freePort();
@@ -156,6 +173,8 @@ export async function startLivegate(extraEnv: Record<string, string> = {}): Prom
       proc.kill("SIGKILL");
     } catch { /* gone */ }
     await Promise.allSettled(pumps);
+    await proc.status;
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
     throw e;
   }
   exited.catch(() => {});

@@ -104,10 +104,18 @@ Deno.test({
         async () => {
           const page = await ctx.newPage();
           const reqs = whepRequests(page);
+          const refused: string[] = []; // the inline early start is allowed by its hash, nothing else
+          page.on("console", (m) => /Content.Security.Policy/i.test(m.text()) && refused.push(m.text()));
           await page.goto(`${lg.url}/watch/live?mode=webrtc`);
           await livePlaying(page, "webrtc", "forced WebRTC");
           const early = await page.evaluate(() => performance.getEntriesByName("livegate:early").length);
           assert.equal(early, 1, "the early-start script ran");
+          assert.deepEqual(refused, [], "no CSP violation");
+          // It ran inline, in <head> before the stylesheet: no request for it.
+          const files = await page.evaluate(() =>
+            performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname)
+          );
+          assert.ok(!files.includes("/static/whep-early.js"), JSON.stringify(files));
           assert.deepEqual(reqs, ["POST /whep/live"], "one offer, nothing ended");
           await page.close();
         },

@@ -52,7 +52,13 @@ Deno.test({
       await addUser(kv, "admin", PASSWORD, "admin");
       const { key } = await createKey(kv, "live", "kvfault");
       const cfg = loadConfig({ LIVEGATE_DATA_DIR: mnt });
-      const assets = new Map<string, Asset>();
+      const assets = new Map<string, Asset>([
+        ["whep-early.js", {
+          body: new TextEncoder().encode("(()=>{})();"),
+          type: "text/javascript",
+          etag: '"y"',
+        }],
+      ]);
       const secrets = await makeSecrets("kv");
       let app = createApp(createServices({ store: kv, cfg, secrets, mtxState: () => "stopped" }), assets);
       const viewer = new Jar(app, "192.0.2.80");

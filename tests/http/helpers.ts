@@ -27,6 +27,11 @@ export async function testApp(env: Record<string, string> = {}) {
   await addUser(kv, "admin", PASSWORD, "admin");
   const assets = new Map<string, Asset>([
     ["player.js", { body: new TextEncoder().encode("//js"), type: "text/javascript", etag: '"x"' }],
+    ["whep-early.js", {
+      body: new TextEncoder().encode("(()=>{})();"),
+      type: "text/javascript",
+      etag: '"y"',
+    }],
   ]);
   const deps = createServices({
     store: kv,
