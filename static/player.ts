@@ -381,7 +381,9 @@ async function run(fast = false, known?: MediaInfo) {
   const info = known ?? await waitUntilOnline(gen, fast);
   if (!info || gen !== generation) return;
   state.starts++;
-  setStatus("connecting", "Starting…");
+  // The early start's session may be on screen already (static/whep-early.ts): no overlay over its picture.
+  const picture = state.starts === 1 && !!video.srcObject && video.readyState >= 2 && !video.paused;
+  setStatus("connecting", picture ? "" : "Starting…");
   const can = playableHere(info);
   if (can.message && !can.soundOnly) return showMessage(gen, info, can.message);
   state.message = can.message?.text ?? "";

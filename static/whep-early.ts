@@ -27,31 +27,55 @@ const video = new Promise<HTMLVideoElement | null>((resolve) => {
   if (document.getElementById("video") || document.readyState !== "loading") get();
   else document.addEventListener("DOMContentLoaded", get, { once: true });
 });
-// The first presented frame, for the player's quality beacon (static/beacon.ts) that loads later.
+// The first presented frame, for the player's quality beacon (static/beacon.ts) that loads later. When it
+// is this script's session (the player is not there yet), the "Connecting…" overlay goes: the picture is up.
 video.then((v) =>
   (v as { requestVideoFrameCallback?: (cb: () => void) => number } | null)?.requestVideoFrameCallback?.call(
     v,
-    () => performance.mark("livegate:frame"),
+    () => {
+      performance.mark("livegate:frame");
+      if (v?.srcObject && !(globalThis as { livegate?: unknown }).livegate) {
+        document.getElementById("overlay")?.classList.add("hidden");
+      }
+    },
   )
 );
 // ?early=0 leaves the start to the player (the comparison in bench/ttff.ts).
 const off = new URLSearchParams(location.search).get("early") === "0";
+/**
+ * Plays the early session in `v`: with sound where the browser allows it, else muted with the Unmute button
+ * shown (as the player's tryPlay does; browsers block autoplay with sound without a user gesture).
+ */
+function autoplay(v: HTMLVideoElement) {
+  v.play().catch(() => {
+    v.muted = true;
+    const b = document.getElementById("unmute");
+    b?.classList.remove("hidden");
+    b?.addEventListener("click", () => {
+      v.muted = false;
+      b.classList.add("hidden");
+    }, { once: true });
+    v.play().catch(() => {});
+  });
+}
 let left = Promise.resolve();
 try {
   if (csrf && forced !== "hls" && !off) {
     const sure = forced === "webrtc" || (!forced && last === "webrtc");
-    left = prewarmWhep(sure ? { path, csrf, video } : undefined);
+    left = prewarmWhep(sure ? { path, csrf, video, onShown: autoplay } : undefined);
   }
 } catch { /* no WebRTC here: the player decides */ }
+const wait = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 // The player runs once the offer has left (at most 1 s later) and the page is parsed: its bundle (fetched
 // and compiled meanwhile: <link rel="modulepreload">) takes the main thread for a while, which would
-// otherwise hold up the offer. This script is what starts it (the pages have no other tag for it).
+// otherwise hold up the offer. (Holding it until the early session's first frame was measured too: no
+// gain in time to first frame, BENCHMARKS.md.) This script is what starts it (the pages have no other tag).
 const parsed = new Promise<void>((resolve) => {
   if (document.readyState !== "loading") resolve();
   else document.addEventListener("DOMContentLoaded", () => resolve(), { once: true });
 });
-Promise.race([left, new Promise((r) => setTimeout(r, 1000))]).then(() => parsed).then(() => {
+Promise.race([left, wait(1000)]).then(() => parsed).then(() => {
   if (document.querySelector('script[src="/static/player.js"]')) return;
   document.body.append(
     Object.assign(document.createElement("script"), { type: "module", src: "/static/player.js" }),

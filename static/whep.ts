@@ -176,7 +176,13 @@ const slot = globalThis as unknown as { [WARM]?: Warm | null };
  * Resolves once the offer's POST has left (at once when nothing is sent); never rejects.
  */
 export function prewarmWhep(
-  send?: { path: string; csrf: string; video?: HTMLVideoElement | Promise<HTMLVideoElement | null> },
+  send?: {
+    path: string;
+    csrf: string;
+    video?: HTMLVideoElement | Promise<HTMLVideoElement | null>;
+    /** Called once the session is in `video` (e.g. to start it muted where autoplay with sound is blocked). */
+    onShown?: (video: HTMLVideoElement) => void;
+  },
 ): Promise<void> {
   if (slot[WARM] || typeof RTCPeerConnection === "undefined") return Promise.resolve();
   const pc = whepPc();
@@ -213,6 +219,7 @@ export function prewarmWhep(
         const stream = new MediaStream(pc.getReceivers().map((x) => x.track));
         v.srcObject = stream;
         w.shown = { video: v, stream };
+        send.onShown?.(v);
       }).catch(() => {});
     }
   }
