@@ -2,7 +2,7 @@
 // LL-HLS viewers on its /hls, with LIVEGATE_WORKERS=1 (one isolate, today's default) and =2 (two
 // request-serving workers in front of the main isolate), in the same run against the same MediaMTX setup.
 //
-//   deno run -A bench/workers.ts [--viewers=1000] [--workers=1,2] [--seconds=20] [--ramp=10]
+//   deno run -A bench/workers.ts [--viewers=1000] [--workers=1,2] [--seconds=20] [--ramp=10] [--peer=1]
 //
 // Each row: a fresh rig (rig.ts: livegate + MediaMTX + wall-clock publisher) with that many isolates, N
 // viewers (each its own login session) from the load generator in its own process pinned to core 1
@@ -11,6 +11,9 @@
 // direct (ms). Also livegate's answered requests per second (/metrics, all isolates summed) and the CPU of
 // livegate (all its isolates: one process), MediaMTX and the generator. livegate and MediaMTX are not
 // pinned: on this 2-core machine they share both cores with the generator.
+// The peer row (--peer=1, the default): the same viewers and probes on bench/deno_relay.ts, an HLS relay
+// on Deno with no checks at all (request collapsing and the same bytes to every viewer only): the floor
+// of any Deno front end on this machine under this load, measured in the same run.
 import { parseArgs } from "node:util";
 import { startRig } from "./rig.ts";
 import { makeSessions } from "./scale.ts";
@@ -26,6 +29,7 @@ const { values } = parseArgs({
     workers: { type: "string", default: "1,2" },
     seconds: { type: "string", default: "20" },
     ramp: { type: "string", default: "10" },
+    peer: { type: "string", default: "1" },
   },
 });
 const VIEWERS = Number(values.viewers);
@@ -36,6 +40,7 @@ const log = (s: string) => console.error(s);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Row {
+  /** LIVEGATE_WORKERS, or -n for the peer of n processes (bench/deno_relay.ts). */
   workers: number;
   idle: Dist | null;
   delay: Dist | null;
@@ -45,6 +50,80 @@ interface Row {
 }
 
 const rows: Row[] = [];
+/** A free TCP port on 127.0.0.1. */
+function freeTcpPort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/**
+ * The peer row: `n` processes of bench/deno_relay.ts on one port (as `n` isolates) in front of the rig's
+ * MediaMTX, the same viewers and probes.
+ */
+async function peerRow(n: number): Promise<Row> {
+  log(`peer (${n} Deno relay process(es) without checks): starting…`);
+  const rig = await startRig(log, { LIVEGATE_WORKERS: "1" });
+  const port = freeTcpPort();
+  const relays = Array.from({ length: n }, () =>
+    new Deno.Command(Deno.execPath(), {
+      args: [
+        ...["run", "-A", "--unstable-net", new URL("./deno_relay.ts", import.meta.url).pathname],
+        ...[String(port), rig.mtxHls, rig.secrets.cdn],
+      ],
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn());
+  try {
+    for (const relay of relays) {
+      const reader = relay.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      for (let got = ""; !got.includes("listening");) {
+        const r = await reader.read();
+        if (r.done) throw new Error("a Deno relay ended before it listened (its error is above)");
+        got += r.value;
+      }
+      reader.releaseLock();
+    }
+    const direct = { base: `${rig.mtxHls}/live`, headers: { authorization: `Bearer ${rig.secrets.cdn}` } };
+    const via = { base: `http://127.0.0.1:${port}/hls/live`, headers: {} };
+    const idle = await addedDelay(via, direct, 10_000);
+    log(`peer: ${VIEWERS} viewers…`);
+    const gen = load([via.base], Array(VIEWERS).fill("x=1"), SECONDS, RAMP);
+    await sleep(RAMP * 1000);
+    const s = sampler({
+      ...Object.fromEntries(relays.map((r, i) => [`relay ${i}`, r.pid])),
+      mediamtx: rig.mtx.pid,
+      "load generator": gen.pid,
+    });
+    const delay = await addedDelay(via, direct, (SECONDS - 2) * 1000);
+    const p = s.stop();
+    const stats = await gen.done;
+    const cpu: Record<string, number> = { livegate: 0 }; // the relays' CPU in livegate's column
+    for (const [k, v] of Object.entries(p)) {
+      if (k.startsWith("relay ")) cpu.livegate += v.cpuAvg;
+      else cpu[k] = v.cpuAvg;
+    }
+    const row = { workers: -n, idle, delay, rps: NaN, cpu, stats };
+    log(JSON.stringify(row));
+    return row;
+  } finally {
+    for (const relay of relays) {
+      try {
+        relay.kill("SIGTERM");
+      } catch { /* gone */ }
+      await relay.status;
+    }
+    await rig.stop();
+  }
+}
+
+if (values.peer !== "0") {
+  for (const n of WORKERS) {
+    rows.push(await peerRow(n));
+    await sleep(3000);
+  }
+}
 for (const workers of WORKERS) {
   log(`LIVEGATE_WORKERS=${workers}: starting…`);
   const rig = await startRig(log, { LIVEGATE_WORKERS: String(workers) });
@@ -77,16 +156,21 @@ for (const workers of WORKERS) {
 
 const f = (x: number | undefined, d = 0) => x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(d);
 const one = rows.find((r) => r.workers === 1);
+const peerOf = (n: number) => rows.find((r) => r.workers === -n);
 console.log(
-  "| LIVEGATE_WORKERS | idle added delay p50 / p95 (ms) | viewers | added delay p50 / p95 (ms) | p95 vs 1 isolate | livegate req/s | livegate CPU | MediaMTX CPU | load gen CPU (core 1) | errors / stalled tracks |",
+  "| LIVEGATE_WORKERS | idle added delay p50 / p95 (ms) | viewers | added delay p50 / p95 (ms) | p95 vs 1 isolate | p95 vs peer | livegate req/s | livegate CPU | MediaMTX CPU | load gen CPU (core 1) | errors / stalled tracks |",
 );
-console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const r of rows) {
-  const ratio = one?.delay && r.delay ? `${(r.delay.p95 / one.delay.p95).toFixed(2)}x` : "–";
+  const ratio = one?.delay && r.delay && r.workers > 0 ? `${(r.delay.p95 / one.delay.p95).toFixed(2)}x` : "–";
+  const peer = peerOf(r.workers)?.delay;
+  const vsPeer = peer && r.delay && r.workers > 0 ? `${(r.delay.p95 / peer.p95).toFixed(2)}x` : "–";
   console.log(
-    `| ${r.workers} | ${f(r.idle?.p50)} / ${f(r.idle?.p95)} | ${VIEWERS} | ${f(r.delay?.p50)} / ${
-      f(r.delay?.p95)
-    } (n=${r.delay?.n ?? 0}) | ${ratio} | ${f(r.rps)} | ${f(r.cpu.livegate)}% | ${f(r.cpu.mediamtx)}% | ${
+    `| ${r.workers > 0 ? r.workers : `peer: ${-r.workers} Deno relay process(es), no checks`} | ${
+      f(r.idle?.p50)
+    } / ${f(r.idle?.p95)} | ${VIEWERS} | ${f(r.delay?.p50)} / ${f(r.delay?.p95)} (n=${
+      r.delay?.n ?? 0
+    }) | ${ratio} | ${vsPeer} | ${f(r.rps)} | ${f(r.cpu.livegate)}% | ${f(r.cpu.mediamtx)}% | ${
       f(r.cpu["load generator"])
     }% | ${r.stats.errors} / ${r.stats.stalledTracks} of ${r.stats.viewers * 2} |`,
   );

@@ -1,19 +1,10 @@
 // Dashboard behaviour: forms and buttons marked data-api are sent to the JSON API (with the CSRF header);
 // secrets returned once (keys, passwords, share URLs) are shown in place; the live panel of a stream page
 // is refreshed every few seconds (publisher, codecs, bitrate, viewers, with a revoke button per session).
+import { apiCall } from "./dom.ts";
 const csrf = document.body.dataset.csrf ?? "";
 
-async function call(url: string, method: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(url, {
-    method,
-    credentials: "same-origin",
-    headers: { "content-type": "application/json", "x-csrf-token": csrf },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const data = await res.json().catch(() => ({})) as Record<string, unknown>;
-  if (!res.ok) throw new Error(String(data.error ?? `HTTP ${res.status}`));
-  return data;
-}
+const call = (url: string, method: string, body?: unknown) => apiCall(csrf, url, method, body);
 
 function formBody(form: HTMLFormElement): Record<string, unknown> {
   const out: Record<string, unknown> = {};

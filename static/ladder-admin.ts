@@ -4,6 +4,7 @@
 // because they are above the source, and why ffmpeg last ended. Saves with PATCH /api/streams/<path>
 // {"ladder": ...}; reads GET /api/streams/<path>/ladder every 3 s. Built with DOM calls only (no HTML
 // strings), inserted after the page's Live card.
+import { el } from "./dom.ts";
 
 interface Rung {
   height: number;
@@ -31,16 +32,6 @@ interface LadderView {
 const liveEl = document.getElementById("live");
 const path = liveEl?.dataset.path;
 const csrf = document.body.dataset.csrf ?? "";
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  props: Partial<HTMLElementTagNameMap[K]> = {},
-  ...children: (Node | string)[]
-): HTMLElementTagNameMap[K] {
-  const e = Object.assign(document.createElement(tag), props);
-  e.append(...children);
-  return e;
-}
 
 async function api(method: string, body?: unknown): Promise<LadderView> {
   const url = method === "GET" ? `/api/streams/${path}/ladder` : `/api/streams/${path}`;

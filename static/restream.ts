@@ -4,6 +4,7 @@
 // certificate"), and per destination Enable/Disable, Retry (when failed), Change key and Delete. Keys are
 // write-only here: the API only ever answers their mask. What livegate does to the stream for a destination
 // (e.g. WHIP: audio encoded to Opus) is shown under its URL.
+import { apiCall, el } from "./dom.ts";
 const root = document.getElementById("restream");
 const csrf = document.body.dataset.csrf ?? "";
 
@@ -26,27 +27,7 @@ interface Dest {
   status: Status;
 }
 
-async function call(url: string, method: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(url, {
-    method,
-    credentials: "same-origin",
-    headers: { "content-type": "application/json", "x-csrf-token": csrf },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const data = await res.json().catch(() => ({})) as Record<string, unknown>;
-  if (!res.ok) throw new Error(String(data.error ?? `HTTP ${res.status}`));
-  return data;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  props: Partial<HTMLElementTagNameMap[K]> = {},
-  ...kids: (Node | string)[]
-): HTMLElementTagNameMap[K] {
-  const e = Object.assign(document.createElement(tag), props);
-  e.append(...kids);
-  return e;
-}
+const call = (url: string, method: string, body?: unknown) => apiCall(csrf, url, method, body);
 
 const rate = (b: number | null) =>
   b === null ? "" : b >= 1e6 ? `${(b / 1e6).toFixed(1)} Mbit/s` : `${Math.round(b / 1000)} kbit/s`;
