@@ -29,11 +29,14 @@ const video = new Promise<HTMLVideoElement | null>((resolve) => {
 });
 // The first presented frame, for the player's quality beacon (static/beacon.ts) that loads later. When it
 // is this script's session (the player is not there yet), the "Connecting…" overlay goes: the picture is up.
+let frameShown!: () => void;
+const firstFrame = new Promise<void>((r) => frameShown = r);
 video.then((v) =>
   (v as { requestVideoFrameCallback?: (cb: () => void) => number } | null)?.requestVideoFrameCallback?.call(
     v,
     () => {
       performance.mark("livegate:frame");
+      frameShown();
       if (v?.srcObject && !(globalThis as { livegate?: unknown }).livegate) {
         document.getElementById("overlay")?.classList.add("hidden");
       }
@@ -81,3 +84,15 @@ Promise.race([left, wait(1000)]).then(() => parsed).then(() => {
     Object.assign(document.createElement("script"), { type: "module", src: "/static/player.js" }),
   );
 });
+
+// The page's other scripts (data-later: chat, rewind) once the first frame is on screen, or 1.5 s after the
+// page is parsed when none comes (offline, a refusal): their evaluation takes the main thread for tens of
+// ms, which the picture should not wait for.
+const later = (data.later ?? "").split(" ").filter((s) => s.startsWith("/static/"));
+if (later.length) {
+  Promise.race([firstFrame, parsed.then(() => wait(1500))]).then(() => {
+    for (const src of later) {
+      document.body.append(Object.assign(document.createElement("script"), { type: "module", src }));
+    }
+  });
+}

@@ -109,16 +109,24 @@ function loginForm(opts: { csrf: string; next: string; user?: string }) {
 /**
  * WebRTC's early start (static/whep-early.ts), inline (src/web/early-inline.ts): a classic script that runs
  * as the parser reaches it, before the stylesheet is loaded; it reads the stream and CSRF token from its own
- * tag, and starts the player (static/player.js, preloaded here) once its offer has left. The page's CSP
- * must allow `early.csp` (playerCsp).
+ * tag, and starts the player (static/player.js, preloaded here) once its offer has left. `later`: the
+ * page's other scripts (chat, rewind), which it loads once the first frame is on screen (or 1.5 s after
+ * the page is parsed), so they do not hold up the picture. The page's CSP must allow `early.csp` (playerCsp).
  */
-export function earlyScript(path: string, csrf: string, early: InlineScript, share?: string) {
+export function earlyScript(
+  path: string,
+  csrf: string,
+  early: InlineScript,
+  share?: string,
+  later: string[] = [],
+) {
   return html`
     <script data-lg-early data-path="${path}" data-csrf="${csrf}" ${share
       ? html`
         data-share="${share}"
       `
-      : ""}>${raw(early.text)}</script>
+      : ""}
+      ${later.length ? html`data-later="${later.join(" ")}"` : ""}>${raw(early.text)}</script>
     <link rel="modulepreload" href="/static/player.js">
   `;
 }
@@ -160,15 +168,17 @@ export function playerPage(
   <p id="note" class="note hidden" role="status"></p>
   ${opts.rewind ? html`<div id="rewind" data-clip="${opts.canClip ? "1" : ""}"></div>` : ""}
 </section>
-<aside id="chat" class="chat" aria-label="Chat"></aside>
-<script type="module" src="/static/chat.js"></script>
-${opts.rewind ? html`<script type="module" src="/static/rewind.js"></script>` : ""}`,
+<aside id="chat" class="chat" aria-label="Chat"></aside>`,
     {
       user: opts.user,
       csrf: opts.csrf,
       bodyData: `data-path="${opts.path}" data-csrf="${opts.csrf}" data-via="${opts.via ?? ""}"`,
       // oEmbed discovery (oembed.com §4) for public streams: a CMS given this page's URL finds the iframe.
-      early: earlyScript(opts.path, opts.csrf, opts.early),
+      // Chat and rewind are started by the early script after the first frame (time to first frame, #23).
+      early: earlyScript(opts.path, opts.csrf, opts.early, undefined, [
+        "/static/chat.js",
+        ...(opts.rewind ? ["/static/rewind.js"] : []),
+      ]),
       head: html`${opts.preview ? previewTags(opts.preview) : ""}${
         opts.oembed
           ? html`<link rel="alternate" type="application/json+oembed" href="${opts.oembed}" title="${opts.path}">`

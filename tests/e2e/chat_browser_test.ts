@@ -42,7 +42,9 @@ Deno.test({
       const [, vic] = await pageFor("vic");
       const [, anon] = await pageFor();
       for (const p of [sam, vic]) {
-        await p.waitForFunction(() => !(document.getElementById("chat-input") as HTMLInputElement).disabled);
+        await p.waitForFunction(() =>
+          (document.getElementById("chat-input") as HTMLInputElement | null)?.disabled === false
+        );
       }
 
       // vic writes (markup and a link inside); sam and the anonymous viewer see it, as text.
@@ -97,7 +99,9 @@ Deno.test({
       const li2 = sam.locator("#chat-list li").last();
       await li2.hover();
       await li2.getByRole("button", { name: "timeout 5 min" }).click();
-      await vic.waitForFunction(() => (document.getElementById("chat-input") as HTMLInputElement).disabled);
+      await vic.waitForFunction(() =>
+        (document.getElementById("chat-input") as HTMLInputElement | null)?.disabled === true
+      );
       assert.match((await vic.locator("#chat-status").textContent())!, /timed out for 5 more minute/);
       // Even a frame sent around the disabled input is refused by the server.
       await vic.evaluate(() => {
@@ -126,12 +130,16 @@ Deno.test({
       await sam.waitForFunction(() =>
         document.getElementById("chat-status")?.textContent === "settings saved"
       );
-      await vic.waitForFunction(() => !(document.getElementById("chat-input") as HTMLInputElement).disabled);
+      await vic.waitForFunction(() =>
+        (document.getElementById("chat-input") as HTMLInputElement | null)?.disabled === false
+      );
       assert.equal(await vic.locator(".chat-mod").isVisible(), true);
       await anon.waitForFunction(() => !document.querySelector(".chat-guest")!.classList.contains("hidden"));
       await anon.fill("#chat-guest-name", "Gina");
       await anon.click(".chat-guest button");
-      await anon.waitForFunction(() => !(document.getElementById("chat-input") as HTMLInputElement).disabled);
+      await anon.waitForFunction(() =>
+        (document.getElementById("chat-input") as HTMLInputElement | null)?.disabled === false
+      );
       await anon.fill("#chat-input", "a forbidden word");
       await anon.click("#chat-send");
       await anon.waitForFunction(() =>

@@ -22,7 +22,12 @@ Deno.test("early inline: the CSP source is the SHA-256 of the inlined text", asy
   const want = createHash("sha256").update(text, "utf8").digest("base64");
   assert.equal(e.csp, `'sha256-${want}'`);
   const page = String(await playerPage({ path: "live", user: "u", csrf: "c", early: e }));
-  assert.match(page, /<script data-lg-early data-path="live" data-csrf="c"\s*>/);
+  assert.match(
+    page,
+    /<script data-lg-early data-path="live" data-csrf="c"\s+data-later="\/static\/chat\.js"\s*>/,
+    "chat is loaded by the early script, after the first frame",
+  );
+  assert.doesNotMatch(page, /<script type="module" src="\/static\/chat\.js">/);
   assert.ok(page.includes(`>${text}</script>`), "inlined verbatim");
   assert.ok(page.indexOf(text) < page.indexOf('href="/static/app.css"'), "before the stylesheet");
   assert.match(
