@@ -9,19 +9,11 @@
 //
 //   deno run -A bench/ladder.ts [--quick] [--write]   (--write replaces the ladder block in BENCHMARKS.md)
 import { parseArgs } from "node:util";
-import { join } from "node:path";
-import {
-  ADMIN_PASSWORD,
-  Client,
-  publish,
-  ROOT,
-  startLivegate,
-  stopProc,
-  waitFor,
-} from "../tests/e2e/harness.ts";
+import { ADMIN_PASSWORD, Client, publish, startLivegate, stopProc, waitFor } from "../tests/e2e/harness.ts";
 import { launchChromium } from "../tests/e2e/chromium.ts";
 import { cpuTicks } from "./procstat.ts";
 import { dist } from "./stats.ts";
+import { loadAverage, reportResults } from "./results.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -46,7 +38,7 @@ const admin = new Client(lg.url);
 const pub = publish(`rtmp://127.0.0.1:${lg.rtmpPort}/live?token=${lg.key}`, 3600);
 const rows: string[][] = [];
 const started = new Date();
-const load0 = (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
+const load0 = loadAverage();
 let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
 try {
   await admin.login("admin", ADMIN_PASSWORD);
@@ -169,27 +161,10 @@ try {
   await lg.stop();
 }
 
-const load1 = (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
-const header = ["Benchmark", "Variant", "Figures (same run)", "Ratio", "Target"];
-const table = [
-  `| ${header.join(" | ")} |`,
-  `| ${header.map(() => "---").join(" | ")} |`,
-  ...rows.map((r) => `| ${r.map((s) => s.replace(/\|/g, "\\|")).join(" | ")} |`),
-].join("\n");
-const meta =
-  `Run ${started.toISOString().slice(0, 16)}Z${
-    values.quick ? " (--quick)" : ""
-  }, ${navigator.hardwareConcurrency} cores, ` +
-  `load average ${load0} at start, ${load1} at end (other developers' tests share the machine).`;
-console.log(`\n${meta}\n\n${table}\n`);
-if (values.write) {
-  const path = join(ROOT, "BENCHMARKS.md");
-  const md = await Deno.readTextFile(path);
-  const start = "<!-- ladder:results:start -->";
-  const end = "<!-- ladder:results:end -->";
-  const i = md.indexOf(start);
-  const j = md.indexOf(end);
-  if (i < 0 || j < i) throw new Error(`BENCHMARKS.md has no ${start} … ${end} block`);
-  await Deno.writeTextFile(path, `${md.slice(0, i + start.length)}\n\n${meta}\n\n${table}\n\n${md.slice(j)}`);
-  log(`results written to ${path}`);
-}
+await reportResults(rows, {
+  started,
+  quick: !!values.quick,
+  load0,
+  block: values.write ? "ladder" : undefined,
+  log,
+});

@@ -22,6 +22,7 @@ import {
   stopProc,
   waitFor,
 } from "../tests/e2e/harness.ts";
+import { loadAverage } from "./results.ts";
 
 export interface RestartRow {
   ingest: "RTMP" | "SRT";
@@ -216,9 +217,9 @@ export const figures = (xs: number[]) =>
 if (import.meta.main) {
   const { parseArgs } = await import("node:util");
   const { values } = parseArgs({ args: Deno.args, options: { runs: { type: "string", default: "5" } } });
-  const load0 = (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
+  const load0 = loadAverage();
   const rows = await restartBench(Number(values.runs), (s) => console.error(s));
-  const load1 = (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
+  const load1 = loadAverage();
   for (const r of rows) {
     const peer = rows.find((p) => p.ingest === r.ingest && p.setup === "peer")!;
     console.log(

@@ -7,8 +7,6 @@
 //   deno task bench --viewers=100,500     viewer counts for the scale test
 //   deno task bench --write               also replace the results block in BENCHMARKS.md
 import { parseArgs } from "node:util";
-import { join } from "node:path";
-import { ROOT } from "../tests/e2e/harness.ts";
 import { startRig } from "./rig.ts";
 import { latencyDirect, latencyLivegate, type LatencyResult } from "./latency.ts";
 import { proxyCost, type ProxyRow } from "./proxy_cost.ts";
@@ -21,6 +19,7 @@ import { analyticsBench } from "./analytics.ts";
 import { ttffBench } from "./ttff.ts";
 import { figures as restartFigures, median, restartBench } from "./restart.ts";
 import { chatScenario } from "./chat.ts";
+import { loadAverage, reportResults } from "./results.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -80,7 +79,7 @@ const rig = await startRig(log);
 const started = new Date();
 let load0 = "";
 try {
-  load0 = (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
+  load0 = loadAverage();
   // Order matters: the login benchmark locks 'admin' out (by design), so it runs last.
   if (only.has("latency")) {
     log("glass-to-glass latency (Chromium)…");
@@ -400,29 +399,4 @@ try {
   await rig.stop();
 }
 
-const load1 = (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
-const header = ["Benchmark", "Variant", "Figures (same run)", "Ratio", "Target"];
-const esc = (s: string) => s.replace(/\|/g, "\\|");
-const table = [
-  `| ${header.join(" | ")} |`,
-  `| ${header.map(() => "---").join(" | ")} |`,
-  ...rows.map((r) => `| ${r.map(esc).join(" | ")} |`),
-].join("\n");
-const meta =
-  `Run ${started.toISOString().slice(0, 16)}Z${
-    quick ? " (--quick)" : ""
-  }, ${navigator.hardwareConcurrency} cores, ` +
-  `load average ${load0} at start, ${load1} at end (other developers' tests share the machine).`;
-console.log(`\n${meta}\n\n${table}\n`);
-
-if (values.write) {
-  const path = join(ROOT, "BENCHMARKS.md");
-  const md = await Deno.readTextFile(path);
-  const start = "<!-- bench:results:start -->";
-  const end = "<!-- bench:results:end -->";
-  const i = md.indexOf(start);
-  const j = md.indexOf(end);
-  if (i < 0 || j < i) throw new Error(`BENCHMARKS.md has no ${start} … ${end} block`);
-  await Deno.writeTextFile(path, `${md.slice(0, i + start.length)}\n\n${meta}\n\n${table}\n\n${md.slice(j)}`);
-  log(`results written to ${path}`);
-}
+await reportResults(rows, { started, quick: !!quick, load0, block: values.write ? "bench" : undefined, log });

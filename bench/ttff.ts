@@ -15,6 +15,7 @@
 import type { BrowserContext } from "playwright-core";
 import { launchChromium } from "../tests/e2e/chromium.ts";
 import { ADMIN_PASSWORD } from "../tests/e2e/harness.ts";
+import { loadAverage } from "./results.ts";
 /**
  * The variants measured, alternating: LL-HLS, WebRTC as the pages start it (early start,
  * static/whep-early.ts), and WebRTC started by the player bundle alone (?early=0: how it was before).
@@ -231,10 +232,9 @@ if (import.meta.main) {
       });
       try {
         await waitHlsOnline(admin, "live");
-        const load = () => Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
-        const before = load();
+        const before = loadAverage();
         const res = await ttffBench(lg.url, "live", Number(values.runs));
-        console.log(`GOP ${gop} s (load ${before} -> ${load()}):`);
+        console.log(`GOP ${gop} s (load ${before} -> ${loadAverage()}):`);
         for (const r of res) console.log(`  ${ttffLine(r)}`);
       } finally {
         await stopProc(pub);
