@@ -10,7 +10,7 @@
 //   deno run -A bench/restart.ts [--runs 5]
 import type { BrowserContext, Page } from "playwright-core";
 import { join } from "node:path";
-import { launchChromium } from "../tests/e2e/chromium.ts";
+import { FRAME_PROBE, launchChromium } from "../tests/e2e/chromium.ts";
 import {
   ADMIN_PASSWORD,
   Client,
@@ -39,29 +39,6 @@ export const median = (xs: number[]) => {
   return s.length
     ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2)
     : NaN;
-};
-
-/** Counts the frames the page's <video> presents (window.probe), re-armed on every new source. */
-const PROBE = () => {
-  const w = globalThis as unknown as { probe: { frames: number; last: number } };
-  w.probe = { frames: 0, last: 0 };
-  document.addEventListener("DOMContentLoaded", () => {
-    const v = document.getElementById("video") as HTMLVideoElement | null;
-    if (!v) return;
-    let chain = 0;
-    const arm = () => {
-      const mine = ++chain;
-      const cb = () => {
-        if (mine !== chain) return;
-        w.probe.frames++;
-        w.probe.last = Date.now();
-        v.requestVideoFrameCallback(cb);
-      };
-      v.requestVideoFrameCallback(cb);
-    };
-    arm();
-    v.addEventListener("loadstart", arm);
-  });
 };
 
 type Probe = { frames: number; last: number; starts: number };
@@ -164,7 +141,7 @@ export async function restartBench(runs: number, log = (_: string) => {}): Promi
     const admins = new Map<string, Client>();
     for (const [name, lg] of setups) {
       const ctx = await browser.newContext();
-      await ctx.addInitScript(PROBE);
+      await ctx.addInitScript(FRAME_PROBE);
       await loggedIn(ctx, lg.url);
       ctxs.set(name, ctx);
       const admin = new Client(lg.url);

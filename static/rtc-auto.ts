@@ -25,6 +25,21 @@ export interface RtcSample {
   availableIncomingBitrate: number | null;
 }
 
+/** A sample taken at `t` (ms) with every counter at zero and no available bitrate reported. */
+export function zeroSample(t: number): RtcSample {
+  return {
+    t,
+    packetsReceived: 0,
+    packetsLost: 0,
+    framesDecoded: 0,
+    framesDropped: 0,
+    freezeCount: 0,
+    jitterBufferDelay: 0,
+    jitterBufferEmittedCount: 0,
+    availableIncomingBitrate: null,
+  };
+}
+
 /** Thresholds of the automatic choice. */
 export const AUTO = {
   /** A window with more than this share of packets lost is bad. */

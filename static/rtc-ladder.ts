@@ -11,7 +11,7 @@
 // data-reason (why Auto last stepped), data-error (why the last switch failed), data-audio-packets and
 // data-audio-energy (the audio-only session's sound on a rung).
 import { HttpError, negotiate, type RtcSession, rtcStats, waitConnected } from "./whep.ts";
-import { autoState, autoStep, type RtcSample } from "./rtc-auto.ts";
+import { autoState, autoStep, type RtcSample, zeroSample } from "./rtc-auto.ts";
 
 /** One level of the menu: the source (rung null) or a rung. */
 interface Level {
@@ -57,17 +57,7 @@ export function levelLabel(l: { height: number; kbps: number | null }): string {
 
 /** The receiver counters of the video in `pc` (RtcSample for rtc-auto.ts). */
 export async function videoSample(pc: RTCPeerConnection): Promise<RtcSample> {
-  const s: RtcSample = {
-    t: performance.now(),
-    packetsReceived: 0,
-    packetsLost: 0,
-    framesDecoded: 0,
-    framesDropped: 0,
-    freezeCount: 0,
-    jitterBufferDelay: 0,
-    jitterBufferEmittedCount: 0,
-    availableIncomingBitrate: null,
-  };
+  const s = zeroSample(performance.now());
   (await pc.getStats()).forEach((r) => {
     if (r.type === "inbound-rtp" && r.kind === "video") {
       s.packetsReceived += r.packetsReceived ?? 0;

@@ -44,3 +44,30 @@ export async function videoInfo(page: Page) {
     };
   });
 }
+
+/**
+ * An init script (`addInitScript`) counting the frames the page's <video id=video> presents into
+ * window.probe (`frames`, `last`: Date.now() of the latest), independent of the player; re-armed whenever
+ * the player loads a new source (which may drop pending callbacks).
+ */
+export const FRAME_PROBE = () => {
+  const w = globalThis as unknown as { probe: { frames: number; last: number } };
+  w.probe = { frames: 0, last: 0 };
+  document.addEventListener("DOMContentLoaded", () => {
+    const v = document.getElementById("video") as HTMLVideoElement | null;
+    if (!v) return;
+    let chain = 0;
+    const arm = () => {
+      const mine = ++chain;
+      const cb = () => {
+        if (mine !== chain) return;
+        w.probe.frames++;
+        w.probe.last = Date.now();
+        v.requestVideoFrameCallback(cb);
+      };
+      v.requestVideoFrameCallback(cb);
+    };
+    arm();
+    v.addEventListener("loadstart", arm);
+  });
+};

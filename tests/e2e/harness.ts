@@ -65,6 +65,16 @@ export async function run(cmd: string, args: string[], opts: Deno.CommandOptions
   };
 }
 
+/** The first video stream's size in `file` as ffprobe reads it ("320x180"); throws when ffprobe fails. */
+export async function videoSize(file: string): Promise<string> {
+  const p = await run(needTool("ffprobe"), [
+    ...["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0"],
+    file,
+  ]);
+  if (p.code !== 0) throw new Error(`ffprobe ${file} failed: ${p.stderr}`);
+  return p.stdout.trim().replace(",", "x");
+}
+
 export interface Livegate {
   url: string;
   env: Record<string, string>;

@@ -5,16 +5,7 @@
 // spans are listed and a range downloads as a 320x180 MP4.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import {
-  ADMIN_PASSWORD,
-  Client,
-  needTool,
-  publish,
-  run,
-  startLivegate,
-  stopProc,
-  waitFor,
-} from "./harness.ts";
+import { ADMIN_PASSWORD, Client, publish, startLivegate, stopProc, videoSize, waitFor } from "./harness.ts";
 
 const files = (dir: string) => {
   try {
@@ -103,21 +94,7 @@ Deno.test({
           assert.equal(media.status, 200);
           const file = join(lg.dataDir, "rung.mp4");
           await Deno.writeFile(file, new Uint8Array(await media.arrayBuffer()));
-          const p = await run(needTool("ffprobe"), [
-            ...[
-              "-v",
-              "error",
-              "-select_streams",
-              "v:0",
-              "-show_entries",
-              "stream=width,height",
-              "-of",
-              "csv=p=0",
-            ],
-            file,
-          ]);
-          assert.equal(p.code, 0, p.stderr);
-          assert.equal(p.stdout.trim(), "320,180");
+          assert.equal(await videoSize(file), "320x180");
         },
       );
     } finally {

@@ -14,6 +14,7 @@ import {
   run,
   startLivegate,
   stopProc,
+  videoSize,
   waitFor,
 } from "./harness.ts";
 
@@ -47,21 +48,7 @@ async function probeRung(c: Client, base: string, playlist: string, dir: string)
   await Deno.writeFile(file, new Uint8Array([...parts[0], ...parts[1]]));
   const dec = await run(needTool("ffmpeg"), ["-v", "error", "-i", file, "-f", "null", "-"]);
   assert.equal(dec.code, 0, dec.stderr);
-  const p = await run(needTool("ffprobe"), [
-    ...[
-      "-v",
-      "error",
-      "-select_streams",
-      "v:0",
-      "-show_entries",
-      "stream=width,height",
-      "-of",
-      "csv=p=0",
-      file,
-    ],
-  ]);
-  assert.equal(p.code, 0, p.stderr);
-  return p.stdout.trim().replace(",", "x");
+  return await videoSize(file);
 }
 
 Deno.test({

@@ -10,7 +10,7 @@
 //   the empty audio parts MediaMTX writes for SRT's bursty AAC in a loop: src/proxy/empty-parts.ts).
 import assert from "node:assert/strict";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { launchChromium } from "./chromium.ts";
+import { FRAME_PROBE, launchChromium } from "./chromium.ts";
 import {
   ADMIN_PASSWORD,
   Client,
@@ -49,28 +49,7 @@ async function viewerContext(browser: Browser, lg: Livegate): Promise<BrowserCon
   await Promise.all([login.waitForURL(`${lg.url}/`), login.click("button[type=submit]")]);
   await login.close();
   // The test's own frame counter (independent of the player's): every frame the <video> presents.
-  await ctx.addInitScript(() => {
-    const w = globalThis as unknown as { probe: { frames: number; last: number } };
-    w.probe = { frames: 0, last: 0 };
-    document.addEventListener("DOMContentLoaded", () => {
-      const v = document.getElementById("video") as HTMLVideoElement | null;
-      if (!v) return;
-      // Armed again whenever the player loads a new source (which may drop pending callbacks).
-      let chain = 0;
-      const arm = () => {
-        const mine = ++chain;
-        const cb = () => {
-          if (mine !== chain) return;
-          w.probe.frames++;
-          w.probe.last = Date.now();
-          v.requestVideoFrameCallback(cb);
-        };
-        v.requestVideoFrameCallback(cb);
-      };
-      arm();
-      v.addEventListener("loadstart", arm);
-    });
-  });
+  await ctx.addInitScript(FRAME_PROBE);
   return ctx;
 }
 

@@ -4,24 +4,14 @@
 // needs headroom when the browser reports the available bandwidth, and waits longer after an up-step that
 // did not hold. A new session (counters back to zero) starts a new window.
 import assert from "node:assert/strict";
-import { AUTO, autoState, autoStep, judge, type RtcSample } from "../../static/rtc-auto.ts";
+import { AUTO, autoState, autoStep, judge, type RtcSample, zeroSample } from "../../static/rtc-auto.ts";
 
 /** Source (unknown bitrate), 360p 700 kbit/s, 180p 250 kbit/s. */
 const BPS = [null, 700_000, 250_000];
 
 /** A stats stream: every call advances 1 s with `recv` packets, `lost` lost, 30 frames (`dropped` of them). */
 function feed() {
-  const s: RtcSample = {
-    t: 0,
-    packetsReceived: 0,
-    packetsLost: 0,
-    framesDecoded: 0,
-    framesDropped: 0,
-    freezeCount: 0,
-    jitterBufferDelay: 0,
-    jitterBufferEmittedCount: 0,
-    availableIncomingBitrate: null,
-  };
+  const s = zeroSample(0);
   return (
     o: {
       recv?: number;
