@@ -15,7 +15,7 @@
 // on Deno with no checks at all (request collapsing and the same bytes to every viewer only): the floor
 // of any Deno front end on this machine under this load, measured in the same run.
 import { parseArgs } from "node:util";
-import { startRig } from "./rig.ts";
+import { type Rig, startRig } from "./rig.ts";
 import { makeSessions } from "./scale.ts";
 import { addedDelay, load, requestsTotal } from "./live_delay.ts";
 import { sampler } from "./procstat.ts";
@@ -59,6 +59,47 @@ function freeTcpPort(): number {
 }
 
 /**
+ * One row against `rig`'s MediaMTX: the two probes idle for 10 s, then VIEWERS viewers (`cookies`, one each)
+ * on `via` from the pinned generator and, after the ramp, the probes again (the added delay), the CPU of the
+ * `front` processes (summed, in livegate's column), MediaMTX and the generator, and with `requests` (the
+ * front end's count of answered requests) its requests per second over the probes' window (else NaN).
+ */
+async function measure(
+  rig: Rig,
+  label: string,
+  via: { base: string; headers: Record<string, string> },
+  cookies: () => Promise<string[]>,
+  front: number[],
+  requests?: () => Promise<number>,
+): Promise<Omit<Row, "workers">> {
+  const direct = { base: `${rig.mtxHls}/live`, headers: { authorization: `Bearer ${rig.secrets.cdn}` } };
+  const idle = await addedDelay(via, direct, 10_000);
+  const viewers = await cookies();
+  log(`${label}: ${VIEWERS} viewers…`);
+  const gen = load([via.base], viewers, SECONDS, RAMP);
+  await sleep(RAMP * 1000);
+  const s = sampler({
+    ...Object.fromEntries(front.map((pid, i) => [`front ${i}`, pid])),
+    mediamtx: rig.mtx.pid,
+    "load generator": gen.pid,
+  });
+  const r0 = await requests?.();
+  const t0 = performance.now();
+  const delay = await addedDelay(via, direct, (SECONDS - 2) * 1000);
+  const rps = requests && r0 !== undefined
+    ? ((await requests()) - r0) / ((performance.now() - t0) / 1000)
+    : NaN;
+  const p = s.stop();
+  const stats = await gen.done;
+  const cpu: Record<string, number> = { livegate: 0 };
+  for (const [k, v] of Object.entries(p)) {
+    if (k.startsWith("front ")) cpu.livegate += v.cpuAvg;
+    else cpu[k] = v.cpuAvg;
+  }
+  return { idle, delay, rps, cpu, stats };
+}
+
+/**
  * The peer row: `n` processes of bench/deno_relay.ts on one port (as `n` isolates) in front of the rig's
  * MediaMTX, the same viewers and probes.
  */
@@ -85,26 +126,9 @@ async function peerRow(n: number): Promise<Row> {
       }
       reader.releaseLock();
     }
-    const direct = { base: `${rig.mtxHls}/live`, headers: { authorization: `Bearer ${rig.secrets.cdn}` } };
     const via = { base: `http://127.0.0.1:${port}/hls/live`, headers: {} };
-    const idle = await addedDelay(via, direct, 10_000);
-    log(`peer: ${VIEWERS} viewers…`);
-    const gen = load([via.base], Array(VIEWERS).fill("x=1"), SECONDS, RAMP);
-    await sleep(RAMP * 1000);
-    const s = sampler({
-      ...Object.fromEntries(relays.map((r, i) => [`relay ${i}`, r.pid])),
-      mediamtx: rig.mtx.pid,
-      "load generator": gen.pid,
-    });
-    const delay = await addedDelay(via, direct, (SECONDS - 2) * 1000);
-    const p = s.stop();
-    const stats = await gen.done;
-    const cpu: Record<string, number> = { livegate: 0 }; // the relays' CPU in livegate's column
-    for (const [k, v] of Object.entries(p)) {
-      if (k.startsWith("relay ")) cpu.livegate += v.cpuAvg;
-      else cpu[k] = v.cpuAvg;
-    }
-    const row = { workers: -n, idle, delay, rps: NaN, cpu, stats };
+    const noCookies = () => Promise.resolve(Array<string>(VIEWERS).fill("x=1")); // the relay reads none
+    const row = { workers: -n, ...await measure(rig, "peer", via, noCookies, relays.map((r) => r.pid)) };
     log(JSON.stringify(row));
     return row;
   } finally {
@@ -128,24 +152,18 @@ for (const workers of WORKERS) {
   log(`LIVEGATE_WORKERS=${workers}: starting…`);
   const rig = await startRig(log, { LIVEGATE_WORKERS: String(workers) });
   try {
-    const direct = { base: `${rig.mtxHls}/live`, headers: { authorization: `Bearer ${rig.secrets.cdn}` } };
     const via = { base: `${rig.lg.url}/hls/live`, headers: { cookie: rig.cookie } };
-    const idle = await addedDelay(via, direct, 10_000);
-    const cookies = await makeSessions(rig, VIEWERS);
-    log(`LIVEGATE_WORKERS=${workers}: ${VIEWERS} viewers…`);
-    const gen = load([via.base], cookies, SECONDS, RAMP);
-    await sleep(RAMP * 1000);
-    const s = sampler({ livegate: rig.lg.proc.pid, mediamtx: rig.mtx.pid, "load generator": gen.pid });
-    const r0 = await requestsTotal(rig.lg.url, rig.metricsToken);
-    const t0 = performance.now();
-    const delay = await addedDelay(via, direct, (SECONDS - 2) * 1000);
-    const rps = ((await requestsTotal(rig.lg.url, rig.metricsToken)) - r0) /
-      ((performance.now() - t0) / 1000);
-    const p = s.stop();
-    const stats = await gen.done;
-    const cpu: Record<string, number> = {};
-    for (const [k, v] of Object.entries(p)) cpu[k] = v.cpuAvg;
-    const row = { workers, idle, delay, rps, cpu, stats };
+    const row = {
+      workers,
+      ...await measure(
+        rig,
+        `LIVEGATE_WORKERS=${workers}`,
+        via,
+        () => makeSessions(rig, VIEWERS),
+        [rig.lg.proc.pid],
+        () => requestsTotal(rig.lg.url, rig.metricsToken),
+      ),
+    };
     log(JSON.stringify(row));
     rows.push(row);
   } finally {
