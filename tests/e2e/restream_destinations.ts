@@ -1,9 +1,10 @@
 // Real destinations for the restream tests: a second MediaMTX (RTMP and SRT listeners, optionally RTMPS with
 // a self-signed certificate and WHIP behind a bearer token, its API to see what it receives) and nginx-rtmp
 // (Debian libnginx-mod-rtmp) whose on_publish asks an HTTP endpoint in the test process that accepts one key
-// only. Each on free loopback ports in a temp dir; stop() ends them.
+// only. Each on free loopback ports in a temp dir; stop() ends them. Also the checks both restream tests make
+// on livegate's ffmpeg processes.
 import { join } from "node:path";
-import { freePort, freeUdpPort, needTool } from "./harness.ts";
+import { freePort, freeUdpPort, needTool, run } from "./harness.ts";
 
 export interface MtxDestinationOptions {
   /** Also RTMPS on its own port with this certificate and key (PEM files), plain RTMP kept. */
@@ -234,4 +235,23 @@ rtmp {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
+}
+
+/** Process ids of the ffmpeg processes that are children of `pid`. */
+export async function ffmpegPids(pid: number): Promise<number[]> {
+  const r = await run("ps", ["-o", "pid=,comm=", "--ppid", String(pid)]);
+  return r.stdout.split("\n").map((l) => l.trim().split(/\s+/)).filter((f) => f[1] === "ffmpeg")
+    .map((f) => Number(f[0]));
+}
+
+/** How many ffmpeg processes are children of `pid`. */
+export async function ffmpegChildren(pid: number): Promise<number> {
+  return (await ffmpegPids(pid)).length;
+}
+
+/** Whether process `pid` still runs (a zombie counts as gone). */
+export async function alive(pid: number): Promise<boolean> {
+  const r = await run("ps", ["-o", "stat=", "-p", String(pid)]);
+  const stat = r.stdout.trim();
+  return stat !== "" && !stat.startsWith("Z");
 }

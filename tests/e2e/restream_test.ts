@@ -19,7 +19,12 @@ import {
   stopProc,
   waitFor,
 } from "./harness.ts";
-import { startMtxDestination, startNginxRtmp, startPublishAuth } from "./restream_destinations.ts";
+import {
+  ffmpegChildren,
+  startMtxDestination,
+  startNginxRtmp,
+  startPublishAuth,
+} from "./restream_destinations.ts";
 import { startReceiver } from "./webhook_receiver.ts";
 
 const MTX_KEY = "mtx-rtmp-key-0001-abcdef";
@@ -78,12 +83,6 @@ function probeUntil(url: string): Promise<string[]> {
     const codecs = await probe(url);
     return codecs.length ? codecs : undefined;
   }, 45_000);
-}
-
-/** ffmpeg processes that are children of `pid`. */
-async function ffmpegChildren(pid: number): Promise<number> {
-  const r = await run("ps", ["-o", "comm=", "--ppid", String(pid)]);
-  return r.stdout.split("\n").filter((l) => l.trim() === "ffmpeg").length;
 }
 
 Deno.test({

@@ -10,17 +10,14 @@
 // - The publish ending: the WHIP session is deleted at the destination, no ffmpeg left; livegate stopping
 //   leaves none either. The keys and the token never appear in livegate's log, the API answers or the page.
 import assert from "node:assert/strict";
+import { ADMIN_PASSWORD, Client, needTool, publish, startLivegate, stopProc, waitFor } from "./harness.ts";
 import {
-  ADMIN_PASSWORD,
-  Client,
-  needTool,
-  publish,
-  run,
-  startLivegate,
-  stopProc,
-  waitFor,
-} from "./harness.ts";
-import { selfSignedCert, startMtxDestination } from "./restream_destinations.ts";
+  alive,
+  ffmpegChildren,
+  ffmpegPids,
+  selfSignedCert,
+  startMtxDestination,
+} from "./restream_destinations.ts";
 
 const TLS_KEY = "rtmps-verified-key-0123456";
 const TLS_OFF_KEY = "rtmps-selfsigned-key-98765";
@@ -47,25 +44,6 @@ async function probe(url: string, extra: string[] = []): Promise<string[]> {
   }).output();
   const j = JSON.parse(new TextDecoder().decode(out.stdout) || "{}");
   return (j.streams ?? []).map((s: { codec_name: string }) => s.codec_name).sort();
-}
-
-/** Process ids of the ffmpeg processes that are children of `pid`. */
-async function ffmpegPids(pid: number): Promise<number[]> {
-  const r = await run("ps", ["-o", "pid=,comm=", "--ppid", String(pid)]);
-  return r.stdout.split("\n").map((l) => l.trim().split(/\s+/)).filter((f) => f[1] === "ffmpeg")
-    .map((f) => Number(f[0]));
-}
-
-/** How many ffmpeg processes are children of `pid`. */
-async function ffmpegChildren(pid: number): Promise<number> {
-  return (await ffmpegPids(pid)).length;
-}
-
-/** Whether process `pid` still runs (a zombie counts as gone). */
-async function alive(pid: number): Promise<boolean> {
-  const r = await run("ps", ["-o", "stat=", "-p", String(pid)]);
-  const stat = r.stdout.trim();
-  return stat !== "" && !stat.startsWith("Z");
 }
 
 Deno.test({

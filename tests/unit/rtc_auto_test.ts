@@ -49,17 +49,7 @@ function run(st: ReturnType<typeof autoState>, next: ReturnType<typeof feed>, n:
 }
 
 Deno.test("rtc auto: judging one window", () => {
-  const a = {
-    t: 0,
-    packetsReceived: 0,
-    packetsLost: 0,
-    framesDecoded: 0,
-    framesDropped: 0,
-    freezeCount: 0,
-    jitterBufferDelay: 0,
-    jitterBufferEmittedCount: 0,
-  };
-  const base = { ...a, availableIncomingBitrate: null };
+  const base = zeroSample(0);
   assert.equal(judge(base, { ...base, t: 1000, packetsReceived: 100, framesDecoded: 30 }, null).bad, "");
   assert.match(
     judge(base, { ...base, t: 1000, packetsReceived: 90, packetsLost: 10 }, null).bad,
@@ -127,17 +117,7 @@ Deno.test("rtc auto: trouble in bursts (bad, good, bad...) steps down too; a win
 });
 
 Deno.test("rtc auto: packets without a decoded frame count as bad", () => {
-  const a = {
-    t: 0,
-    packetsReceived: 0,
-    packetsLost: 0,
-    framesDecoded: 0,
-    framesDropped: 0,
-    freezeCount: 0,
-    jitterBufferDelay: 0,
-    jitterBufferEmittedCount: 0,
-  };
-  const base = { ...a, availableIncomingBitrate: null };
+  const base = zeroSample(0);
   assert.match(judge(base, { ...base, t: 1000, packetsReceived: 80 }, null).bad, /no frame decoded/);
 });
 
