@@ -105,16 +105,19 @@ function entry(args: string[]): [string, string[]] {
 
 /**
  * A livegate with its own MediaMTX on free ports (`extraEnv` adds or overrides settings). A port taken by
- * another test file between the pick and livegate's start ("already in use") is tried again with new ports,
- * up to 3 times; any other failure to start throws at once.
+ * another test file between the pick and livegate's or MediaMTX's start ("already in use") is tried again
+ * with new ports, up to 3 times; any other failure to start throws at once.
  */
 export async function startLivegate(extraEnv: Record<string, string> = {}): Promise<Livegate> {
   for (let attempt = 1;; attempt++) {
     try {
       return await startLivegateOnce(extraEnv);
     } catch (e) {
-      // livegate's own port check ("config: … port N is already in use"), made before it starts anything.
-      if (attempt >= 3 || !/livegate exited early[\s\S]*config: .*is already in use/.test(String(e))) throw e;
+      // Only when livegate itself ended on a taken port: its own check ("config: … port N is already in
+      // use", before it starts anything) or MediaMTX's bind failing as it starts (livegate exits after its
+      // MediaMTX did, so nothing of this attempt is left running).
+      const taken = /livegate exited early[\s\S]*(config: .*is already in use|bind: address already in use)/;
+      if (attempt >= 3 || !taken.test(String(e))) throw e;
       console.log(`  (livegate start: a port was taken meanwhile, new ports, attempt ${attempt + 1})`);
     }
   }
